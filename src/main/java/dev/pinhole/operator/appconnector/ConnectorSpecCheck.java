@@ -150,6 +150,9 @@ public final class ConnectorSpecCheck {
 
     /** The parser's message without a repeated value prefix. */
     private static String reason(IllegalArgumentException e) {
+        if (e instanceof dev.pinhole.ipset.IpEntryFormatException f) {
+            return f.reason();
+        }
         return e.getMessage() == null ? "invalid" : e.getMessage();
     }
 }
