@@ -31,7 +31,8 @@ public final class DesiredConfigObjects {
                 .endMetadata()
                 .withType("Opaque")
                 .withImmutable(true)
-                .addToStringData(ConnectorNames.KEY_SECRET_DATA, key.privateKey())
+                .addToData(ConnectorNames.KEY_SECRET_DATA, java.util.Base64.getEncoder()
+                        .encodeToString(key.privateKey().getBytes(StandardCharsets.UTF_8)))
                 .build();
     }
 
