@@ -36,8 +36,8 @@ public class IpSetLookupBenchmark {
         ipv6Probes = new long[2 * PROBES];
         packets = ByteBuffer.allocateDirect(20 * PROBES);
         for (int i = 0; i < PROBES; i++) {
-            // 100.64.0.0/11: inside the entries' /12 half the time
-            ipv4Probes[i] = 0x64400000 + random.nextInt(1 << 21);
+            // 100.64.0.0/10, where the entries lie and about half the addresses are in the set
+            ipv4Probes[i] = 0x64400000 + random.nextInt(1 << 22);
             ipv6Probes[2 * i] = 0x20010db800000000L | random.nextInt(1 << 16);
             ipv6Probes[2 * i + 1] = random.nextInt(1 << 13);
             packets.putInt(20 * i + 16, ipv4Probes[i]);
