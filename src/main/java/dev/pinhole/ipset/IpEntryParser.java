@@ -253,8 +253,8 @@ public final class IpEntryParser {
             boolean last = end == to;
             if (text.indexOf('.', pos) >= 0 && text.indexOf('.', pos) < end) {
                 if (!last || !lastMayBeIpv4) {
-                    throw new IpEntryFormatException(entry, role
-                            + ": an embedded IPv4 address must be the last part of an IPv6 address");
+                    throw new IpEntryFormatException(entry, at(role)
+                            + "an embedded IPv4 address must be the last part of an IPv6 address");
                 }
                 if (count > 6) {
                     throw new IpEntryFormatException(entry, at(role) + "IPv6 address has too many groups");
