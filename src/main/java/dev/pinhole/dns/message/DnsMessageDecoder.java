@@ -1,6 +1,7 @@
 package dev.pinhole.dns.message;
 
 import dev.pinhole.dns.message.DnsFormatException.Reason;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -212,7 +213,9 @@ public final class DnsMessageDecoder {
 
         static InetAddress address(byte[] raw) {
             try {
-                return InetAddress.getByAddress(raw);
+                // Inet6Address.getByAddress keeps ::ffff:a.b.c.d as IPv6; InetAddress.getByAddress would turn
+                // it into an Inet4Address and the AAAA record into an A record.
+                return raw.length == 16 ? Inet6Address.getByAddress(null, raw, -1) : InetAddress.getByAddress(raw);
             } catch (UnknownHostException e) {
                 throw new IllegalStateException("4 or 16 octets always make an address", e);
             }

@@ -148,6 +148,15 @@ class DnsMessageCodecTest {
     }
 
     @Test
+    void ipv4MappedAaaaStaysAnAaaaRecord() throws Exception {
+        String hex = WWW_AAAA_EDNS_RESPONSE.replace("20010db8000000000000000000000010", "00000000000000000000ffff7f000001");
+        DnsMessage m = decodeHex(hex);
+
+        assertThat(m.answers().get(1).type()).isEqualTo(DnsType.AAAA);
+        assertThat(HEX.formatHex(DnsMessageEncoder.encode(m))).contains("00000000000000000000ffff7f000001");
+    }
+
+    @Test
     void treatsTtlWithTopBitSetAsZero() throws Exception {
         String hex = WWW_A_RESPONSE.replace("c02e00010001000000000004", "c02e00010001800000010004");
 
