@@ -1,9 +1,9 @@
 package dev.pinhole.dns.resolver;
 
+import dev.pinhole.dns.synthetic.IpPrefix;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,23 +52,10 @@ public final class ResolvConf {
     }
 
     private static InetAddress literal(String text) {
-        boolean v6 = text.indexOf(':') >= 0;
-        if (text.isEmpty()) {
-            return null;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (!(c == '.' || (v6 && c == ':') || (v6 ? Character.digit(c, 16) >= 0 : Character.isDigit(c)))) {
-                return null;
-            }
-        }
-        if (!v6 && text.chars().filter(c -> c == '.').count() != 3) {
-            return null;
-        }
         try {
-            return InetAddress.getByName(text); // a literal by now: no lookup happens
-        } catch (UnknownHostException e) {
-            return null;
+            return IpPrefix.parseAddress(text);
+        } catch (IllegalArgumentException e) {
+            return null; // a hostname or junk: resolv.conf(5) accepts only addresses
         }
     }
 }

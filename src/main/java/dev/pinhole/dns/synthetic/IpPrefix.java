@@ -55,17 +55,38 @@ public final class IpPrefix {
         return new IpPrefix(raw, raw.length * 8);
     }
 
+    /**
+     * Parses an IPv4 or IPv6 address literal without ever looking up a hostname.
+     *
+     * @throws IllegalArgumentException naming the value when it is not a literal
+     */
+    public static InetAddress parseAddress(String literal) {
+        return toAddress(parseLiteral(literal.strip(), literal));
+    }
+
     static byte[] parseLiteral(String literal, String value) {
         boolean v6 = literal.indexOf(':') >= 0;
+        if (literal.isEmpty()) {
+            throw new IllegalArgumentException("'" + value + "' is not an IP address literal");
+        }
         for (int i = 0; i < literal.length(); i++) {
             char c = literal.charAt(i);
-            boolean ok = Character.digit(c, 16) >= 0 || c == '.' || (v6 && c == ':');
+            boolean ok = v6 ? Character.digit(c, 16) >= 0 || c == '.' || c == ':' : c >= '0' && c <= '9' || c == '.';
             if (!ok) {
                 throw new IllegalArgumentException("'" + value + "' is not an IP address literal");
             }
         }
-        if (!v6 && literal.chars().filter(c -> c == '.').count() != 3) {
-            throw new IllegalArgumentException("'" + value + "' is not an IPv4 address a.b.c.d");
+        if (!v6) {
+            // Check the octets here: InetAddress.getByName would treat "300.1.1.1" as a hostname and look it up.
+            String[] octets = literal.split("\\.", -1);
+            if (octets.length != 4) {
+                throw new IllegalArgumentException("'" + value + "' is not an IPv4 address a.b.c.d");
+            }
+            for (String o : octets) {
+                if (o.isEmpty() || o.length() > 3 || Integer.parseInt(o) > 255) {
+                    throw new IllegalArgumentException("'" + value + "' is not an IPv4 address a.b.c.d");
+                }
+            }
         }
         try {
             InetAddress a = InetAddress.getByName(literal);
