@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class DnsMessageCodecTest {
     private static final HexFormat HEX = HexFormat.of();
 
-    // Captured from dnsmasq 2.89 (addn-hosts app.example.test, --cname=www.example.test,app.example.test).
+    // Captured from dnsmasq 2.90 (addn-hosts app.example.test, --cname=www.example.test,app.example.test).
     private static final String WWW_A_RESPONSE = "12348580000100020000000003777777076578616d706c6504746573740000010001"
             + "c00c0005000100000000001203617070076578616d706c65047465737400"
             + "c02e00010001000000000004c000020a";
