@@ -1,0 +1,266 @@
+package dev.pinhole.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Desired state of an AppConnector: which apps, which clients, the tunnel, and the egress it must leave through. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.clients) || self.clients.all(c, self.clients.exists_one(d, d.name == c.name))",
+        message = "client names must be unique", fieldPath = ".clients", reason = "FieldValueDuplicate")
+@ValidationRule(value = "!has(self.clients) || self.clients.all(c, self.clients.exists_one(d, d.address == c.address))",
+        message = "client addresses must be unique", fieldPath = ".clients", reason = "FieldValueDuplicate")
+@ValidationRule(value = "has(self.domains) || has(self.routes)",
+        message = "at least one of domains or routes must be set: a connector with neither forwards nothing")
+public class AppConnectorSpec {
+
+    @JsonPropertyDescription("Apps reached by name. \"example.com\" matches that name only; \"*.example.com\" matches"
+            + " every name below it but not the apex. Case-insensitive, trailing dot optional.")
+    @Size(max = 256)
+    private List<@Pattern(Patterns.DOMAIN_PATTERN) @Size(max = 253) String> domains;
+
+    @JsonPropertyDescription("Apps reached by address: CIDRs and IPSets forwarded to their real addresses.")
+    private Routes routes;
+
+    @JsonPropertyDescription("Who may use the connector: one WireGuard peer per client.")
+    @Size(max = 256)
+    private List<Client> clients = new ArrayList<>();
+
+    @JsonPropertyDescription("The WireGuard interface of the connector.")
+    private Tunnel tunnel = new Tunnel();
+
+    @JsonPropertyDescription("How clients reach the connector's UDP port.")
+    private ServiceSpec service = new ServiceSpec();
+
+    @Required
+    @JsonPropertyDescription("The egress that apps must see: the NAT gateway's reserved IP and the nodes behind it.")
+    private Egress egress;
+
+    @JsonPropertyDescription("DNS served to clients at the tunnel address.")
+    private Dns dns = new Dns();
+
+    @Min(0)
+    @Max(20)
+    @Default("2")
+    @JsonPropertyDescription("Number of connector pods; each serves every client (clients fail over by DNS or"
+            + " endpoint).")
+    private Integer replicas = 2;
+
+    @JsonPropertyDescription("Compute resources of each connector pod.")
+    private ResourceRequirements resources;
+
+    public List<String> getDomains() { return domains; }
+    public void setDomains(List<String> domains) { this.domains = domains; }
+    public Routes getRoutes() { return routes; }
+    public void setRoutes(Routes routes) { this.routes = routes; }
+    public List<Client> getClients() { return clients; }
+    public void setClients(List<Client> clients) { this.clients = clients; }
+    public Tunnel getTunnel() { return tunnel; }
+    public void setTunnel(Tunnel tunnel) { this.tunnel = tunnel; }
+    public ServiceSpec getService() { return service; }
+    public void setService(ServiceSpec service) { this.service = service; }
+    public Egress getEgress() { return egress; }
+    public void setEgress(Egress egress) { this.egress = egress; }
+    public Dns getDns() { return dns; }
+    public void setDns(Dns dns) { this.dns = dns; }
+    public Integer getReplicas() { return replicas; }
+    public void setReplicas(Integer replicas) { this.replicas = replicas; }
+    public ResourceRequirements getResources() { return resources; }
+    public void setResources(ResourceRequirements resources) { this.resources = resources; }
+
+    /** Static destinations, forwarded to their real addresses. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Routes {
+        @JsonPropertyDescription("CIDRs (IPv4 or IPv6) forwarded to their real addresses.")
+        @Size(max = 1024)
+        @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_CIDR + ")",
+                messageExpression = "'not a CIDR: ' + self.filter(x, !" + Patterns.CEL_IS_CIDR + ")[0]")
+        private List<@Pattern(Patterns.ADDRESS_CHARS) @Size(max = 43) String> cidrs;
+
+        @JsonPropertyDescription("IPSets in the same namespace whose addresses are forwarded.")
+        @Size(max = 64)
+        private List<ObjectReference> ipSets;
+
+        public List<String> getCidrs() { return cidrs; }
+        public void setCidrs(List<String> cidrs) { this.cidrs = cidrs; }
+        public List<ObjectReference> getIpSets() { return ipSets; }
+        public void setIpSets(List<ObjectReference> ipSets) { this.ipSets = ipSets; }
+    }
+
+    /** One WireGuard client: its public key and its address inside the tunnel. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Client {
+        @Required
+        @Pattern(Patterns.CLIENT_NAME)
+        @JsonPropertyDescription("Client name; also the key of its rendered config in the <connector>-clients"
+                + " ConfigMap.")
+        private String name;
+
+        @Required
+        @Pattern(Patterns.WG_KEY)
+        @JsonPropertyDescription("The client's WireGuard public key (base64, 32 bytes). Its private key never"
+                + " leaves the client.")
+        private String publicKey;
+
+        @Required
+        @Size(max = 43)
+        @ValidationRule(value = "isCIDR(self) && (cidr(self).prefixLength() == 32 || cidr(self).prefixLength() == 128)",
+                messageExpression = "'must be a single address as /32 or /128, got ' + self")
+        @JsonPropertyDescription("The client's tunnel address, e.g. 100.96.0.2/32, inside tunnel.address.")
+        private String address;
+
+        public Client() {}
+
+        public Client(String name, String publicKey, String address) {
+            this.name = name;
+            this.publicKey = publicKey;
+            this.address = address;
+        }
+
+        public String getName() { return name; }
+        public void setName(String name) { this.name = name; }
+        public String getPublicKey() { return publicKey; }
+        public void setPublicKey(String publicKey) { this.publicKey = publicKey; }
+        public String getAddress() { return address; }
+        public void setAddress(String address) { this.address = address; }
+    }
+
+    /** The connector's WireGuard interface and the pool of synthetic app addresses. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Tunnel {
+        @Default("100.96.0.1/24")
+        @Size(max = 43)
+        @ValidationRule(value = "isCIDR(self)", messageExpression = "'not an address/prefix: ' + self")
+        @JsonPropertyDescription("The connector's address in the tunnel with the tunnel's prefix, e.g."
+                + " 100.96.0.1/24. Clients send DNS here.")
+        private String address = "100.96.0.1/24";
+
+        @Min(1)
+        @Max(65535)
+        @Default("51820")
+        @JsonPropertyDescription("UDP port of the WireGuard listener.")
+        private Integer listenPort = 51820;
+
+        @Min(1280)
+        @Max(9000)
+        @Default("1420")
+        @JsonPropertyDescription("Tunnel MTU; TCP MSS is derived from it.")
+        private Integer mtu = 1420;
+
+        @Default("100.80.0.0/12")
+        @Size(max = 43)
+        @ValidationRule(value = "isCIDR(self)", messageExpression = "'not a CIDR: ' + self")
+        @JsonPropertyDescription("Pool of synthetic addresses handed out by the connector's DNS for app names.")
+        private String appRange = "100.80.0.0/12";
+
+        public String getAddress() { return address; }
+        public void setAddress(String address) { this.address = address; }
+        public Integer getListenPort() { return listenPort; }
+        public void setListenPort(Integer listenPort) { this.listenPort = listenPort; }
+        public Integer getMtu() { return mtu; }
+        public void setMtu(Integer mtu) { this.mtu = mtu; }
+        public String getAppRange() { return appRange; }
+        public void setAppRange(String appRange) { this.appRange = appRange; }
+    }
+
+    /** The Service that exposes the WireGuard UDP port. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class ServiceSpec {
+        /** Kubernetes Service types the connector can be exposed with. */
+        public enum Type { LoadBalancer, NodePort, ClusterIP }
+
+        @Default("LoadBalancer")
+        @JsonPropertyDescription("Service type: LoadBalancer (default), NodePort or ClusterIP.")
+        private Type type = Type.LoadBalancer;
+
+        @JsonPropertyDescription("Annotations for the Service, e.g. to request a network load balancer.")
+        private Map<String, String> annotations = new LinkedHashMap<>();
+
+        public Type getType() { return type; }
+        public void setType(Type type) { this.type = type; }
+        public Map<String, String> getAnnotations() { return annotations; }
+        public void setAnnotations(Map<String, String> annotations) { this.annotations = annotations; }
+    }
+
+    /** Where traffic leaves the cluster, and how that is checked. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Egress {
+        @Required
+        @Size(max = 39)
+        @ValidationRule(value = "isIP(self)", messageExpression = "'not an IP address: ' + self")
+        @JsonPropertyDescription("The reserved (elastic) IP of the NAT gateway: the address the vendor allowlists.")
+        private String elasticIP;
+
+        @JsonPropertyDescription("The nodes whose egress leaves through the NAT gateway.")
+        private NatGateway natGateway = new NatGateway();
+
+        @JsonPropertyDescription("How the connector checks that its egress really is elasticIP.")
+        private Verify verify;
+
+        public String getElasticIP() { return elasticIP; }
+        public void setElasticIP(String elasticIP) { this.elasticIP = elasticIP; }
+        public NatGateway getNatGateway() { return natGateway; }
+        public void setNatGateway(NatGateway natGateway) { this.natGateway = natGateway; }
+        public Verify getVerify() { return verify; }
+        public void setVerify(Verify verify) { this.verify = verify; }
+    }
+
+    /** Node selection for the NAT gateway node pool. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class NatGateway {
+        @JsonPropertyDescription("Labels of the NAT-gateway nodes; becomes a required node affinity.")
+        private Map<String, String> nodeSelector = new LinkedHashMap<>();
+
+        @JsonPropertyDescription("Tolerations for the NAT-gateway nodes' taints.")
+        private List<Toleration> tolerations = new ArrayList<>();
+
+        public Map<String, String> getNodeSelector() { return nodeSelector; }
+        public void setNodeSelector(Map<String, String> nodeSelector) { this.nodeSelector = nodeSelector; }
+        public List<Toleration> getTolerations() { return tolerations; }
+        public void setTolerations(List<Toleration> tolerations) { this.tolerations = tolerations; }
+    }
+
+    /** Egress verification: the connector fetches url and compares the body with elasticIP. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Verify {
+        @Required
+        @Pattern("^https?://.+")
+        @JsonPropertyDescription("A URL whose body is the caller's public IP (plain text), e.g. a checkip service.")
+        private String url;
+
+        @Default("true")
+        @JsonPropertyDescription("When true, the connector forwards nothing until its observed egress IP equals"
+                + " elasticIP (fail closed).")
+        private Boolean enforce = true;
+
+        public String getUrl() { return url; }
+        public void setUrl(String url) { this.url = url; }
+        public Boolean getEnforce() { return enforce; }
+        public void setEnforce(Boolean enforce) { this.enforce = enforce; }
+    }
+
+    /** DNS served to clients. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Dns {
+        @JsonPropertyDescription("Upstream resolvers (IP addresses). Empty: the pod's resolv.conf.")
+        @Size(max = 8)
+        @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_IP + ")",
+                messageExpression = "'not an IP address: ' + self.filter(x, !" + Patterns.CEL_IS_IP + ")[0]")
+        private List<@Size(max = 39) String> upstream = new ArrayList<>();
+
+        public List<String> getUpstream() { return upstream; }
+        public void setUpstream(List<String> upstream) { this.upstream = upstream; }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.pinhole.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Desired content of an IPSet: literal entries, other sets, exclusions and the egress IPs of selected connectors. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class IPSetSpec {
+    @JsonPropertyDescription("Addresses, CIDRs and ranges: \"203.0.113.10\", \"198.51.100.0/28\","
+            + " \"192.0.2.10-192.0.2.20\", \"2001:db8::/64\". CIDRs must have no host bits set.")
+    @Size(max = 2048)
+    @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_ENTRY + ")",
+            messageExpression = "'not an address, CIDR or range a-b of one family: ' + self.filter(x, !"
+                    + Patterns.CEL_IS_ENTRY + ")[0]")
+    @ValidationRule(value = "self.all(x, " + Patterns.CEL_V4_RANGE_ORDERED + ")",
+            messageExpression = "'range start is after its end: ' + self.filter(x, !"
+                    + Patterns.CEL_V4_RANGE_ORDERED + ")[0]")
+    private List<@Size(max = 83) @Pattern(Patterns.ADDRESS_CHARS) String> addresses = new ArrayList<>();
+
+    @JsonPropertyDescription("Other IPSets in the same namespace whose addresses are added.")
+    @Size(max = 64)
+    private List<ObjectReference> include = new ArrayList<>();
+
+    @JsonPropertyDescription("Addresses, CIDRs and ranges removed from the result (after includes).")
+    @Size(max = 2048)
+    @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_ENTRY + ")",
+            messageExpression = "'not an address, CIDR or range a-b of one family: ' + self.filter(x, !"
+                    + Patterns.CEL_IS_ENTRY + ")[0]")
+    @ValidationRule(value = "self.all(x, " + Patterns.CEL_V4_RANGE_ORDERED + ")",
+            messageExpression = "'range start is after its end: ' + self.filter(x, !"
+                    + Patterns.CEL_V4_RANGE_ORDERED + ")[0]")
+    private List<@Size(max = 83) @Pattern(Patterns.ADDRESS_CHARS) String> exclude = new ArrayList<>();
+
+    @JsonPropertyDescription("Adds the egress IPs (spec.egress.elasticIP) of the AppConnectors in this namespace"
+            + " that match this selector.")
+    private LabelSelector appConnectors;
+
+    public List<String> getAddresses() { return addresses; }
+    public void setAddresses(List<String> addresses) { this.addresses = addresses; }
+    public List<ObjectReference> getInclude() { return include; }
+    public void setInclude(List<ObjectReference> include) { this.include = include; }
+    public List<String> getExclude() { return exclude; }
+    public void setExclude(List<String> exclude) { this.exclude = exclude; }
+    public LabelSelector getAppConnectors() { return appConnectors; }
+    public void setAppConnectors(LabelSelector appConnectors) { this.appConnectors = appConnectors; }
+}

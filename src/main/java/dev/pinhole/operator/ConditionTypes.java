@@ -1,0 +1,36 @@
+package dev.pinhole.operator;
+
+/** Condition types and reasons the operator writes; reasons are CamelCase as the API conventions ask. */
+public final class ConditionTypes {
+    private ConditionTypes() {}
+
+    public static final String READY = "Ready";
+    public static final String PROGRESSING = "Progressing";
+    public static final String DEGRADED = "Degraded";
+    public static final String EGRESS_VERIFIED = "EgressVerified";
+    public static final String INVALID = "Invalid";
+
+    /** Reasons shared by both kinds. */
+    public static final class Reason {
+        private Reason() {}
+
+        public static final String RESOLVED = "Resolved";
+        public static final String VALID = "Valid";
+        public static final String INVALID_ENTRY = "InvalidEntry";
+        public static final String UNKNOWN_REFERENCE = "UnknownReference";
+        public static final String INCLUDE_CYCLE = "IncludeCycle";
+        public static final String INVALID_SPEC = "InvalidSpec";
+        public static final String ALL_REPLICAS_READY = "AllReplicasReady";
+        public static final String SOME_REPLICAS_READY = "SomeReplicasReady";
+        public static final String NO_REPLICAS_READY = "NoReplicasReady";
+        public static final String SCALED_TO_ZERO = "ScaledToZero";
+        public static final String ROLLING_OUT = "RollingOut";
+        public static final String STABLE = "Stable";
+        public static final String AS_EXPECTED = "AsExpected";
+        public static final String APPLY_FAILED = "ApplyFailed";
+        public static final String AWAITING_DATA_PLANE = "AwaitingDataPlane";
+        public static final String VERIFIED = "Verified";
+        public static final String MISMATCH = "Mismatch";
+        public static final String NOT_REQUESTED = "NotRequested";
+    }
+}

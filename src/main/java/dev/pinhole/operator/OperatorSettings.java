@@ -1,0 +1,31 @@
+package dev.pinhole.operator;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Operator settings from application.properties or env (PINHOLE_CONNECTOR_IMAGE, PINHOLE_OPERATOR_APPLY_MODE). */
+@ConfigMapping(prefix = "pinhole")
+public interface OperatorSettings {
+
+    Connector connector();
+
+    Operator operator();
+
+    /** Settings for the connector pods the operator creates. */
+    interface Connector {
+        /** Image of the connector pods; the chart sets it to the operator's own image. */
+        @WithDefault("ghcr.io/pinhole-dev/pinhole:0.1.0")
+        String image();
+    }
+
+    /** How the operator itself behaves. */
+    interface Operator {
+        /** server-side-apply (production) or update (only for the in-JVM mock API server used by tests). */
+        @WithDefault("server-side-apply")
+        String applyMode();
+
+        /** Re-check period while something is not ready, in seconds; informer events cover the rest. */
+        @WithDefault("30")
+        int recheckSeconds();
+    }
+}

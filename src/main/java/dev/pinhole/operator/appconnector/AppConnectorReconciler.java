@@ -1,0 +1,356 @@
+package dev.pinhole.operator.appconnector;
+
+import static dev.pinhole.operator.ConditionTypes.DEGRADED;
+import static dev.pinhole.operator.ConditionTypes.EGRESS_VERIFIED;
+import static dev.pinhole.operator.ConditionTypes.PROGRESSING;
+import static dev.pinhole.operator.ConditionTypes.READY;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.AppConnectorSpec;
+import dev.pinhole.api.AppConnectorStatus;
+import dev.pinhole.api.IPSet;
+import dev.pinhole.api.ObjectReference;
+import dev.pinhole.connector.config.ConfigProblem;
+import dev.pinhole.connector.config.ConnectorConfig;
+import dev.pinhole.operator.ChildWriter;
+import dev.pinhole.operator.ConditionSet;
+import dev.pinhole.operator.ConditionSet.Status;
+import dev.pinhole.operator.ConditionTypes.Reason;
+import dev.pinhole.operator.EventRecorder;
+import dev.pinhole.operator.OperatorSettings;
+import dev.pinhole.operator.ReconcileMetrics;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles an AppConnector into its key Secret, config, Deployment, Service, PDB, NetworkPolicy and client
+ * configs, and reports status. Fails closed: an invalid spec never replaces the last good connector config.
+ */
+@ControllerConfiguration(name = AppConnectorReconciler.NAME)
+public class AppConnectorReconciler implements Reconciler<AppConnector> {
+    public static final String NAME = "appconnector";
+    static final String MANAGED_BY = "app.kubernetes.io/managed-by=pinhole-operator";
+
+    private final OperatorSettings settings;
+    private final ChildWriter writer;
+    private final EventRecorder events;
+    private final ReconcileMetrics metrics;
+    private final Clock clock;
+
+    public AppConnectorReconciler(OperatorSettings settings, ChildWriter writer, EventRecorder events,
+                                  ReconcileMetrics metrics, Clock clock) {
+        this.settings = settings;
+        this.writer = writer;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, AppConnector>> prepareEventSources(EventSourceContext<AppConnector> context) {
+        List<EventSource<?, AppConnector>> sources = new ArrayList<>();
+        for (Class<? extends HasMetadata> owned : List.of(Deployment.class, Service.class, Secret.class,
+                ConfigMap.class, PodDisruptionBudget.class, NetworkPolicy.class)) {
+            sources.add(owned(owned, context));
+        }
+        var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
+                .withName("ipsets-for-appconnector")
+                .withSecondaryToPrimaryMapper((IPSet set) -> context.getPrimaryCache()
+                        .list(set.getMetadata().getNamespace())
+                        .filter(c -> referencedIpSets(c).contains(set.getMetadata().getName()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper((AppConnector c) -> referencedIpSets(c).stream()
+                        .map(n -> new ResourceID(n, c.getMetadata().getNamespace()))
+                        .collect(Collectors.toSet()))
+                .build();
+        sources.add(new InformerEventSource<>(ipSets, context));
+        return sources;
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, AppConnector> owned(
+            Class<R> type, EventSourceContext<AppConnector> context) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, AppConnector.class)
+                .withLabelSelector(MANAGED_BY)
+                .build(), context);
+    }
+
+    static Set<String> referencedIpSets(AppConnector c) {
+        if (c.getSpec() == null || c.getSpec().getRoutes() == null || c.getSpec().getRoutes().getIpSets() == null) {
+            return Set.of();
+        }
+        return c.getSpec().getRoutes().getIpSets().stream().map(ObjectReference::getName)
+                .filter(Objects::nonNull).collect(Collectors.toSet());
+    }
+
+    @Override
+    public UpdateControl<AppConnector> reconcile(AppConnector connector, Context<AppConnector> context)
+            throws Exception {
+        return metrics.time("AppConnector", () -> doReconcile(connector, context));
+    }
+
+    private UpdateControl<AppConnector> doReconcile(AppConnector connector, Context<AppConnector> context) {
+        AppConnectorSpec spec = connector.getSpec();
+        long generation = Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L);
+        AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
+        ConditionSet conditions = new ConditionSet(previous.getConditions(), generation, clock);
+
+        // 1. The key: created once, then only ever read.
+        Optional<Secret> existingKey = named(context, Secret.class, ConnectorNames.keySecret(connector));
+        Secret keySecret = existingKey.orElseGet(() -> {
+            Secret created = writer.createIfAbsent(context, connector,
+                    DesiredConfigObjects.keySecret(connector, ConnectorKey.generate()), Optional.empty());
+            metrics.childWritten("AppConnector", "Secret");
+            events.record(context.getClient(), connector, EventRecorder.Type.Normal, "KeyGenerated",
+                    "Generated the connector's WireGuard key in Secret " + ConnectorNames.keySecret(connector));
+            return created;
+        });
+        ConnectorKey key;
+        try {
+            key = ConnectorKey.fromPrivate(readKey(keySecret));
+        } catch (IllegalArgumentException e) {
+            return failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
+                    "Secret " + ConnectorNames.keySecret(connector) + " key " + ConnectorNames.KEY_SECRET_DATA + ": "
+                            + e.getMessage() + " (delete the Secret to generate a new key)", null);
+        }
+
+        // 2. What CEL cannot check, and the routes from IPSets; either failing keeps the last good config.
+        List<ConfigProblem> problems = new ArrayList<>(ConnectorSpecCheck.check(spec));
+        List<String> routes = new ArrayList<>(spec.getRoutes() == null || spec.getRoutes().getCidrs() == null
+                ? List.of() : spec.getRoutes().getCidrs());
+        String routeProblem = resolveIpSetRoutes(connector, context, routes);
+        Optional<ConfigMap> currentConfig = named(context, ConfigMap.class, ConnectorNames.configMap(connector));
+        if (!problems.isEmpty() || routeProblem != null) {
+            String message = !problems.isEmpty()
+                    ? problems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; "))
+                    : routeProblem;
+            String reason = !problems.isEmpty() ? Reason.INVALID_SPEC : "IPSetNotReady";
+            return failed(connector, context, previous, conditions, reason, message, key.publicKey());
+        }
+        List<String> canonicalRoutes = RouteList.canonical(routes);
+
+        // 3. Children, in dependency order: config before the pods that mount it.
+        ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes);
+        apply(context, connector, DesiredConfigObjects.connectorConfig(connector, config), currentConfig,
+                (d, c) -> Objects.equals(d.getData(), c.getData()));
+        String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
+        Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
+        apply(context, connector, DesiredDeployment.build(connector, settings.connector().image(), restartHash),
+                currentDeployment, (d, c) -> c.getSpec() != null
+                        && Objects.equals(d.getSpec().getReplicas(), c.getSpec().getReplicas()));
+        Optional<Service> currentService = named(context, Service.class, ConnectorNames.workload(connector));
+        apply(context, connector, DesiredNetworkObjects.service(connector), currentService,
+                (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
+                        && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+        apply(context, connector, DesiredNetworkObjects.networkPolicy(connector),
+                named(context, NetworkPolicy.class, ConnectorNames.workload(connector)),
+                (d, c) -> Objects.equals(d.getSpec(), c.getSpec()));
+        Optional<PodDisruptionBudget> currentPdb =
+                named(context, PodDisruptionBudget.class, ConnectorNames.workload(connector));
+        int replicas = spec.getReplicas() == null ? 2 : spec.getReplicas();
+        if (replicas > 1) {
+            apply(context, connector, DesiredNetworkObjects.podDisruptionBudget(connector), currentPdb,
+                    (d, c) -> Objects.equals(d.getSpec().getMaxUnavailable(), c.getSpec().getMaxUnavailable())
+                            && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+        } else if (currentPdb.isPresent() && ChildWriter.ownedBy(currentPdb.get(), connector)) {
+            writer.deleteIfPresent(context, currentPdb);
+            metrics.childWritten("AppConnector", "PodDisruptionBudget");
+        }
+
+        List<String> endpoints = ConnectorEndpoints.of(connector, currentService, context.getClient());
+        apply(context, connector,
+                DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes),
+                named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)),
+                (d, c) -> Objects.equals(d.getData(), c.getData()));
+
+        // 4. Status from what the cluster reports.
+        AppConnectorStatus status = new AppConnectorStatus();
+        status.setObservedGeneration(generation);
+        status.setPublicKey(key.publicKey());
+        status.setEndpoints(endpoints);
+        status.setEgressIPs(List.of(spec.getEgress().getElasticIP()));
+        status.setClientConfigMap(ConnectorNames.clientsConfigMap(connector));
+        status.setActiveFlows(previous.getActiveFlows());
+        status.setMappedNames(previous.getMappedNames());
+        RolloutState rollout = RolloutState.of(currentDeployment, replicas);
+        status.setReadyReplicas(rollout.ready());
+        rollout.describe(conditions);
+        egressCondition(spec, previous, conditions);
+        status.setConditions(conditions.toList());
+        announceTransitions(context, connector, conditions);
+        return finish(connector, previous, status, !READY_TRUE.equals(conditions.statusOf(READY))
+                || "True".equals(conditions.statusOf(PROGRESSING)));
+    }
+
+    private static final String READY_TRUE = "True";
+
+    /** Until the data plane reports (a later stage), egress is Unknown; without verify it is never checked. */
+    private static void egressCondition(AppConnectorSpec spec, AppConnectorStatus previous, ConditionSet conditions) {
+        if (spec.getEgress().getVerify() == null) {
+            conditions.set(EGRESS_VERIFIED, Status.Unknown, Reason.NOT_REQUESTED,
+                    "spec.egress.verify is not set; the egress IP is declared, not checked");
+        } else {
+            conditions.set(EGRESS_VERIFIED, Status.Unknown, Reason.AWAITING_DATA_PLANE,
+                    "waiting for the connector pods to report their observed egress IP");
+        }
+    }
+
+    private String resolveIpSetRoutes(AppConnector connector, Context<AppConnector> context, List<String> routes) {
+        Set<String> names = new LinkedHashSet<>(referencedIpSets(connector));
+        if (names.isEmpty()) {
+            return null;
+        }
+        Set<IPSet> available = context.getSecondaryResources(IPSet.class);
+        List<String> problems = new ArrayList<>();
+        for (String name : names) {
+            Optional<IPSet> set = available.stream().filter(s -> name.equals(s.getMetadata().getName())).findFirst();
+            if (set.isEmpty()) {
+                problems.add("spec.routes.ipSets: IPSet \"" + name + "\" not found");
+            } else if (!IpSetReadiness.isReady(set.get())) {
+                problems.add("spec.routes.ipSets: IPSet \"" + name + "\" is not Ready ("
+                        + IpSetReadiness.why(set.get()) + ")");
+            } else {
+                routes.addAll(set.get().getStatus().getCidrs());
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private UpdateControl<AppConnector> failed(AppConnector connector, Context<AppConnector> context,
+                                               AppConnectorStatus previous, ConditionSet conditions, String reason,
+                                               String message, String publicKey) {
+        AppConnectorStatus status = new AppConnectorStatus();
+        status.setObservedGeneration(Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L));
+        status.setPublicKey(publicKey != null ? publicKey : previous.getPublicKey());
+        status.setEndpoints(previous.getEndpoints());
+        status.setEgressIPs(previous.getEgressIPs());
+        status.setReadyReplicas(previous.getReadyReplicas());
+        status.setClientConfigMap(previous.getClientConfigMap());
+        status.setActiveFlows(previous.getActiveFlows());
+        status.setMappedNames(previous.getMappedNames());
+        conditions.set(READY, Status.False, reason, message);
+        conditions.set(DEGRADED, Status.True, reason,
+                message + ". The last valid connector config stays in force.");
+        conditions.set(PROGRESSING, Status.False, reason, "blocked until the spec is fixed");
+        egressCondition(connector.getSpec(), previous, conditions);
+        status.setConditions(conditions.toList());
+        if (conditions.changed(DEGRADED)) {
+            events.record(context.getClient(), connector, EventRecorder.Type.Warning, reason, message);
+        }
+        return finish(connector, previous, status, false);
+    }
+
+    private void announceTransitions(Context<AppConnector> context, AppConnector connector, ConditionSet conditions) {
+        if (conditions.changed(READY)) {
+            boolean ready = READY_TRUE.equals(conditions.statusOf(READY));
+            events.record(context.getClient(), connector, ready ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
+                    ready ? "Ready" : "NotReady", ready ? "Connector pods are ready" : "Connector pods are not ready");
+        }
+    }
+
+    private UpdateControl<AppConnector> finish(AppConnector connector, AppConnectorStatus previous,
+                                               AppConnectorStatus status, boolean recheck) {
+        UpdateControl<AppConnector> control;
+        if (status.equals(previous)) {
+            control = UpdateControl.noUpdate();
+        } else {
+            metrics.statusWritten("AppConnector");
+            control = UpdateControl.patchStatus(statusOnly(connector, status));
+        }
+        return recheck ? control.rescheduleAfter(Duration.ofSeconds(settings.operator().recheckSeconds())) : control;
+    }
+
+    /** A status-only copy: patching it can never touch the spec or metadata. */
+    static AppConnector statusOnly(AppConnector connector, AppConnectorStatus status) {
+        AppConnector patch = new AppConnector();
+        patch.getMetadata().setName(connector.getMetadata().getName());
+        patch.getMetadata().setNamespace(connector.getMetadata().getNamespace());
+        patch.setStatus(status);
+        return patch;
+    }
+
+    private <R extends HasMetadata> void apply(Context<AppConnector> context, AppConnector owner, R desired,
+                                               Optional<R> current, java.util.function.BiPredicate<R, R> matches) {
+        if (writer.apply(context, owner, desired, current, matches)) {
+            metrics.childWritten("AppConnector", desired.getKind());
+        }
+    }
+
+    private static <R extends HasMetadata> Optional<R> named(Context<AppConnector> context, Class<R> type,
+                                                             String name) {
+        return context.getSecondaryResources(type).stream()
+                .filter(r -> name.equals(r.getMetadata().getName()))
+                .findFirst();
+    }
+
+    private static String readKey(Secret secret) {
+        if (secret.getData() != null && secret.getData().get(ConnectorNames.KEY_SECRET_DATA) != null) {
+            return new String(Base64.getDecoder().decode(secret.getData().get(ConnectorNames.KEY_SECRET_DATA)),
+                    StandardCharsets.UTF_8).trim();
+        }
+        if (secret.getStringData() != null && secret.getStringData().get(ConnectorNames.KEY_SECRET_DATA) != null) {
+            return secret.getStringData().get(ConnectorNames.KEY_SECRET_DATA).trim();
+        }
+        throw new IllegalArgumentException("missing");
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<AppConnector> updateErrorStatus(AppConnector connector,
+                                                                   Context<AppConnector> context, Exception e) {
+        AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
+        ConditionSet conditions = new ConditionSet(previous.getConditions(),
+                Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L), clock);
+        for (var c : previous.getConditions()) {
+            conditions.set(c.getType(), Status.valueOf(c.getStatus()), c.getReason(), c.getMessage());
+        }
+        String message = String.valueOf(e.getMessage());
+        conditions.set(DEGRADED, Status.True, Reason.APPLY_FAILED, message.length() > 900
+                ? message.substring(0, 900) + "..." : message);
+        AppConnectorStatus status = copyWithConditions(previous, conditions);
+        if (conditions.changed(DEGRADED)) {
+            events.record(context.getClient(), connector, EventRecorder.Type.Warning, Reason.APPLY_FAILED, message);
+        }
+        return status.equals(previous) ? ErrorStatusUpdateControl.defaultErrorProcessing()
+                : ErrorStatusUpdateControl.patchStatus(statusOnly(connector, status));
+    }
+
+    private static AppConnectorStatus copyWithConditions(AppConnectorStatus previous, ConditionSet conditions) {
+        AppConnectorStatus status = new AppConnectorStatus();
+        status.setObservedGeneration(previous.getObservedGeneration());
+        status.setPublicKey(previous.getPublicKey());
+        status.setEndpoints(previous.getEndpoints());
+        status.setEgressIPs(previous.getEgressIPs());
+        status.setReadyReplicas(previous.getReadyReplicas());
+        status.setClientConfigMap(previous.getClientConfigMap());
+        status.setActiveFlows(previous.getActiveFlows());
+        status.setMappedNames(previous.getMappedNames());
+        status.setConditions(conditions.toList());
+        return status;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.pinhole.operator.appconnector;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.AppConnectorSpec;
+import dev.pinhole.connector.config.ConnectorConfig;
+import java.util.List;
+
+/** Renders an AppConnector (with its IPSet routes already resolved) into the connector's config file. */
+public final class ConnectorConfigRenderer {
+    private ConnectorConfigRenderer() {}
+
+    public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes) {
+        AppConnectorSpec spec = connector.getSpec();
+        AppConnectorSpec.Tunnel t = tunnel(spec);
+        AppConnectorSpec.Egress egress = spec.getEgress();
+        AppConnectorSpec.Verify verify = egress.getVerify();
+        return new ConnectorConfig(
+                ConnectorConfig.FORMAT,
+                connector.getMetadata().getName(),
+                connector.getMetadata().getNamespace(),
+                new ConnectorConfig.Tunnel(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
+                spec.getClients() == null ? List.of() : spec.getClients().stream()
+                        .map(c -> new ConnectorConfig.Client(c.getName(), c.getPublicKey(), c.getAddress()))
+                        .toList(),
+                spec.getDomains() == null ? List.of() : List.copyOf(spec.getDomains()),
+                List.copyOf(resolvedRoutes),
+                new ConnectorConfig.Egress(egress.getElasticIP(),
+                        verify == null ? null : verify.getUrl(),
+                        verify != null && !Boolean.FALSE.equals(verify.getEnforce())),
+                new ConnectorConfig.Dns(spec.getDns() == null || spec.getDns().getUpstream() == null
+                        ? List.of() : List.copyOf(spec.getDns().getUpstream())),
+                new ConnectorConfig.Http(ConnectorNames.HTTP_PORT));
+    }
+
+    /** The tunnel block with CRD defaults applied, for objects created before defaulting or by tests. */
+    static AppConnectorSpec.Tunnel tunnel(AppConnectorSpec spec) {
+        AppConnectorSpec.Tunnel given = spec.getTunnel() == null ? new AppConnectorSpec.Tunnel() : spec.getTunnel();
+        AppConnectorSpec.Tunnel defaults = new AppConnectorSpec.Tunnel();
+        AppConnectorSpec.Tunnel t = new AppConnectorSpec.Tunnel();
+        t.setAddress(given.getAddress() != null ? given.getAddress() : defaults.getAddress());
+        t.setListenPort(given.getListenPort() != null ? given.getListenPort() : defaults.getListenPort());
+        t.setMtu(given.getMtu() != null ? given.getMtu() : defaults.getMtu());
+        t.setAppRange(given.getAppRange() != null ? given.getAppRange() : defaults.getAppRange());
+        return t;
+    }
+}

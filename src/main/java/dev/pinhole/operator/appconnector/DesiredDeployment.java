@@ -1,0 +1,175 @@
+package dev.pinhole.operator.appconnector;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.AppConnectorSpec;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The connector Deployment: restricted Pod Security, no API token, pinned to the NAT-gateway nodes and spread
+ * across them. The pod template changes (and pods roll) only when {@code restartHash} changes; everything else in
+ * the config is reloaded in place by the connector.
+ */
+public final class DesiredDeployment {
+    static final long RUN_AS = 65532L;
+
+    private DesiredDeployment() {}
+
+    public static Deployment build(AppConnector c, String image, String restartHash) {
+        AppConnectorSpec spec = c.getSpec();
+        AppConnectorSpec.Tunnel tunnel = ConnectorConfigRenderer.tunnel(spec);
+        var natGateway = spec.getEgress().getNatGateway();
+        Map<String, String> nodeSelector = natGateway == null || natGateway.getNodeSelector() == null
+                ? Map.of() : natGateway.getNodeSelector();
+        List<Toleration> tolerations = natGateway == null || natGateway.getTolerations() == null
+                ? List.of() : natGateway.getTolerations();
+        int replicas = spec.getReplicas() == null ? 2 : spec.getReplicas();
+
+        return new DeploymentBuilder()
+                .withNewMetadata()
+                    .withName(ConnectorNames.workload(c))
+                    .withNamespace(c.getMetadata().getNamespace())
+                    .withLabels(ConnectorNames.labels(c))
+                .endMetadata()
+                .withNewSpec()
+                    .withReplicas(replicas)
+                    .withRevisionHistoryLimit(3)
+                    .withNewSelector().withMatchLabels(ConnectorNames.selector(c)).endSelector()
+                    .withNewStrategy()
+                        .withType("RollingUpdate")
+                        .withNewRollingUpdate()
+                            .withNewMaxSurge(0)   // surge pods would compete for the NAT-gateway nodes
+                            .withNewMaxUnavailable(1)
+                        .endRollingUpdate()
+                    .endStrategy()
+                    .withNewTemplate()
+                        .withNewMetadata()
+                            .withLabels(ConnectorNames.labels(c))
+                            .addToAnnotations(ConnectorNames.ANNOTATION_RESTART_HASH, restartHash)
+                            .addToAnnotations("prometheus.io/scrape", "true")
+                            .addToAnnotations("prometheus.io/port", String.valueOf(ConnectorNames.HTTP_PORT))
+                        .endMetadata()
+                        .withNewSpec()
+                            .withAutomountServiceAccountToken(false)
+                            .withEnableServiceLinks(false)
+                            .withNewSecurityContext()
+                                .withRunAsNonRoot(true)
+                                .withRunAsUser(RUN_AS)
+                                .withRunAsGroup(RUN_AS)
+                                .withFsGroup(RUN_AS)
+                                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                            .endSecurityContext()
+                            .withAffinity(affinity(c, nodeSelector))
+                            .withTolerations(tolerations)
+                            .addNewTopologySpreadConstraint()
+                                .withMaxSkew(1)
+                                .withTopologyKey("kubernetes.io/hostname")
+                                .withWhenUnsatisfiable("ScheduleAnyway")
+                                .withNewLabelSelector().withMatchLabels(ConnectorNames.selector(c)).endLabelSelector()
+                            .endTopologySpreadConstraint()
+                            .withTerminationGracePeriodSeconds(30L)
+                            .withContainers(container(spec, tunnel, image))
+                            .addNewVolume()
+                                .withName("config")
+                                .withNewConfigMap().withName(ConnectorNames.configMap(c)).endConfigMap()
+                            .endVolume()
+                            .addNewVolume()
+                                .withName("key")
+                                .withNewSecret()
+                                    .withSecretName(ConnectorNames.keySecret(c))
+                                    .withDefaultMode(0400)
+                                .endSecret()
+                            .endVolume()
+                            .addNewVolume()
+                                .withName("tmp")
+                                .withNewEmptyDir().withMedium("Memory").withSizeLimit(new Quantity("16Mi")).endEmptyDir()
+                            .endVolume()
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static Container container(AppConnectorSpec spec, AppConnectorSpec.Tunnel tunnel, String image) {
+        return new ContainerBuilder()
+                .withName("connector")
+                .withImage(image)
+                .withArgs("connector",
+                        "--config", ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE,
+                        "--key", ConnectorNames.KEY_DIR + "/" + ConnectorNames.KEY_SECRET_DATA)
+                .addNewEnv().withName("JAVA_TOOL_OPTIONS").withValue("-XX:MaxRAMPercentage=70").endEnv()
+                .addNewPort().withName(ConnectorNames.WIREGUARD_PORT_NAME).withProtocol("UDP")
+                    .withContainerPort(tunnel.getListenPort()).endPort()
+                .addNewPort().withName(ConnectorNames.HTTP_PORT_NAME).withProtocol("TCP")
+                    .withContainerPort(ConnectorNames.HTTP_PORT).endPort()
+                .withNewReadinessProbe()
+                    .withNewHttpGet().withPath("/readyz").withNewPort(ConnectorNames.HTTP_PORT_NAME).endHttpGet()
+                    .withPeriodSeconds(5).withFailureThreshold(2)
+                .endReadinessProbe()
+                .withNewLivenessProbe()
+                    .withNewHttpGet().withPath("/healthz").withNewPort(ConnectorNames.HTTP_PORT_NAME).endHttpGet()
+                    .withPeriodSeconds(10).withFailureThreshold(3)
+                .endLivenessProbe()
+                .withNewStartupProbe()
+                    .withNewHttpGet().withPath("/healthz").withNewPort(ConnectorNames.HTTP_PORT_NAME).endHttpGet()
+                    .withPeriodSeconds(2).withFailureThreshold(30)
+                .endStartupProbe()
+                .withResources(resources(spec.getResources()))
+                .withNewSecurityContext()
+                    .withAllowPrivilegeEscalation(false)
+                    .withReadOnlyRootFilesystem(true)
+                    .withRunAsNonRoot(true)
+                    .withPrivileged(false)
+                    .withNewCapabilities().withDrop("ALL").endCapabilities()
+                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .addNewVolumeMount().withName("config").withMountPath(ConnectorNames.CONFIG_DIR).withReadOnly(true)
+                    .endVolumeMount()
+                .addNewVolumeMount().withName("key").withMountPath(ConnectorNames.KEY_DIR).withReadOnly(true)
+                    .endVolumeMount()
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                .build();
+    }
+
+    private static ResourceRequirements resources(ResourceRequirements given) {
+        if (given != null && ((given.getRequests() != null && !given.getRequests().isEmpty())
+                || (given.getLimits() != null && !given.getLimits().isEmpty()))) {
+            return given;
+        }
+        return new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("250m"))
+                .addToRequests("memory", new Quantity("192Mi"))
+                .addToLimits("memory", new Quantity("384Mi"))
+                .build();
+    }
+
+    /** Required node affinity from the NAT-gateway selector, so pods never land on nodes with another egress. */
+    private static Affinity affinity(AppConnector c, Map<String, String> nodeSelector) {
+        if (nodeSelector.isEmpty()) {
+            return null;
+        }
+        List<NodeSelectorRequirement> requirements = new ArrayList<>();
+        nodeSelector.forEach((k, v) -> requirements.add(new NodeSelectorRequirementBuilder()
+                .withKey(k).withOperator("In").withValues(v).build()));
+        return new AffinityBuilder()
+                .withNewNodeAffinity()
+                    .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                        .addNewNodeSelectorTerm().withMatchExpressions(requirements).endNodeSelectorTerm()
+                    .endRequiredDuringSchedulingIgnoredDuringExecution()
+                .endNodeAffinity()
+                .build();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.pinhole.operator.appconnector;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.AppConnectorSpec;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.util.Map;
+
+/** The Service, PodDisruptionBudget and NetworkPolicy around the connector pods. */
+public final class DesiredNetworkObjects {
+    private DesiredNetworkObjects() {}
+
+    /** The UDP Service clients connect to; ClientIP affinity keeps a client's handshake on one pod. */
+    public static Service service(AppConnector c) {
+        AppConnectorSpec spec = c.getSpec();
+        AppConnectorSpec.ServiceSpec s = spec.getService() == null ? new AppConnectorSpec.ServiceSpec() : spec.getService();
+        AppConnectorSpec.ServiceSpec.Type type = s.getType() == null ? AppConnectorSpec.ServiceSpec.Type.LoadBalancer : s.getType();
+        int port = ConnectorConfigRenderer.tunnel(spec).getListenPort();
+        return new ServiceBuilder()
+                .withNewMetadata()
+                    .withName(ConnectorNames.workload(c))
+                    .withNamespace(c.getMetadata().getNamespace())
+                    .withLabels(ConnectorNames.labels(c))
+                    .withAnnotations(s.getAnnotations() == null ? Map.of() : s.getAnnotations())
+                .endMetadata()
+                .withNewSpec()
+                    .withType(type.name())
+                    .withSelector(ConnectorNames.selector(c))
+                    .withSessionAffinity("ClientIP")
+                    .addNewPort()
+                        .withName(ConnectorNames.WIREGUARD_PORT_NAME)
+                        .withProtocol("UDP")
+                        .withPort(port)
+                        .withTargetPort(new IntOrString(ConnectorNames.WIREGUARD_PORT_NAME))
+                    .endPort()
+                .endSpec()
+                .build();
+    }
+
+    /** Keeps at least one connector pod through voluntary disruptions; only meaningful with replicas > 1. */
+    public static PodDisruptionBudget podDisruptionBudget(AppConnector c) {
+        return new PodDisruptionBudgetBuilder()
+                .withNewMetadata()
+                    .withName(ConnectorNames.workload(c))
+                    .withNamespace(c.getMetadata().getNamespace())
+                    .withLabels(ConnectorNames.labels(c))
+                .endMetadata()
+                .withNewSpec()
+                    .withMaxUnavailable(new IntOrString(1))
+                    .withNewSelector().withMatchLabels(ConnectorNames.selector(c)).endSelector()
+                .endSpec()
+                .build();
+    }
+
+    /** Admits only the WireGuard port (UDP) and the metrics/health port (TCP) into connector pods. */
+    public static NetworkPolicy networkPolicy(AppConnector c) {
+        int port = ConnectorConfigRenderer.tunnel(c.getSpec()).getListenPort();
+        return new NetworkPolicyBuilder()
+                .withNewMetadata()
+                    .withName(ConnectorNames.workload(c))
+                    .withNamespace(c.getMetadata().getNamespace())
+                    .withLabels(ConnectorNames.labels(c))
+                .endMetadata()
+                .withNewSpec()
+                    .withNewPodSelector().withMatchLabels(ConnectorNames.selector(c)).endPodSelector()
+                    .withPolicyTypes("Ingress")
+                    .addNewIngress()
+                        .addNewPort().withProtocol("UDP").withPort(new IntOrString(port)).endPort()
+                    .endIngress()
+                    .addNewIngress()
+                        .addNewPort().withProtocol("TCP").withPort(new IntOrString(ConnectorNames.HTTP_PORT)).endPort()
+                    .endIngress()
+                .endSpec()
+                .build();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.pinhole.operator.ipset;
+
+import static dev.pinhole.operator.ConditionTypes.INVALID;
+import static dev.pinhole.operator.ConditionTypes.READY;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.IPSet;
+import dev.pinhole.api.IPSetStatus;
+import dev.pinhole.ipset.IpSet;
+import dev.pinhole.operator.ConditionSet;
+import dev.pinhole.operator.ConditionSet.Status;
+import dev.pinhole.operator.ConditionTypes.Reason;
+import dev.pinhole.operator.EventRecorder;
+import dev.pinhole.operator.ReconcileMetrics;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles an IPSet into {@code status.cidrs}, the minimal CIDR list to publish. A set that cannot be resolved
+ * is Ready=False with an empty list: a stale or partial allowlist is never shown as Ready.
+ */
+@ControllerConfiguration(name = IPSetReconciler.NAME)
+public class IPSetReconciler implements Reconciler<IPSet> {
+    public static final String NAME = "ipset";
+    static final String CONNECTORS_SOURCE = "appconnectors-for-ipset";
+
+    private final EventRecorder events;
+    private final ReconcileMetrics metrics;
+    private final Clock clock;
+
+    public IPSetReconciler(EventRecorder events, ReconcileMetrics metrics, Clock clock) {
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, IPSet>> prepareEventSources(EventSourceContext<IPSet> context) {
+        // Another IPSet changed: recompute every set that includes it, directly or not.
+        var includes = InformerEventSourceConfiguration.from(IPSet.class, IPSet.class)
+                .withName("included-ipsets")
+                .withSecondaryToPrimaryMapper((IPSet changed) -> ids(changed.getMetadata().getNamespace(),
+                        IpSetDependents.includers(all(context, changed.getMetadata().getNamespace()),
+                                changed.getMetadata().getName())))
+                .build();
+        // An AppConnector changed: recompute the sets with a selector, and what includes them. A label change
+        // that stops a match must also recompute, so every selecting set is affected, not only matching ones.
+        var connectors = InformerEventSourceConfiguration.from(AppConnector.class, IPSet.class)
+                .withName(CONNECTORS_SOURCE)
+                .withSecondaryToPrimaryMapper((AppConnector changed) -> ids(changed.getMetadata().getNamespace(),
+                        IpSetDependents.affected(all(context, changed.getMetadata().getNamespace()),
+                                s -> s.getSpec() != null && s.getSpec().getAppConnectors() != null)))
+                .withPrimaryToSecondaryMapper((IPSet set) -> Set.of())
+                .build();
+        return List.of(new InformerEventSource<>(includes, context), new InformerEventSource<>(connectors, context));
+    }
+
+    private static List<IPSet> all(EventSourceContext<IPSet> context, String namespace) {
+        return context.getPrimaryCache().list(namespace).toList();
+    }
+
+    private static Set<ResourceID> ids(String namespace, Set<String> names) {
+        return names.stream().map(n -> new ResourceID(n, namespace)).collect(Collectors.toSet());
+    }
+
+    @Override
+    public UpdateControl<IPSet> reconcile(IPSet set, Context<IPSet> context) throws Exception {
+        return metrics.time("IPSet", () -> doReconcile(set, context));
+    }
+
+    @SuppressWarnings("unchecked")
+    private UpdateControl<IPSet> doReconcile(IPSet set, Context<IPSet> context) {
+        String namespace = set.getMetadata().getNamespace();
+        var connectorSource = (InformerEventSource<AppConnector, IPSet>) context.eventSourceRetriever()
+                .getEventSourceFor(AppConnector.class, CONNECTORS_SOURCE);
+        List<AppConnector> connectors = connectorSource.list(namespace).toList();
+        IpSetResolver resolver = new IpSetResolver(namespace,
+                name -> context.getPrimaryCache().get(new ResourceID(name, namespace)), connectors);
+        IpSetResolution resolution = resolver.resolve(set);
+
+        long generation = Optional.ofNullable(set.getMetadata().getGeneration()).orElse(0L);
+        IPSetStatus previous = set.getStatus() == null ? new IPSetStatus() : set.getStatus();
+        ConditionSet conditions = new ConditionSet(previous.getConditions(), generation, clock);
+        IPSetStatus status = new IPSetStatus();
+        status.setObservedGeneration(generation);
+        if (resolution instanceof IpSetResolution.Resolved resolved) {
+                IpSet addresses = resolved.addresses();
+                List<String> cidrs = addresses.toCidrStrings();
+                status.setCidrs(cidrs);
+                status.setCidrCount(cidrs.size());
+                status.setAddressCount(addresses.size().toString());
+                conditions.set(READY, Status.True, Reason.RESOLVED,
+                        cidrs.size() + " CIDRs, " + addresses.size() + " addresses");
+                conditions.set(INVALID, Status.False, Reason.VALID, "");
+        } else {
+                IpSetResolution.Failed failed = (IpSetResolution.Failed) resolution;
+                status.setCidrs(List.of());
+                status.setCidrCount(0);
+                status.setAddressCount(null);
+                conditions.set(READY, Status.False, failed.reason(), failed.message());
+                conditions.set(INVALID, Status.True, failed.reason(), failed.message());
+        }
+        status.setConditions(conditions.toList());
+        if (conditions.changed(READY)) {
+            boolean ready = "True".equals(conditions.statusOf(READY));
+            events.record(context.getClient(), set, ready ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
+                    ready ? "Resolved" : resolution instanceof IpSetResolution.Failed f ? f.reason() : "NotReady",
+                    ready ? "Published " + status.getCidrCount() + " CIDRs"
+                            : ((IpSetResolution.Failed) resolution).message());
+        }
+        if (status.equals(previous)) {
+            return UpdateControl.noUpdate();
+        }
+        metrics.statusWritten("IPSet");
+        IPSet patch = new IPSet();
+        patch.getMetadata().setName(set.getMetadata().getName());
+        patch.getMetadata().setNamespace(namespace);
+        patch.setStatus(status);
+        return UpdateControl.patchStatus(patch);
+    }
+}

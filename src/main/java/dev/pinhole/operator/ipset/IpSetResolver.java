@@ -1,0 +1,124 @@
+package dev.pinhole.operator.ipset;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.IPSet;
+import dev.pinhole.api.IPSetSpec;
+import dev.pinhole.api.ObjectReference;
+import dev.pinhole.ipset.IpEntryFormatException;
+import dev.pinhole.ipset.IpSet;
+import dev.pinhole.ipset.IpSetBuilder;
+import dev.pinhole.operator.ConditionTypes.Reason;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Resolves an IPSet from specs alone: its entries, the IPSets it includes (transitively), the egress IPs of the
+ * AppConnectors it selects, minus its exclusions. Cycles, unknown references and malformed entries fail with a
+ * message that names the culprit; nothing partial is ever returned.
+ */
+public final class IpSetResolver {
+    private final String namespace;
+    private final Function<String, Optional<IPSet>> sets;
+    private final List<AppConnector> connectors;
+    private final Map<String, IpSetResolution> memo = new HashMap<>();
+
+    /**
+     * @param sets       looks up an IPSet by name in {@code namespace}
+     * @param connectors the AppConnectors of {@code namespace}
+     */
+    public IpSetResolver(String namespace, Function<String, Optional<IPSet>> sets, List<AppConnector> connectors) {
+        this.namespace = namespace;
+        this.sets = sets;
+        this.connectors = connectors;
+    }
+
+    public IpSetResolution resolve(IPSet root) {
+        return resolve(root, new ArrayList<>());
+    }
+
+    private IpSetResolution resolve(IPSet set, List<String> path) {
+        String name = set.getMetadata().getName();
+        IpSetResolution known = memo.get(name);
+        if (known != null) {
+            return known;
+        }
+        path.add(name);
+        IpSetResolution result = compute(set, path);
+        path.remove(path.size() - 1);
+        memo.put(name, result);
+        return result;
+    }
+
+    private IpSetResolution compute(IPSet set, List<String> path) {
+        IPSetSpec spec = set.getSpec() == null ? new IPSetSpec() : set.getSpec();
+        String prefix = path.size() == 1 ? "" : "IPSet " + set.getMetadata().getName() + ": ";
+        IpSetBuilder builder = IpSet.builder();
+        Optional<String> bad = addEntries(builder, spec.getAddresses(), "spec.addresses");
+        if (bad.isPresent()) {
+            return new IpSetResolution.Failed(Reason.INVALID_ENTRY, prefix + bad.get());
+        }
+        List<ObjectReference> includes = spec.getInclude() == null ? List.of() : spec.getInclude();
+        for (int i = 0; i < includes.size(); i++) {
+            String target = includes.get(i).getName();
+            int cycleStart = path.indexOf(target);
+            if (cycleStart >= 0) {
+                List<String> cycle = new ArrayList<>(path.subList(cycleStart, path.size()));
+                cycle.add(target);
+                return new IpSetResolution.Failed(Reason.INCLUDE_CYCLE,
+                        "include cycle: " + String.join(" -> ", cycle));
+            }
+            Optional<IPSet> included = sets.apply(target);
+            if (included.isEmpty()) {
+                return new IpSetResolution.Failed(Reason.UNKNOWN_REFERENCE, prefix + "spec.include[" + i
+                        + "]: IPSet \"" + target + "\" not found in namespace " + namespace);
+            }
+            IpSetResolution inner = resolve(included.get(), path);
+            if (inner instanceof IpSetResolution.Failed failed) {
+                return failed;
+            }
+            builder.addAll(((IpSetResolution.Resolved) inner).addresses());
+        }
+        if (spec.getAppConnectors() != null) {
+            for (AppConnector c : connectors) {
+                if (!LabelSelectorMatch.matches(spec.getAppConnectors(), c.getMetadata().getLabels())) {
+                    continue;
+                }
+                String ip = c.getSpec() == null || c.getSpec().getEgress() == null
+                        ? null : c.getSpec().getEgress().getElasticIP();
+                if (ip == null) {
+                    continue;
+                }
+                try {
+                    builder.add(ip);
+                } catch (IpEntryFormatException e) {
+                    return new IpSetResolution.Failed(Reason.INVALID_ENTRY, prefix + "AppConnector "
+                            + c.getMetadata().getName() + " spec.egress.elasticIP: " + e.getMessage());
+                }
+            }
+        }
+        IpSetBuilder excluded = IpSet.builder();
+        bad = addEntries(excluded, spec.getExclude(), "spec.exclude");
+        if (bad.isPresent()) {
+            return new IpSetResolution.Failed(Reason.INVALID_ENTRY, prefix + bad.get());
+        }
+        return new IpSetResolution.Resolved(builder.build().exclude(excluded.build()));
+    }
+
+    private static Optional<String> addEntries(IpSetBuilder builder, List<String> entries, String field) {
+        if (entries == null) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            try {
+                builder.add(entries.get(i));
+            } catch (IpEntryFormatException e) {
+                return Optional.of(field + "[" + i + "]: " + e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+}
