@@ -16,6 +16,10 @@ if [[ ! -x "$bin" ]]; then
   echo "go-tool: building $spec (cached afterwards in $cache)" >&2
   GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-mod=mod go install "$spec" >&2
   mkdir -p "$cache"
-  mv "$tmp/$(basename "${spec%@*}")" "$bin"
+  pkg="${spec%@*}"
+  exe="$(basename "$pkg")"
+  # `go install` names a binary after the last path element that is not a major-version suffix (.../kustomize/v5).
+  [[ "$exe" =~ ^v[0-9]+$ ]] && exe="$(basename "$(dirname "$pkg")")"
+  mv "$tmp/$exe" "$bin"
 fi
 echo "$bin"

@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# One image, two roles:
+#   docker run IMAGE operator          the Quarkus operator (http :8080: /q/health/live, /q/health/ready, /q/metrics)
+#   docker run IMAGE connector [args]  a connector pod's data plane (metrics/health :9090, WireGuard 51820/udp)
+# Build: docker build -t ghcr.io/pinhole-dev/pinhole:dev .
+
+# ---- build: the Quarkus fast-jar (target/quarkus-app/) with the Maven wrapper ----
+FROM eclipse-temurin:25-jdk AS build
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn/ .mvn/
+COPY src/ src/
+# The cache mount keeps Maven, the wrapper's distribution and all dependencies between builds.
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B package -DskipTests
+
+# ---- runtime: JRE only, non-root, read-only friendly ----
+FROM eclipse-temurin:25-jre
+LABEL org.opencontainers.image.title="pinhole" \
+      org.opencontainers.image.description="Pinhole operator and app connector (WireGuard gateways with one egress IP)" \
+      org.opencontainers.image.source="https://github.com/pinhole-dev/pinhole"
+# Files stay owned by root and read-only for the runtime user: the app cannot modify itself.
+COPY --from=build /src/target/quarkus-app/ /opt/pinhole/quarkus-app/
+COPY --chmod=0755 bin/pinhole /opt/pinhole/bin/pinhole
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError" \
+    LANG=C.UTF-8
+# Numeric user and group so Kubernetes can verify runAsNonRoot without a passwd entry.
+USER 65532:65532
+WORKDIR /tmp
+# 8080/tcp operator http (health, metrics); 9090/tcp connector metrics and health; 51820/udp WireGuard.
+EXPOSE 8080 9090 51820/udp
+ENTRYPOINT ["/opt/pinhole/bin/pinhole"]
+CMD ["operator"]

@@ -1,0 +1,97 @@
+package dev.pinhole.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bin/pinhole starts each role with the exact JVM command line, observed through a stand-in java. */
+class EntrypointTest {
+
+    private static final Path SCRIPT = RepoLayout.ROOT.resolve("bin/pinhole");
+
+    @TempDir
+    Path home;
+    private Path javaHome;
+
+    @BeforeEach
+    void standInJava() throws IOException {
+        javaHome = home.resolve("jdk");
+        Path java = javaHome.resolve("bin/java");
+        Files.createDirectories(java.getParent());
+        // Prints one argument per line, so the test sees exactly what the JVM would receive.
+        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private CommandResult run(String javaOpts, String... args) {
+        List<String> command = new ArrayList<>(List.of(SCRIPT.toString()));
+        command.addAll(List.of(args));
+        return ExternalCommand.run(home, Duration.ofSeconds(30),
+                Map.of("PINHOLE_HOME", home.toString(), "JAVA_HOME", javaHome.toString(), "JAVA_OPTS", javaOpts),
+                command);
+    }
+
+    private static List<String> jvmArgs(CommandResult result) {
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+        return result.stdout().lines().toList();
+    }
+
+    @Test
+    void scriptIsExecutable() {
+        assertThat(Files.isExecutable(SCRIPT)).as("bin/pinhole must be executable (git update-index --chmod=+x)")
+                .isTrue();
+    }
+
+    @Test
+    void operatorRunsTheQuarkusRunnerWithJavaOpts() {
+        List<String> args = jvmArgs(run("-Xmx64m -Dx=y", "operator", "--extra"));
+
+        assertThat(args).containsExactly("-Xmx64m", "-Dx=y", "-jar",
+                home.resolve("quarkus-app/quarkus-run.jar").toString(), "--extra");
+    }
+
+    @Test
+    void connectorRunsItsMainClassWithTheMountedConfigByDefault() {
+        List<String> args = jvmArgs(run("", "connector"));
+
+        String app = home.resolve("quarkus-app").toString();
+        assertThat(args).containsExactly("-cp", app + "/app/*:" + app + "/lib/main/*",
+                "dev.pinhole.connector.ConnectorMain",
+                "--config", "/etc/pinhole/config/connector.json", "--key", "/etc/pinhole/key/privateKey");
+    }
+
+    @Test
+    void connectorPassesExplicitArgumentsThrough() {
+        List<String> args = jvmArgs(run("", "connector", "--config", "/tmp/c.json", "--check"));
+
+        assertThat(args).endsWith("dev.pinhole.connector.ConnectorMain", "--config", "/tmp/c.json", "--check");
+        assertThat(args).doesNotContain("/etc/pinhole/key/privateKey");
+    }
+
+    @Test
+    void unknownRoleFailsWithUsage() {
+        CommandResult result = run("", "proxy");
+
+        assertThat(result.exitCode()).isEqualTo(64);
+        assertThat(result.stderr()).contains("unknown role 'proxy'", "usage: pinhole operator|connector");
+        assertThat(result.stdout()).isEmpty();
+    }
+
+    @Test
+    void missingRoleFailsWithUsage() {
+        CommandResult result = run("");
+
+        assertThat(result.exitCode()).isEqualTo(64);
+        assertThat(result.stderr()).contains("usage:");
+    }
+}

@@ -1,0 +1,39 @@
+package dev.pinhole.packaging;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Drives the pinned helm binary against helm/pinhole, as release "pinhole" in namespace pinhole-system. */
+final class Helm {
+
+    static final String RELEASE = "pinhole";
+    static final String NAMESPACE = "pinhole-system";
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+
+    private Helm() {
+    }
+
+    static CommandResult run(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(GoTool.path("helm").toString());
+        command.addAll(args);
+        return ExternalCommand.run(RepoLayout.ROOT, TIMEOUT, command);
+    }
+
+    static CommandResult tryTemplate(String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("template", RELEASE, RepoLayout.CHART.toString(),
+                "--namespace", NAMESPACE));
+        args.addAll(List.of(extraArgs));
+        return run(args);
+    }
+
+    /** Renders the chart; fails the test with helm's own message when it does not render. */
+    static Manifests template(String... extraArgs) {
+        CommandResult result = tryTemplate(extraArgs);
+        if (!result.succeeded()) {
+            throw new AssertionError(result.describe());
+        }
+        return Manifests.parse(result.stdout());
+    }
+}
