@@ -155,6 +155,14 @@ class ConnectorConfigCodecTest {
     }
 
     @Test
+    void missingNumberIsRefusedNamingTheField() {
+        String text = written().replace("\"listenPort\" : 51820,", "");
+        assertThat(text).doesNotContain("listenPort");
+
+        assertThat(onlyProblem(text).field()).isEqualTo("tunnel.listenPort");
+    }
+
+    @Test
     void wrongTypeIsRefusedNamingTheField() {
         String text = written().replace("\"listenPort\" : 51820", "\"listenPort\" : \"udp\"");
         assertThat(text).contains("\"udp\"");

@@ -39,6 +39,30 @@ class ConnectorSpecCheckTest {
     }
 
     @Test
+    void validIpv6TunnelWithIpv6ClientsHasNoProblems() {
+        spec.getTunnel().setAddress("fd00:96::1/64");
+        spec.getTunnel().setAppRange("fd00:80::/48");
+        setClientAddress(0, "fd00:96::2/128");
+        setClientAddress(1, "fd00:96::3/128");
+        spec.getRoutes().setCidrs(List.of("2001:db8::/32", "198.51.100.0/24"));
+
+        assertThat(problems()).isEmpty();
+    }
+
+    @Test
+    void ipv6ClientWrittenAsSlash32IsRejected() {
+        spec.getTunnel().setAddress("fd00:96::1/64");
+        spec.getTunnel().setAppRange("fd00:80::/48");
+        setClientAddress(0, "fd00:96::2/32");
+        setClientAddress(1, "fd00:96::3/128");
+
+        ConfigProblem p = onlyProblem();
+
+        assertThat(p.field()).isEqualTo("spec.clients[0].address");
+        assertThat(p.reason()).contains("/128");
+    }
+
+    @Test
     void missingElasticIpIsRequired() {
         spec.getEgress().setElasticIP(null);
 
