@@ -41,7 +41,8 @@ public final class ConnectorSpecCheck {
         List<ConfigProblem> problems = new ArrayList<>();
         for (ConfigProblem p : ConfigCheck.check(ConnectorConfigRenderer.render(probe, mergedRoutes))) {
             if (p.field().startsWith("routes[")) {
-                problems.add(new ConfigProblem("spec.routes (with spec.routes.ipSets)", p.value(), p.reason()));
+                problems.add(new ConfigProblem("spec.routes (with spec.routes.ipSets)", p.value(),
+                        specFieldsIn(p.reason())));
             }
         }
         return problems;
