@@ -129,6 +129,15 @@ class HelmChartTest {
     }
 
     @Test
+    void renderedObjectsUseOnlyFieldsKubernetesDefines() {
+        assertThat(KnownFields.unknownFields(Helm.template())).isEmpty();
+        assertThat(KnownFields.unknownFields(Helm.template("--set", "watchNamespaces={team-a}",
+                "--set", "leaderElection.enabled=true", "--set", "nodeSelector.pool=system",
+                "--set", "tolerations[0].key=dedicated", "--set", "tolerations[0].operator=Exists",
+                "--set", "imagePullSecrets={regcred}", "--set", "podAnnotations.a=b"))).isEmpty();
+    }
+
+    @Test
     void operatorPodMeetsTheRestrictedPodSecurityStandard() {
         assertRestricted(operator(Helm.template()));
     }
