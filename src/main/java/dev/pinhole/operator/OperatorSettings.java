@@ -27,5 +27,16 @@ public interface OperatorSettings {
         /** Re-check period while something is not ready, in seconds; informer events cover the rest. */
         @WithDefault("30")
         int recheckSeconds();
+
+        /**
+         * Whether to read each ready connector pod's /status (egress verification, flows). Off only where pod IPs
+         * are not real (simulated nodes), so the operator never sends traffic to addresses nobody owns.
+         */
+        @WithDefault("true")
+        boolean probeConnectors();
+
+        /** Timeout of one /status read, in milliseconds. */
+        @WithDefault("1500")
+        int probeTimeoutMillis();
     }
 }

@@ -21,6 +21,7 @@ import dev.pinhole.operator.OperatorSettings;
 import dev.pinhole.operator.ReconcileMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -62,6 +63,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     private final EventRecorder events;
     private final ReconcileMetrics metrics;
     private final Clock clock;
+    private final ConnectorReports probe;
 
     public AppConnectorReconciler(OperatorSettings settings, ChildWriter writer, EventRecorder events,
                                   ReconcileMetrics metrics, Clock clock) {
@@ -70,6 +72,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.probe = new ConnectorReports(Duration.ofMillis(settings.operator().probeTimeoutMillis()));
     }
 
     @Override
@@ -79,6 +82,15 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 ConfigMap.class, PodDisruptionBudget.class, NetworkPolicy.class)) {
             sources.add(owned(owned, context));
         }
+        // Pods are owned by ReplicaSets, not by the AppConnector: map them back by the connector label.
+        var pods = InformerEventSourceConfiguration.from(Pod.class, AppConnector.class)
+                .withLabelSelector(ConnectorNames.LABEL_CONNECTOR)
+                .withSecondaryToPrimaryMapper((Pod pod) -> Set.of(new ResourceID(
+                        pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR),
+                        pod.getMetadata().getNamespace())))
+                .withPrimaryToSecondaryMapper((AppConnector c) -> Set.of())
+                .build();
+        sources.add(new InformerEventSource<>(pods, context));
         var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
                 .withName("ipsets-for-appconnector")
                 .withSecondaryToPrimaryMapper((IPSet set) -> context.getPrimaryCache()
@@ -194,14 +206,13 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         status.setObservedGeneration(generation);
         status.setPublicKey(key.publicKey());
         status.setEndpoints(endpoints);
-        status.setEgressIPs(List.of(spec.getEgress().getElasticIP()));
         status.setClientConfigMap(ConnectorNames.clientsConfigMap(connector));
-        status.setActiveFlows(previous.getActiveFlows());
-        status.setMappedNames(previous.getMappedNames());
+        List<ConnectorReports.Report> reports = settings.operator().probeConnectors()
+                ? reports(connector, context) : List.of();
+        applyReports(spec, reports, status, conditions);
         RolloutState rollout = RolloutState.of(currentDeployment, replicas);
         status.setReadyReplicas(rollout.ready());
         rollout.describe(conditions);
-        egressCondition(spec, previous, conditions);
         status.setConditions(conditions.toList());
         announceTransitions(context, connector, conditions);
         return finish(connector, previous, status, !READY_TRUE.equals(conditions.statusOf(READY))
@@ -210,15 +221,51 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
 
     private static final String READY_TRUE = "True";
 
-    /** Until the data plane reports (a later stage), egress is Unknown; without verify it is never checked. */
-    private static void egressCondition(AppConnectorSpec spec, AppConnectorStatus previous, ConditionSet conditions) {
+    private List<ConnectorReports.Report> reports(AppConnector connector, Context<AppConnector> context) {
+        @SuppressWarnings("unchecked")
+        var pods = (InformerEventSource<Pod, AppConnector>) context.eventSourceRetriever()
+                .getEventSourceFor(Pod.class);
+        List<Pod> ready = pods.list(connector.getMetadata().getNamespace(), pod -> connector.getMetadata().getName()
+                        .equals(pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR)))
+                .filter(AppConnectorReconciler::isReady).toList();
+        return ready.isEmpty() ? List.of() : probe.collect(ready, ConnectorNames.HTTP_PORT);
+    }
+
+    private static boolean isReady(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
+                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Flows, names and egress as the pods report them; the egress IPs are the observed ones once any is known. */
+    static void applyReports(AppConnectorSpec spec, List<ConnectorReports.Report> reports, AppConnectorStatus status,
+                             ConditionSet conditions) {
+        String declared = spec.getEgress().getElasticIP();
+        List<String> observed = reports.stream().map(ConnectorReports.Report::observedEgressIP)
+                .filter(Objects::nonNull).distinct().sorted().toList();
+        status.setEgressIPs(observed.isEmpty() ? List.of(declared) : observed);
+        status.setActiveFlows(reports.isEmpty() ? null
+                : reports.stream().mapToLong(ConnectorReports.Report::activeFlows).sum());
+        status.setMappedNames(reports.isEmpty() ? null
+                : reports.stream().mapToLong(ConnectorReports.Report::mappedNames).sum());
         if (spec.getEgress().getVerify() == null) {
             conditions.set(EGRESS_VERIFIED, Status.Unknown, Reason.NOT_REQUESTED,
                     "spec.egress.verify is not set; the egress IP is declared, not checked");
-        } else {
+        } else if (reports.isEmpty() || observed.isEmpty()) {
             conditions.set(EGRESS_VERIFIED, Status.Unknown, Reason.AWAITING_DATA_PLANE,
                     "waiting for the connector pods to report their observed egress IP");
+        } else if (observed.equals(List.of(declared))
+                && reports.stream().allMatch(ConnectorReports.Report::egressVerified)) {
+            conditions.set(EGRESS_VERIFIED, Status.True, Reason.VERIFIED,
+                    reports.size() + " pods observe egress " + declared);
+        } else {
+            conditions.set(EGRESS_VERIFIED, Status.False, Reason.MISMATCH,
+                    "pods observe egress " + String.join(", ", observed) + ", expected " + declared);
         }
+    }
+
+    /** Before the pods can report (or without verify), egress is Unknown. */
+    private static void egressCondition(AppConnectorSpec spec, AppConnectorStatus previous, ConditionSet conditions) {
+        applyReports(spec, List.of(), new AppConnectorStatus(), conditions);
     }
 
     private String resolveIpSetRoutes(AppConnector connector, Context<AppConnector> context, List<String> routes) {

@@ -1,0 +1,188 @@
+package dev.pinhole.connector.config;
+
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.ipset.IpEntryFormatException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks a connector config's values and their relations: every address parses, client addresses are single
+ * addresses inside the tunnel network, the app range and the routes stay clear of the tunnel. Each problem names
+ * its field (as a path in the config file) and the value. The operator runs the same check on a rendered spec.
+ */
+public final class ConfigCheck {
+    private ConfigCheck() {}
+
+    public static List<ConfigProblem> check(ConnectorConfig config) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        if (config.egress() == null || config.egress().elasticIP() == null) {
+            problems.add(new ConfigProblem("egress.elasticIP", null, "required"));
+        } else {
+            parseAddress("egress.elasticIP", config.egress().elasticIP(), problems);
+            if (config.egress().enforce() && config.egress().verifyUrl() == null) {
+                problems.add(new ConfigProblem("egress.verifyUrl", null, "required when egress.enforce is true"));
+            }
+        }
+        ConnectorConfig.Tunnel tunnel = config.tunnel();
+        if (tunnel == null) {
+            problems.add(new ConfigProblem("tunnel", null, "required"));
+            return problems;
+        }
+        if (tunnel.listenPort() < 1 || tunnel.listenPort() > 65535) {
+            problems.add(new ConfigProblem("tunnel.listenPort", String.valueOf(tunnel.listenPort()),
+                    "must be 1..65535"));
+        }
+        if (tunnel.mtu() < 1280 || tunnel.mtu() > 9000) {
+            problems.add(new ConfigProblem("tunnel.mtu", String.valueOf(tunnel.mtu()), "must be 1280..9000"));
+        }
+        IpAddress tunnelAddress = null;
+        Cidr tunnelNet = null;
+        String[] parts = String.valueOf(tunnel.address()).split("/", -1);
+        if (parts.length != 2) {
+            problems.add(new ConfigProblem("tunnel.address", tunnel.address(), "expected address/prefix"));
+        } else {
+            tunnelAddress = parseAddress("tunnel.address", parts[0], problems);
+            Integer prefix = parsePrefix(parts[1]);
+            if (prefix == null) {
+                problems.add(new ConfigProblem("tunnel.address", tunnel.address(), "prefix length is not a number"));
+            } else if (tunnelAddress != null) {
+                try {
+                    tunnelNet = Cidr.containing(tunnelAddress, prefix);
+                } catch (IllegalArgumentException e) {
+                    problems.add(new ConfigProblem("tunnel.address", tunnel.address(), reason(e)));
+                }
+            }
+        }
+        Cidr appRange = parseCidr("tunnel.appRange", tunnel.appRange(), problems);
+        if (appRange != null && tunnelNet != null && overlaps(appRange, tunnelNet)) {
+            problems.add(new ConfigProblem("tunnel.appRange", tunnel.appRange(),
+                    "overlaps the tunnel network " + tunnelNet));
+        }
+        checkClients(config.clients(), tunnelAddress, tunnelNet, problems);
+        List<String> routes = config.routes() == null ? List.of() : config.routes();
+        for (int i = 0; i < routes.size(); i++) {
+            String field = "routes[" + i + "]";
+            Cidr route = parseCidr(field, routes.get(i), problems);
+            if (route != null && appRange != null && overlaps(route, appRange)) {
+                problems.add(new ConfigProblem(field, routes.get(i), "overlaps tunnel.appRange " + appRange));
+            }
+            if (route != null && tunnelNet != null && overlaps(route, tunnelNet)) {
+                problems.add(new ConfigProblem(field, routes.get(i), "overlaps the tunnel network " + tunnelNet));
+            }
+        }
+        if (config.dns() != null && config.dns().upstream() != null) {
+            List<String> upstream = config.dns().upstream();
+            for (int i = 0; i < upstream.size(); i++) {
+                parseAddress("dns.upstream[" + i + "]", upstream.get(i), problems);
+            }
+        }
+        return problems;
+    }
+
+    private static void checkClients(List<ConnectorConfig.Client> clients, IpAddress tunnelAddress, Cidr tunnelNet,
+                                     List<ConfigProblem> problems) {
+        if (clients == null) {
+            return;
+        }
+        Map<String, Integer> names = new HashMap<>();
+        Map<String, Integer> keys = new HashMap<>();
+        Map<IpAddress, Integer> addresses = new HashMap<>();
+        for (int i = 0; i < clients.size(); i++) {
+            ConnectorConfig.Client client = clients.get(i);
+            String base = "clients[" + i + "]";
+            Integer firstName = names.putIfAbsent(String.valueOf(client.name()), i);
+            if (firstName != null) {
+                problems.add(new ConfigProblem(base + ".name", client.name(),
+                        "duplicate of clients[" + firstName + "].name"));
+            }
+            if (!isWireGuardKey(client.publicKey())) {
+                problems.add(new ConfigProblem(base + ".publicKey", client.publicKey(),
+                        "not a WireGuard key (32 bytes, base64)"));
+            } else {
+                Integer firstKey = keys.putIfAbsent(client.publicKey(), i);
+                if (firstKey != null) {
+                    problems.add(new ConfigProblem(base + ".publicKey", client.publicKey(),
+                            "duplicate of clients[" + firstKey + "].publicKey"));
+                }
+            }
+            String text = client.address();
+            if (text == null) {
+                problems.add(new ConfigProblem(base + ".address", null, "required"));
+                continue;
+            }
+            String[] parts = text.split("/", -1);
+            IpAddress address = parseAddress(base + ".address", parts[0], problems);
+            if (address == null) {
+                continue;
+            }
+            int hostPrefix = address.family().bits();
+            if (parts.length != 2 || !parts[1].equals(String.valueOf(hostPrefix))) {
+                problems.add(new ConfigProblem(base + ".address", text,
+                        "must be a single address written as /" + hostPrefix));
+                continue;
+            }
+            if (tunnelNet != null && !tunnelNet.contains(address)) {
+                problems.add(new ConfigProblem(base + ".address", text, "outside the tunnel network " + tunnelNet));
+            }
+            if (address.equals(tunnelAddress)) {
+                problems.add(new ConfigProblem(base + ".address", text, "is the connector's own tunnel address"));
+            }
+            Integer firstAddress = addresses.putIfAbsent(address, i);
+            if (firstAddress != null) {
+                problems.add(new ConfigProblem(base + ".address", text,
+                        "duplicate of clients[" + firstAddress + "].address"));
+            }
+        }
+    }
+
+    static boolean isWireGuardKey(String text) {
+        if (text == null || text.length() != 44) {
+            return false;
+        }
+        try {
+            return java.util.Base64.getDecoder().decode(text).length == 32;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    static boolean overlaps(Cidr a, Cidr b) {
+        return a.family() == b.family() && (a.contains(b.first()) || b.contains(a.first()));
+    }
+
+    private static IpAddress parseAddress(String field, String text, List<ConfigProblem> problems) {
+        try {
+            return IpAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(field, text, reason(e)));
+            return null;
+        }
+    }
+
+    private static Cidr parseCidr(String field, String text, List<ConfigProblem> problems) {
+        try {
+            return Cidr.parse(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(field, text, reason(e)));
+            return null;
+        }
+    }
+
+    private static Integer parsePrefix(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String reason(IllegalArgumentException e) {
+        if (e instanceof IpEntryFormatException f) {
+            return f.reason();
+        }
+        return e.getMessage() == null ? "invalid" : e.getMessage();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.pinhole.connector.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+
+/** A config file and private key that were read and validated together; the unit the connector swaps on reload. */
+public final class LoadedConfig {
+    private final ConnectorConfig config;
+    private final byte[] privateKey;
+    private final String digest;
+
+    private LoadedConfig(ConnectorConfig config, byte[] privateKey, String digest) {
+        this.config = config;
+        this.privateKey = privateKey;
+        this.digest = digest;
+    }
+
+    /** Reads both files and validates everything; any problem leaves the caller's current config in force. */
+    public static LoadedConfig load(Path configFile, Path keyFile) throws InvalidConfigException {
+        String text;
+        try {
+            text = Files.readString(configFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new ConfigProblem("--config", configFile.toString(),
+                    "cannot read: " + e.getMessage())));
+        }
+        ConnectorConfig config = ConnectorConfigCodec.read(text);
+        List<ConfigProblem> problems = new ArrayList<>(ConfigCheck.check(config));
+        byte[] key = null;
+        try {
+            String encoded = Files.readString(keyFile, StandardCharsets.UTF_8).trim();
+            key = Base64.getDecoder().decode(encoded);
+            if (key.length != 32) {
+                problems.add(new ConfigProblem("--key", keyFile.toString(),
+                        "expected a 32-byte base64 key, got " + key.length + " bytes"));
+            }
+        } catch (IOException e) {
+            problems.add(new ConfigProblem("--key", keyFile.toString(), "cannot read: " + e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem("--key", keyFile.toString(), "not base64"));
+        }
+        if (!problems.isEmpty()) {
+            if (key != null) {
+                Arrays.fill(key, (byte) 0);
+            }
+            throw new InvalidConfigException(problems);
+        }
+        return new LoadedConfig(config, key, sha256(text + "\n" + Base64.getEncoder().encodeToString(key)));
+    }
+
+    public ConnectorConfig config() {
+        return config;
+    }
+
+    /** The raw X25519 private key; callers must not keep or modify it. */
+    public byte[] privateKey() {
+        return privateKey;
+    }
+
+    /** Identifies the exact content of both files: unchanged digest, nothing to reload. */
+    public String digest() {
+        return digest;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)), 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.pinhole.dns.resolver;
+
+import dev.pinhole.dns.message.DnsMessage;
+
+/**
+ * A client query waiting for an upstream answer: the decoded query, its response size limit, and what the
+ * answer is for. Opaque to callers; they only pass it back.
+ */
+public final class PendingLookup {
+    /** Whether the upstream answer is relayed or turned into a synthetic answer. */
+    enum Purpose {
+        FORWARD,
+        SYNTHESIZE
+    }
+
+    final DnsMessage query;
+    final int responseLimit;
+    final Purpose purpose;
+
+    PendingLookup(DnsMessage query, int responseLimit, Purpose purpose) {
+        this.query = query;
+        this.responseLimit = responseLimit;
+        this.purpose = purpose;
+    }
+
+    /** The client's transaction id. */
+    public int clientId() {
+        return query.id();
+    }
+
+    @Override
+    public String toString() {
+        return purpose + " " + query.questions();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.pinhole.netstack.packet;
+
+import java.nio.ByteBuffer;
+
+/** The RFC 1071 Internet checksum: a ones'-complement sum of 16-bit words, with partial sums that compose. */
+public final class InternetChecksum {
+    private InternetChecksum() {
+    }
+
+    /**
+     * Adds {@code length} bytes at absolute {@code offset} to a running sum. The sum is kept unfolded in a long so
+     * that callers may chain pieces; an odd trailing byte is padded with zero as the RFC says, so only the last
+     * piece of a message may have an odd length.
+     */
+    public static long add(long sum, ByteBuffer buf, int offset, int length) {
+        int i = offset;
+        int end = offset + length;
+        while (end - i >= 8) {
+            long v = buf.getLong(i);
+            sum += (v >>> 48) + ((v >>> 32) & 0xFFFF) + ((v >>> 16) & 0xFFFF) + (v & 0xFFFF);
+            i += 8;
+        }
+        while (end - i >= 2) {
+            sum += buf.getShort(i) & 0xFFFF;
+            i += 2;
+        }
+        if (i < end) {
+            sum += (buf.get(i) & 0xFF) << 8;
+        }
+        return sum;
+    }
+
+    /** Adds the bytes of an array (an address in a pseudo-header). */
+    public static long add(long sum, byte[] bytes) {
+        for (int i = 0; i + 1 < bytes.length; i += 2) {
+            sum += ((bytes[i] & 0xFF) << 8) | (bytes[i + 1] & 0xFF);
+        }
+        if ((bytes.length & 1) != 0) {
+            sum += (bytes[bytes.length - 1] & 0xFF) << 8;
+        }
+        return sum;
+    }
+
+    /** Folds a running sum into 16 bits and complements it: the value to store in a checksum field. */
+    public static int finish(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int) (~sum & 0xFFFF);
+    }
+
+    /** The checksum of one contiguous range. */
+    public static int compute(ByteBuffer buf, int offset, int length) {
+        return finish(add(0, buf, offset, length));
+    }
+
+    /** True when a range that contains its own checksum field sums to zero, i.e. verifies. */
+    public static boolean verifies(long sumIncludingChecksumField) {
+        return finish(sumIncludingChecksumField) == 0;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.pinhole.netstack.packet;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Classifies a raw IP packet (as decrypted from the tunnel) into a transport view or a drop reason, and counts
+ * the drops. Stateless apart from the counters; safe to share between threads.
+ */
+public final class PacketParser {
+    private final DropCounters drops;
+
+    public PacketParser() {
+        this(new DropCounters());
+    }
+
+    public PacketParser(DropCounters drops) {
+        this.drops = drops;
+    }
+
+    public DropCounters drops() {
+        return drops;
+    }
+
+    /**
+     * Parses the packet between {@code packet.position()} and {@code packet.limit()}. The buffer's position and
+     * limit are not changed; the returned views alias its bytes and are valid only while they stay unchanged.
+     */
+    public ParseResult parse(ByteBuffer packet) {
+        try {
+            return classify(packet);
+        } catch (MalformedPacketException e) {
+            drops.increment(e.reason());
+            return ParseResult.Dropped.of(e.reason());
+        }
+    }
+
+    private static ParseResult classify(ByteBuffer packet) throws MalformedPacketException {
+        int start = packet.position();
+        int available = packet.remaining();
+        if (available < 1) {
+            throw MalformedPacketException.of(DropReason.TRUNCATED);
+        }
+        int version = (packet.get(start) & 0xFF) >>> 4;
+        IpHeader ip = switch (version) {
+            case 4 -> Ipv4Header.parse(packet, start, available);
+            case 6 -> Ipv6Header.parse(packet, start, available);
+            default -> throw MalformedPacketException.of(DropReason.BAD_IP_VERSION);
+        };
+        int proto = ip.payloadProtocol();
+        if (proto == IpProtocol.TCP) {
+            return new ParseResult.TcpSegment(ip, TcpHeader.parse(ip));
+        }
+        if (proto == IpProtocol.UDP) {
+            return new ParseResult.UdpDatagram(ip, UdpHeader.parse(ip));
+        }
+        if ((version == 4 && proto == IpProtocol.ICMP) || (version == 6 && proto == IpProtocol.ICMPV6)) {
+            return new ParseResult.IcmpMessage(ip, IcmpHeader.parse(ip));
+        }
+        throw MalformedPacketException.of(DropReason.UNSUPPORTED_PROTOCOL);
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * A sans-I/O userspace TCP endpoint ({@link dev.pinhole.netstack.tcp.TcpEndpoint}) that terminates the tunnel
+ * side of one flow as the passive opener (RFC 9293, RFC 6298, RFC 5681, RFC 7323, RFC 5961).
+ *
+ * <p>Threading: an endpoint is confined to one thread (the NAT event loop that owns the flow). Nothing here blocks,
+ * sleeps, reads a clock other than the injected {@link dev.pinhole.time.Ticker}, or touches a socket.
+ */
+package dev.pinhole.netstack.tcp;

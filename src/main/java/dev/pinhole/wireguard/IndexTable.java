@@ -1,0 +1,137 @@
+package dev.pinhole.wireguard;
+
+import java.util.Random;
+
+/**
+ * Our random 32-bit receiver indices: each names either a peer's handshake in progress or one of its keypairs.
+ * Open addressing over {@code long} keys so lookups on the receive path allocate nothing.
+ */
+final class IndexTable {
+    private static final long EMPTY = -1L;
+
+    /** What an index points at; {@code keypair} is null while the index belongs to a handshake. */
+    static final class Entry {
+        final Peer peer;
+        volatile Keypair keypair;
+
+        Entry(Peer peer) {
+            this.peer = peer;
+        }
+    }
+
+    private final Random random;
+    private long[] keys = newKeys(64);
+    private Entry[] values = new Entry[64];
+    private int size;
+
+    IndexTable(Random random) {
+        this.random = random;
+    }
+
+    private static long[] newKeys(int n) {
+        long[] k = new long[n];
+        java.util.Arrays.fill(k, EMPTY);
+        return k;
+    }
+
+    /** Picks an unused random index for {@code peer}'s new handshake. */
+    synchronized int allocate(Peer peer) {
+        while (true) {
+            int index = random.nextInt();
+            if (find(index) < 0) {
+                put(index, new Entry(peer));
+                return index;
+            }
+        }
+    }
+
+    synchronized Entry lookup(int index) {
+        int slot = find(index);
+        return slot < 0 ? null : values[slot];
+    }
+
+    /** Points an index that named a handshake at the keypair derived from it. */
+    synchronized void bindKeypair(int index, Keypair keypair) {
+        int slot = find(index);
+        if (slot >= 0) {
+            values[slot].keypair = keypair;
+        }
+    }
+
+    synchronized void remove(int index) {
+        int slot = find(index);
+        if (slot < 0) {
+            return;
+        }
+        // Backward-shift deletion keeps probe chains intact without tombstones.
+        int mask = keys.length - 1;
+        int hole = slot;
+        int i = slot;
+        while (true) {
+            i = (i + 1) & mask;
+            if (keys[i] == EMPTY) {
+                break;
+            }
+            int home = home(keys[i], mask);
+            boolean between = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+            if (!between) {
+                keys[hole] = keys[i];
+                values[hole] = values[i];
+                hole = i;
+            }
+        }
+        keys[hole] = EMPTY;
+        values[hole] = null;
+        size--;
+    }
+
+    synchronized int size() {
+        return size;
+    }
+
+    private static int home(long key, int mask) {
+        int h = (int) key * 0x9E3779B9;
+        return (h ^ (h >>> 16)) & mask;
+    }
+
+    private int find(int index) {
+        long key = index & 0xffffffffL;
+        int mask = keys.length - 1;
+        for (int i = home(key, mask); ; i = (i + 1) & mask) {
+            if (keys[i] == EMPTY) {
+                return -1;
+            }
+            if (keys[i] == key) {
+                return i;
+            }
+        }
+    }
+
+    private void put(int index, Entry entry) {
+        if ((size + 1) * 2 > keys.length) {
+            grow();
+        }
+        long key = index & 0xffffffffL;
+        int mask = keys.length - 1;
+        int i = home(key, mask);
+        while (keys[i] != EMPTY) {
+            i = (i + 1) & mask;
+        }
+        keys[i] = key;
+        values[i] = entry;
+        size++;
+    }
+
+    private void grow() {
+        long[] oldKeys = keys;
+        Entry[] oldValues = values;
+        keys = newKeys(oldKeys.length * 2);
+        values = new Entry[oldKeys.length * 2];
+        size = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldKeys[i] != EMPTY) {
+                put((int) oldKeys[i], oldValues[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.pinhole.wireguard;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+
+/**
+ * Interface-wide settings: our private key, MTU (for padding), timers, DoS thresholds, and the wall clock used
+ * only for TAI64N timestamps.
+ *
+ * @param underLoadHandshakesPerSecond handshake messages per second above which MAC2 (cookies) is demanded
+ * @param sourceHandshakesPerSecond per-source handshake rate allowed while under load
+ * @param sourceHandshakeBurst per-source burst allowed while under load
+ */
+public record TunnelConfig(byte[] privateKey, int mtu, TimerConfig timers, int underLoadHandshakesPerSecond,
+        int sourceHandshakesPerSecond, int sourceHandshakeBurst, Clock clock, SecureRandom random) {
+
+    public TunnelConfig {
+        if (privateKey == null || privateKey.length != 32) {
+            throw new IllegalArgumentException("private key must be 32 bytes");
+        }
+        if (mtu < 576 || mtu > 65535 - 80) {
+            throw new IllegalArgumentException("MTU out of range: " + mtu);
+        }
+        if (underLoadHandshakesPerSecond < 1 || sourceHandshakesPerSecond < 1 || sourceHandshakeBurst < 1) {
+            throw new IllegalArgumentException("handshake limits must be positive");
+        }
+        privateKey = privateKey.clone();
+    }
+
+    /** MTU 1420, specification timers, cookies above 128 handshakes/s, 20/s burst 5 per source when loaded. */
+    public static TunnelConfig of(byte[] privateKey) {
+        return new TunnelConfig(privateKey, 1420, TimerConfig.defaults(), 128, 20, 5, Clock.systemUTC(),
+                new SecureRandom());
+    }
+
+    public TunnelConfig withTimers(TimerConfig t) {
+        return new TunnelConfig(privateKey, mtu, t, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+                sourceHandshakeBurst, clock, random);
+    }
+
+    public TunnelConfig withMtu(int m) {
+        return new TunnelConfig(privateKey, m, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+                sourceHandshakeBurst, clock, random);
+    }
+
+    public TunnelConfig withClock(Clock c) {
+        return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+                sourceHandshakeBurst, c, random);
+    }
+
+    public TunnelConfig withUnderLoadThreshold(int handshakesPerSecond) {
+        return new TunnelConfig(privateKey, mtu, timers, handshakesPerSecond, sourceHandshakesPerSecond,
+                sourceHandshakeBurst, clock, random);
+    }
+
+    public TunnelConfig withRandom(SecureRandom r) {
+        return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+                sourceHandshakeBurst, clock, r);
+    }
+
+    @Override
+    public byte[] privateKey() {
+        return privateKey.clone();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.pinhole.wireguard.crypto;
+
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.IvParameterSpec;
+
+/**
+ * ChaCha20-Poly1305 (RFC 8439) through the JDK {@link Cipher}, with WireGuard's nonce: 4 zero bytes followed by
+ * a 64-bit little-endian counter. One {@code Cipher} per thread; {@code init} per message is the JDK's price.
+ */
+public final class ChaChaPoly {
+    public static final int TAG_LEN = 16;
+    private static final ThreadLocal<ChaChaPoly> PER_THREAD = ThreadLocal.withInitial(ChaChaPoly::new);
+
+    private Cipher cipher;
+    private final byte[] nonce = new byte[12];
+
+    private ChaChaPoly() {
+        this.cipher = newCipher();
+    }
+
+    /** This thread's instance. */
+    public static ChaChaPoly get() {
+        return PER_THREAD.get();
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("ChaCha20-Poly1305");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("JDK ChaCha20-Poly1305 unavailable", e);
+        }
+    }
+
+    private IvParameterSpec nonce(long counter) {
+        for (int i = 0; i < 8; i++) {
+            nonce[4 + i] = (byte) (counter >>> (8 * i));
+        }
+        return new IvParameterSpec(nonce);
+    }
+
+    /**
+     * Encrypts {@code in[inOff, inOff+len)} into {@code out} at {@code outOff}, appending the tag; returns the bytes
+     * written ({@code len + 16}). {@code in} and {@code out} must not overlap.
+     */
+    public int seal(AeadKey key, long counter, byte[] ad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+        try {
+            initEncrypt(key, counter);
+            if (ad != null && ad.length > 0) {
+                cipher.updateAAD(ad);
+            }
+            return cipher.doFinal(in, inOff, len, out, outOff);
+        } catch (ShortBufferException e) {
+            throw new IllegalArgumentException("output buffer too small", e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 seal failed", e);
+        }
+    }
+
+    private void initEncrypt(AeadKey key, long counter) throws GeneralSecurityException {
+        initEncrypt(key, nonce(counter));
+    }
+
+    private void initEncrypt(AeadKey key, IvParameterSpec iv) throws GeneralSecurityException {
+        try {
+            cipher.init(Cipher.ENCRYPT_MODE, key, iv);
+        } catch (InvalidKeyException e) {
+            // The JDK refuses the same key and nonce twice in a row on one Cipher (a guard against misuse); the
+            // protocol never does that for a live session, but tests and cookie replies can: use a fresh Cipher.
+            cipher = newCipher();
+            cipher.init(Cipher.ENCRYPT_MODE, key, iv);
+        }
+    }
+
+    private void initDecrypt(AeadKey key, IvParameterSpec iv) throws GeneralSecurityException {
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, key, iv);
+        } catch (InvalidKeyException e) {
+            // Same JDK guard as above: it fires when this thread just sealed with this key and nonce (a loopback).
+            cipher = newCipher();
+            cipher.init(Cipher.DECRYPT_MODE, key, iv);
+        }
+    }
+
+    /** Seal with an explicit 12-byte nonce; only for the RFC 8439 vectors, whose nonces are not WireGuard's. */
+    byte[] sealWithNonce(AeadKey key, byte[] nonce12, byte[] ad, byte[] plaintext) throws GeneralSecurityException {
+        initEncrypt(key, new IvParameterSpec(nonce12));
+        cipher.updateAAD(ad);
+        return cipher.doFinal(plaintext);
+    }
+
+    /**
+     * Decrypts and authenticates {@code in[inOff, inOff+len)} (ciphertext plus tag) into {@code out}; returns the
+     * plaintext length, or -1 when authentication fails (the JDK releases no plaintext then).
+     */
+    public int open(AeadKey key, long counter, byte[] ad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+        if (len < TAG_LEN) {
+            return -1;
+        }
+        try {
+            initDecrypt(key, nonce(counter));
+            if (ad != null && ad.length > 0) {
+                cipher.updateAAD(ad);
+            }
+            return cipher.doFinal(in, inOff, len, out, outOff);
+        } catch (AEADBadTagException e) {
+            return -1;
+        } catch (ShortBufferException e) {
+            throw new IllegalArgumentException("output buffer too small", e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 open failed", e);
+        }
+    }
+
+    /** Convenience for handshake fields: seal a whole array. */
+    public static byte[] seal(byte[] key, long counter, byte[] plaintext, byte[] ad) {
+        AeadKey k = new AeadKey(key);
+        try {
+            byte[] out = new byte[plaintext.length + TAG_LEN];
+            get().seal(k, counter, ad, plaintext, 0, plaintext.length, out, 0);
+            return out;
+        } finally {
+            k.destroy();
+        }
+    }
+
+    /** Convenience for handshake fields: open {@code in[off, off+len)}; null when authentication fails. */
+    public static byte[] open(byte[] key, long counter, byte[] in, int off, int len, byte[] ad) {
+        if (len < TAG_LEN) {
+            return null;
+        }
+        AeadKey k = new AeadKey(key);
+        try {
+            byte[] out = new byte[len - TAG_LEN];
+            int n = get().open(k, counter, ad, in, off, len, out, 0);
+            return n < 0 ? null : out;
+        } finally {
+            k.destroy();
+        }
+    }
+}

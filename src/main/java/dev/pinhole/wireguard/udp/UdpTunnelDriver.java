@@ -1,0 +1,162 @@
+package dev.pinhole.wireguard.udp;
+
+import dev.pinhole.time.Ticker;
+import dev.pinhole.wireguard.Output;
+import dev.pinhole.wireguard.Peer;
+import dev.pinhole.wireguard.Tunnel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Puts a {@link Tunnel} on a UDP socket.
+ *
+ * <p>Threads: one receive thread owns the socket's read side: it waits on a selector (at most one tick period),
+ * drains every ready datagram into one reused direct buffer, hands each to the tunnel (decrypt, handshakes) and
+ * runs the tunnel's timers every tick. Outbound IP packets are encrypted on the caller's thread in
+ * {@link #sendIp}; so the connector's packet thread and the receive thread use two cores. Sends from both threads
+ * go straight to the non-blocking channel ({@code DatagramChannel.send} is thread-safe); a datagram the kernel
+ * cannot take at once is dropped and counted, as a full NIC queue would drop it.
+ */
+public final class UdpTunnelDriver implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(UdpTunnelDriver.class.getName());
+    private static final long TICK_NANOS = 100_000_000L;
+
+    private final Tunnel tunnel;
+    private final Ticker ticker;
+    private final PacketSink sink;
+    private final DatagramChannel channel;
+    private final Selector selector;
+    private final Thread receiver;
+    private final LongAdder sendDrops = new LongAdder();
+    private final LongAdder datagramsIn = new LongAdder();
+    private volatile boolean running = true;
+
+    private final Output output = new Output() {
+        @Override
+        public void deliver(Peer peer, ByteBuffer ipPacket) {
+            sink.onPacket(peer, ipPacket);
+        }
+
+        @Override
+        public void send(ByteBuffer datagram, InetSocketAddress to) {
+            try {
+                if (channel.send(datagram, to) == 0) {
+                    sendDrops.increment();
+                }
+            } catch (IOException e) {
+                // Unreachable networks and the like: the protocol's timers retry; UDP is lossy anyway.
+                sendDrops.increment();
+            }
+        }
+    };
+
+    private UdpTunnelDriver(Tunnel tunnel, Ticker ticker, PacketSink sink, DatagramChannel channel)
+            throws IOException {
+        this.tunnel = tunnel;
+        this.ticker = ticker;
+        this.sink = sink;
+        this.channel = channel;
+        this.selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        this.receiver = new Thread(this::receiveLoop, "wireguard-rx-" + channel.getLocalAddress());
+        this.receiver.setDaemon(true);
+    }
+
+    /** Binds {@code bind} and starts the receive thread. */
+    public static UdpTunnelDriver start(Tunnel tunnel, InetSocketAddress bind, Ticker ticker, PacketSink sink)
+            throws IOException {
+        DatagramChannel ch = DatagramChannel.open();
+        try {
+            ch.bind(bind);
+            ch.configureBlocking(false);
+            UdpTunnelDriver d = new UdpTunnelDriver(tunnel, ticker, sink, ch);
+            d.receiver.start();
+            return d;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) channel.getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Encrypts and sends one outbound IP packet on the calling thread (routing by destination). */
+    public void sendIp(ByteBuffer ipPacket) {
+        tunnel.onOutboundPacket(ipPacket, ticker.nanoTime(), output);
+    }
+
+    /** The {@link Output} this driver hands the tunnel, for calls such as {@link Tunnel#initiateHandshake}. */
+    public Output output() {
+        return output;
+    }
+
+    public long sendDrops() {
+        return sendDrops.sum();
+    }
+
+    public long datagramsReceived() {
+        return datagramsIn.sum();
+    }
+
+    private void receiveLoop() {
+        ByteBuffer buf = ByteBuffer.allocateDirect(65536);
+        long nextTick = ticker.nanoTime() + TICK_NANOS;
+        while (running) {
+            try {
+                long wait = Math.max(1, (nextTick - ticker.nanoTime()) / 1_000_000L);
+                selector.select(wait);
+                selector.selectedKeys().clear();
+                while (running) {
+                    buf.clear();
+                    SocketAddress from = channel.receive(buf);
+                    if (from == null) {
+                        break;
+                    }
+                    buf.flip();
+                    datagramsIn.increment();
+                    tunnel.onDatagram(buf, (InetSocketAddress) from, ticker.nanoTime(), output);
+                }
+                long now = ticker.nanoTime();
+                if (now - nextTick >= 0) {
+                    tunnel.onTick(now, output);
+                    nextTick = now + TICK_NANOS;
+                }
+            } catch (IOException e) {
+                if (running) {
+                    LOG.log(Level.WARNING, "UDP receive failed", e);
+                }
+            } catch (RuntimeException e) {
+                // A bug in a handler must not stop the interface; the fuzzers exist to keep this branch cold.
+                LOG.log(Level.SEVERE, "tunnel failed on a datagram", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        running = false;
+        selector.wakeup();
+        try {
+            receiver.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        selector.close();
+        channel.close();
+    }
+}

@@ -1,0 +1,184 @@
+package dev.pinhole.dns.synthetic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pinhole.dns.message.DnsName;
+import dev.pinhole.time.FakeTicker;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SyntheticAddressPoolTest {
+    private static final Duration IDLE = Duration.ofMinutes(10);
+    private final FakeTicker ticker = new FakeTicker();
+    private final SyntheticAddressPool pool = new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/12"),
+            Optional.of(IpPrefix.parse("fd00:80::/64")), 1000, IDLE, ticker);
+
+    private static Inet4Address v4(String s) throws Exception {
+        return (Inet4Address) InetAddress.getByName(s);
+    }
+
+    private static DnsName name(String s) {
+        return DnsName.of(s);
+    }
+
+    @Test
+    void sameNameGetsSameAddressWhileMapped() throws Exception {
+        SyntheticMapping first = pool.mapIpv4(name("api.github.com"), List.of(v4("140.82.112.5")));
+        ticker.advance(Duration.ofMinutes(5));
+        SyntheticMapping second = pool.mapIpv4(name("API.GitHub.com."), List.of(v4("140.82.112.6")));
+
+        assertThat(second.ipv4()).isEqualTo(first.ipv4());
+        assertThat(pool.ipv4Range().contains(first.ipv4())).isTrue();
+    }
+
+    @Test
+    void reResolutionReplacesTheRealAddresses() throws Exception {
+        SyntheticMapping m = pool.mapIpv4(name("api.github.com"), List.of(v4("140.82.112.5")));
+        pool.mapIpv4(name("api.github.com"), List.of(v4("140.82.112.6"), v4("140.82.112.7")));
+
+        assertThat(pool.lookup(m.ipv4()).orElseThrow().realAddresses())
+                .containsExactly(v4("140.82.112.6"), v4("140.82.112.7"));
+    }
+
+    @Test
+    void reverseLookupGivesNameAndRealAddresses() throws Exception {
+        SyntheticMapping m = pool.mapIpv4(name("github.com"), List.of(v4("140.82.121.4")));
+
+        SyntheticMapping back = pool.lookup(m.ipv4()).orElseThrow();
+
+        assertThat(back.name()).isEqualTo(name("github.com"));
+        assertThat(back.realIpv4()).containsExactly(v4("140.82.121.4"));
+        assertThat(pool.lookup(v4("100.80.0.1"))).isEmpty();
+    }
+
+    @Test
+    void differentNamesGetDifferentAddresses() throws Exception {
+        Set<InetAddress> seen = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            seen.add(pool.mapIpv4(name("host" + i + ".example.com"), List.of()).ipv4());
+        }
+        assertThat(seen).hasSize(1000);
+    }
+
+    @Test
+    void neverHandsOutDotZeroOrDotTwoFiftyFive() throws Exception {
+        SyntheticAddressPool tiny = new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/23"), Optional.empty(), 508,
+                IDLE, ticker);
+        for (int i = 0; i < 508; i++) {
+            int last = tiny.mapIpv4(name("n" + i + ".example.com"), List.of()).ipv4().getAddress()[3] & 0xff;
+            assertThat(last).isNotIn(0, 255);
+        }
+        assertThat(tiny.size()).isEqualTo(508);
+    }
+
+    @Test
+    void smallRangeSkipsNetworkAndBroadcast() throws Exception {
+        SyntheticAddressPool p = new SyntheticAddressPool(IpPrefix.parse("100.80.0.4/30"), Optional.empty(), 2,
+                IDLE, ticker);
+        Set<InetAddress> got = Set.of(p.mapIpv4(name("a.example"), List.of()).ipv4(),
+                p.mapIpv4(name("b.example"), List.of()).ipv4());
+        assertThat(got).containsExactlyInAnyOrder(v4("100.80.0.5"), v4("100.80.0.6"));
+    }
+
+    @Test
+    void idleMappingIsRecycledAfterTheIdleTimeout() throws Exception {
+        SyntheticMapping m = pool.mapIpv4(name("github.com"), List.of(v4("140.82.121.4")));
+
+        ticker.advance(IDLE.minusSeconds(1));
+        assertThat(pool.expireIdle()).isZero();
+        ticker.advance(Duration.ofSeconds(1));
+        assertThat(pool.expireIdle()).isEqualTo(1);
+
+        assertThat(pool.lookup(m.ipv4())).isEmpty();
+        assertThat(pool.size()).isZero();
+    }
+
+    @Test
+    void touchKeepsAMappingAlive() throws Exception {
+        SyntheticMapping used = pool.mapIpv4(name("github.com"), List.of());
+        SyntheticMapping unused = pool.mapIpv4(name("gitlab.com"), List.of());
+
+        ticker.advance(Duration.ofMinutes(9));
+        assertThat(pool.touch(used.ipv4())).isTrue();
+        ticker.advance(Duration.ofMinutes(2));
+        pool.expireIdle();
+
+        assertThat(pool.lookup(used.ipv4())).isPresent();
+        assertThat(pool.lookup(unused.ipv4())).isEmpty();
+        assertThat(pool.touch(unused.ipv4())).isFalse();
+    }
+
+    @Test
+    void lookupDoesNotCountAsUse() throws Exception {
+        SyntheticMapping m = pool.mapIpv4(name("github.com"), List.of());
+        ticker.advance(Duration.ofMinutes(9));
+        pool.lookup(m.ipv4());
+        pool.lookup(name("github.com"));
+        ticker.advance(Duration.ofMinutes(1));
+
+        assertThat(pool.expireIdle()).isEqualTo(1);
+    }
+
+    @Test
+    void recycledNameGetsItsAddressBackWhenFree() throws Exception {
+        InetAddress before = pool.mapIpv4(name("github.com"), List.of()).ipv4();
+        ticker.advance(IDLE);
+        pool.expireIdle();
+
+        assertThat(pool.mapIpv4(name("github.com"), List.of()).ipv4()).isEqualTo(before);
+    }
+
+    @Test
+    void fullPoolRefusesNewNamesWithAClearError() throws Exception {
+        SyntheticAddressPool small = new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/24"), Optional.empty(), 2,
+                IDLE, ticker);
+        small.mapIpv4(name("a.example"), List.of());
+        small.mapIpv4(name("b.example"), List.of());
+
+        assertThatThrownBy(() -> small.mapIpv4(name("c.example"), List.of()))
+                .isInstanceOf(PoolExhaustedException.class)
+                .hasMessageContaining("100.80.0.0/24").hasMessageContaining("c.example");
+        assertThat(small.mapIpv4(name("a.example"), List.of())).isNotNull(); // existing names still resolve
+    }
+
+    @Test
+    void fullPoolRecyclesIdleMappingsToMakeRoom() throws Exception {
+        SyntheticAddressPool small = new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/24"), Optional.empty(), 1,
+                IDLE, ticker);
+        small.mapIpv4(name("a.example"), List.of());
+        ticker.advance(IDLE);
+
+        assertThat(small.mapIpv4(name("b.example"), List.of()).name()).isEqualTo(name("b.example"));
+        assertThat(small.lookup(name("a.example"))).isEmpty();
+    }
+
+    @Test
+    void ipv6AddressIsAllocatedOnDemandAndMapsToTheSameEntry() throws Exception {
+        SyntheticMapping a = pool.mapIpv4(name("github.com"), List.of(v4("140.82.121.4")));
+        Inet6Address real6 = (Inet6Address) InetAddress.getByName("2001:db8::4");
+        SyntheticMapping aaaa = pool.mapIpv6(name("github.com"), List.of(real6));
+
+        assertThat(aaaa.ipv4()).isEqualTo(a.ipv4());
+        assertThat(pool.ipv6Range().orElseThrow().contains(aaaa.ipv6().orElseThrow())).isTrue();
+        assertThat(pool.lookup(aaaa.ipv6().orElseThrow()).orElseThrow().realAddresses())
+                .containsExactly(v4("140.82.121.4"), real6);
+    }
+
+    @Test
+    void invalidConfigurationIsRejectedNamingTheValue() {
+        assertThatThrownBy(() -> new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/31"), Optional.empty(), 1,
+                IDLE, ticker)).hasMessageContaining("100.80.0.0/31");
+        assertThatThrownBy(() -> new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/24"), Optional.empty(), 255,
+                IDLE, ticker)).hasMessageContaining("maxMappings 255");
+        assertThatThrownBy(() -> IpPrefix.parse("100.80.0.1/12")).hasMessageContaining("did you mean 100.80.0.0/12");
+        assertThatThrownBy(() -> IpPrefix.parse("example.com/12")).hasMessageContaining("'example.com/12'");
+    }
+}

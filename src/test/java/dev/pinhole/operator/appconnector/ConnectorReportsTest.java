@@ -1,0 +1,117 @@
+package dev.pinhole.operator.appconnector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.pinhole.api.AppConnectorStatus;
+import dev.pinhole.operator.ConditionSet;
+import dev.pinhole.operator.TestObjects;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator reads connector pods' /status over HTTP and turns it into EgressVerified, flows and names. */
+class ConnectorReportsTest {
+    HttpServer server;
+    volatile String body;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+        server.createContext("/status", ex -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, bytes.length);
+            ex.getResponseBody().write(bytes);
+            ex.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private static Pod pod(String ip) {
+        return new PodBuilder().withNewMetadata().withName("p-" + ip).endMetadata()
+                .withNewStatus().withPodIP(ip).endStatus().build();
+    }
+
+    private static ConditionSet conditions() {
+        return new ConditionSet(List.of(), 1, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
+    }
+
+    private static Condition egress(ConditionSet set) {
+        return set.toList().stream().filter(c -> "EgressVerified".equals(c.getType())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void readsAReportFromARealHttpEndpoint() {
+        body = "{\"observedEgressIP\":\"203.0.113.10\",\"egressVerified\":true,\"activeFlows\":7,\"mappedNames\":3}";
+        var reports = new ConnectorReports(Duration.ofSeconds(2))
+                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort());
+        assertThat(reports).containsExactly(
+                new ConnectorReports.Report("p-127.0.0.1", "203.0.113.10", true, 7, 3));
+    }
+
+    @Test
+    void aMalformedReportIsIgnored() {
+        body = "not json";
+        assertThat(new ConnectorReports(Duration.ofSeconds(2))
+                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort())).isEmpty();
+    }
+
+    @Test
+    void matchingVerifiedReportsMakeEgressVerified() {
+        var spec = withVerify();
+        ConditionSet set = conditions();
+        AppConnectorStatus status = new AppConnectorStatus();
+        AppConnectorReconciler.applyReports(spec, List.of(
+                new ConnectorReports.Report("a", "203.0.113.10", true, 2, 1),
+                new ConnectorReports.Report("b", "203.0.113.10", true, 3, 1)), status, set);
+        assertThat(egress(set).getStatus()).isEqualTo("True");
+        assertThat(status.getActiveFlows()).isEqualTo(5);
+        assertThat(status.getMappedNames()).isEqualTo(2);
+        assertThat(status.getEgressIPs()).containsExactly("203.0.113.10");
+    }
+
+    @Test
+    void aPodEgressingElsewhereIsAMismatch() {
+        ConditionSet set = conditions();
+        AppConnectorStatus status = new AppConnectorStatus();
+        AppConnectorReconciler.applyReports(withVerify(), List.of(
+                new ConnectorReports.Report("a", "203.0.113.10", true, 0, 0),
+                new ConnectorReports.Report("b", "198.51.100.99", false, 0, 0)), status, set);
+        assertThat(egress(set).getStatus()).isEqualTo("False");
+        assertThat(egress(set).getMessage()).contains("198.51.100.99").contains("expected 203.0.113.10");
+        assertThat(status.getEgressIPs()).containsExactly("198.51.100.99", "203.0.113.10");
+    }
+
+    @Test
+    void withoutReportsEgressIsUnknownAndTheDeclaredIpIsShown() {
+        ConditionSet set = conditions();
+        AppConnectorStatus status = new AppConnectorStatus();
+        AppConnectorReconciler.applyReports(withVerify(), List.of(), status, set);
+        assertThat(egress(set).getStatus()).isEqualTo("Unknown");
+        assertThat(egress(set).getReason()).isEqualTo("AwaitingDataPlane");
+        assertThat(status.getEgressIPs()).containsExactly("203.0.113.10");
+    }
+
+    private static dev.pinhole.api.AppConnectorSpec withVerify() {
+        var spec = TestObjects.connector("ns", "c").getSpec();
+        var verify = new dev.pinhole.api.AppConnectorSpec.Verify();
+        verify.setUrl("http://checkip.example/");
+        spec.getEgress().setVerify(verify);
+        return spec;
+    }
+}

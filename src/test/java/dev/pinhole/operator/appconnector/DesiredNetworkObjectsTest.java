@@ -1,0 +1,121 @@
+package dev.pinhole.operator.appconnector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.AppConnectorSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DesiredNetworkObjectsTest {
+    private final AppConnector c = TestConnectors.valid();
+
+    private ServicePort onlyPort(Service s) {
+        assertThat(s.getSpec().getPorts()).hasSize(1);
+        return s.getSpec().getPorts().get(0);
+    }
+
+    private static List<String> admitted(NetworkPolicy np) {
+        return np.getSpec().getIngress().stream()
+                .flatMap(rule -> rule.getPorts().stream())
+                .map(DesiredNetworkObjectsTest::describe)
+                .toList();
+    }
+
+    private static String describe(NetworkPolicyPort p) {
+        return p.getProtocol() + "/" + p.getPort().getIntVal();
+    }
+
+    @Test
+    void serviceIsALoadBalancerByDefault() {
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getType()).isEqualTo("LoadBalancer");
+    }
+
+    @Test
+    void serviceWithoutServiceBlockIsALoadBalancer() {
+        c.getSpec().setService(null);
+
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getType()).isEqualTo("LoadBalancer");
+    }
+
+    @Test
+    void serviceTypeFollowsTheSpec() {
+        c.getSpec().getService().setType(AppConnectorSpec.ServiceSpec.Type.NodePort);
+
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getType()).isEqualTo("NodePort");
+    }
+
+    @Test
+    void servicePortIsUdpListenPortTargetingTheNamedContainerPort() {
+        c.getSpec().getTunnel().setListenPort(41641);
+
+        ServicePort port = onlyPort(DesiredNetworkObjects.service(c));
+
+        assertThat(port.getProtocol()).isEqualTo("UDP");
+        assertThat(port.getPort()).isEqualTo(41641);
+        assertThat(port.getTargetPort().getStrVal()).isEqualTo(ConnectorNames.WIREGUARD_PORT_NAME);
+    }
+
+    @Test
+    void serviceSelectsTheConnectorPods() {
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getSelector())
+                .isEqualTo(ConnectorNames.selector(c))
+                .containsEntry(ConnectorNames.LABEL_CONNECTOR, TestConnectors.NAME);
+    }
+
+    @Test
+    void serviceCarriesTheGivenAnnotations() {
+        c.getSpec().getService().setAnnotations(
+                Map.of("service.beta.kubernetes.io/aws-load-balancer-type", "nlb"));
+
+        assertThat(DesiredNetworkObjects.service(c).getMetadata().getAnnotations())
+                .containsExactlyEntriesOf(Map.of("service.beta.kubernetes.io/aws-load-balancer-type", "nlb"));
+    }
+
+    @Test
+    void serviceKeepsAClientOnOnePod() {
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getSessionAffinity()).isEqualTo("ClientIP");
+    }
+
+    @Test
+    void networkPolicyAdmitsExactlyTheWireGuardAndHttpPorts() {
+        c.getSpec().getTunnel().setListenPort(41641);
+
+        NetworkPolicy np = DesiredNetworkObjects.networkPolicy(c);
+
+        assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
+        assertThat(admitted(np)).containsExactlyInAnyOrder("UDP/41641", "TCP/9090");
+    }
+
+    @Test
+    void networkPolicyAppliesToTheConnectorPods() {
+        assertThat(DesiredNetworkObjects.networkPolicy(c).getSpec().getPodSelector().getMatchLabels())
+                .isEqualTo(ConnectorNames.selector(c));
+    }
+
+    @Test
+    void podDisruptionBudgetAllowsOneUnavailable() {
+        PodDisruptionBudget pdb = DesiredNetworkObjects.podDisruptionBudget(c);
+
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+        assertThat(pdb.getSpec().getMinAvailable()).isNull();
+        assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(ConnectorNames.selector(c));
+    }
+
+    @Test
+    void allNetworkObjectsShareTheConnectorsNameNamespaceAndLabels() {
+        for (var meta : List.of(DesiredNetworkObjects.service(c).getMetadata(),
+                DesiredNetworkObjects.networkPolicy(c).getMetadata(),
+                DesiredNetworkObjects.podDisruptionBudget(c).getMetadata())) {
+            assertThat(meta.getName()).isEqualTo(TestConnectors.NAME);
+            assertThat(meta.getNamespace()).isEqualTo(TestConnectors.NAMESPACE);
+            assertThat(meta.getLabels()).containsAllEntriesOf(ConnectorNames.selector(c));
+        }
+    }
+}
