@@ -20,10 +20,14 @@ final class Helm {
     }
 
     static CommandResult run(List<String> args) {
+        return run(args, TIMEOUT);
+    }
+
+    static CommandResult run(List<String> args, Duration timeout) {
         List<String> command = new ArrayList<>();
         command.add(GoTool.path("helm").toString());
         command.addAll(args);
-        return ExternalCommand.run(RepoLayout.ROOT, TIMEOUT, command);
+        return ExternalCommand.run(RepoLayout.ROOT, timeout, command);
     }
 
     static CommandResult tryTemplate(String... extraArgs) {
