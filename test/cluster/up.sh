@@ -20,6 +20,17 @@ if [[ -d "$state" ]]; then
   "$here/down.sh"
 fi
 
+# A failed start leaves nothing running: keep the logs next to the state dir and tear down.
+on_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ -d "$state" ]]; then
+    rm -rf "$state.failed-logs"; cp -r "$state/logs" "$state.failed-logs" 2>/dev/null || true
+    log "up.sh failed (exit $rc); logs kept in $state.failed-logs; tearing down"
+    "$here/down.sh" || true
+  fi
+}
+trap on_exit EXIT
+
 declare -A bin
 while IFS='=' read -r name path; do bin[$name]="$path"; done < <("$here/build.sh")
 check_ports_free
@@ -88,6 +99,8 @@ write_kubeconfig "$state/kubeconfig" admin
 log "certificates ready ($((SECONDS - started)) s)"
 
 # --- processes ---
+# The API server refuses to publish a loopback address as the `kubernetes` Service's endpoint, so that Service gets
+# no endpoints (--endpoint-reconciler-type=none): nothing runs inside the cluster that would call it.
 start etcd "${bin[etcd]}" --name=pinhole --data-dir="$state/etcd" \
   --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -98,6 +111,7 @@ wait_for "etcd" 60 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
 start kube-apiserver "${bin[kube-apiserver]}" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$state/apiserver" \
+  --endpoint-reconciler-type=none \
   --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" --client-ca-file="$pki/ca.crt" \
   --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
