@@ -1,0 +1,40 @@
+package dev.pinhole.dns.resolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pinhole.dns.match.DomainMatcher;
+import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.dns.synthetic.SyntheticAddressPool;
+import dev.pinhole.time.FakeTicker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+class AppResolverFuzzTest {
+    private static final IpPrefix APP_RANGE = IpPrefix.parse("100.80.0.0/12");
+
+    /**
+     * Any client packet, then any upstream reply: the resolver never throws, and every reply it produces fits
+     * the transport's limit.
+     */
+    @FuzzTest(maxDuration = "30s")
+    void resolverSurvivesAnyQueryAndAnyUpstreamReply(FuzzedDataProvider data) {
+        SyntheticAddressPool pool = new SyntheticAddressPool(APP_RANGE, Optional.of(IpPrefix.parse("fd00:80::/64")),
+                16, Duration.ofMinutes(10), new FakeTicker());
+        AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(List.of("a.b", "*.a.b")),
+                new RealAddressPolicy(List.of(), List.of(APP_RANGE), List.of())), pool, DnsMetrics.NONE);
+        Transport transport = data.consumeBoolean() ? Transport.UDP : Transport.TCP;
+        byte[] query = data.consumeBytes(600);
+        byte[] upstream = data.consumeRemainingAsBytes();
+
+        ResolverStep step = resolver.onQuery(query, transport);
+        if (step instanceof ResolverStep.AskUpstream ask) {
+            step = resolver.onUpstreamResponse(ask.pending(), upstream);
+        }
+        if (step instanceof ResolverStep.Reply reply && transport == Transport.UDP) {
+            assertThat(reply.message().length).isLessThanOrEqualTo(4096);
+        }
+    }
+}
