@@ -55,7 +55,15 @@ public final class AppResolver {
     private final SyntheticAddressPool pool;
     private final DnsMetrics metrics;
 
+    /**
+     * @throws IllegalArgumentException when the pool's idle timeout is not longer than the TTL cap: a client
+     *         could then still hold an address after its mapping was recycled
+     */
     public AppResolver(AppResolverConfig config, SyntheticAddressPool pool, DnsMetrics metrics) {
+        if (pool.idleTimeout().compareTo(config.maxTtl()) <= 0) {
+            throw new IllegalArgumentException("mapping idle timeout " + pool.idleTimeout()
+                    + " must be longer than the synthetic TTL cap " + config.maxTtl());
+        }
         this.config = config;
         this.pool = pool;
         this.metrics = metrics;

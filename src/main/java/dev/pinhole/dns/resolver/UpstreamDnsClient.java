@@ -153,7 +153,15 @@ public final class UpstreamDnsClient implements UpstreamExchange, AutoCloseable 
                 }
                 for (SelectionKey key : selector.selectedKeys()) {
                     if (key.isValid() && key.isReadable()) {
-                        readable((Exchange) key.attachment());
+                        Exchange x = (Exchange) key.attachment();
+                        try {
+                            readable(x);
+                        } catch (RuntimeException e) {
+                            // a bug must fail one query, not the thread that serves all of them
+                            deadlines.remove(x);
+                            closeChannel(x);
+                            x.result.completeExceptionally(e);
+                        }
                     }
                 }
                 selector.selectedKeys().clear();

@@ -97,6 +97,10 @@ public final class SyntheticAddressPool {
         this.idleNanos = idleTimeout.toNanos();
     }
 
+    public Duration idleTimeout() {
+        return Duration.ofNanos(idleNanos);
+    }
+
     public IpPrefix ipv4Range() {
         return ipv4Range;
     }

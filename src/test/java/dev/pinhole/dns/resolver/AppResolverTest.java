@@ -343,6 +343,15 @@ class AppResolverTest {
     }
 
     @Test
+    void idleTimeoutNotLongerThanTheTtlCapIsRejected() {
+        SyntheticAddressPool shortIdle = new SyntheticAddressPool(APP_RANGE, Optional.empty(), 10,
+                Duration.ofSeconds(30), ticker);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resolver(shortIdle, List.of()))
+                .hasMessageContaining("idle timeout PT30S must be longer than the synthetic TTL cap PT30S");
+    }
+
+    @Test
     void mappingsGaugeFollowsThePool() {
         resolve("github.com", DnsType.A, a("github.com", 30, "140.82.121.4"));
 
