@@ -95,7 +95,7 @@ class UpstreamDnsClientTest {
         ScriptedUpstream up = upstream((q, t) -> {
             byte[] wrongId = answer(q, 0, a("example.org", 60, "203.0.113.66"));
             wrongId[0] ^= 0x55;
-            byte[] wrongQuestion = answer(query(q[0] << 8 | q[1] & 0xff, "evil.example", DnsType.A, false), 0,
+            byte[] wrongQuestion = answer(query((q[0] & 0xff) << 8 | (q[1] & 0xff), "evil.example", DnsType.A, false), 0,
                     a("evil.example", 60, "203.0.113.66"));
             wrongQuestion[0] = q[0];
             wrongQuestion[1] = q[1];
