@@ -87,8 +87,11 @@ public final class AppResolver {
             metrics.dropped(DropReason.NOT_A_QUERY);
             return new ResolverStep.Drop(DropReason.NOT_A_QUERY);
         }
+        // RFC 6891 6.2.5: over UDP, the smaller of the client's payload size and ours (which avoids fragments
+        // inside the tunnel); 512 without EDNS.
         int limit = transport == Transport.TCP ? DnsMessageEncoder.TCP_LIMIT
-                : q.edns().map(e -> Math.min(e.effectivePayloadSize(), 4096)).orElse(DnsMessageEncoder.CLASSIC_UDP_LIMIT);
+                : q.edns().map(e -> Math.min(e.effectivePayloadSize(), config.udpPayload()))
+                        .orElse(DnsMessageEncoder.CLASSIC_UDP_LIMIT);
         if (q.opcode() != DnsMessage.OPCODE_QUERY) {
             return reply(q, DnsMessage.RCODE_NOTIMP, List.of(), limit);
         }

@@ -34,7 +34,7 @@ class AppResolverFuzzTest {
             step = resolver.onUpstreamResponse(ask.pending(), upstream);
         }
         if (step instanceof ResolverStep.Reply reply && transport == Transport.UDP) {
-            assertThat(reply.message().length).isLessThanOrEqualTo(4096);
+            assertThat(reply.message().length).isLessThanOrEqualTo(dev.pinhole.dns.message.Edns.DEFAULT_PAYLOAD);
         }
     }
 }

@@ -295,6 +295,24 @@ class AppResolverTest {
     }
 
     @Test
+    void udpAnswersStayWithinOurPayloadSizeEvenIfTheClientOffersMore() {
+        DnsMessage big = DnsMessage.query(0x3333, new DnsQuestion(DnsName.of("big.example.org"), DnsType.A, 1),
+                Optional.of(dev.pinhole.dns.message.Edns.of(4096)));
+        byte[] clientQuery = DnsTestMessages.encode(big);
+        ResolverStep.AskUpstream up = ask(resolver.onQuery(clientQuery, Transport.UDP));
+        DnsRecord[] many = new DnsRecord[100]; // about 1,650 octets: over 1232, under 4096
+        for (int i = 0; i < many.length; i++) {
+            many[i] = a("big.example.org", 60, "192.0.2." + i);
+        }
+
+        byte[] out = ((ResolverStep.Reply) resolver.onUpstreamResponse(up.pending(), answer(clientQuery, 0, many)))
+                .message();
+
+        assertThat(out.length).isLessThanOrEqualTo(1232);
+        assertThat(decode(out).isTruncated()).isTrue();
+    }
+
+    @Test
     void sameAnswerOverTcpIsNotTruncated() {
         byte[] clientQuery = query(0x2222, "big.example.org", DnsType.A, false);
         ResolverStep.AskUpstream up = ask(resolver.onQuery(clientQuery, Transport.TCP));
