@@ -95,6 +95,9 @@ public final class AppResolver {
         if (q.opcode() != DnsMessage.OPCODE_QUERY) {
             return reply(q, DnsMessage.RCODE_NOTIMP, List.of(), limit);
         }
+        if (q.edns().isPresent() && q.edns().get().version() > 0) {
+            return reply(q, DnsMessage.RCODE_BADVERS, List.of(), limit); // RFC 6891 6.1.3: we speak version 0
+        }
         if (q.questions().size() != 1) {
             return reply(q, DnsMessage.RCODE_FORMERR, List.of(), limit);
         }

@@ -339,6 +339,17 @@ class AppResolverTest {
     }
 
     @Test
+    void ednsVersionAboveZeroIsBadvers() {
+        DnsMessage v1 = DnsMessage.query(9, new DnsQuestion(DnsName.of("github.com"), DnsType.A, 1),
+                Optional.of(new dev.pinhole.dns.message.Edns(1232, 0, 1, 0, new byte[0])));
+
+        DnsMessage r = reply(resolver.onQuery(DnsTestMessages.encode(v1), Transport.UDP));
+
+        assertThat(r.rcode()).isEqualTo(DnsMessage.RCODE_BADVERS);
+        assertThat(r.edns().orElseThrow().version()).isZero();
+    }
+
+    @Test
     void queryWithTwoQuestionsIsFormerr() {
         DnsMessage two = new DnsMessage(9, DnsMessage.FLAG_RD, List.of(
                 new DnsQuestion(DnsName.of("a.example"), DnsType.A, 1),

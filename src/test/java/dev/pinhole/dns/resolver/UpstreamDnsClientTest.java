@@ -133,6 +133,31 @@ class UpstreamDnsClientTest {
     }
 
     @Test
+    void queriesBeyondTheInFlightLimitFailAtOnce() throws Exception {
+        ScriptedUpstream silent = upstream((q, t) -> List.of());
+        UpstreamDnsClient c = new UpstreamDnsClient(List.of(silent.address()), Duration.ofSeconds(30), 1, 2,
+                Ticker.system());
+        closing.add(0, c);
+        c.exchange(query(1, "a.example", DnsType.A, false));
+        c.exchange(query(2, "b.example", DnsType.A, false));
+
+        assertThatThrownBy(() -> get(c.exchange(query(3, "c.example", DnsType.A, false))))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+        assertThat(c.inFlight()).isEqualTo(2);
+    }
+
+    @Test
+    void inFlightCountDropsWhenAnswersArrive() throws Exception {
+        ScriptedUpstream up = upstream((q, t) -> List.of(answer(q, 0)));
+        UpstreamDnsClient c = client(Duration.ofSeconds(5), 1, up.address());
+
+        get(c.exchange(query(1, "a.example", DnsType.A, false)));
+
+        assertThat(c.inFlight()).isZero();
+    }
+
+    @Test
     void emptyServerListIsAClearError() {
         assertThatThrownBy(() -> new UpstreamDnsClient(List.of(), Duration.ofSeconds(1), 1, Ticker.system()))
                 .hasMessageContaining("no upstream DNS servers");
