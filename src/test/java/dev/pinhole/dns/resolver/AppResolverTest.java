@@ -386,4 +386,13 @@ class AppResolverTest {
 
         assertThat(registry.find("pinhole.dns.mappings.active").gauge().value()).isEqualTo(1);
     }
+
+    @Test
+    void aNewPoolAfterAReloadTakesOverTheGauge() {
+        resolve("github.com", DnsType.A, a("github.com", 30, "140.82.121.4"));
+        pool = new SyntheticAddressPool(APP_RANGE, Optional.empty(), 100, Duration.ofMinutes(10), ticker);
+        resolver = resolver(pool, List.of());
+
+        assertThat(registry.find("pinhole.dns.mappings.active").gauge().value()).isZero();
+    }
 }
