@@ -173,6 +173,18 @@ class SyntheticAddressPoolTest {
     }
 
     @Test
+    void mappingsOfRemovedDomainsCanBeDropped() throws Exception {
+        SyntheticMapping gone = pool.mapIpv4(name("api.gitlab.com"), List.of());
+        SyntheticMapping kept = pool.mapIpv4(name("api.github.com"), List.of());
+
+        List<SyntheticMapping> removed = pool.removeIf(n -> n.key().endsWith("gitlab.com"));
+
+        assertThat(removed).extracting(SyntheticMapping::name).containsExactly(name("api.gitlab.com"));
+        assertThat(pool.lookup(gone.ipv4())).isEmpty();
+        assertThat(pool.lookup(kept.ipv4())).isPresent();
+    }
+
+    @Test
     void invalidConfigurationIsRejectedNamingTheValue() {
         assertThatThrownBy(() -> new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/31"), Optional.empty(), 1,
                 IDLE, ticker)).hasMessageContaining("100.80.0.0/31");
