@@ -7,7 +7,6 @@ import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.time.Ticker;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
