@@ -63,7 +63,7 @@ class UpstreamDnsClientTest {
     void silentServerIsSkippedForTheNextOne() throws Exception {
         ScriptedUpstream silent = upstream((q, t) -> List.of());
         ScriptedUpstream good = upstream((q, t) -> List.of(answer(q, 0, a("example.org", 60, "192.0.2.80"))));
-        UpstreamDnsClient c = client(Duration.ofMillis(300), 2, silent.address(), good.address());
+        UpstreamDnsClient c = client(Duration.ofMillis(1500), 2, silent.address(), good.address());
 
         DnsMessage r = decode(get(c.exchange(query(1, "example.org", DnsType.A, false))));
 
