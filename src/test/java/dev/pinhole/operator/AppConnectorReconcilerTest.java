@@ -42,7 +42,7 @@ class AppConnectorReconcilerTest {
 
     /** Edits like a user would: on a conflict with the operator's status write, re-read and retry. */
     private void edit(String name, java.util.function.UnaryOperator<AppConnector> change) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             client.resources(AppConnector.class).inNamespace(NS).withName(name).edit(change);
             return true;
         });
@@ -53,12 +53,12 @@ class AppConnectorReconcilerTest {
     }
 
     private <T extends HasMetadata> T awaitChild(Class<T> type, String name) {
-        return await().atMost(Duration.ofSeconds(30)).until(
+        return await().atMost(Duration.ofSeconds(60)).until(
                 () -> client.resources(type).inNamespace(NS).withName(name).get(), o -> o != null);
     }
 
     private AppConnector awaitStatus(String name, java.util.function.Predicate<AppConnector> until) {
-        return await().atMost(Duration.ofSeconds(30)).until(
+        return await().atMost(Duration.ofSeconds(60)).until(
                 () -> client.resources(AppConnector.class).inNamespace(NS).withName(name).get(),
                 c -> c != null && c.getStatus() != null && until.test(c));
     }
@@ -152,7 +152,7 @@ class AppConnectorReconcilerTest {
             c.getSpec().getClients().add(new AppConnectorSpec.Client("laptop-2", TestObjects.KEY_2, "100.96.0.3/32"));
             return c;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.configMaps().inNamespace(NS)
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.configMaps().inNamespace(NS)
                 .withName("stable-key-clients").get().getData().containsKey("laptop-2.conf"));
         AppConnector after = client.resources(AppConnector.class).inNamespace(NS).withName("stable-key").get();
         assertThat(after.getStatus().getPublicKey()).isEqualTo(first.getStatus().getPublicKey());
@@ -167,11 +167,11 @@ class AppConnectorReconcilerTest {
             c.getSpec().getTunnel().setListenPort(51999);
             return c;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
             Deployment d = client.apps().deployments().inNamespace(NS).withName("scaled").get();
             return d.getSpec().getReplicas() == 1;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() ->
+        await().atMost(Duration.ofSeconds(60)).until(() ->
                 client.policy().v1().podDisruptionBudget().inNamespace(NS).withName("scaled").get() == null);
         Service service = client.services().inNamespace(NS).withName("scaled").get();
         assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(51999);
@@ -186,7 +186,7 @@ class AppConnectorReconcilerTest {
             c.getSpec().getDomains().add("api.example.com");
             return c;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.configMaps().inNamespace(NS)
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.configMaps().inNamespace(NS)
                 .withName("reload-config").get().getData().get("connector.json").contains("api.example.com"));
         Deployment after = client.apps().deployments().inNamespace(NS).withName("reload").get();
         assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations().get("pinhole.dev/restart-hash"))
@@ -235,7 +235,7 @@ class AppConnectorReconcilerTest {
         AppConnector c = TestObjects.connector(NS, "with-ipset");
         c.getSpec().getRoutes().setIpSets(new ArrayList<>(List.of(new ObjectReference("github-meta"))));
         client.resource(c).create();
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
             ConfigMap cm = client.configMaps().inNamespace(NS).withName("with-ipset-config").get();
             return cm != null && cm.getData().get("connector.json").contains("192.30.252.0/22");
         });
