@@ -14,7 +14,8 @@ trap 'k delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
 
 k version
 k get nodes -L pinhole.dev/egress
-k auth can-i list secrets --as=system:serviceaccount:default:default | grep -qx no \
+# can-i exits 1 when the answer is no, which is the answer wanted here.
+[[ "$(k auth can-i list secrets --as=system:serviceaccount:default:default || true)" == no ]] \
   || { log "RBAC is not enforced: the default ServiceAccount may list secrets"; exit 1; }
 log "RBAC: default ServiceAccount cannot list secrets (as expected)"
 k create namespace "$ns" >/dev/null
