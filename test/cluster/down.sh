@@ -3,7 +3,7 @@
 # Idempotent: with nothing running and no state dir it does nothing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 
 [[ -d "$state" ]] || exit 0

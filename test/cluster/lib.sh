@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # settings used by the scripts that source this file
 # Shared settings and helpers of up.sh and down.sh (sourced, not run).
 state="${PINHOLE_CLUSTER_DIR:-/tmp/pinhole-cluster}"
 # Every port listens on 127.0.0.1 only; each can be moved with its environment variable.

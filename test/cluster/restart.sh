@@ -4,7 +4,7 @@
 # Usage: test/cluster/restart.sh COMPONENT...   (etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 (($#)) || { echo "usage: $0 COMPONENT... (one of: ${COMPONENTS[*]})" >&2; exit 2; }
 [[ -f "$state/$STATE_MARKER" ]] || { log "no cluster in $state (run up.sh)"; exit 1; }

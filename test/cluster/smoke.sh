@@ -3,7 +3,7 @@
 # scheduled onto a NAT-gateway node and Running (kwok), then cleans up. Exit status 0 = healthy.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 export KUBECONFIG="${KUBECONFIG:-$state/kubeconfig}"
 kubectl="$(cat "$state/kubectl-path" 2>/dev/null || true)"

@@ -7,7 +7,7 @@
 # Last line of stdout: `export KUBECONFIG=...`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 
 if cluster_healthy; then
