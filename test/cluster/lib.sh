@@ -25,8 +25,15 @@ start() {
   mkdir -p "$state/cmd"
   printf '%s\0' "$binary" "$@" > "$state/cmd/$name"
   setsid "$binary" "$@" >> "$state/logs/$name.log" 2>&1 < /dev/null &
-  echo "$! $(readlink -f "$binary")" > "$state/pids/$name.pid"
-  log "started $name (pid $!)"
+  local pid=$! exe; exe="$(readlink -f "$binary")"
+  echo "$pid $exe" > "$state/pids/$name.pid"
+  # Until the forked shell has exec'd the binary, /proc/PID/exe is bash and alive() would call it dead.
+  for _ in $(seq 1 100); do
+    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$exe" ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  log "started $name (pid $pid)"
 }
 
 # alive NAME: true when the process recorded for NAME still runs the recorded binary.
