@@ -3,7 +3,7 @@
 # scheduled onto a NAT-gateway node and Running (kwok), then cleans up. Exit status 0 = healthy.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 export KUBECONFIG="${KUBECONFIG:-$state/kubeconfig}"
 kubectl="$(cat "$state/kubectl-path" 2>/dev/null || true)"
@@ -14,7 +14,8 @@ trap 'k delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
 
 k version
 k get nodes -L pinhole.dev/egress
-k auth can-i list secrets --as=system:serviceaccount:default:default | grep -qx no \
+# can-i exits 1 when the answer is no, which is the answer wanted here.
+[[ "$(k auth can-i list secrets --as=system:serviceaccount:default:default || true)" == no ]] \
   || { log "RBAC is not enforced: the default ServiceAccount may list secrets"; exit 1; }
 log "RBAC: default ServiceAccount cannot list secrets (as expected)"
 k create namespace "$ns" >/dev/null

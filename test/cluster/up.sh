@@ -7,7 +7,7 @@
 # Last line of stdout: `export KUBECONFIG=...`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 
 if cluster_healthy; then
@@ -106,7 +106,7 @@ start etcd "${bin[etcd]}" --name=pinhole --data-dir="$state/etcd" \
   --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster="pinhole=http://127.0.0.1:$ETCD_PEER_PORT" --listen-metrics-urls="" \
   --unsafe-no-fsync=true --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) --log-level=warn
-wait_for "etcd" 60 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+wait_ready etcd 60
 
 start kube-apiserver "${bin[kube-apiserver]}" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
@@ -119,7 +119,7 @@ start kube-apiserver "${bin[kube-apiserver]}" \
   --service-cluster-ip-range="$SERVICE_CIDR" \
   --authorization-mode=Node,RBAC \
   --allow-privileged=true --profiling=false --v=1
-wait_for "kube-apiserver /readyz" 180 "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" get --raw=/readyz
+wait_ready kube-apiserver 180
 
 start kube-controller-manager "${bin[kube-controller-manager]}" \
   --kubeconfig="$state/controller-manager.kubeconfig" \
@@ -141,8 +141,7 @@ start kwok "${bin[kwok]}" --kubeconfig="$state/kwok.kubeconfig" --config="${bin[
   --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16
 
 kubectl() { "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" "$@"; }
-wait_for "kube-controller-manager /healthz" 120 curl -fsSk "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"
-wait_for "kube-scheduler /healthz" 120 curl -fsSk "https://127.0.0.1:$SCHEDULER_PORT/healthz"
+for c in kube-controller-manager kube-scheduler kwok; do wait_ready "$c" 120; done
 
 # --- simulated nodes ---
 # node NAME ROLE: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's connector pods.
