@@ -570,7 +570,8 @@ public final class Tunnel {
     }
 
     private void keepKeyFreshSending(Peer peer, Keypair kp, long counter, long now, Output out) {
-        if (kp.initiator && (Long.compareUnsigned(counter, timers.rekeyAfterMessages()) > 0
+        // Compared like wireguard-go: against the next counter to use, not the one just used.
+        if (kp.initiator && (Long.compareUnsigned(kp.sendCounter.get(), timers.rekeyAfterMessages()) > 0
                 || now - kp.createdNanos > timers.rekeyAfterTime().toNanos())) {
             sendHandshakeInitiation(peer, false, now, out);
         }
