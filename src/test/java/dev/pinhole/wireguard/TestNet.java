@@ -91,8 +91,12 @@ final class TestNet {
     boolean dropAll;
 
     Node node(String ip, TimerConfig timers) {
+        return node(ip, c -> c.withTimers(timers));
+    }
+
+    Node node(String ip, java.util.function.UnaryOperator<TunnelConfig> customize) {
         byte[] priv = Keys.generatePrivate();
-        TunnelConfig cfg = TunnelConfig.of(priv).withTimers(timers).withClock(clock);
+        TunnelConfig cfg = customize.apply(TunnelConfig.of(priv).withClock(clock));
         InetSocketAddress addr = new InetSocketAddress(ip, 51820);
         Node n = new Node(new Tunnel(cfg), addr, priv);
         nodes.put(addr, n);
