@@ -161,4 +161,15 @@ class TunnelTransportTest {
         byte[] second = net.wire.pollFirst().bytes();
         assertThat(Wire.longLe(second, 8) - Wire.longLe(first, 8)).isEqualTo(1);
     }
+
+    @Test
+    void updatingAPeerKeepsItsSessionAndAppliesNewAllowedIps() {
+        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(IpPrefix.parse("100.64.0.0/24"))));
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("0.0.0.0/0")))
+                .withEndpoint(b.address));
+        a.sendIp(TestNet.udp4("100.64.0.9", "100.64.0.2", "new source".getBytes()));
+        net.pump();
+        assertThat(b.delivered).hasSize(1);
+        assertThat(a.sentOfType(1)).isEqualTo(1);
+    }
 }
