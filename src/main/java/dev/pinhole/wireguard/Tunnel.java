@@ -436,7 +436,7 @@ public final class Tunnel {
             if (len > 0) {
                 peer.timers.dataSent(now);
             }
-            keepKeyFreshSending(peer, kp, counter, now, out);
+            keepKeyFreshSending(peer, kp, now, out);
         }
         Scratch s = scratch.get();
         ipPacket.get(ipPacket.position(), s.txPlain, 0, len);
@@ -528,7 +528,7 @@ public final class Tunnel {
             }
             System.arraycopy(packet, 0, s.txPlain, 0, packet.length);
             sealAndSend(peer, kp, counter, s.txPlain, packet.length, to, s, out);
-            keepKeyFreshSending(peer, kp, counter, now, out);
+            keepKeyFreshSending(peer, kp, now, out);
         }
     }
 
@@ -569,7 +569,7 @@ public final class Tunnel {
         peer.timers.handshakeInitiated(now);
     }
 
-    private void keepKeyFreshSending(Peer peer, Keypair kp, long counter, long now, Output out) {
+    private void keepKeyFreshSending(Peer peer, Keypair kp, long now, Output out) {
         // Compared like wireguard-go: against the next counter to use, not the one just used.
         if (kp.initiator && (Long.compareUnsigned(kp.sendCounter.get(), timers.rekeyAfterMessages()) > 0
                 || now - kp.createdNanos > timers.rekeyAfterTime().toNanos())) {
