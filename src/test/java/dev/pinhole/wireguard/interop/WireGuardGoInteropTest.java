@@ -80,7 +80,9 @@ class WireGuardGoInteropTest {
         pb.environment().put("LOG_LEVEL", "verbose");
         wireguardGo = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Shell.tryRun("ip", "-n", ns, "link", "show", wgIf).contains(wgIf)) {
+        // The TUN device appears before wireguard-go's UAPI socket listens; `wg` needs the socket.
+        Path uapi = Path.of("/var/run/wireguard", wgIf + ".sock");
+        while (!Files.exists(uapi) || !Shell.tryRun("ip", "-n", ns, "link", "show", wgIf).contains(wgIf)) {
             if (System.nanoTime() > deadline || !wireguardGo.isAlive()) {
                 throw new IllegalStateException("wireguard-go did not come up: " + Files.readString(goLog));
             }
