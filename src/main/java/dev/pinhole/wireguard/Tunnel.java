@@ -45,6 +45,7 @@ public final class Tunnel {
     /** Per-thread buffers; what {@link Output} receives aliases these until the callback returns. */
     private static final class Scratch {
         final byte[] inCopy = new byte[SCRATCH];
+        final byte[] rxCipher = new byte[SCRATCH];
         final byte[] rxPlain = new byte[SCRATCH];
         final ByteBuffer rxView = ByteBuffer.wrap(rxPlain);
         final byte[] txPlain = new byte[SCRATCH];
@@ -310,9 +311,12 @@ public final class Tunnel {
         }
         long counter = Wire.longLe(msg, off + TRANSPORT_COUNTER);
         int plainLen;
+        // JDK 17's ChaCha20-Poly1305 allocates ~3.5 KB per decrypt when the ciphertext does not start at index 0
+        // of its array (measured; JDK 25 does not): a 1.4 KB copy to offset 0 is cheaper than that garbage.
+        int cipherLen = len - TRANSPORT_HEADER_LEN;
+        System.arraycopy(msg, off + TRANSPORT_HEADER_LEN, s.rxCipher, 0, cipherLen);
         try {
-            plainLen = ChaChaPoly.get().open(kp.receiveKey, counter, null, msg, off + TRANSPORT_HEADER_LEN,
-                    len - TRANSPORT_HEADER_LEN, s.rxPlain, 0);
+            plainLen = ChaChaPoly.get().open(kp.receiveKey, counter, null, s.rxCipher, 0, cipherLen, s.rxPlain, 0);
         } catch (IllegalStateException destroyedMeanwhile) {
             drops.count(DropReason.EXPIRED_KEYPAIR);
             return;
