@@ -78,7 +78,7 @@ public final class Tunnel {
     /** Adds a peer or updates an existing one in place (sessions survive an update). */
     public Peer upsertPeer(PeerConfig cfg) {
         Peer peer = peers.computeIfAbsent(cfg.publicKey(),
-                k -> new Peer(k, identity.privateKey, timers, config.random()));
+                k -> new Peer(k, identity.privateKey, timers, config.random(), indices));
         synchronized (peer) {
             peer.presharedKey = cfg.presharedKey();
             if (cfg.endpoint() != null) {
@@ -242,7 +242,7 @@ public final class Tunnel {
             byte[] resp = response.get();
             peer.cookies.addMacs(resp, now);
             Keypair kp = NoiseHandshake.deriveKeypair(peer, indices, now);
-            installAsResponder(peer, kp);
+            peer.keypairs.installAsResponder(kp);
             peer.timers.sessionDerived(now);
             peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
             peer.timers.anyAuthenticatedPacketReceived();
@@ -275,7 +275,7 @@ public final class Tunnel {
             peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
             peer.timers.anyAuthenticatedPacketReceived();
             Keypair kp = NoiseHandshake.deriveKeypair(peer, indices, now);
-            installAsInitiator(peer, kp);
+            peer.keypairs.installAsInitiator(kp);
             peer.timers.sessionDerived(now);
             handshakeComplete(peer, now);
             sendKeepalive(peer, now, out);
@@ -337,8 +337,7 @@ public final class Tunnel {
             if (!from.equals(peer.endpoint)) {
                 peer.endpoint = from;
             }
-            if (peer.next == kp) {
-                promoteNext(peer);
+            if (peer.keypairs.confirm(kp)) {
                 handshakeComplete(peer, now);
                 sendStaged(peer, now, out);
             }
@@ -417,7 +416,7 @@ public final class Tunnel {
                 drops.count(DropReason.NO_ROUTE);
                 return;
             }
-            kp = peer.current;
+            kp = peer.keypairs.current();
             to = peer.endpoint;
             if (to == null) {
                 drops.count(DropReason.NO_ENDPOINT);
@@ -506,7 +505,7 @@ public final class Tunnel {
         if (peer.staged.isEmpty()) {
             return;
         }
-        Keypair kp = peer.current;
+        Keypair kp = peer.keypairs.current();
         InetSocketAddress to = peer.endpoint;
         if (!usableForSending(kp, now)) {
             sendHandshakeInitiation(peer, false, now, out);
@@ -582,7 +581,7 @@ public final class Tunnel {
     }
 
     private void keepKeyFreshReceiving(Peer peer, long now, Output out) {
-        Keypair kp = peer.current;
+        Keypair kp = peer.keypairs.current();
         long limit = timers.rejectAfterTime().toNanos() - timers.keepaliveTimeout().toNanos()
                 - timers.rekeyTimeout().toNanos();
         if (kp != null && kp.initiator && now - kp.createdNanos > limit && !peer.timers.sentLastMinuteHandshake) {
@@ -597,52 +596,9 @@ public final class Tunnel {
         peer.handshakesCompleted.increment();
     }
 
-    // ---------------------------------------------------------------- keypairs
-
-    /** Initiator: the new keypair is usable at once; a pending "next" becomes "previous". */
-    private void installAsInitiator(Peer peer, Keypair kp) {
-        Keypair oldPrevious = peer.previous;
-        if (peer.next != null) {
-            peer.previous = peer.next;
-            peer.next = null;
-            delete(peer.current);
-        } else {
-            peer.previous = peer.current;
-        }
-        delete(oldPrevious);
-        peer.current = kp;
-    }
-
-    /** Responder: the new keypair waits in "next" until the initiator's first transport message confirms it. */
-    private void installAsResponder(Peer peer, Keypair kp) {
-        delete(peer.next);
-        peer.next = kp;
-        delete(peer.previous);
-        peer.previous = null;
-    }
-
-    private void promoteNext(Peer peer) {
-        delete(peer.previous);
-        peer.previous = peer.current;
-        peer.current = peer.next;
-        peer.next = null;
-    }
-
-    private void delete(Keypair kp) {
-        if (kp != null) {
-            indices.remove(kp.localIndex);
-            kp.destroy();
-        }
-    }
-
     /** Wipes every key and the handshake, and drops queued packets (REJECT_AFTER_TIME x 3 of silence, or removal). */
     private void zeroAll(Peer peer) {
-        delete(peer.previous);
-        delete(peer.current);
-        delete(peer.next);
-        peer.previous = null;
-        peer.current = null;
-        peer.next = null;
+        peer.keypairs.clear();
         NoiseHandshake.releaseIndex(peer.handshake, indices);
         peer.handshake.clear();
         peer.staged.clear();

@@ -197,7 +197,7 @@ class TimersTest {
         Peer peerOfA = a.tunnel.peer(b.publicKey()).orElseThrow();
         Keypair kp;
         synchronized (peerOfA) {
-            kp = peerOfA.current;
+            kp = peerOfA.keypairs.current();
         }
         net.run(Duration.ofSeconds(539));
         assertThat(kp.destroyed()).isFalse();
