@@ -76,6 +76,9 @@ public final class UdpTunnelDriver implements AutoCloseable {
             throws IOException {
         DatagramChannel ch = DatagramChannel.open();
         try {
+            // Bursts arrive faster than one thread decrypts; a deeper kernel queue absorbs them.
+            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
             ch.bind(bind);
             ch.configureBlocking(false);
             UdpTunnelDriver d = new UdpTunnelDriver(tunnel, ticker, sink, ch);
