@@ -78,19 +78,24 @@ class LossyLoopbackTest {
         }
     }
 
-    @ParameterizedTest(name = "seed {0}, loss {1}, duplication {2}, window scaling {3}, timestamps {4}")
+    @ParameterizedTest(name = "seed {0}, loss {1}, duplication {2}, window scaling {3}, timestamps {4}, "
+            + "read slice {5}, IPv6 {6}, receive buffer {7}")
     @CsvSource({
-        "1, 0.0, 0.0, true, true",
-        "2, 0.05, 0.02, true, true",
-        "3, 0.10, 0.05, false, false",
-        "4, 0.02, 0.10, true, false",
-        "5, 0.15, 0.0, false, true"})
+        "1, 0.0, 0.0, true, true, 7000, false, 49152",
+        "2, 0.05, 0.02, true, true, 7000, false, 49152",
+        "3, 0.10, 0.05, false, false, 7000, true, 49152",
+        "4, 0.02, 0.10, true, false, 7000, false, 49152",
+        "5, 0.15, 0.0, false, true, 7000, true, 49152",
+        "6, 0.20, 0.10, true, true, 7000, false, 200000",
+        "7, 0.01, 0.0, true, true, 300, false, 4096",
+        "8, 0.05, 0.05, false, false, 900, true, 6000"})
     void bothStreamsArriveIntactAndBothSidesClose(long seed, double loss, double duplication,
-            boolean windowScaling, boolean timestamps) throws Exception {
+            boolean windowScaling, boolean timestamps, int readSlice, boolean ipv6, int receiveBuffer)
+            throws Exception {
         this.random = new Random(seed);
         this.loss = loss;
         this.duplication = duplication;
-        this.config = TcpConfig.builder().mtu(1420).sendBufferBytes(32 * 1024).receiveBufferBytes(48 * 1024)
+        this.config = TcpConfig.builder().mtu(1420).sendBufferBytes(32 * 1024).receiveBufferBytes(receiveBuffer)
                 .windowScaling(windowScaling).timestamps(timestamps).maxRetransmissions(15)
                 .maxSynAckRetransmissions(8).timeWait(Duration.ofSeconds(5)).build();
         byte[] upload = new byte[200_000];
@@ -99,12 +104,12 @@ class LossyLoopbackTest {
         random.nextBytes(download);
         var received = new ByteArrayOutputStream();
         var receivedByClient = new ByteArrayOutputStream();
-        client = TcpEndpoint.connect(config, InetAddress.getByName("10.0.0.2"), CLIENT_PORT,
-                InetAddress.getByName("100.80.0.5"), APP_PORT, 5_000, ticker, sinkTowards(true),
+        client = TcpEndpoint.connect(config, InetAddress.getByName(ipv6 ? "fd00::2" : "10.0.0.2"), CLIENT_PORT,
+                InetAddress.getByName(ipv6 ? "fd00:80::5" : "100.80.0.5"), APP_PORT, 5_000, ticker, sinkTowards(true),
                 TcpEventListener.NONE);
         ByteBuffer up = ByteBuffer.wrap(upload);
         ByteBuffer down = ByteBuffer.wrap(download);
-        ByteBuffer scratch = ByteBuffer.allocate(7000);
+        ByteBuffer scratch = ByteBuffer.allocate(readSlice);
         boolean serverEof = false;
         boolean clientEof = false;
         long deadline = ticker.nanoTime() + Duration.ofMinutes(30).toNanos();
@@ -141,8 +146,13 @@ class LossyLoopbackTest {
                 server.onTimer();
             }
         }
-        serverEof |= drain(server, scratch, received);
-        clientEof |= drain(client, scratch, receivedByClient);
+        // A normal close leaves unread bytes readable: drain them to end of stream.
+        for (int i = 0; i < 10_000 && !serverEof; i++) {
+            serverEof = drain(server, scratch, received);
+        }
+        for (int i = 0; i < 10_000 && !clientEof; i++) {
+            clientEof = drain(client, scratch, receivedByClient);
+        }
         assertThat(client.closeReason()).as("client close, at %s", ticker.nanoTime()).isEqualTo(CloseReason.NORMAL);
         assertThat(server.closeReason()).as("server close").isEqualTo(CloseReason.NORMAL);
         assertThat(serverEof).isTrue();
