@@ -501,8 +501,12 @@ public final class TcpEndpoint {
         boolean acceptable;
         if (segLen == 0) {
             acceptable = rcvWnd == 0 ? seq == rcvNxt : inWindow(seq, rcvNxt, rcvWnd);
+        } else if (rcvWnd > 0) {
+            acceptable = inWindow(seq, rcvNxt, rcvWnd) || inWindow(seq + segLen - 1, rcvNxt, rcvWnd);
         } else {
-            acceptable = rcvWnd > 0 && (inWindow(seq, rcvNxt, rcvWnd) || inWindow(seq + segLen - 1, rcvNxt, rcvWnd));
+            // RFC 9293 3.10.7.4: with a zero window, still honour the ACK (and RST) of a segment at RCV.NXT; its
+            // data is dropped below. Otherwise a peer that only sends data would never get our data acknowledged.
+            acceptable = seq == rcvNxt;
         }
         if (!acceptable) {
             if (!rst) {
