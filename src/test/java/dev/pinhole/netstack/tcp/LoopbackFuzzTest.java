@@ -54,10 +54,9 @@ class LoopbackFuzzTest {
             LossyLoopbackTest.assertSameStream("upload", outcome.receivedByServer(), upload, true);
             LossyLoopbackTest.assertSameStream("download", outcome.receivedByClient(), download, true);
         }
-        if (outcome.clientClose() == null) {
-            // Still open after two simulated hours with a perfect link at the end: only a half-open handshake
-            // whose SYN never got through may be left, and it gives up by itself long before that.
-            assertThat(outcome.serverClose()).isNotNull();
-        }
+        // With a perfect link once the input runs out, two live endpoints always finish; at most one side may be
+        // left waiting after the other gave up and its RST was lost.
+        assertThat(outcome.clientClose() != null || outcome.serverClose() != null)
+                .as("both endpoints still open after two simulated hours").isTrue();
     }
 }

@@ -134,7 +134,9 @@ final class LoopbackLink {
                         : Math.min(next, link.peek().deliverAt());
             }
             if (next == TcpEndpoint.NO_DEADLINE) {
-                if (server == null) {
+                if (server == null || client.state() == TcpState.CLOSED || server.state() == TcpState.CLOSED) {
+                    // One side gave up and its RST was lost: the other may wait forever with nothing scheduled,
+                    // as real TCP does without keepalive. The NAT layer's idle timeouts cover that case.
                     break;
                 }
                 // Nothing scheduled: only the applications can move (e.g. a reader draining a closed window).
