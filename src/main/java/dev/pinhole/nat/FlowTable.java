@@ -102,6 +102,11 @@ public final class FlowTable {
         return victims.size();
     }
 
+    /** A copy of the live flows (loop thread). */
+    public List<Flow> flows() {
+        return new ArrayList<>(flows.values());
+    }
+
     /** Ends every flow. */
     public void endAll(FlowEndReason reason) {
         new ArrayList<>(flows.values()).forEach(f -> f.end(reason));
