@@ -49,6 +49,8 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private ByteBuffer toSocket;
     private boolean clientFinForwarded;
     private boolean socketEof;
+    /** OP_READ is off because the endpoint's send buffer was full. */
+    private boolean readPaused;
     private InetSocketAddress connectedTo;
     private NatDropReason connectFailure = NatDropReason.CONNECT_REFUSED;
 
@@ -184,7 +186,14 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     @Override
     public void onWritable() {
-        if (phase == Phase.RELAYING && !socketEof && selectionKey.isValid()) {
+        resumeSocketReads();
+    }
+
+    /** Send-buffer room again (an ACK from the client freed it): read the socket again. */
+    private void resumeSocketReads() {
+        if (readPaused && phase == Phase.RELAYING && !socketEof && selectionKey.isValid()
+                && endpoint.writableBytes() > 0) {
+            readPaused = false;
             selectionKey.interestOps(selectionKey.interestOps() | SelectionKey.OP_READ);
             pumpFromSocket();
         }
@@ -272,7 +281,8 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                 endpoint.write(buf);
             }
             if (selectionKey.isValid()) {
-                // Full send buffer: stop reading until onWritable.
+                // Full send buffer: stop reading until the client acknowledges (resumeSocketReads).
+                readPaused = true;
                 selectionKey.interestOps(selectionKey.interestOps() & ~SelectionKey.OP_READ);
             }
         } catch (IOException e) {
@@ -303,6 +313,12 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     }
 
     private void afterEndpointCall() {
+        if (phase != Phase.RELAYING) {
+            return;
+        }
+        // Reads are sized to the free room, so the endpoint never sees a short write and never fires
+        // onWritable: resuming is checked here, after every segment and timer.
+        resumeSocketReads();
         if (phase != Phase.RELAYING) {
             return;
         }
