@@ -186,6 +186,59 @@ class DataPlaneEndToEndTest {
     }
 
     @Test
+    void dnsAnswersOverTcpAtTheTunnelAddress() throws Exception {
+        start();
+        byte[] query = DnsMessageEncoder.encode(DnsMessage.query(0x4321,
+                new DnsQuestion(DnsName.of("app.example.test"), DnsType.A, DnsType.CLASS_IN), Optional.empty()));
+        TcpConnection c = client.openTcp(TUNNEL_ADDRESS, 53);
+        assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.ESTABLISHED);
+        byte[] framed = new byte[query.length + 2];
+        framed[0] = (byte) (query.length >>> 8);
+        framed[1] = (byte) query.length;
+        System.arraycopy(query, 0, framed, 2, query.length);
+        c.write(framed);
+        c.sendFin();
+
+        byte[] response = c.readToEnd(10_000);
+        assertThat(c.finReceived()).isTrue();
+        int length = (response[0] & 0xFF) << 8 | (response[1] & 0xFF);
+        assertThat(response).hasSize(2 + length);
+        DnsMessage answer = DnsMessageDecoder.decode(java.util.Arrays.copyOfRange(response, 2, response.length));
+        assertThat(answer.id()).isEqualTo(0x4321);
+        assertThat(((DnsRecord.Address) answer.answers().get(0)).address().getHostAddress()).startsWith("100.");
+    }
+
+    @Test
+    void otherPortsOfTheTunnelAddressAreRefused() throws Exception {
+        start();
+        TcpConnection c = client.openTcp(TUNNEL_ADDRESS, 22);
+        assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.RESET);
+        assertThat(drops("tunnel_port_closed")).isEqualTo(1);
+    }
+
+    @Test
+    void statusAndMetricsReportFlowsMappingsAndClients() throws Exception {
+        start();
+        syntheticAddressOf("app.example.test");
+        client.sendUdp(6002, new byte[] {127, 0, 0, 1}, echo.getLocalPort(), new byte[] {9});
+        assertThat(client.receiveUdp(6002, 10_000)).isNotNull();
+
+        Map<String, Object> status = dataPlane.status();
+        assertThat(status).containsEntry("activeFlows", 1).containsEntry("mappedNames", 1)
+                .containsEntry("egressVerified", false).containsEntry("forwarding", true);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> clients = (Map<String, Map<String, Object>>) status.get("clientStats");
+        assertThat(clients.get("laptop-1")).containsEntry("handshakes", 1L).containsEntry("flowsOpened", 1L);
+        assertThat((Long) clients.get("laptop-1").get("packetsIn")).isGreaterThanOrEqualTo(2);
+        assertThat(registry.find("pinhole.connector.flows.active").tag("protocol", "udp").gauge().value())
+                .isEqualTo(1.0);
+        assertThat(registry.find("pinhole.connector.dns.queries").counter().count()).isEqualTo(1.0);
+        assertThat(registry.find("pinhole.connector.handshakes").functionCounter().count()).isEqualTo(1.0);
+        assertThat(registry.find("pinhole.connector.packets").tag("direction", "in").counter().count())
+                .isGreaterThanOrEqualTo(2.0);
+    }
+
+    @Test
     void aDestinationOutsideThePolicyGetsARst() throws Exception {
         start();
         TcpConnection c = client.openTcp(new byte[] {(byte) 198, 51, 100, 7}, 443);
