@@ -172,7 +172,9 @@ public final class DataPlane implements AutoCloseable {
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
         this.table = new FlowTable(options.limits());
-        TcpConfig tcpConfig = TcpConfig.builder().mtu(mtu).build();
+        // TIME_WAIT guards a 4-tuple the client will not reuse soon (it picks fresh ephemeral ports), while every
+        // lingering flow counts against the flow limits: 10 s instead of the RFC's 2 MSL.
+        TcpConfig tcpConfig = TcpConfig.builder().mtu(mtu).timeWait(Duration.ofSeconds(10)).build();
         NatEvents events = new NatEvents() {
             @Override
             public void refused(FlowKey key, String client, NatDropReason reason) {
