@@ -51,43 +51,115 @@ public final class ConnectorMain {
         stop.await();
     }
 
-    /** A running connector: its HTTP endpoints, readiness gates and config reloads. */
+    /** A running connector: its data plane, HTTP endpoints, readiness gates, egress checks and config reloads. */
     public static final class ConnectorProcess implements AutoCloseable {
+        /** Egress re-check period once verified, and while not verified. */
+        static final long EGRESS_RECHECK_VERIFIED_MS = 60_000;
+        static final long EGRESS_RECHECK_FAILING_MS = 10_000;
+
         private final HttpEndpoints http;
         private final ScheduledExecutorService timers;
         private final ConfigWatcher watcher;
         private final Readiness readiness;
+        private final DataPlane dataPlane;
 
         private ConnectorProcess(HttpEndpoints http, ScheduledExecutorService timers, ConfigWatcher watcher,
-                                 Readiness readiness) {
+                                 Readiness readiness, DataPlane dataPlane) {
             this.http = http;
             this.timers = timers;
             this.watcher = watcher;
             this.readiness = readiness;
+            this.dataPlane = dataPlane;
         }
 
         public static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial) throws java.io.IOException {
+            DataPlane.Options options = DataPlane.Options.defaults();
+            String clusterCidrs = System.getenv("PINHOLE_CLUSTER_CIDRS");
+            if (clusterCidrs != null) {
+                options = options.withClusterRanges(Policy.parseCidrList(clusterCidrs));
+            }
+            if (args.listenPort() != null) {
+                options = options.withBind(new InetSocketAddress(args.listenPort()));
+            }
+            return start(args, initial, options);
+        }
+
+        /** Starts with explicit data-plane options (tests: loopback bind, upstream DNS, fake limits). */
+        public static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial, DataPlane.Options options)
+                throws java.io.IOException {
             ConnectorMetrics metrics = new ConnectorMetrics();
             Readiness readiness = new Readiness();
             readiness.open("config", "config " + initial.digest() + " loaded");
+            readiness.declare("tunnel", "WireGuard socket not bound yet");
+            if (initial.config().egress().enforce()) {
+                readiness.declare("egress", "egress IP not verified yet");
+            }
             ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "connector-timers");
                 t.setDaemon(true);
                 return t;
             });
-            ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial,
-                    loaded -> readiness.open("config", "config " + loaded.digest() + " loaded"), metrics);
+            DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
+            readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
+            ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
+                dataPlane.apply(loaded);
+                readiness.open("config", "config " + loaded.digest() + " loaded");
+            }, metrics);
             int port = args.httpPort() != null ? args.httpPort() : initial.config().http().port();
-            HttpEndpoints http = new HttpEndpoints(new InetSocketAddress(port), readiness, metrics,
-                    () -> status(watcher));
+            HttpEndpoints http;
+            try {
+                http = new HttpEndpoints(new InetSocketAddress(port), readiness, metrics,
+                        () -> status(watcher, dataPlane));
+            } catch (java.io.IOException | RuntimeException e) {
+                dataPlane.close();
+                throw e;
+            }
             timers.scheduleWithFixedDelay(watcher::poll, RELOAD_PERIOD_MS, RELOAD_PERIOD_MS, TimeUnit.MILLISECONDS);
-            LOG.log(System.Logger.Level.INFO, "connector {0}/{1} serving http on :{2} with {3} clients",
+            ConnectorProcess process = new ConnectorProcess(http, timers, watcher, readiness, dataPlane);
+            timers.execute(process::checkEgress);
+            LOG.log(System.Logger.Level.INFO, "connector {0}/{1} serving http on :{2}, WireGuard on {3}, {4} clients",
                     initial.config().namespace(), initial.config().name(), String.valueOf(http.port()),
-                    initial.config().clients().size());
-            return new ConnectorProcess(http, timers, watcher, readiness);
+                    String.valueOf(dataPlane.localAddress()), initial.config().clients().size());
+            return process;
         }
 
-        private static Map<String, Object> status(ConfigWatcher watcher) {
+        /**
+         * One egress check, then the next one scheduled. Without a verify URL there is nothing to check. With
+         * {@code egress.enforce} the "egress" gate follows the result and the data plane forwards only while it
+         * is verified.
+         */
+        void checkEgress() {
+            try {
+                checkEgressOnce();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "egress check failed", e);
+                timers.schedule(this::checkEgress, EGRESS_RECHECK_FAILING_MS, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void checkEgressOnce() {
+            var egress = watcher.current().config().egress();
+            if (egress.verifyUrl() == null) {
+                if (!egress.enforce()) {
+                    readiness.open("egress", "not enforced");
+                }
+                timers.schedule(this::checkEgress, EGRESS_RECHECK_VERIFIED_MS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            EgressVerifier.Result result = new EgressVerifier(java.time.Duration.ofSeconds(5))
+                    .check(egress.verifyUrl(), egress.elasticIP());
+            dataPlane.egress(result);
+            if (result.verified() || !egress.enforce()) {
+                readiness.open("egress", result.verified() ? "egress IP " + result.observedIp() + " verified"
+                        : "not enforced: " + result.error());
+            } else {
+                readiness.close("egress", result.error());
+            }
+            timers.schedule(this::checkEgress,
+                    result.verified() ? EGRESS_RECHECK_VERIFIED_MS : EGRESS_RECHECK_FAILING_MS, TimeUnit.MILLISECONDS);
+        }
+
+        private static Map<String, Object> status(ConfigWatcher watcher, DataPlane dataPlane) {
             var config = watcher.current().config();
             Map<String, Object> status = new LinkedHashMap<>();
             status.put("name", config.name());
@@ -96,6 +168,7 @@ public final class ConnectorMain {
             status.put("configError", watcher.lastError());
             status.put("clients", config.clients().size());
             status.put("elasticIP", config.egress().elasticIP());
+            status.putAll(dataPlane.status());
             return status;
         }
 
@@ -111,10 +184,15 @@ public final class ConnectorMain {
             return watcher;
         }
 
+        public DataPlane dataPlane() {
+            return dataPlane;
+        }
+
         @Override
         public void close() {
             timers.shutdownNow();
             http.close();
+            dataPlane.close();
         }
     }
 }

@@ -44,7 +44,7 @@ class ConnectorProcessTest {
         keyFile = dir.resolve("privateKey");
         Files.writeString(configFile, ConnectorConfigCodec.write(config(1420, List.of("github.com"))));
         Files.writeString(keyFile, KEY + "\n");
-        process = ConnectorMain.ConnectorProcess.start(new ConnectorArgs(configFile, keyFile, 0),
+        process = ConnectorMain.ConnectorProcess.start(new ConnectorArgs(configFile, keyFile, 0, 0),
                 LoadedConfig.load(configFile, keyFile));
     }
 

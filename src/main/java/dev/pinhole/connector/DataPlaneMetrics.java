@@ -1,0 +1,119 @@
+package dev.pinhole.connector;
+
+import dev.pinhole.dns.resolver.DnsMetrics;
+import dev.pinhole.dns.resolver.DropReason;
+import dev.pinhole.dns.resolver.RefusalReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The data plane's Micrometer meters, all named {@code pinhole.connector.*}: packets and bytes per direction
+ * ({@code in}: from clients, {@code out}: to clients), drops by reason, active flows, WireGuard handshakes, DNS
+ * queries and mappings, egress verification.
+ */
+public final class DataPlaneMetrics implements DnsMetrics {
+    private final MeterRegistry registry;
+    private final Counter packetsIn;
+    private final Counter packetsOut;
+    private final Counter bytesIn;
+    private final Counter bytesOut;
+    private final Counter dnsQueries;
+    private final Counter dnsSynthesized;
+    private final Counter dnsForwarded;
+    private final Counter dnsUpstreamFailures;
+    private final Map<String, Counter> drops = new ConcurrentHashMap<>();
+    private final Map<String, Counter> dnsRefused = new ConcurrentHashMap<>();
+
+    public DataPlaneMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        packetsIn = Counter.builder("pinhole.connector.packets").tag("direction", "in")
+                .description("IP packets from clients (decrypted)").register(registry);
+        packetsOut = Counter.builder("pinhole.connector.packets").tag("direction", "out")
+                .description("IP packets to clients (before encryption)").register(registry);
+        bytesIn = Counter.builder("pinhole.connector.bytes").tag("direction", "in").baseUnit("bytes")
+                .register(registry);
+        bytesOut = Counter.builder("pinhole.connector.bytes").tag("direction", "out").baseUnit("bytes")
+                .register(registry);
+        dnsQueries = registry.counter("pinhole.connector.dns.queries");
+        dnsSynthesized = registry.counter("pinhole.connector.dns.answers", "kind", "synthetic");
+        dnsForwarded = registry.counter("pinhole.connector.dns.answers", "kind", "forwarded");
+        dnsUpstreamFailures = registry.counter("pinhole.connector.dns.upstream.failures");
+    }
+
+    void packetIn(int bytes) {
+        packetsIn.increment();
+        bytesIn.increment(bytes);
+    }
+
+    void packetOut(int bytes) {
+        packetsOut.increment();
+        bytesOut.increment(bytes);
+    }
+
+    /** Counts one drop or refusal; {@code reason} is an enum constant of any layer. */
+    void drop(Enum<?> reason) {
+        String name = reason.name().toLowerCase(Locale.ROOT);
+        drops.computeIfAbsent(name, n -> registry.counter("pinhole.connector.drops", "reason", n)).increment();
+    }
+
+    <T> void gauge(String name, String tagKey, String tagValue, T obj, ToDoubleFunction<T> f) {
+        Gauge.builder(name, obj, f).tag(tagKey, tagValue).register(registry);
+    }
+
+    void handshakes(Supplier<Number> total) {
+        FunctionCounter.builder("pinhole.connector.handshakes", total, s -> s.get().doubleValue())
+                .description("completed WireGuard handshakes (rekeys included)").register(registry);
+    }
+
+    /** Drops counted by another layer's own counters (WireGuard, packet parser), read at scrape time. */
+    void externalDrops(String reason, Supplier<Number> count) {
+        FunctionCounter.builder("pinhole.connector.drops", count, s -> s.get().doubleValue())
+                .tag("reason", reason).register(registry);
+    }
+
+    @Override
+    public void queryReceived() {
+        dnsQueries.increment();
+    }
+
+    @Override
+    public void forwarded() {
+        dnsForwarded.increment();
+    }
+
+    @Override
+    public void synthesized() {
+        dnsSynthesized.increment();
+    }
+
+    @Override
+    public void refused(RefusalReason reason) {
+        String name = reason.name().toLowerCase(Locale.ROOT);
+        dnsRefused.computeIfAbsent(name, n -> registry.counter("pinhole.connector.dns.refused", "reason", n))
+                .increment();
+    }
+
+    @Override
+    public void dropped(DropReason reason) {
+        drops.computeIfAbsent("dns_" + reason.name().toLowerCase(Locale.ROOT),
+                n -> registry.counter("pinhole.connector.drops", "reason", n)).increment();
+    }
+
+    @Override
+    public void upstreamFailed() {
+        dnsUpstreamFailures.increment();
+    }
+
+    @Override
+    public void poolExhausted() {
+        drops.computeIfAbsent("dns_pool_exhausted", n -> registry.counter("pinhole.connector.drops", "reason", n))
+                .increment();
+    }
+}

@@ -1,0 +1,21 @@
+package dev.pinhole.connector;
+
+/** Why the connector's policy refused or dropped a client packet; each reason is counted. */
+public enum PolicyDropReason {
+    /** The packet came from a peer that is not (or no longer) a configured client. */
+    UNKNOWN_PEER,
+    /** The source is not the sending client's own tunnel address: dropped silently. */
+    SPOOFED_SOURCE,
+    /** A synthetic app address no name is mapped to (never handed out, or recycled). */
+    NOT_MAPPED,
+    /** A destination neither synthetic nor inside a static route. */
+    NO_ROUTE,
+    /** Loopback, link-local, metadata, cluster or reserved ranges that no static route names. */
+    FORBIDDEN_DESTINATION,
+    /** The egress IP is not verified while {@code egress.enforce} is set: nothing is forwarded. */
+    EGRESS_UNVERIFIED,
+    /** A port of the tunnel address other than DNS. */
+    TUNNEL_PORT_CLOSED,
+    /** The inbound queue towards the relay thread was full (the relay thread is saturated). */
+    QUEUE_FULL
+}

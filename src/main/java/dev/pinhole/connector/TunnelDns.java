@@ -1,0 +1,239 @@
+package dev.pinhole.connector;
+
+import dev.pinhole.dns.resolver.DnsQueryHandler;
+import dev.pinhole.dns.resolver.Transport;
+import dev.pinhole.nat.FlowKey;
+import dev.pinhole.nat.RelayLoop;
+import dev.pinhole.netstack.packet.ParseResult;
+import dev.pinhole.netstack.packet.TcpSegmentBuilder;
+import dev.pinhole.netstack.packet.UdpDatagramWriter;
+import dev.pinhole.netstack.tcp.CloseReason;
+import dev.pinhole.netstack.tcp.SegmentSink;
+import dev.pinhole.netstack.tcp.SynRequest;
+import dev.pinhole.netstack.tcp.TcpConfig;
+import dev.pinhole.netstack.tcp.TcpEndpoint;
+import dev.pinhole.netstack.tcp.TcpEventListener;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The DNS server at the connector's tunnel address, port 53, inside the userspace stack: UDP queries, and TCP
+ * connections (RFC 7766: two-byte length prefix, several queries per connection, answers as they complete)
+ * terminated by a {@link TcpEndpoint} with no real socket behind it. Answers come from {@link DnsQueryHandler}
+ * asynchronously and are sent from the relay loop thread. Loop thread only, except where noted.
+ */
+final class TunnelDns {
+    static final int PORT = 53;
+    private static final int MAX_MESSAGE = 65_535;
+    private static final long TCP_IDLE_NANOS = 30_000_000_000L;
+
+    private final RelayLoop loop;
+    private final Supplier<DnsQueryHandler> handler;
+    private final byte[] tunnelAddress;
+    private final SegmentSink toTunnel;
+    private final TcpConfig tcpConfig;
+    private final int maxTcpSessions;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<FlowKey, Session> sessions = new HashMap<>();
+    /** ALIASING: UDP answers are built here and handed to {@link #toTunnel} at once. */
+    private final ByteBuffer out = ByteBuffer.allocate(MAX_MESSAGE + 60);
+
+    TunnelDns(RelayLoop loop, Supplier<DnsQueryHandler> handler, byte[] tunnelAddress, SegmentSink toTunnel,
+              TcpConfig tcpConfig, int maxTcpSessions) {
+        this.loop = loop;
+        this.handler = handler;
+        this.tunnelAddress = tunnelAddress.clone();
+        this.toTunnel = toTunnel;
+        this.tcpConfig = tcpConfig;
+        this.maxTcpSessions = maxTcpSessions;
+    }
+
+    /** A UDP query: answered later, from the tunnel address, to the client's address and port. */
+    void onUdp(ParseResult.UdpDatagram datagram) {
+        byte[] query = new byte[datagram.udp().payloadLength()];
+        datagram.udp().buffer().get(datagram.udp().payloadOffset(), query);
+        byte[] client = datagram.ip().sourceBytes();
+        int clientPort = datagram.udp().sourcePort();
+        handler.get().handle(query, Transport.UDP).thenAccept(answer -> answer.ifPresent(bytes ->
+                loop.execute(() -> {
+                    out.clear();
+                    UdpDatagramWriter.write(out, tunnelAddress, PORT, client, clientPort, ByteBuffer.wrap(bytes));
+                    toTunnel.emit(out);
+                })));
+    }
+
+    /** A TCP segment to port 53; a SYN opens a session (up to the limit, else RST). */
+    void onTcp(FlowKey key, ParseResult.TcpSegment segment) {
+        Session s = sessions.get(key);
+        if (s != null) {
+            s.endpoint.onSegment(segment);
+            s.afterCall();
+            return;
+        }
+        var tcp = segment.tcp();
+        if (!tcp.syn() || tcp.ack() || tcp.rst() || sessions.size() >= maxTcpSessions) {
+            refuse(segment);
+            return;
+        }
+        s = new Session(key);
+        sessions.put(key, s);
+        s.endpoint = TcpEndpoint.accept(tcpConfig, SynRequest.from(segment), random.nextInt(), loop.ticker(),
+                toTunnel, s);
+        s.afterCall();
+    }
+
+    private void refuse(ParseResult.TcpSegment segment) {
+        out.clear();
+        if (TcpSegmentBuilder.writeResetFor(out, segment) > 0) {
+            toTunnel.emit(out);
+        }
+    }
+
+    /** Resets TCP sessions idle for 30 s. */
+    void expireIdle(long now) {
+        for (Session s : new ArrayList<>(sessions.values())) {
+            if (now - s.lastActivity >= TCP_IDLE_NANOS) {
+                s.endpoint.abort();
+            }
+        }
+    }
+
+    /** Resets every session of the client at {@code client} (removed from the config). */
+    void cut(dev.pinhole.ipset.IpAddress client) {
+        for (Session s : new ArrayList<>(sessions.values())) {
+            if (s.key.client().equals(client)) {
+                s.endpoint.abort();
+            }
+        }
+    }
+
+    int tcpSessions() {
+        return sessions.size();
+    }
+
+    /** One DNS-over-TCP connection from a client. */
+    private final class Session implements TcpEventListener {
+        final FlowKey key;
+        final RelayLoop.Timer timer;
+        final ArrayDeque<ByteBuffer> answers = new ArrayDeque<>();
+        TcpEndpoint endpoint;
+        ByteBuffer in = ByteBuffer.allocate(512);
+        int outstanding;
+        boolean clientDone;
+        long lastActivity;
+
+        Session(FlowKey key) {
+            this.key = key;
+            this.timer = loop.timer(this::onTimer);
+            this.lastActivity = loop.ticker().nanoTime();
+        }
+
+        @Override
+        public void onReadable() {
+            lastActivity = loop.ticker().nanoTime();
+            while (true) {
+                if (!in.hasRemaining()) {
+                    if (in.capacity() >= MAX_MESSAGE + 2) {
+                        endpoint.abort();
+                        return;
+                    }
+                    ByteBuffer bigger = ByteBuffer.allocate(Math.min(MAX_MESSAGE + 2, in.capacity() * 2));
+                    in.flip();
+                    bigger.put(in);
+                    in = bigger;
+                }
+                int n = endpoint.read(in);
+                if (n < 0) {
+                    clientDone = true;
+                    break;
+                }
+                if (n == 0) {
+                    break;
+                }
+            }
+            extractQueries();
+            flush();
+        }
+
+        private void extractQueries() {
+            in.flip();
+            while (in.remaining() >= 2) {
+                int length = in.getShort(in.position()) & 0xFFFF;
+                if (in.remaining() < 2 + length) {
+                    break;
+                }
+                byte[] query = new byte[length];
+                in.get(in.position() + 2, query);
+                in.position(in.position() + 2 + length);
+                outstanding++;
+                handler.get().handle(query, Transport.TCP).thenAccept(a -> loop.execute(() -> answered(a)));
+            }
+            in.compact();
+        }
+
+        private void answered(Optional<byte[]> answer) {
+            outstanding--;
+            if (endpoint.state() == dev.pinhole.netstack.tcp.TcpState.CLOSED) {
+                return;
+            }
+            if (answer.isEmpty()) {
+                endpoint.abort(); // malformed: drop the connection rather than answer
+                return;
+            }
+            byte[] bytes = answer.get();
+            ByteBuffer framed = ByteBuffer.allocate(2 + bytes.length);
+            framed.putShort((short) bytes.length).put(bytes).flip();
+            answers.add(framed);
+            flush();
+            afterCall();
+        }
+
+        private void flush() {
+            while (!answers.isEmpty()) {
+                ByteBuffer head = answers.peek();
+                if (endpoint.write(head) < 0) {
+                    answers.clear();
+                    return;
+                }
+                if (head.hasRemaining()) {
+                    return; // onWritable resumes
+                }
+                answers.poll();
+            }
+            if (clientDone && outstanding == 0) {
+                endpoint.shutdownOutput();
+            }
+        }
+
+        @Override
+        public void onWritable() {
+            flush();
+        }
+
+        @Override
+        public void onClosed(CloseReason reason) {
+            timer.disarm();
+            sessions.remove(key, this);
+        }
+
+        void afterCall() {
+            long d = endpoint.nextTimerDeadline();
+            if (d == TcpEndpoint.NO_DEADLINE) {
+                timer.disarm();
+            } else {
+                timer.arm(d);
+            }
+        }
+
+        private void onTimer() {
+            endpoint.onTimer();
+            afterCall();
+        }
+    }
+}

@@ -1,0 +1,392 @@
+package dev.pinhole.nat;
+
+import dev.pinhole.netstack.packet.ParseResult;
+import dev.pinhole.netstack.tcp.CloseReason;
+import dev.pinhole.netstack.tcp.SynRequest;
+import dev.pinhole.netstack.tcp.TcpEndpoint;
+import dev.pinhole.netstack.tcp.TcpEventListener;
+import dev.pinhole.netstack.tcp.TcpState;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+
+/**
+ * One TCP flow: the client's connection, terminated by a {@link TcpEndpoint}, relayed to a non-blocking
+ * {@link SocketChannel} to the real destination.
+ *
+ * <p>Phases: {@link Phase#CONNECTING} holds only the client's SYN while the real connect runs (the client sees no
+ * SYN-ACK yet, so a refused or unanswered destination becomes a RST, as if it had answered itself); then
+ * {@link Phase#RELAYING} with the endpoint created and bytes flowing both ways; then {@link Phase#ENDED}.
+ *
+ * <p>Back-pressure. Destination → client: the socket is read only while the endpoint's send buffer has room
+ * ({@code OP_READ} is dropped when it is full and restored on {@code onWritable}). Client → destination: the endpoint
+ * is read only while the socket takes the bytes; what the socket refuses waits in {@link #toSocket} with
+ * {@code OP_WRITE} set, and meanwhile the unread bytes shrink the window the endpoint advertises to the client.
+ *
+ * <p>FIN and RST cross over: client FIN → socket {@code shutdownOutput}; socket EOF → endpoint
+ * {@code shutdownOutput}; a reset or socket error on either side resets the other.
+ */
+public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.IoHandler {
+    /** Where the flow is in its life. */
+    public enum Phase { CONNECTING, RELAYING, ENDED }
+
+    private final TcpRelay relay;
+    private final SynRequest syn;
+    private final List<InetSocketAddress> targets;
+    private final RelayLoop.Timer timer;
+    private int targetIndex;
+    private long connectDeadline;
+    private Phase phase = Phase.CONNECTING;
+    private SocketChannel channel;
+    private SelectionKey selectionKey;
+    private TcpEndpoint endpoint;
+    /** Client bytes the socket did not take yet; allocated on first need. */
+    private ByteBuffer toSocket;
+    private boolean clientFinForwarded;
+    private boolean socketEof;
+    private InetSocketAddress connectedTo;
+    private NatDropReason connectFailure = NatDropReason.CONNECT_REFUSED;
+
+    TcpFlow(TcpRelay relay, FlowKey key, String client, SynRequest syn, List<InetSocketAddress> targets, long now) {
+        super(key, client, now);
+        this.relay = relay;
+        this.syn = syn;
+        this.targets = List.copyOf(targets);
+        this.timer = relay.loop.timer(this::onTimer);
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** The real address the socket connected to, or null before. */
+    public InetSocketAddress connectedTo() {
+        return connectedTo;
+    }
+
+    /** The endpoint's state, or null while connecting. */
+    public TcpState endpointState() {
+        return endpoint == null ? null : endpoint.state();
+    }
+
+    void startConnect(long now) {
+        connectDeadline = now + relay.timeouts.tcpConnect().toNanos();
+        timer.arm(connectDeadline);
+        connectNext();
+    }
+
+    /** Tries the next real address; when none is left the client gets its RST. */
+    private void connectNext() {
+        while (targetIndex < targets.size()) {
+            InetSocketAddress target = targets.get(targetIndex++);
+            SocketChannel ch = null;
+            try {
+                ch = SocketChannel.open();
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+                channel = ch;
+                selectionKey = relay.loop.register(ch, 0, this);
+                if (ch.connect(target)) {
+                    onSocketConnected(target);
+                } else {
+                    selectionKey.interestOps(SelectionKey.OP_CONNECT);
+                    connectedTo = target;
+                }
+                return;
+            } catch (IOException e) {
+                closeQuietly(ch);
+                channel = null;
+                connectFailed(e);
+            }
+        }
+        refuse(connectFailure);
+    }
+
+    private void refuse(NatDropReason reason) {
+        relay.events.refused(key, client, reason);
+        relay.sendResetForSyn(syn);
+        end(FlowEndReason.CONNECT_FAILED);
+    }
+
+    @Override
+    public void onReady(SelectionKey key) {
+        if (phase == Phase.ENDED) {
+            return;
+        }
+        if (phase == Phase.CONNECTING) {
+            if (key.isConnectable()) {
+                finishConnect();
+            }
+            return;
+        }
+        if (key.isValid() && key.isWritable()) {
+            pumpToSocket();
+        }
+        if (phase == Phase.RELAYING && key.isValid() && key.isReadable()) {
+            pumpFromSocket();
+        }
+        afterEndpointCall();
+    }
+
+    private void finishConnect() {
+        try {
+            if (channel.finishConnect()) {
+                onSocketConnected(connectedTo);
+            }
+        } catch (IOException e) {
+            connectFailed(e);
+            selectionKey.cancel();
+            closeQuietly(channel);
+            channel = null;
+            connectNext();
+        }
+    }
+
+    private void onSocketConnected(InetSocketAddress target) {
+        connectedTo = target;
+        phase = Phase.RELAYING;
+        timer.disarm();
+        endpoint = TcpEndpoint.accept(relay.tcpConfig, syn, relay.random.nextInt(), relay.loop.ticker(),
+                relay.toTunnel, this);
+        selectionKey.interestOps(SelectionKey.OP_READ);
+        touch();
+        afterEndpointCall();
+    }
+
+    /** A segment from the client for this flow. */
+    void onSegment(ParseResult.TcpSegment segment) {
+        touch();
+        if (phase == Phase.CONNECTING) {
+            // Retransmitted SYNs wait for the connect; a RST from the client abandons it.
+            if (segment.tcp().rst()) {
+                end(FlowEndReason.RESET);
+            }
+            return;
+        }
+        if (phase == Phase.RELAYING) {
+            endpoint.onSegment(segment);
+            afterEndpointCall();
+        }
+    }
+
+    // ------------------------------------------------------------ endpoint events
+
+    @Override
+    public void onReadable() {
+        pumpToSocket();
+    }
+
+    @Override
+    public void onWritable() {
+        if (phase == Phase.RELAYING && !socketEof && selectionKey.isValid()) {
+            selectionKey.interestOps(selectionKey.interestOps() | SelectionKey.OP_READ);
+            pumpFromSocket();
+        }
+    }
+
+    @Override
+    public void onClosed(CloseReason reason) {
+        end(reason == CloseReason.NORMAL ? FlowEndReason.CLOSED : FlowEndReason.RESET);
+    }
+
+    // ------------------------------------------------------------ relaying
+
+    /** Client → destination: endpoint bytes into the socket until either runs dry. */
+    private void pumpToSocket() {
+        if (phase != Phase.RELAYING || channel == null || !channel.isOpen()) {
+            return;
+        }
+        try {
+            if (toSocket != null && toSocket.position() > 0) {
+                toSocket.flip();
+                channel.write(toSocket);
+                toSocket.compact();
+                if (toSocket.position() > 0) {
+                    wantWrite(true);
+                    return;
+                }
+            }
+            ByteBuffer buf = relay.loop.scratch();
+            while (true) {
+                buf.clear();
+                int n = endpoint.read(buf);
+                if (n < 0) {
+                    if (!clientFinForwarded) {
+                        clientFinForwarded = true;
+                        channel.shutdownOutput();
+                        maybeCloseSocket();
+                    }
+                    break;
+                }
+                if (n == 0) {
+                    break;
+                }
+                touch();
+                buf.flip();
+                channel.write(buf);
+                if (buf.hasRemaining()) {
+                    if (toSocket == null) {
+                        toSocket = ByteBuffer.allocate(RelayLoop.SCRATCH_BYTES);
+                    }
+                    toSocket.put(buf);
+                    wantWrite(true);
+                    return;
+                }
+            }
+            wantWrite(false);
+        } catch (IOException e) {
+            // The destination reset or vanished: the client hears it as a reset too.
+            socketFailed();
+        }
+    }
+
+    /** Destination → client: socket bytes into the endpoint while its send buffer has room. */
+    private void pumpFromSocket() {
+        if (phase != Phase.RELAYING || socketEof || channel == null || !channel.isOpen()) {
+            return;
+        }
+        try {
+            ByteBuffer buf = relay.loop.scratch();
+            int room;
+            while ((room = endpoint.writableBytes()) > 0) {
+                buf.clear().limit(Math.min(buf.capacity(), room));
+                int n = channel.read(buf);
+                if (n < 0) {
+                    socketEof = true;
+                    selectionKey.interestOps(selectionKey.interestOps() & ~SelectionKey.OP_READ);
+                    endpoint.shutdownOutput();
+                    maybeCloseSocket();
+                    return;
+                }
+                if (n == 0) {
+                    return;
+                }
+                touch();
+                buf.flip();
+                endpoint.write(buf);
+            }
+            if (selectionKey.isValid()) {
+                // Full send buffer: stop reading until onWritable.
+                selectionKey.interestOps(selectionKey.interestOps() & ~SelectionKey.OP_READ);
+            }
+        } catch (IOException e) {
+            socketFailed();
+        }
+    }
+
+    private void wantWrite(boolean on) {
+        if (selectionKey.isValid()) {
+            int ops = selectionKey.interestOps();
+            selectionKey.interestOps(on ? ops | SelectionKey.OP_WRITE : ops & ~SelectionKey.OP_WRITE);
+        }
+    }
+
+    /** Both directions done on the socket side: release it early; the endpoint may linger in TIME_WAIT. */
+    private void maybeCloseSocket() {
+        if (clientFinForwarded && socketEof && (toSocket == null || toSocket.position() == 0)) {
+            selectionKey.cancel();
+            closeQuietly(channel);
+        }
+    }
+
+    private void socketFailed() {
+        if (endpoint != null && phase == Phase.RELAYING) {
+            endpoint.abort();
+        }
+        end(FlowEndReason.RESET);
+    }
+
+    private void afterEndpointCall() {
+        if (phase != Phase.RELAYING) {
+            return;
+        }
+        long deadline = endpoint.nextTimerDeadline();
+        if (deadline == TcpEndpoint.NO_DEADLINE) {
+            timer.disarm();
+        } else {
+            timer.arm(deadline);
+        }
+    }
+
+    private void onTimer() {
+        if (phase == Phase.CONNECTING) {
+            if (relay.loop.ticker().nanoTime() - connectDeadline >= 0) {
+                refuse(NatDropReason.CONNECT_TIMEOUT);
+            }
+            return;
+        }
+        if (phase == Phase.RELAYING) {
+            endpoint.onTimer();
+            afterEndpointCall();
+        }
+    }
+
+    private void touch() {
+        lastActivityNanos = relay.loop.ticker().nanoTime();
+    }
+
+    @Override
+    long idleTimeoutNanos(NatTimeouts timeouts) {
+        if (phase == Phase.CONNECTING) {
+            // The connect timer ends it first; this only guards against a lost timer.
+            return timeouts.tcpConnect().toNanos() * 2;
+        }
+        boolean halfClosed = clientFinForwarded || socketEof;
+        return (halfClosed ? timeouts.tcpHalfClosed() : timeouts.tcpEstablished()).toNanos();
+    }
+
+    @Override
+    void end(FlowEndReason reason) {
+        if (phase == Phase.ENDED) {
+            return;
+        }
+        phase = Phase.ENDED;
+        endReason = reason;
+        timer.disarm();
+        if (endpoint != null && endpoint.state() != TcpState.CLOSED && reason != FlowEndReason.CLOSED) {
+            endpoint.abort();
+        }
+        if (channel != null) {
+            if (selectionKey != null) {
+                selectionKey.cancel();
+            }
+            if (reason != FlowEndReason.CLOSED && channel.isOpen()) {
+                try {
+                    // SO_LINGER 0: close sends a RST, so the destination learns the flow was cut.
+                    channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+                } catch (IOException | RuntimeException e) {
+                    // not connected yet or already closed: a plain close is all there is
+                }
+            }
+            closeQuietly(channel);
+        }
+        relay.flowEnded(this, reason);
+    }
+
+    private void connectFailed(IOException e) {
+        connectFailure = e instanceof ConnectException && !(e instanceof java.net.NoRouteToHostException)
+                ? NatDropReason.CONNECT_REFUSED : NatDropReason.SOCKET_ERROR;
+        relay.connectAttemptFailed(this, e);
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TcpFlow[" + key + " " + phase + (endpoint == null ? "" : " " + endpoint) + "]";
+    }
+}

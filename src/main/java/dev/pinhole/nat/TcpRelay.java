@@ -1,0 +1,108 @@
+package dev.pinhole.nat;
+
+import dev.pinhole.netstack.packet.ParseResult;
+import dev.pinhole.netstack.packet.TcpFlags;
+import dev.pinhole.netstack.packet.TcpSegmentBuilder;
+import dev.pinhole.netstack.tcp.SegmentSink;
+import dev.pinhole.netstack.tcp.SynRequest;
+import dev.pinhole.netstack.tcp.TcpConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * TCP side of the NAT: opens a {@link TcpFlow} for a client's SYN (after the flow limits), routes later segments to
+ * their flow and answers segments of unknown flows with a RST. Loop thread only.
+ */
+public final class TcpRelay {
+    private static final Logger LOG = Logger.getLogger(TcpRelay.class.getName());
+
+    final RelayLoop loop;
+    final FlowTable table;
+    final TcpConfig tcpConfig;
+    final NatTimeouts timeouts;
+    final SegmentSink toTunnel;
+    final NatEvents events;
+    final SecureRandom random = new SecureRandom();
+    /** ALIASING: RSTs for refused segments are built here and handed to {@link #toTunnel} at once. */
+    private final ByteBuffer resetOut = ByteBuffer.allocate(128);
+    private final TcpSegmentBuilder resetBuilder = new TcpSegmentBuilder();
+
+    public TcpRelay(RelayLoop loop, FlowTable table, TcpConfig tcpConfig, NatTimeouts timeouts, SegmentSink toTunnel,
+                    NatEvents events) {
+        this.loop = loop;
+        this.table = table;
+        this.tcpConfig = tcpConfig;
+        this.timeouts = timeouts;
+        this.toTunnel = toTunnel;
+        this.events = events;
+    }
+
+    /** Hands a client segment to its existing flow; false when there is none. */
+    public boolean deliver(FlowKey key, ParseResult.TcpSegment segment) {
+        Flow flow = table.get(key);
+        if (flow instanceof TcpFlow tcp) {
+            tcp.onSegment(segment);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Opens a flow for the client's initial SYN towards the first reachable of {@code targets}, or refuses it with
+     * a RST when a limit is reached. Anything but an initial SYN is answered with a RST ({@link
+     * NatDropReason#NO_FLOW}).
+     *
+     * @return the new flow, or empty when refused
+     */
+    public Optional<TcpFlow> open(FlowKey key, String client, ParseResult.TcpSegment segment,
+                                  List<InetSocketAddress> targets) {
+        var tcp = segment.tcp();
+        if (!tcp.syn() || tcp.ack() || tcp.rst()) {
+            refuse(key, client, segment, NatDropReason.NO_FLOW);
+            return Optional.empty();
+        }
+        Optional<NatDropReason> limited = table.admit(client);
+        if (limited.isPresent()) {
+            refuse(key, client, segment, limited.get());
+            return Optional.empty();
+        }
+        TcpFlow flow = new TcpFlow(this, key, client, SynRequest.from(segment), targets, loop.ticker().nanoTime());
+        table.add(flow);
+        events.opened(flow);
+        flow.startConnect(loop.ticker().nanoTime());
+        return flow.ended() ? Optional.empty() : Optional.of(flow);
+    }
+
+    /** Answers {@code segment} with a RST and counts {@code reason}. */
+    public void refuse(FlowKey key, String client, ParseResult.TcpSegment segment, NatDropReason reason) {
+        events.refused(key, client, reason);
+        resetOut.clear();
+        if (TcpSegmentBuilder.writeResetFor(resetOut, segment) > 0) {
+            toTunnel.emit(resetOut);
+        }
+    }
+
+    /** The RST|ACK a closed port would have sent for the client's SYN (RFC 9293 3.10.7.1). */
+    void sendResetForSyn(SynRequest syn) {
+        resetOut.clear();
+        resetBuilder.addresses(syn.app().getAddress(), syn.appPort(), syn.client().getAddress(), syn.clientPort())
+                .begin(0, syn.initialSequence() + 1, TcpFlags.RST | TcpFlags.ACK, 0)
+                .writeTo(resetOut);
+        toTunnel.emit(resetOut);
+    }
+
+    void connectAttemptFailed(TcpFlow flow, IOException e) {
+        LOG.log(Level.FINE, () -> "connect failed for " + flow.key + ": " + e);
+    }
+
+    void flowEnded(Flow flow, FlowEndReason reason) {
+        table.remove(flow);
+        events.ended(flow, reason);
+    }
+}
