@@ -52,6 +52,8 @@ TUNNEL_ADDR=100.96.0.1
 TUNNEL_CIDR=100.96.0.1/24
 CLIENT_ADDR=100.96.0.2/32
 APP_RANGE=100.80.0.0/12
+UNMAPPED_APP_ADDRESS=100.95.255.254
+MEDIUM_BYTES=131072
 WG_PORT=51820
 MTU=1420
 HTTP_PORT=9090
@@ -149,6 +151,7 @@ start_saas() {
   mkdir -p "$www" "$STATE/nginx-tmp"
   echo "<html><body>pinhole e2e app</body></html>" >"$www/index.html"
   head -c "$((mb * 1024 * 1024))" /dev/urandom >"$www/big.bin"
+  head -c "$MEDIUM_BYTES" /dev/urandom >"$www/medium.bin"
   sha256sum "$www/big.bin" | awk '{print $1}' >"$STATE/big.sha256"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj "/CN=app.saas.test" -addext "subjectAltName=DNS:app.saas.test,IP:$SAAS_IP" \
@@ -322,6 +325,8 @@ SAAS_UDP_IP=$SAAS_UDP_IP
 LAPTOP_DIRECT=$LAPTOP_DIRECT
 TUNNEL_ADDR=$TUNNEL_ADDR
 APP_RANGE=$APP_RANGE
+UNMAPPED_APP_ADDRESS=$UNMAPPED_APP_ADDRESS
+MEDIUM_BYTES=$MEDIUM_BYTES
 HTTP_PORT=$HTTP_PORT
 EOF
 }
