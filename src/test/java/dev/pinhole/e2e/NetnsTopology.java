@@ -74,9 +74,9 @@ final class NetnsTopology implements AutoCloseable {
         return inNamespace(get("NS_LAPTOP"), timeout, command);
     }
 
-    /** Runs a shell pipeline inside the laptop namespace. */
+    /** Runs a bash pipeline inside the laptop namespace. */
     CommandResult shellInLaptop(Duration timeout, String script) {
-        return inLaptop(timeout, "sh", "-c", script);
+        return inLaptop(timeout, "bash", "-c", script);
     }
 
     CommandResult inNamespace(String namespace, Duration timeout, String... command) {
