@@ -29,7 +29,7 @@ OUT="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)"
 STATE="/tmp/pinhole-netns-$PH_PREFIX"
 export PATH="$PATH:/usr/sbin:/sbin"
 mkdir -p "$OUT"
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"  # wrk and the connector hold one descriptor per connection
 
 gateways=("$@")
 ((${#gateways[@]})) || gateways=(wg java17 java25)

@@ -336,7 +336,7 @@ up() {
   down 2>/dev/null
   mkdir -p "$STATE"
   chmod 755 "$STATE"
-  ulimit -n 65536 2>/dev/null || true
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   if [[ "${PH_KEEP_ON_FAILURE:-0}" != 1 ]]; then
     trap 'log "up failed; tearing down (PH_KEEP_ON_FAILURE=1 keeps it)"; for l in "$STATE"/*.log; do [[ -s $l ]] && { echo "== $l"; tail -n 20 "$l"; } >&2; done; down' ERR
   fi
