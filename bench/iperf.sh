@@ -10,8 +10,8 @@
 #        (./mvnw -B -q package -DskipTests) for the Java gateways.
 # env:   BENCH_SECONDS (iperf3/wrk duration, default 10), BENCH_WRK_CONNECTIONS (default 50),
 #        BENCH_FLOWS (concurrent connections for the RSS sample, default 1000),
-#        BENCH_JAVA_OPTS (default "-Xmx192m -XX:+ExitOnOutOfMemoryError": 75% of a 256 MiB pod limit, as in the
-#        chart), PH_PREFIX (default phbench).
+#        BENCH_JAVA_OPTS (default "-Xmx128m -XX:+ExitOnOutOfMemoryError"; the heap cap dominates the RSS),
+#        PH_PREFIX (default phbench).
 # Results: bench/results/<timestamp>/ (raw iperf3 JSON, wrk output, the table); the table also goes to stdout.
 set -Eeuo pipefail
 
@@ -22,7 +22,7 @@ WRK_CONNECTIONS="${BENCH_WRK_CONNECTIONS:-50}"
 FLOWS="${BENCH_FLOWS:-1000}"
 export PH_PREFIX="${PH_PREFIX:-phbench}"
 export PH_BIG_MB=1
-export PH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx192m -XX:+ExitOnOutOfMemoryError}"
+export PH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx128m -XX:+ExitOnOutOfMemoryError}"
 JAVA17="${BENCH_JAVA17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}"
 JAVA25="${BENCH_JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
 OUT="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)"
@@ -39,10 +39,10 @@ trap cleanup EXIT
 
 log() { echo "bench: $*" >&2; }
 
-# The receiver's view of an iperf3 run, in Mbit/s.
+# The receiver's view of an iperf3 run, in Mbit/s (the "sum_received" object of iperf3 -J; no JSON tool needed).
 iperf_mbps() {
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.0f" % (d["end"]["sum_received"]["bits_per_second"]/1e6))' "$1" \
-    2>/dev/null || echo "n/a"
+  awk '/"sum_received"/ {in_sum = 1} in_sum && /"bits_per_second"/ {gsub(/[^0-9.e+]/, "", $2); printf "%.0f", $2 / 1e6; found = 1; exit}
+       END {if (!found) printf "n/a"}' "$1" 2>/dev/null || echo "n/a"
 }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
