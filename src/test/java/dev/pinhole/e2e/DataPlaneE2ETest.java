@@ -1,0 +1,191 @@
+package dev.pinhole.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.testing.RootTier;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The issue's end-to-end test: a stock wireguard-go client in namespace laptop, the Java connector as a plain
+ * process in namespace gw, whose only way out is namespace natgw doing SNAT to the elastic IP 203.0.113.10, and
+ * nginx with {@code allow 203.0.113.10; deny all;} plus an authoritative DNS for {@code *.saas.test} in namespace
+ * saas. Load and probes run as tools inside laptop ({@code ip netns exec}); the JVM only checks their output.
+ */
+@RootTier(requires = {"wireguard-go", "wg", "nginx", "dnsmasq", "curl", "iptables", "socat", "openssl",
+        "sha256sum", "getent"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DataPlaneE2ETest {
+    private static final Duration CURL = Duration.ofSeconds(60);
+    private static final int CONCURRENT = 200;
+    private static NetnsTopology topology;
+
+    @BeforeAll
+    static void up() {
+        topology = NetnsTopology.up(NetnsTopology.Gateway.JAVA);
+    }
+
+    @AfterAll
+    static void down() {
+        if (topology != null) {
+            topology.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void httpsByNameThroughTheConnectorIsAllowedAndSeenFromTheElasticIp() {
+        String probe = AccessLog.newProbe();
+
+        CommandResult curl = curlInLaptop("-w", "%{http_code} %{remote_ip}", "https://app.saas.test/?" + probe);
+
+        String[] codeAndAddress = curl.lastLine().split(" ");
+        assertThat(codeAndAddress[0]).as(curl.toString()).isEqualTo("200");
+        assertThat(Cidr.parse(topology.get("APP_RANGE")).contains(IpAddress.parse(codeAndAddress[1])))
+                .as("the connector's DNS answered %s with a synthetic address", codeAndAddress[1]).isTrue();
+        assertThat(accessLog().sourcesOf(probe)).containsExactly(topology.get("ELASTIC_IP"));
+    }
+
+    @Test
+    @Order(2)
+    void withoutTheTunnelTheSaasRefusesTheLaptop() {
+        String probe = AccessLog.newProbe();
+
+        CommandResult curl = curlInLaptop("-w", "%{http_code}", "--interface", topology.get("LAPTOP_DIRECT"),
+                "https://" + topology.get("SAAS_IP") + "/?" + probe);
+
+        assertThat(curl.lastLine()).as(curl.toString()).isEqualTo("403");
+        assertThat(accessLog().sourcesOf(probe)).doesNotContain(topology.get("ELASTIC_IP"));
+    }
+
+    @Test
+    @Order(3)
+    void hundredMegabyteDownloadArrivesIntact() throws IOException {
+        String expected = Files.readString(topology.stateFile("big.sha256")).strip();
+
+        CommandResult download = topology.shellInLaptop(Duration.ofMinutes(10),
+                "set -o pipefail; curl -sSfk --max-time 580 https://app.saas.test/big.bin | sha256sum");
+
+        assertThat(download.exitCode()).as(download.toString()).isZero();
+        assertThat(download.stdout().split(" ")[0]).isEqualTo(expected);
+    }
+
+    @Test
+    @Order(4)
+    void twoHundredConcurrentConnectionsAllSucceed() {
+        String probe = AccessLog.newProbe();
+        List<String> args = new ArrayList<>(List.of("--parallel", "--parallel-immediate", "--parallel-max",
+                String.valueOf(CONCURRENT), "--no-keepalive", "--limit-rate", "32k",
+                "-w", "%{http_code} %{num_connects} %{size_download}\\n"));
+        for (int i = 0; i < CONCURRENT; i++) {
+            args.add("-o");
+            args.add("/dev/null");
+            args.add("https://app.saas.test/medium.bin?" + probe + "-" + i);
+        }
+
+        CommandResult curl = curlInLaptop(args.toArray(String[]::new));
+
+        List<String> lines = curl.stdout().strip().lines().toList();
+        assertThat(lines).as(curl.toString()).hasSize(CONCURRENT)
+                .allSatisfy(line -> assertThat(line).isEqualTo("200 1 " + topology.get("MEDIUM_BYTES")));
+        assertThat(accessLog().sourcesOf(probe)).hasSize(CONCURRENT).containsOnly(topology.get("ELASTIC_IP"));
+    }
+
+    @Test
+    @Order(5)
+    void destinationOutsideThePolicyIsRefused() {
+        // Inside the client's AllowedIPs (the app range) but never handed out by the connector's DNS.
+        CommandResult curl = curlInLaptop("--connect-timeout", "10", "http://" + unmappedAppAddress() + "/");
+
+        assertThat(curl.exitCode()).as("refused (7), not silently dropped (28): %s", curl).isEqualTo(7);
+    }
+
+    @Test
+    @Order(6)
+    void nameResolvingToTheMetadataAddressIsNeverMapped() {
+        CommandResult lookup = topology.inLaptop(CURL, "getent", "ahostsv4", "metadata.saas.test");
+        CommandResult curl = curlInLaptop("--connect-timeout", "10", "http://metadata.saas.test/");
+
+        assertThat(lookup.stdout()).as(lookup.toString()).doesNotContain("169.254.169.254");
+        assertThat(curl.exitCode()).as(curl.toString()).isNotZero();
+        assertThat(curl.lastLine()).isNotEqualTo("200");
+    }
+
+    @Test
+    @Order(7)
+    void udpRequestGetsItsResponseThroughAStaticRoute() {
+        String probe = AccessLog.newProbe();
+
+        CommandResult echo = topology.shellInLaptop(CURL,
+                "echo " + probe + " | socat -t 5 - UDP4:" + topology.get("SAAS_UDP_IP") + ":7");
+
+        assertThat(echo.stdout().strip()).as(echo.toString()).isEqualTo(probe);
+    }
+
+    @Test
+    @Order(8)
+    void udpRequestGetsItsResponseThroughASyntheticAddress() {
+        String probe = AccessLog.newProbe();
+
+        CommandResult echo = topology.shellInLaptop(CURL, "echo " + probe + " | socat -t 5 - UDP4:udp.saas.test:7");
+
+        assertThat(echo.stdout().strip()).as(echo.toString()).isEqualTo(probe);
+    }
+
+    @Test
+    @Order(9)
+    void killedAndRestartedConnectorServesAgainAfterTheClientsNextHandshake() throws InterruptedException {
+        long handshakeBefore = latestHandshake();
+
+        topology.killAndRestartGateway();
+
+        // The client still holds keys the new process never saw; it re-handshakes after REKEY_TIMEOUT when its
+        // packets go unanswered (WireGuard 6.2), so retry for well beyond that.
+        CommandResult curl = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            curl = curlInLaptop("--max-time", "5", "-w", "%{http_code}", "https://app.saas.test/");
+            if ("200".equals(curl.lastLine())) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        assertThat(curl.lastLine()).as(String.valueOf(curl)).isEqualTo("200");
+        assertThat(latestHandshake()).isGreaterThan(handshakeBefore);
+    }
+
+    private static CommandResult curlInLaptop(String... args) {
+        List<String> command = new ArrayList<>(List.of("curl", "-sk", "--max-time", "50", "-o", "/dev/null"));
+        command.addAll(Arrays.asList(args));
+        return topology.inLaptop(CURL, command.toArray(String[]::new));
+    }
+
+    /** The last usable address of the app range: a synthetic address no DNS answer of this test hands out. */
+    private static String unmappedAppAddress() {
+        return topology.get("UNMAPPED_APP_ADDRESS");
+    }
+
+    /** Unix seconds of the laptop's latest handshake with the gateway (0 before the first). */
+    private static long latestHandshake() {
+        CommandResult wg = topology.inLaptop(CURL, "wg", "show", topology.get("WG_LAPTOP"), "latest-handshakes");
+        String[] fields = wg.stdout().strip().split("\\s+");
+        assertThat(fields).as(wg.toString()).hasSize(2);
+        return Long.parseLong(fields[1]);
+    }
+
+    private static AccessLog accessLog() {
+        return new AccessLog(topology.stateFile("nginx-access.log"));
+    }
+}

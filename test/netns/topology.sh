@@ -1,0 +1,410 @@
+#!/usr/bin/env bash
+# The data-plane test topology in network namespaces (see docs/e2e.md):
+#
+#   laptop ──inet 198.18.0.0/30── gw ──wan/inside 198.18.1.0/30── natgw ──outside/lan 203.0.113.0/24── saas
+#      └──────────────────────direct 198.18.2.0/30 (bypasses the tunnel)──────────────────────┘
+#
+#   laptop: wireguard-go client configured from a wg-quick file in the operator's format, DNS -> the gateway
+#   gw:     the Java connector (--gateway java) or wireguard-go + forwarding + MASQUERADE (--gateway wg, baseline)
+#   natgw:  SNAT to 203.0.113.10, the "elastic IP"; gw's only way out
+#   saas:   nginx (HTTP/HTTPS, allow 203.0.113.10; deny all), dnsmasq for *.saas.test, UDP echo on 203.0.113.21:7
+#
+# usage: topology.sh up [--gateway java|wg] | down | restart-gateway [--kill] | status
+# env:   PH_PREFIX      name prefix (default ph; <= 10 chars), namespaces are PREFIX-laptop etc.
+#        PH_STATE_DIR   pid files, logs, configs (default /tmp/pinhole-netns-PREFIX)
+#        PH_JAVA        java executable for the connector (default $JAVA_HOME/bin/java, else java)
+#        PH_JAVA_OPTS   extra JVM options for the connector
+#        PH_CONNECTOR_CP classpath of the connector (default target/quarkus-app/{app,lib/main}/* of this repo)
+#        PH_BIG_MB      size of the big download in MiB (default 100)
+#        PH_KEEP_ON_FAILURE=1  leave a failed 'up' in place for inspection (default: tear it down)
+# Everything it creates (namespaces, links inside them, processes, /etc/netns/<ns>) is removed by 'down', which
+# is safe to run any number of times, also after a failed 'up'.
+set -Eeuo pipefail
+
+PREFIX="${PH_PREFIX:-ph}"
+if [[ ! "$PREFIX" =~ ^[a-z][a-z0-9]{0,9}$ ]]; then
+  echo "topology: PH_PREFIX must be 1-10 lowercase letters/digits starting with a letter" >&2
+  exit 2
+fi
+STATE="${PH_STATE_DIR:-/tmp/pinhole-netns-$PREFIX}"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export PATH="$PATH:/usr/sbin:/sbin"
+
+NS_LAPTOP="$PREFIX-laptop"
+NS_GW="$PREFIX-gw"
+NS_NATGW="$PREFIX-natgw"
+NS_SAAS="$PREFIX-saas"
+ALL_NS=("$NS_LAPTOP" "$NS_GW" "$NS_NATGW" "$NS_SAAS")
+# wireguard-go's control socket lives in the shared /var/run/wireguard, so its interface names carry the prefix.
+WG_LAPTOP="${PREFIX}-wl"
+WG_GW="${PREFIX}-wg"
+
+LAPTOP_INET=198.18.0.2
+GW_INET=198.18.0.1
+GW_WAN=198.18.1.1
+NATGW_IN=198.18.1.2
+LAPTOP_DIRECT=198.18.2.2
+SAAS_DIRECT=198.18.2.1
+ELASTIC_IP=203.0.113.10
+SAAS_IP=203.0.113.20
+SAAS_UDP_IP=203.0.113.21
+TUNNEL_ADDR=100.96.0.1
+TUNNEL_CIDR=100.96.0.1/24
+CLIENT_ADDR=100.96.0.2/32
+APP_RANGE=100.80.0.0/12
+UNMAPPED_APP_ADDRESS=100.95.255.254
+MEDIUM_BYTES=131072
+WG_PORT=51820
+MTU=1420
+HTTP_PORT=9090
+
+log() { echo "topology[$PREFIX]: $*" >&2; }
+nsx() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
+
+# Starts a long-running process inside a namespace with its pid file and log in the state dir. 'ip netns exec'
+# and 'env' exec their command, so $! is the pid of the process itself.
+start_bg() {
+  local name="$1" ns="$2"
+  shift 2
+  ip netns exec "$ns" "$@" >"$STATE/$name.log" 2>&1 </dev/null &
+  echo $! >"$STATE/$name.pid"
+}
+
+stop_pid_file() {
+  local file="$1" sig="${2:-TERM}" pid
+  [[ -f "$file" ]] || return 0
+  pid="$(cat "$file" 2>/dev/null || true)"
+  rm -f "$file"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  kill -s "$sig" "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 30); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -s KILL "$pid" 2>/dev/null || true
+}
+
+wait_for() {
+  local what="$1" tries="$2"
+  shift 2
+  for _ in $(seq 1 "$tries"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  log "timed out waiting for $what"
+  return 1
+}
+
+down() {
+  set +e
+  if [[ -d "$STATE" ]]; then
+    for f in "$STATE"/*.pid; do [[ -e "$f" ]] && stop_pid_file "$f"; done
+  fi
+  for ns in "${ALL_NS[@]}"; do
+    if ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$ns"; then
+      # Anything still running inside our namespaces is ours (started by this script).
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+      ip netns del "$ns" 2>/dev/null
+    fi
+    rm -rf "/etc/netns/$ns"
+  done
+  rm -f "/var/run/wireguard/$WG_LAPTOP.sock" "/var/run/wireguard/$WG_GW.sock"
+  rm -rf "$STATE"
+  set -e
+  log "down"
+}
+
+veth() { # veth NS_A IF_A ADDR_A NS_B IF_B ADDR_B : a link created directly inside both namespaces
+  ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
+  nsx "$1" ip addr add "$3" dev "$2"
+  nsx "$4" ip addr add "$6" dev "$5"
+  nsx "$1" ip link set dev "$2" up
+  nsx "$4" ip link set dev "$5" up
+}
+
+build_links() {
+  for ns in "${ALL_NS[@]}"; do
+    ip netns add "$ns"
+    nsx "$ns" ip link set lo up
+  done
+  veth "$NS_LAPTOP" inet "$LAPTOP_INET/30" "$NS_GW" inet "$GW_INET/30"
+  veth "$NS_GW" wan "$GW_WAN/30" "$NS_NATGW" inside "$NATGW_IN/30"
+  veth "$NS_NATGW" outside "$ELASTIC_IP/24" "$NS_SAAS" lan "$SAAS_IP/24"
+  nsx "$NS_SAAS" ip addr add "$SAAS_UDP_IP/24" dev lan
+  veth "$NS_LAPTOP" direct "$LAPTOP_DIRECT/30" "$NS_SAAS" direct "$SAAS_DIRECT/30"
+
+  # gw: its only route out is natgw.
+  nsx "$NS_GW" ip route add default via "$NATGW_IN"
+  # natgw: a stateful NAT gateway; nothing enters from outside unless it answers a flow from inside.
+  nsx "$NS_NATGW" sysctl -qw net.ipv4.ip_forward=1
+  nsx "$NS_NATGW" iptables -t nat -A POSTROUTING -o outside -j SNAT --to-source "$ELASTIC_IP"
+  nsx "$NS_NATGW" iptables -P FORWARD DROP
+  nsx "$NS_NATGW" iptables -A FORWARD -i inside -o outside -j ACCEPT
+  nsx "$NS_NATGW" iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  # laptop: the tunnel-less path to the SaaS, used only by traffic from the 'direct' address (curl --interface).
+  nsx "$NS_LAPTOP" ip rule add from "$LAPTOP_DIRECT" lookup 102 priority 100
+  nsx "$NS_LAPTOP" ip route add default via "$SAAS_DIRECT" dev direct table 102
+}
+
+start_saas() {
+  local www="$STATE/www" mb="${PH_BIG_MB:-100}"
+  mkdir -p "$www" "$STATE/nginx-tmp"
+  echo "<html><body>pinhole e2e app</body></html>" >"$www/index.html"
+  head -c "$((mb * 1024 * 1024))" /dev/urandom >"$www/big.bin"
+  head -c "$MEDIUM_BYTES" /dev/urandom >"$www/medium.bin"
+  sha256sum "$www/big.bin" | awk '{print $1}' >"$STATE/big.sha256"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj "/CN=app.saas.test" -addext "subjectAltName=DNS:app.saas.test,IP:$SAAS_IP" \
+    -keyout "$STATE/tls.key" -out "$STATE/tls.crt" >/dev/null 2>&1
+  chmod 644 "$STATE/tls.key"
+  cat >"$STATE/nginx.conf" <<EOF
+worker_processes 2;
+pid $STATE/nginx.pid.own;
+error_log $STATE/nginx-error.log;
+events { worker_connections 8192; }
+http {
+  default_type application/octet-stream;
+  access_log $STATE/nginx-access.log;
+  client_body_temp_path $STATE/nginx-tmp/body;
+  proxy_temp_path $STATE/nginx-tmp/proxy;
+  fastcgi_temp_path $STATE/nginx-tmp/fastcgi;
+  uwsgi_temp_path $STATE/nginx-tmp/uwsgi;
+  scgi_temp_path $STATE/nginx-tmp/scgi;
+  sendfile on;
+  keepalive_requests 1000000;
+  server {
+    listen 80 reuseport;
+    listen 443 ssl reuseport;
+    server_name _;
+    ssl_certificate $STATE/tls.crt;
+    ssl_certificate_key $STATE/tls.key;
+    root $www;
+    # The connector's egress check reads the source address the SaaS sees.
+    location = /ip { default_type text/plain; return 200 "\$remote_addr"; }
+    location / { allow $ELASTIC_IP; deny all; }
+  }
+}
+EOF
+  start_bg nginx "$NS_SAAS" nginx -c "$STATE/nginx.conf" -g "daemon off;"
+  start_bg dnsmasq "$NS_SAAS" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+    --listen-address="$SAAS_IP" --bind-interfaces --pid-file="$STATE/dnsmasq.pid.own" --log-queries \
+    --log-facility=- --user=root \
+    --address=/app.saas.test/"$SAAS_IP" --address=/udp.saas.test/"$SAAS_UDP_IP" \
+    --address=/metadata.saas.test/169.254.169.254 --address=/loopback.saas.test/127.0.0.1
+  start_bg udp-echo "$NS_SAAS" socat "UDP4-RECVFROM:7,bind=$SAAS_UDP_IP,fork" PIPE
+  wait_for "nginx" 100 nsx "$NS_SAAS" curl -s -o /dev/null "http://$SAAS_IP/ip"
+}
+
+keys() {
+  umask 077
+  wg genkey >"$STATE/laptop.key"
+  wg pubkey <"$STATE/laptop.key" >"$STATE/laptop.pub"
+  wg genkey >"$STATE/gw.key"
+  wg pubkey <"$STATE/gw.key" >"$STATE/gw.pub"
+  umask 022
+}
+
+# The client's file in the format the operator renders (ClientConfigRenderer), with the key filled in.
+write_client_config() {
+  local allowed="$1" dns="$2"
+  cat >"$STATE/client.conf" <<EOF
+# Pinhole client config for "laptop" of AppConnector pinhole-e2e/e2e
+[Interface]
+PrivateKey = $(cat "$STATE/laptop.key")
+Address = $CLIENT_ADDR
+DNS = $dns
+MTU = $MTU
+
+[Peer]
+PublicKey = $(cat "$STATE/gw.pub")
+Endpoint = $GW_INET:$WG_PORT
+AllowedIPs = $allowed
+PersistentKeepalive = 25
+EOF
+  chmod 600 "$STATE/client.conf"
+}
+
+wg_quick_value() { # the value of a wg-quick key in a config file, comma lists joined by spaces
+  awk -F= -v k="$1" '{key=$1; gsub(/[ \t]/, "", key)} tolower(key)==tolower(k) {sub(/^[^=]*=[ \t]*/, ""); print}' \
+    "$2" | tr ',' ' ' | xargs
+}
+
+start_wireguard_go() { # start_wireguard_go NAME NS IFNAME
+  mkdir -p /var/run/wireguard
+  start_bg "$1" "$2" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=error wireguard-go -f "$3"
+  wait_for "wireguard-go $3" 100 test -S "/var/run/wireguard/$3.sock"
+  wait_for "interface $3" 50 nsx "$2" ip link show "$3"
+}
+
+# wg-quick's job, done by hand: wg setconf with the wg-quick-only keys stripped, then Address/MTU/routes/DNS.
+start_laptop() {
+  local conf="$STATE/client.conf" addr mtu dns allowed
+  addr="$(wg_quick_value Address "$conf")"
+  mtu="$(wg_quick_value MTU "$conf")"
+  dns="$(wg_quick_value DNS "$conf")"
+  allowed="$(wg_quick_value AllowedIPs "$conf")"
+  grep -viE '^[[:space:]]*(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown|SaveConfig)[[:space:]]*=' \
+    "$conf" >"$STATE/client.wg.conf"
+  chmod 600 "$STATE/client.wg.conf"
+  start_wireguard_go wg-laptop "$NS_LAPTOP" "$WG_LAPTOP"
+  nsx "$NS_LAPTOP" wg setconf "$WG_LAPTOP" "$STATE/client.wg.conf"
+  for a in $addr; do nsx "$NS_LAPTOP" ip addr add "$a" dev "$WG_LAPTOP"; done
+  nsx "$NS_LAPTOP" ip link set "$WG_LAPTOP" mtu "$mtu" up
+  for cidr in $allowed; do nsx "$NS_LAPTOP" ip route replace "$cidr" dev "$WG_LAPTOP"; done
+  mkdir -p "/etc/netns/$NS_LAPTOP"
+  for d in $dns; do echo "nameserver $d"; done >"/etc/netns/$NS_LAPTOP/resolv.conf"
+  echo "options timeout:2 attempts:2" >>"/etc/netns/$NS_LAPTOP/resolv.conf"
+}
+
+start_gw_wg() {
+  start_wireguard_go wg-gw "$NS_GW" "$WG_GW"
+  nsx "$NS_GW" wg set "$WG_GW" listen-port "$WG_PORT" private-key "$STATE/gw.key" \
+    peer "$(cat "$STATE/laptop.pub")" allowed-ips "$CLIENT_ADDR"
+  nsx "$NS_GW" ip addr add "$TUNNEL_CIDR" dev "$WG_GW"
+  nsx "$NS_GW" ip link set "$WG_GW" mtu "$MTU" up
+  nsx "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+  nsx "$NS_GW" iptables -t nat -A POSTROUTING -o wan -j MASQUERADE
+  # TCP MSS clamping as a kernel gateway in front of a smaller-MTU tunnel would do.
+  nsx "$NS_GW" iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
+}
+
+connector_java() {
+  if [[ -n "${PH_JAVA:-}" ]]; then echo "$PH_JAVA"
+  elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then echo "$JAVA_HOME/bin/java"
+  else command -v java; fi
+}
+
+write_connector_config() {
+  cat >"$STATE/connector.json" <<EOF
+{
+  "format" : "pinhole.dev/connector-config/v1",
+  "name" : "e2e",
+  "namespace" : "pinhole-e2e",
+  "tunnel" : { "address" : "$TUNNEL_CIDR", "listenPort" : $WG_PORT, "mtu" : $MTU, "appRange" : "$APP_RANGE" },
+  "clients" : [ { "name" : "laptop", "publicKey" : "$(cat "$STATE/laptop.pub")", "address" : "$CLIENT_ADDR" } ],
+  "domains" : [ "*.saas.test" ],
+  "routes" : [ "$SAAS_UDP_IP/32" ],
+  "egress" : { "elasticIP" : "$ELASTIC_IP", "verifyUrl" : "http://$SAAS_IP/ip", "enforce" : true },
+  "dns" : { "upstream" : [ "$SAAS_IP" ] },
+  "http" : { "port" : $HTTP_PORT }
+}
+EOF
+}
+
+start_connector() {
+  local java cp
+  java="$(connector_java)"
+  cp="${PH_CONNECTOR_CP:-$REPO/target/quarkus-app/app/*:$REPO/target/quarkus-app/lib/main/*}"
+  if [[ -z "${PH_CONNECTOR_CP:-}" && ! -d "$REPO/target/quarkus-app/lib/main" ]]; then
+    log "no connector build: run ./mvnw -B -q package -DskipTests (or set PH_CONNECTOR_CP)"
+    return 1
+  fi
+  # shellcheck disable=SC2086
+  start_bg connector "$NS_GW" "$java" ${PH_JAVA_OPTS:-} -cp "$cp" dev.pinhole.connector.ConnectorMain \
+    --config "$STATE/connector.json" --key "$STATE/gw.key"
+  if ! wait_for "connector /readyz" 600 nsx "$NS_GW" curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"; then
+    log "connector log:"; tail -n 50 "$STATE/connector.log" >&2 || true
+    return 1
+  fi
+}
+
+write_env() {
+  cat >"$STATE/env" <<EOF
+PREFIX=$PREFIX
+GATEWAY=$1
+STATE=$STATE
+NS_LAPTOP=$NS_LAPTOP
+NS_GW=$NS_GW
+NS_NATGW=$NS_NATGW
+NS_SAAS=$NS_SAAS
+WG_LAPTOP=$WG_LAPTOP
+WG_GW=$WG_GW
+ELASTIC_IP=$ELASTIC_IP
+SAAS_IP=$SAAS_IP
+SAAS_UDP_IP=$SAAS_UDP_IP
+LAPTOP_DIRECT=$LAPTOP_DIRECT
+TUNNEL_ADDR=$TUNNEL_ADDR
+APP_RANGE=$APP_RANGE
+UNMAPPED_APP_ADDRESS=$UNMAPPED_APP_ADDRESS
+MEDIUM_BYTES=$MEDIUM_BYTES
+HTTP_PORT=$HTTP_PORT
+EOF
+}
+
+up() {
+  local gateway="$1"
+  down 2>/dev/null
+  mkdir -p "$STATE"
+  chmod 755 "$STATE"
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if [[ "${PH_KEEP_ON_FAILURE:-0}" != 1 ]]; then
+    trap 'log "up failed; tearing down (PH_KEEP_ON_FAILURE=1 keeps it)"; for l in "$STATE"/*.log; do [[ -s $l ]] && { echo "== $l"; tail -n 20 "$l"; } >&2; done; down' ERR
+  fi
+  build_links
+  start_saas
+  keys
+  case "$gateway" in
+    wg)
+      write_client_config "$TUNNEL_ADDR/32, 203.0.113.0/24" "$SAAS_IP"
+      start_gw_wg
+      ;;
+    java)
+      write_client_config "$APP_RANGE, $TUNNEL_ADDR/32, $SAAS_UDP_IP/32" "$TUNNEL_ADDR"
+      write_connector_config
+      start_connector
+      ;;
+  esac
+  start_laptop
+  write_env "$gateway"
+  trap - ERR
+  log "up (gateway $gateway); state in $STATE"
+}
+
+restart_gateway() {
+  local sig="TERM"
+  [[ "${1:-}" == "--kill" ]] && sig="KILL"
+  # shellcheck disable=SC1091
+  source "$STATE/env"
+  case "$GATEWAY" in
+    java)
+      stop_pid_file "$STATE/connector.pid" "$sig"
+      start_connector
+      ;;
+    wg)
+      stop_pid_file "$STATE/wg-gw.pid" "$sig"
+      nsx "$NS_GW" iptables -t nat -F POSTROUTING
+      nsx "$NS_GW" iptables -t mangle -F FORWARD
+      start_gw_wg
+      ;;
+  esac
+  log "gateway restarted"
+}
+
+status() {
+  [[ -f "$STATE/env" ]] || { log "not up"; return 1; }
+  cat "$STATE/env"
+  for f in "$STATE"/*.pid; do
+    local pid; pid="$(cat "$f")"
+    if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$f" .pid) running pid $pid"; else echo "$(basename "$f" .pid) DEAD"; fi
+  done
+  nsx "$NS_LAPTOP" wg show "$WG_LAPTOP" 2>/dev/null || true
+}
+
+cmd="${1:-}"
+shift || true
+gateway=java
+while (($#)); do
+  case "$1" in
+    --gateway) gateway="${2:-}"; shift 2 ;;
+    --kill) break ;;
+    *) echo "topology: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+case "$gateway" in java | wg) ;; *) echo "topology: --gateway must be java or wg" >&2; exit 2 ;; esac
+case "$cmd" in
+  up) up "$gateway" ;;
+  down) down ;;
+  restart-gateway) restart_gateway "$@" ;;
+  status) status ;;
+  *) echo "usage: topology.sh up [--gateway java|wg] | down | restart-gateway [--kill] | status" >&2; exit 2 ;;
+esac
