@@ -310,6 +310,10 @@ public final class Tunnel {
             return;
         }
         long counter = Wire.longLe(msg, off + TRANSPORT_COUNTER);
+        if (!kp.replay.couldAccept(counter, timers.rejectAfterMessages())) {
+            drops.count(DropReason.REPLAYED);
+            return;
+        }
         int plainLen;
         // JDK 17's ChaCha20-Poly1305 allocates ~3.5 KB per decrypt when the ciphertext does not start at index 0
         // of its array (measured; JDK 25 does not): a 1.4 KB copy to offset 0 is cheaper than that garbage.
