@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * time; results come back through {@link Output} during the call.
  *
  * <p>Stages. Receive: type and exact length → (handshake) MAC1 → load check → MAC2/cookie reply → per-source
- * limit → Noise → session; (transport) index → expiry → decrypt → replay window → keypair rotation and timers →
+ * limit → Noise → session; (transport) index → expiry → replay pre-check → decrypt → replay window → keypair
+ * rotation and timers →
  * inner header → source AllowedIPs check → deliver. Send: destination AllowedIPs → peer → current keypair (or
  * stage and initiate) → counter → pad → encrypt → send.
  *
@@ -465,7 +466,8 @@ public final class Tunnel {
         try {
             n = ChaChaPoly.get().seal(kp.sendKey, counter, null, s.txPlain, 0, padded, o, TRANSPORT_HEADER_LEN);
         } catch (IllegalStateException destroyedMeanwhile) {
-            drops.count(DropReason.NO_ROUTE);
+            // The peer was removed or its keys zeroed between taking the counter and sealing.
+            drops.count(DropReason.EXPIRED_KEYPAIR);
             return;
         }
         peer.txBytes.add(len);
