@@ -18,8 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Stages. Receive: type and exact length → (handshake) MAC1 → load check → MAC2/cookie reply → per-source
  * limit → Noise → session; (transport) index → expiry → replay pre-check → decrypt → replay window → keypair
- * rotation and timers →
- * inner header → source AllowedIPs check → deliver. Send: destination AllowedIPs → peer → current keypair (or
+ * rotation and timers → inner header → source AllowedIPs check → deliver. Send: destination AllowedIPs → peer → current keypair (or
  * stage and initiate) → counter → pad → encrypt → send.
  *
  * <p>Threading: any number of threads may call in at once. Decryption and encryption run without locks on
