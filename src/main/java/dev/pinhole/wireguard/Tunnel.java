@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * time; results come back through {@link Output} during the call.
  *
  * <p>Stages. Receive: type and exact length → (handshake) MAC1 → load check → MAC2/cookie reply → per-source
- * limit → Noise → session; (transport) index → expiry → decrypt → replay window → keypair rotation and timers →
- * inner header → source AllowedIPs check → deliver. Send: destination AllowedIPs → peer → current keypair (or
+ * limit → Noise → session; (transport) index → expiry → replay pre-check → decrypt → replay window → keypair
+ * rotation and timers → inner header → source AllowedIPs check → deliver. Send: destination AllowedIPs → peer → current keypair (or
  * stage and initiate) → counter → pad → encrypt → send.
  *
  * <p>Threading: any number of threads may call in at once. Decryption and encryption run without locks on
@@ -310,6 +310,10 @@ public final class Tunnel {
             return;
         }
         long counter = Wire.longLe(msg, off + TRANSPORT_COUNTER);
+        if (!kp.replay.couldAccept(counter, timers.rejectAfterMessages())) {
+            drops.count(DropReason.REPLAYED);
+            return;
+        }
         int plainLen;
         // JDK 17's ChaCha20-Poly1305 allocates ~3.5 KB per decrypt when the ciphertext does not start at index 0
         // of its array (measured; JDK 25 does not): a 1.4 KB copy to offset 0 is cheaper than that garbage.
@@ -461,7 +465,8 @@ public final class Tunnel {
         try {
             n = ChaChaPoly.get().seal(kp.sendKey, counter, null, s.txPlain, 0, padded, o, TRANSPORT_HEADER_LEN);
         } catch (IllegalStateException destroyedMeanwhile) {
-            drops.count(DropReason.NO_ROUTE);
+            // The peer was removed or its keys zeroed between taking the counter and sealing.
+            drops.count(DropReason.EXPIRED_KEYPAIR);
             return;
         }
         peer.txBytes.add(len);

@@ -78,4 +78,15 @@ class ReplayWindowTest {
             }
         }
     }
+
+    @Test
+    void preCheckAgreesWithAcceptAndDoesNotMoveTheWindow() {
+        assertThat(window.accept(100, LIMIT)).isTrue();
+        assertThat(window.couldAccept(100, LIMIT)).isFalse();
+        assertThat(window.couldAccept(99, LIMIT)).isTrue();
+        assertThat(window.couldAccept(1_000_000, LIMIT)).isTrue();
+        assertThat(window.accept(99, LIMIT)).isTrue();
+        assertThat(window.accept(100 + ReplayWindow.WINDOW_SIZE, LIMIT)).isTrue();
+        assertThat(window.couldAccept(99, LIMIT)).isFalse();
+    }
 }

@@ -3,7 +3,6 @@ package dev.pinhole.wireguard;
 import dev.pinhole.time.FakeTicker;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -201,9 +200,5 @@ final class TestNet {
         System.arraycopy(IpPrefix.parse(dst).address(), 0, p, 24, 16);
         System.arraycopy(payload, 0, p, 48, payload.length);
         return p;
-    }
-
-    static SecureRandom random() {
-        return new SecureRandom();
     }
 }
