@@ -15,6 +15,7 @@ import java.util.function.BiPredicate;
  * {@code update} mode (create-or-replace) exists only for the in-JVM mock API server, which rejects apply patches.
  */
 public final class ChildWriter {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ChildWriter.class);
     public static final String FIELD_MANAGER = "pinhole-operator";
     /**
      * Hash of the desired object as last applied. Defaulted fields make a live object differ from what was
@@ -50,6 +51,15 @@ public final class ChildWriter {
                 && hash.equals(annotation(current.get(), ANNOTATION_DESIRED_HASH))
                 && matches.test(desired, current.get())) {
             return false;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("applying %s %s/%s: %s %s", desired.getKind(), desired.getMetadata().getNamespace(),
+                    desired.getMetadata().getName(), current.isEmpty() ? "absent"
+                            : !ownedBy(current.get(), owner) ? "not owned"
+                            : !hash.equals(annotation(current.get(), ANNOTATION_DESIRED_HASH))
+                                    ? "desired changed (" + annotation(current.get(), ANNOTATION_DESIRED_HASH)
+                                            + " -> " + hash + ")"
+                                    : "live object drifted", io.fabric8.kubernetes.client.utils.Serialization.asJson(desired));
         }
         var client = context.getClient();
         if (mode == Mode.SERVER_SIDE_APPLY) {

@@ -43,6 +43,7 @@ class OperatorE2ETest {
     private static Process operator;
     private static Path log;
     private static String ns;
+    private static int httpPort;
 
     @BeforeAll
     static void start() throws Exception {
@@ -76,7 +77,12 @@ class OperatorE2ETest {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // Simulated pods have no real IPs: never probe them. A free port so parallel runs don't collide.
         pb.environment().put("PINHOLE_OPERATOR_PROBE_CONNECTORS", "false");
-        pb.environment().put("QUARKUS_HTTP_PORT", "0");
+        if (httpPort == 0) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                httpPort = s.getLocalPort();
+            }
+        }
+        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         operator = pb.start();
     }
 
@@ -204,5 +210,34 @@ class OperatorE2ETest {
                 .filter(c -> "Ready".equals(c.getType())).findFirst().orElseThrow();
         assertThat(readyCondition.getMessage()).isEqualTo("include cycle: ping -> pong -> ping");
         assertThat(ping.getStatus().getCidrs()).isEmpty();
+    }
+
+    /** The lines of an operator counter family on /q/metrics, one per tag set. */
+    private static List<String> metric(String name) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String body = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " ")).sorted().toList();
+    }
+
+    @Test
+    void aConvergedConnectorCausesNoWritesOverAQuietMinute() throws Exception {
+        client.resource(TestObjects.connector(ns, "quiet")).create();
+        awaitConnector("quiet", x -> condition(x, "Ready", "True") && !x.getStatus().getEndpoints().isEmpty());
+        // Applying the same manifest again (GitOps re-sync) changes nothing.
+        AppConnector same = TestObjects.connector(ns, "quiet");
+        client.resource(same).fieldManager("argocd").forceConflicts().serverSideApply();
+        Thread.sleep(5_000);
+        List<String> childWrites = metric("pinhole_child_writes_total");
+        List<String> statusWrites = metric("pinhole_status_writes_total");
+        String resourceVersion = client.resources(AppConnector.class).inNamespace(ns).withName("quiet").get()
+                .getMetadata().getResourceVersion();
+        Thread.sleep(60_000);
+        assertThat(metric("pinhole_child_writes_total")).as("child writes in a quiet minute").isEqualTo(childWrites);
+        assertThat(metric("pinhole_status_writes_total")).as("status writes in a quiet minute")
+                .isEqualTo(statusWrites);
+        assertThat(client.resources(AppConnector.class).inNamespace(ns).withName("quiet").get().getMetadata()
+                .getResourceVersion()).isEqualTo(resourceVersion);
     }
 }

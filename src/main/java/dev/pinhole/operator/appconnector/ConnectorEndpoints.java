@@ -15,9 +15,21 @@ import java.util.Optional;
 
 /** Where clients can reach a connector: load balancer ingress, else NAT-gateway node addresses and the node port. */
 final class ConnectorEndpoints {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ConnectorEndpoints.class);
     private ConnectorEndpoints() {}
 
     static List<String> of(AppConnector connector, Optional<Service> service, KubernetesClient client) {
+        List<String> previous = connector.getStatus() == null || connector.getStatus().getEndpoints() == null
+                ? List.of() : connector.getStatus().getEndpoints();
+        return of(connector, service, client, previous);
+    }
+
+    /**
+     * As {@link #of(AppConnector, Optional, KubernetesClient)}; when node addresses are momentarily unknown (a node
+     * status being rewritten), the previous endpoints on the same node port are kept rather than flapping to none.
+     */
+    static List<String> of(AppConnector connector, Optional<Service> service, KubernetesClient client,
+                           List<String> previous) {
         if (service.isEmpty() || service.get().getSpec() == null || service.get().getSpec().getPorts() == null
                 || service.get().getSpec().getPorts().isEmpty()) {
             return List.of();
@@ -34,8 +46,14 @@ final class ConnectorEndpoints {
                 }
             }
         }
+        LOG.debugf("service %s type %s nodePort %s lb %s", s.getMetadata().getName(), s.getSpec().getType(),
+                port.getNodePort(), s.getStatus() == null ? null : s.getStatus().getLoadBalancer());
         if (endpoints.isEmpty() && port.getNodePort() != null && !"ClusterIP".equals(s.getSpec().getType())) {
             endpoints.addAll(nodeEndpoints(connector, client, port.getNodePort()));
+            if (endpoints.isEmpty()) {
+                String suffix = ":" + port.getNodePort();
+                previous.stream().filter(e -> e.endsWith(suffix)).forEach(endpoints::add);
+            }
         }
         if (endpoints.isEmpty() && "ClusterIP".equals(s.getSpec().getType()) && s.getSpec().getClusterIP() != null
                 && !"None".equals(s.getSpec().getClusterIP())) {
@@ -52,8 +70,10 @@ final class ConnectorEndpoints {
         try {
             nodes = client.nodes().withLabels(selector).list().getItems();
         } catch (KubernetesClientException e) {
+            LOG.debugf("cannot list NAT-gateway nodes: %s", e.getMessage());
             return List.of();   // without node read access, a NodePort endpoint is simply not reported
         }
+        LOG.debugf("NAT-gateway nodes for %s: %d", selector, nodes.size());
         List<String> endpoints = new ArrayList<>();
         for (Node node : nodes) {
             addressOf(node, "ExternalIP").or(() -> addressOf(node, "InternalIP"))
