@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -29,6 +30,8 @@ import java.util.logging.Logger;
 public final class UdpTunnelDriver implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnelDriver.class.getName());
     private static final long TICK_NANOS = 100_000_000L;
+    /** What wireguard-go requests for its UDP socket (conn/controlfns.go: 7 MiB). */
+    private static final int SOCKET_BUFFER_BYTES = 7 << 20;
 
     private final Tunnel tunnel;
     private final Ticker ticker;
@@ -76,6 +79,10 @@ public final class UdpTunnelDriver implements AutoCloseable {
             throws IOException {
         DatagramChannel ch = DatagramChannel.open();
         try {
+            // The default (~208 KiB) overflows within one burst of a fast client's window and the kernel drops
+            // the rest (UdpRcvbufErrors): ask for what wireguard-go asks; the kernel caps it at net.core.*mem_max.
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
             ch.bind(bind);
             ch.configureBlocking(false);
             UdpTunnelDriver d = new UdpTunnelDriver(tunnel, ticker, sink, ch);
