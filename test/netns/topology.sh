@@ -293,17 +293,27 @@ EOF
 
 start_connector() {
   local java cp
-  java="$(connector_java)"
-  cp="${PH_CONNECTOR_CP:-$REPO/target/quarkus-app/app/*:$REPO/target/quarkus-app/lib/main/*}"
-  if [[ -z "${PH_CONNECTOR_CP:-}" && ! -d "$REPO/target/quarkus-app/lib/main" ]]; then
-    log "no connector build: run ./mvnw -B -q package -DskipTests (or set PH_CONNECTOR_CP)"
-    return 1
+  # A restart runs the same java, options and classpath as the first start.
+  if [[ -f "$STATE/connector.env" ]]; then
+    # shellcheck disable=SC1091
+    source "$STATE/connector.env"
+  else
+    java="$(connector_java)"
+    cp="${PH_CONNECTOR_CP:-$REPO/target/quarkus-app/app/*:$REPO/target/quarkus-app/lib/main/*}"
+    if [[ -z "${PH_CONNECTOR_CP:-}" && ! -d "$REPO/target/quarkus-app/lib/main" ]]; then
+      log "no connector build: run ./mvnw -B -q package -DskipTests (or set PH_CONNECTOR_CP)"
+      return 1
+    fi
+    printf 'java=%q\ncp=%q\nPH_JAVA_OPTS=%q\n' "$java" "$cp" "${PH_JAVA_OPTS:-}" >"$STATE/connector.env"
   fi
+  [[ -f "$STATE/connector.log" ]] && mv "$STATE/connector.log" "$STATE/connector.log.$(date +%s%N)"
   # shellcheck disable=SC2086
   start_bg connector "$NS_GW" "$java" ${PH_JAVA_OPTS:-} -cp "$cp" dev.pinhole.connector.ConnectorMain \
     --config "$STATE/connector.json" --key "$STATE/gw.key"
-  if ! wait_for "connector /readyz" 600 nsx "$NS_GW" curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"; then
-    log "connector log:"; tail -n 50 "$STATE/connector.log" >&2 || true
+  if ! wait_for "connector /readyz" 600 nsx "$NS_GW" curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"
+  then
+    log "connector /readyz:"; nsx "$NS_GW" curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/readyz" >&2 || true
+    log "connector log:"; grep -v '^SLF4J\|^\s*at \|^java.lang.ClassNotFound' "$STATE/connector.log" | tail -n 40 >&2 || true
     return 1
   fi
 }
