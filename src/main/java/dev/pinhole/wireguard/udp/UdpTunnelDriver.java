@@ -76,6 +76,10 @@ public final class UdpTunnelDriver implements AutoCloseable {
             throws IOException {
         DatagramChannel ch = DatagramChannel.open();
         try {
+            // Bursts of a fast sender outrun one decrypting thread for a moment; the default ~200 KiB buffer
+            // then drops datagrams and the client's TCP collapses. The kernel caps these at net.core.*mem_max.
+            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
             ch.bind(bind);
             ch.configureBlocking(false);
             UdpTunnelDriver d = new UdpTunnelDriver(tunnel, ticker, sink, ch);
