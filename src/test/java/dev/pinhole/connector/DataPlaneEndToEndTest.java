@@ -209,6 +209,29 @@ class DataPlaneEndToEndTest {
     }
 
     @Test
+    void theTunnelAddressAnswersPing() throws Exception {
+        start();
+        java.nio.ByteBuffer ping = java.nio.ByteBuffer.allocate(28 + 4);
+        byte[] echoRequest = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+        long sum = dev.pinhole.netstack.packet.InternetChecksum.add(0, echoRequest);
+        int c = dev.pinhole.netstack.packet.InternetChecksum.finish(sum);
+        echoRequest[2] = (byte) (c >>> 8);
+        echoRequest[3] = (byte) c;
+        dev.pinhole.netstack.packet.IpHeaderWriter.write(ping, 0, client.address, TUNNEL_ADDRESS,
+                dev.pinhole.netstack.packet.IpProtocol.ICMP, echoRequest.length, 64);
+        ping.put(20, echoRequest).limit(20 + echoRequest.length);
+        client.sendIp(ping);
+
+        byte[] reply = client.other.poll(10, TimeUnit.SECONDS);
+        assertThat(reply).isNotNull();
+        var parsed = (dev.pinhole.netstack.packet.ParseResult.IcmpMessage) new dev.pinhole.netstack.packet
+                .PacketParser().parse(java.nio.ByteBuffer.wrap(reply));
+        assertThat(parsed.icmp().isEchoReply()).isTrue();
+        assertThat(parsed.icmp().echoIdentifier()).isEqualTo(0x1234);
+        assertThat(parsed.ip().source()).isEqualTo(InetAddress.getByAddress(TUNNEL_ADDRESS));
+    }
+
+    @Test
     void otherPortsOfTheTunnelAddressAreRefused() throws Exception {
         start();
         TcpConnection c = client.openTcp(TUNNEL_ADDRESS, 22);
