@@ -113,6 +113,39 @@ class TcpRelayTest {
     }
 
     @Test
+    void aConnectThatDoesNotCompleteInTimeIsAnsweredWithRst() throws Exception {
+        dev.pinhole.time.FakeTicker ticker = new dev.pinhole.time.FakeTicker();
+        List<java.nio.channels.SocketChannel> fillers = new java.util.ArrayList<>();
+        try (NatHarness slow = new NatHarness(ticker, FlowLimits.defaults(), NatTimeouts.defaults(),
+                dev.pinhole.netstack.tcp.TcpConfig.defaults());
+             ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // Never accepted and backlog 1: once the queue is full the kernel drops further SYNs, so a connect
+            // to it stays pending, as one to a destination that drops SYNs would.
+            InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort());
+            for (int i = 0; i < 8; i++) {
+                java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+                ch.configureBlocking(false);
+                ch.connect(target);
+                fillers.add(ch);
+            }
+            slow.sendTcp(CLIENT_PORT, APP_PORT, SYN, ISN, 0, 65535, new byte[0], List.of(target));
+            assertThat(slow.next(300)).as("no SYN-ACK while the real connect is pending").isNull();
+
+            ticker.advance(java.time.Duration.ofSeconds(11));
+            ParseResult.TcpSegment rst = slow.nextTcp(5_000);
+
+            assertThat(rst.tcp().flags()).isEqualTo(RST | ACK);
+            assertThat(rst.tcp().acknowledgmentNumber()).isEqualTo(ISN + 1);
+            assertThat(slow.refusals(NatDropReason.CONNECT_TIMEOUT)).isEqualTo(1);
+            assertThat(slow.onLoop(() -> slow.table.size())).isZero();
+        } finally {
+            for (var ch : fillers) {
+                ch.close();
+            }
+        }
+    }
+
+    @Test
     void aSegmentForAnUnknownFlowGetsARst() throws Exception {
         nat.onLoop(() -> null);
         nat.sendTcp(CLIENT_PORT, APP_PORT, ACK, 5, 77, 65535, new byte[0], List.of());
