@@ -30,7 +30,6 @@ import dev.pinhole.netstack.packet.InternetChecksum;
 import dev.pinhole.netstack.packet.IpHeader;
 import dev.pinhole.netstack.packet.IpHeaderWriter;
 import dev.pinhole.netstack.packet.IpProtocol;
-import dev.pinhole.netstack.packet.Ipv4Header;
 import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
@@ -393,7 +392,7 @@ public final class DataPlane implements AutoCloseable {
             return;
         }
         IpHeader ip = headerOf(parsed);
-        if (!client.address().equals(sourceOf(ip))) {
+        if (!client.address().equals(FlowKey.source(ip))) {
             metrics.drop(PolicyDropReason.SPOOFED_SOURCE);
             cc.drops.increment();
             return;
@@ -403,7 +402,7 @@ public final class DataPlane implements AutoCloseable {
         } else if (parsed instanceof ParseResult.UdpDatagram dgram) {
             onUdp(st, client, dgram);
         } else if (parsed instanceof ParseResult.IcmpMessage icmp) {
-            if (tunnelAddress.equals(FlowKeys.destination(ip))) {
+            if (tunnelAddress.equals(FlowKey.destination(ip))) {
                 if (icmp.icmp().isEchoRequest()) {
                     echoReply(icmp);
                 }
@@ -642,17 +641,6 @@ public final class DataPlane implements AutoCloseable {
         return ((ParseResult.IcmpMessage) r).ip();
     }
 
-    private static IpAddress sourceOf(IpHeader ip) {
-        return ip instanceof Ipv4Header v4 ? IpAddress.ofIpv4(v4.sourceInt()) : IpAddress.ofBytes(ip.sourceBytes());
-    }
-
-    /** Address extraction shared with the ICMP path. */
-    private static final class FlowKeys {
-        static IpAddress destination(IpHeader ip) {
-            return ip instanceof Ipv4Header v4 ? IpAddress.ofIpv4(v4.destinationInt())
-                    : IpAddress.ofBytes(ip.destinationBytes());
-        }
-    }
 
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {

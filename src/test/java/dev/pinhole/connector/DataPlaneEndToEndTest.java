@@ -33,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -408,9 +407,5 @@ class DataPlaneEndToEndTest {
         TcpConnection c = client.openTcp(synthetic, http.getAddress().getPort());
         assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.RESET);
         assertThat(drops("egress_unverified")).isEqualTo(1);
-    }
-
-    static String b64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
     }
 }
