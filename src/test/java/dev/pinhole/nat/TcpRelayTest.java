@@ -276,6 +276,44 @@ class TcpRelayTest {
         }
     }
 
+    @Test
+    void clientBytesStillQueuedWhenBothSidesCloseAreDeliveredBeforeTheSocketCloses() throws Exception {
+        server = new ServerSocket();
+        server.setReceiveBufferSize(4096);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 5);
+        handshake(serverTarget());
+        try (Socket accepted = server.accept()) {
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            int window = 65535;
+            long seed = 99;
+            // Fill what the connector accepts while the destination does not read, then FIN.
+            while (window > 0) {
+                byte[] d = pattern(Math.min(1000, window), seed++);
+                all.writeBytes(d);
+                send(ACK | PSH, d, 65535);
+                window -= d.length;
+                if (window < 1000) {
+                    ParseResult.TcpSegment ack = lastAck(2_000);
+                    window = ack.tcp().window() - (sndNxt - ack.tcp().acknowledgmentNumber());
+                }
+            }
+            send(FIN | ACK, new byte[0], 65535);
+            // The destination closes its side without reading: the connector FINs, the client ACKs it, and the
+            // tunnel side is CLOSED while bytes still wait for the socket.
+            accepted.shutdownOutput();
+            ParseResult.TcpSegment fin;
+            do {
+                fin = nat.nextTcp(10_000);
+            } while (!fin.tcp().fin());
+            rcvNxt = fin.tcp().sequenceNumber() + 1;
+            send(ACK, new byte[0], 65535);
+            assertThat(nat.onLoop(() -> nat.table.size())).as("the flow waits for the destination").isEqualTo(1);
+
+            byte[] got = accepted.getInputStream().readAllBytes();
+            assertThat(Arrays.equals(got, all.toByteArray())).as("every byte, then EOF").isTrue();
+        }
+    }
+
     /** Drains the queue and returns the newest ACK (waits for at least one). */
     private ParseResult.TcpSegment lastAck(long millis) throws Exception {
         ParseResult.TcpSegment last = nat.nextTcp(millis);
