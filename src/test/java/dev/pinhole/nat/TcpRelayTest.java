@@ -146,6 +146,43 @@ class TcpRelayTest {
     }
 
     @Test
+    void anIdleEstablishedFlowIsResetBothWaysAfterItsTimeout() throws Exception {
+        dev.pinhole.time.FakeTicker ticker = new dev.pinhole.time.FakeTicker();
+        NatTimeouts timeouts = new NatTimeouts(java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(30),
+                java.time.Duration.ofMinutes(5), java.time.Duration.ofSeconds(60));
+        try (NatHarness idle = new NatHarness(ticker, FlowLimits.defaults(), timeouts,
+                dev.pinhole.netstack.tcp.TcpConfig.defaults());
+             ServerSocket srv = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            List<InetSocketAddress> target = List.of(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), srv.getLocalPort()));
+            idle.sendTcp(CLIENT_PORT, APP_PORT, SYN, ISN, 0, 65535, new byte[0], target);
+            ParseResult.TcpSegment synAck = idle.nextTcp(10_000);
+            idle.sendTcp(CLIENT_PORT, APP_PORT, ACK, ISN + 1, synAck.tcp().sequenceNumber() + 1, 65535, new byte[0],
+                    List.of());
+            try (Socket accepted = srv.accept()) {
+                accepted.setSoTimeout(10_000);
+                ticker.advance(java.time.Duration.ofMinutes(29));
+                assertThat(idle.onLoop(() -> idle.table.expireIdle(ticker.nanoTime(), timeouts))).isZero();
+                ticker.advance(java.time.Duration.ofMinutes(2));
+                assertThat(idle.onLoop(() -> idle.table.expireIdle(ticker.nanoTime(), timeouts))).isEqualTo(1);
+
+                ParseResult.TcpSegment rst;
+                do {
+                    rst = idle.nextTcp(5_000);
+                } while (!rst.tcp().rst());
+                int read;
+                try {
+                    read = accepted.getInputStream().read();
+                } catch (SocketException reset) {
+                    read = -1;
+                }
+                assertThat(read).isEqualTo(-1);
+                assertThat(idle.ended.get(FlowEndReason.IDLE).get()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aSegmentForAnUnknownFlowGetsARst() throws Exception {
         nat.onLoop(() -> null);
         nat.sendTcp(CLIENT_PORT, APP_PORT, ACK, 5, 77, 65535, new byte[0], List.of());
