@@ -49,6 +49,10 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private ByteBuffer toSocket;
     private boolean clientFinForwarded;
     private boolean socketEof;
+    /** OP_READ is off because the endpoint's send buffer was full. */
+    private boolean readPaused;
+    /** The endpoint closed normally while client bytes still wait for the socket: deliver them, then end. */
+    private boolean draining;
     private InetSocketAddress connectedTo;
     private NatDropReason connectFailure = NatDropReason.CONNECT_REFUSED;
 
@@ -184,7 +188,14 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     @Override
     public void onWritable() {
-        if (phase == Phase.RELAYING && !socketEof && selectionKey.isValid()) {
+        resumeSocketReads();
+    }
+
+    /** Send-buffer room again (an ACK from the client freed it): read the socket again. */
+    private void resumeSocketReads() {
+        if (readPaused && phase == Phase.RELAYING && !socketEof && selectionKey.isValid()
+                && endpoint.writableBytes() > 0) {
+            readPaused = false;
             selectionKey.interestOps(selectionKey.interestOps() | SelectionKey.OP_READ);
             pumpFromSocket();
         }
@@ -192,7 +203,20 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     @Override
     public void onClosed(CloseReason reason) {
+        if (reason == CloseReason.NORMAL && phase == Phase.RELAYING && undelivered()) {
+            // Both FINs are done on the tunnel side, but the destination has not taken everything the client
+            // sent: a normal close must not drop those bytes.
+            draining = true;
+            timer.disarm();
+            pumpToSocket();
+            return;
+        }
         end(reason == CloseReason.NORMAL ? FlowEndReason.CLOSED : FlowEndReason.RESET);
+    }
+
+    private boolean undelivered() {
+        return channel != null && channel.isOpen()
+                && (!clientFinForwarded || endpoint.readableBytes() > 0 || (toSocket != null && toSocket.position() > 0));
     }
 
     // ------------------------------------------------------------ relaying
@@ -221,6 +245,10 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                         clientFinForwarded = true;
                         channel.shutdownOutput();
                         maybeCloseSocket();
+                    }
+                    if (draining) {
+                        end(FlowEndReason.CLOSED);
+                        return;
                     }
                     break;
                 }
@@ -272,7 +300,8 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                 endpoint.write(buf);
             }
             if (selectionKey.isValid()) {
-                // Full send buffer: stop reading until onWritable.
+                // Full send buffer: stop reading until the client acknowledges (resumeSocketReads).
+                readPaused = true;
                 selectionKey.interestOps(selectionKey.interestOps() & ~SelectionKey.OP_READ);
             }
         } catch (IOException e) {
@@ -303,6 +332,12 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     }
 
     private void afterEndpointCall() {
+        if (phase != Phase.RELAYING || draining) {
+            return;
+        }
+        // Reads are sized to the free room, so the endpoint never sees a short write and never fires
+        // onWritable: resuming is checked here, after every segment and timer.
+        resumeSocketReads();
         if (phase != Phase.RELAYING) {
             return;
         }

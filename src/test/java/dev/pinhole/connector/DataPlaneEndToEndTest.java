@@ -33,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -186,6 +185,82 @@ class DataPlaneEndToEndTest {
     }
 
     @Test
+    void dnsAnswersOverTcpAtTheTunnelAddress() throws Exception {
+        start();
+        byte[] query = DnsMessageEncoder.encode(DnsMessage.query(0x4321,
+                new DnsQuestion(DnsName.of("app.example.test"), DnsType.A, DnsType.CLASS_IN), Optional.empty()));
+        TcpConnection c = client.openTcp(TUNNEL_ADDRESS, 53);
+        assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.ESTABLISHED);
+        byte[] framed = new byte[query.length + 2];
+        framed[0] = (byte) (query.length >>> 8);
+        framed[1] = (byte) query.length;
+        System.arraycopy(query, 0, framed, 2, query.length);
+        c.write(framed);
+        c.sendFin();
+
+        byte[] response = c.readToEnd(10_000);
+        assertThat(c.finReceived()).isTrue();
+        int length = (response[0] & 0xFF) << 8 | (response[1] & 0xFF);
+        assertThat(response).hasSize(2 + length);
+        DnsMessage answer = DnsMessageDecoder.decode(java.util.Arrays.copyOfRange(response, 2, response.length));
+        assertThat(answer.id()).isEqualTo(0x4321);
+        assertThat(((DnsRecord.Address) answer.answers().get(0)).address().getHostAddress()).startsWith("100.");
+    }
+
+    @Test
+    void theTunnelAddressAnswersPing() throws Exception {
+        start();
+        java.nio.ByteBuffer ping = java.nio.ByteBuffer.allocate(28 + 4);
+        byte[] echoRequest = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+        long sum = dev.pinhole.netstack.packet.InternetChecksum.add(0, echoRequest);
+        int c = dev.pinhole.netstack.packet.InternetChecksum.finish(sum);
+        echoRequest[2] = (byte) (c >>> 8);
+        echoRequest[3] = (byte) c;
+        dev.pinhole.netstack.packet.IpHeaderWriter.write(ping, 0, client.address, TUNNEL_ADDRESS,
+                dev.pinhole.netstack.packet.IpProtocol.ICMP, echoRequest.length, 64);
+        ping.put(20, echoRequest).limit(20 + echoRequest.length);
+        client.sendIp(ping);
+
+        byte[] reply = client.other.poll(10, TimeUnit.SECONDS);
+        assertThat(reply).isNotNull();
+        var parsed = (dev.pinhole.netstack.packet.ParseResult.IcmpMessage) new dev.pinhole.netstack.packet
+                .PacketParser().parse(java.nio.ByteBuffer.wrap(reply));
+        assertThat(parsed.icmp().isEchoReply()).isTrue();
+        assertThat(parsed.icmp().echoIdentifier()).isEqualTo(0x1234);
+        assertThat(parsed.ip().source()).isEqualTo(InetAddress.getByAddress(TUNNEL_ADDRESS));
+    }
+
+    @Test
+    void otherPortsOfTheTunnelAddressAreRefused() throws Exception {
+        start();
+        TcpConnection c = client.openTcp(TUNNEL_ADDRESS, 22);
+        assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.RESET);
+        assertThat(drops("tunnel_port_closed")).isEqualTo(1);
+    }
+
+    @Test
+    void statusAndMetricsReportFlowsMappingsAndClients() throws Exception {
+        start();
+        syntheticAddressOf("app.example.test");
+        client.sendUdp(6002, new byte[] {127, 0, 0, 1}, echo.getLocalPort(), new byte[] {9});
+        assertThat(client.receiveUdp(6002, 10_000)).isNotNull();
+
+        Map<String, Object> status = dataPlane.status();
+        assertThat(status).containsEntry("activeFlows", 1).containsEntry("mappedNames", 1)
+                .containsEntry("egressVerified", false).containsEntry("forwarding", true);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> clients = (Map<String, Map<String, Object>>) status.get("clientStats");
+        assertThat(clients.get("laptop-1")).containsEntry("handshakes", 1L).containsEntry("flowsOpened", 1L);
+        assertThat((Long) clients.get("laptop-1").get("packetsIn")).isGreaterThanOrEqualTo(2);
+        assertThat(registry.find("pinhole.connector.flows.active").tag("protocol", "udp").gauge().value())
+                .isEqualTo(1.0);
+        assertThat(registry.find("pinhole.connector.dns.queries").counter().count()).isEqualTo(1.0);
+        assertThat(registry.find("pinhole.connector.handshakes").functionCounter().count()).isEqualTo(1.0);
+        assertThat(registry.find("pinhole.connector.packets").tag("direction", "in").counter().count())
+                .isGreaterThanOrEqualTo(2.0);
+    }
+
+    @Test
     void aDestinationOutsideThePolicyGetsARst() throws Exception {
         start();
         TcpConnection c = client.openTcp(new byte[] {(byte) 198, 51, 100, 7}, 443);
@@ -332,9 +407,5 @@ class DataPlaneEndToEndTest {
         TcpConnection c = client.openTcp(synthetic, http.getAddress().getPort());
         assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.RESET);
         assertThat(drops("egress_unverified")).isEqualTo(1);
-    }
-
-    static String b64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
     }
 }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -30,8 +29,6 @@ import java.util.logging.Logger;
 public final class UdpTunnelDriver implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnelDriver.class.getName());
     private static final long TICK_NANOS = 100_000_000L;
-    /** What wireguard-go requests for its UDP socket (conn/controlfns.go: 7 MiB). */
-    private static final int SOCKET_BUFFER_BYTES = 7 << 20;
 
     private final Tunnel tunnel;
     private final Ticker ticker;
@@ -79,10 +76,10 @@ public final class UdpTunnelDriver implements AutoCloseable {
             throws IOException {
         DatagramChannel ch = DatagramChannel.open();
         try {
-            // The default (~208 KiB) overflows within one burst of a fast client's window and the kernel drops
-            // the rest (UdpRcvbufErrors): ask for what wireguard-go asks; the kernel caps it at net.core.*mem_max.
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            // Bursts of a fast sender outrun one decrypting thread for a moment; the default ~200 KiB buffer
+            // then drops datagrams and the client's TCP collapses. The kernel caps these at net.core.*mem_max.
+            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
             ch.bind(bind);
             ch.configureBlocking(false);
             UdpTunnelDriver d = new UdpTunnelDriver(tunnel, ticker, sink, ch);
