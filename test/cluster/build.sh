@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-# shellcheck source=versions.env
+# shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
 command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
 cache="${PINHOLE_CACHE:-$HOME/.cache/pinhole}/bin"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # settings used by the scripts that source this file
 # Shared settings and helpers of up.sh and down.sh (sourced, not run).
 state="${PINHOLE_CLUSTER_DIR:-/tmp/pinhole-cluster}"
 # Every port listens on 127.0.0.1 only; each can be moved with its environment variable.
@@ -17,12 +18,22 @@ COMPONENTS=(kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 log() { echo "cluster: $*" >&2; }
 
 # start NAME BINARY ARGS...: runs BINARY detached in its own session, logging to logs/NAME.log; records
-# "PID BINARY" in pids/NAME.pid so down.sh stops exactly this process.
+# "PID BINARY" in pids/NAME.pid so down.sh stops exactly this process, and the command line in cmd/NAME
+# (NUL-separated) so restart.sh can start it again the same way.
 start() {
   local name="$1" binary="$2"; shift 2
-  setsid "$binary" "$@" > "$state/logs/$name.log" 2>&1 < /dev/null &
-  echo "$! $(readlink -f "$binary")" > "$state/pids/$name.pid"
-  log "started $name (pid $!)"
+  mkdir -p "$state/cmd"
+  printf '%s\0' "$binary" "$@" > "$state/cmd/$name"
+  setsid "$binary" "$@" >> "$state/logs/$name.log" 2>&1 < /dev/null &
+  local pid=$! exe; exe="$(readlink -f "$binary")"
+  echo "$pid $exe" > "$state/pids/$name.pid"
+  # Until the forked shell has exec'd the binary, /proc/PID/exe is bash and alive() would call it dead.
+  for _ in $(seq 1 100); do
+    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$exe" ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  log "started $name (pid $pid)"
 }
 
 # alive NAME: true when the process recorded for NAME still runs the recorded binary.
@@ -69,4 +80,29 @@ cluster_healthy() {
   local kubectl; kubectl="$(cat "$state/kubectl-path")"
   "$kubectl" --kubeconfig="$state/kubeconfig" get --raw=/readyz > /dev/null 2>&1 || return 1
   "$kubectl" --kubeconfig="$state/kubeconfig" wait --for=condition=Ready node --all --timeout=5s > /dev/null 2>&1
+}
+
+# stop_component NAME: SIGTERM to the recorded process, SIGKILL after 10 s; nothing when it is not running.
+stop_component() {
+  local c="$1" pid
+  alive "$c" || return 0
+  read -r pid _ < "$state/pids/$c.pid"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do alive "$c" || break; sleep 0.1; done
+  if alive "$c"; then log "$c (pid $pid) ignored SIGTERM; killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
+  for _ in $(seq 1 50); do alive "$c" || break; sleep 0.1; done
+  log "stopped $c (pid $pid)"
+}
+
+# wait_ready NAME SECONDS: waits until component NAME answers its health check.
+wait_ready() {
+  local kubectl; kubectl="$(cat "$state/kubectl-path")"
+  case "$1" in
+    etcd) wait_for etcd "$2" curl -fsS "http://127.0.0.1:$ETCD_PORT/health" ;;
+    kube-apiserver) wait_for "kube-apiserver /readyz" "$2" "$kubectl" --kubeconfig="$state/kubeconfig" get --raw=/readyz ;;
+    kube-controller-manager) wait_for "kube-controller-manager /healthz" "$2" curl -fsSk "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz" ;;
+    kube-scheduler) wait_for "kube-scheduler /healthz" "$2" curl -fsSk "https://127.0.0.1:$SCHEDULER_PORT/healthz" ;;
+    kwok) wait_for "kwok /healthz" "$2" curl -fsS "http://127.0.0.1:$KWOK_PORT/healthz" ;;
+    *) log "unknown component $1"; return 2 ;;
+  esac
 }

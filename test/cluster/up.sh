@@ -7,7 +7,7 @@
 # Last line of stdout: `export KUBECONFIG=...`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 
 if cluster_healthy; then
@@ -19,6 +19,17 @@ if [[ -d "$state" ]]; then
   log "state dir $state exists but the cluster is not healthy: tearing it down first"
   "$here/down.sh"
 fi
+
+# A failed start leaves nothing running: keep the logs next to the state dir and tear down.
+on_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ -d "$state" ]]; then
+    rm -rf "$state.failed-logs"; cp -r "$state/logs" "$state.failed-logs" 2>/dev/null || true
+    log "up.sh failed (exit $rc); logs kept in $state.failed-logs; tearing down"
+    "$here/down.sh" || true
+  fi
+}
+trap on_exit EXIT
 
 declare -A bin
 while IFS='=' read -r name path; do bin[$name]="$path"; done < <("$here/build.sh")
@@ -88,16 +99,19 @@ write_kubeconfig "$state/kubeconfig" admin
 log "certificates ready ($((SECONDS - started)) s)"
 
 # --- processes ---
+# The API server refuses to publish a loopback address as the `kubernetes` Service's endpoint, so that Service gets
+# no endpoints (--endpoint-reconciler-type=none): nothing runs inside the cluster that would call it.
 start etcd "${bin[etcd]}" --name=pinhole --data-dir="$state/etcd" \
   --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster="pinhole=http://127.0.0.1:$ETCD_PEER_PORT" --listen-metrics-urls="" \
   --unsafe-no-fsync=true --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) --log-level=warn
-wait_for "etcd" 60 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+wait_ready etcd 60
 
 start kube-apiserver "${bin[kube-apiserver]}" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$state/apiserver" \
+  --endpoint-reconciler-type=none \
   --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" --client-ca-file="$pki/ca.crt" \
   --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
@@ -105,7 +119,7 @@ start kube-apiserver "${bin[kube-apiserver]}" \
   --service-cluster-ip-range="$SERVICE_CIDR" \
   --authorization-mode=Node,RBAC \
   --allow-privileged=true --profiling=false --v=1
-wait_for "kube-apiserver /readyz" 180 "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" get --raw=/readyz
+wait_ready kube-apiserver 180
 
 start kube-controller-manager "${bin[kube-controller-manager]}" \
   --kubeconfig="$state/controller-manager.kubeconfig" \
@@ -127,8 +141,7 @@ start kwok "${bin[kwok]}" --kubeconfig="$state/kwok.kubeconfig" --config="${bin[
   --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16
 
 kubectl() { "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" "$@"; }
-wait_for "kube-controller-manager /healthz" 120 curl -fsSk "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"
-wait_for "kube-scheduler /healthz" 120 curl -fsSk "https://127.0.0.1:$SCHEDULER_PORT/healthz"
+for c in kube-controller-manager kube-scheduler kwok; do wait_ready "$c" 120; done
 
 # --- simulated nodes ---
 # node NAME ROLE: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's connector pods.

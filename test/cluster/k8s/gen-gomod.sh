@@ -6,7 +6,7 @@
 # itself requires), so the two share compiled packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=../versions.env
+# shellcheck source-path=SCRIPTDIR source=../versions.env
 source "$here/../versions.env"
 command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
 kv="$KUBERNETES_VERSION"

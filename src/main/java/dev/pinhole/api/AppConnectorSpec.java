@@ -19,9 +19,9 @@ import java.util.Map;
 /** Desired state of an AppConnector: which apps, which clients, the tunnel, and the egress it must leave through. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.clients) || self.clients.all(c, self.clients.exists_one(d, d.name == c.name))",
-        message = "client names must be unique", fieldPath = ".clients", reason = "FieldValueDuplicate")
+        message = "client names must be unique", fieldPath = ".clients")
 @ValidationRule(value = "!has(self.clients) || self.clients.all(c, self.clients.exists_one(d, d.address == c.address))",
-        message = "client addresses must be unique", fieldPath = ".clients", reason = "FieldValueDuplicate")
+        message = "client addresses must be unique", fieldPath = ".clients")
 @ValidationRule(value = "has(self.domains) || has(self.routes)",
         message = "at least one of domains or routes must be set: a connector with neither forwards nothing")
 public class AppConnectorSpec {
@@ -103,12 +103,14 @@ public class AppConnectorSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Client {
         @Required
+        @Size(max = 63)
         @Pattern(Patterns.CLIENT_NAME)
         @JsonPropertyDescription("Client name; also the key of its rendered config in the <connector>-clients"
                 + " ConfigMap.")
         private String name;
 
         @Required
+        @Size(max = 44)
         @Pattern(Patterns.WG_KEY)
         @JsonPropertyDescription("The client's WireGuard public key (base64, 32 bytes). Its private key never"
                 + " leaves the client.")

@@ -14,7 +14,7 @@ import java.util.List;
 public class IPSetSpec {
     @JsonPropertyDescription("Addresses, CIDRs and ranges: \"203.0.113.10\", \"198.51.100.0/28\","
             + " \"192.0.2.10-192.0.2.20\", \"2001:db8::/64\". CIDRs must have no host bits set.")
-    @Size(max = 2048)
+    @Size(max = 1024)
     @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_ENTRY + ")",
             messageExpression = "'not an address, CIDR or range a-b of one family: ' + self.filter(x, !"
                     + Patterns.CEL_IS_ENTRY + ")[0]")
@@ -28,7 +28,7 @@ public class IPSetSpec {
     private List<ObjectReference> include = new ArrayList<>();
 
     @JsonPropertyDescription("Addresses, CIDRs and ranges removed from the result (after includes).")
-    @Size(max = 2048)
+    @Size(max = 1024)
     @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_ENTRY + ")",
             messageExpression = "'not an address, CIDR or range a-b of one family: ' + self.filter(x, !"
                     + Patterns.CEL_IS_ENTRY + ")[0]")

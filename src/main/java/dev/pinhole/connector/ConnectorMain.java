@@ -25,7 +25,7 @@ public final class ConnectorMain {
     public static void main(String[] argv) throws Exception {
         // Quarkus's slf4j binding needs its log manager, which this plain process does not start; the connector
         // logs through System.Logger, so libraries' slf4j output is dropped instead of warning at every start.
-        System.setProperty("slf4j.provider", "org.slf4j.helpers.NOPServiceProvider");
+        System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
         ConnectorArgs args;
         try {
             args = ConnectorArgs.parse(Arrays.asList(argv));

@@ -150,6 +150,10 @@ public final class IpEntryParser {
         if (text.indexOf(':') >= 0) {
             return ipv6(entry, text, role);
         }
+        if (hasAsciiLetter(text)) {
+            throw new IpEntryFormatException(entry, at(role)
+                    + "looks like a host name; use IP addresses, CIDRs or ranges (names are not resolved)");
+        }
         if (text.indexOf('.') >= 0) {
             return IpAddress.ofIpv4(ipv4(entry, text, 0, text.length(), role));
         }
@@ -307,6 +311,16 @@ public final class IpEntryParser {
     /** Prefix naming which part of a range or CIDR a message is about; empty for a plain address. */
     private static String at(String role) {
         return role.isEmpty() ? "" : role + ": ";
+    }
+
+    private static boolean hasAsciiLetter(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = (char) (s.charAt(i) | 0x20);
+            if (c >= 'a' && c <= 'z') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean allAsciiDigits(String s) {

@@ -134,11 +134,17 @@ public final class IpRangeSet {
         if (n == 0) {
             return false;
         }
+        // Unsigned compares as signed ones on sign-flipped values, combined with non-short-circuit operators so
+        // the loop body stays free of data-dependent branches.
+        long xHi = hi ^ Long.MIN_VALUE;
+        long xLo = lo ^ Long.MIN_VALUE;
         int base = 0;
         while (n > 1) {
             int half = n >>> 1;
             int probe = base + half;
-            base = Bits128.compare(startHi[probe], startLo[probe], hi, lo) <= 0 ? probe : base;
+            long sHi = startHi[probe] ^ Long.MIN_VALUE;
+            boolean startNotAfter = sHi < xHi | (sHi == xHi & (startLo[probe] ^ Long.MIN_VALUE) <= xLo);
+            base = startNotAfter ? probe : base;
             n -= half;
         }
         return Bits128.compare(startHi[base], startLo[base], hi, lo) <= 0

@@ -57,7 +57,8 @@ public final class ChildWriter {
             desired.getMetadata().setResourceVersion(null);
             client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
         } else if (current.isPresent()) {
-            desired.getMetadata().setResourceVersion(current.get().getMetadata().getResourceVersion());
+            // Unconditional replace: the informer copy may lag; the operator owns these objects wholesale.
+            desired.getMetadata().setResourceVersion(null);
             client.resource(desired).update();
         } else {
             client.resource(desired).create();

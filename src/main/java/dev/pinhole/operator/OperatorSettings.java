@@ -11,6 +11,21 @@ public interface OperatorSettings {
 
     Operator operator();
 
+    LeaderElection leaderElection();
+
+    /** Leader election among operator replicas (a Lease in the operator's namespace). */
+    interface LeaderElection {
+        /** PINHOLE_LEADER_ELECTION_ENABLED; the chart sets it with leaderElection.enabled. */
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("pinhole-operator")
+        String leaseName();
+
+        /** Namespace of the Lease; the chart passes POD_NAMESPACE through the downward API. */
+        java.util.Optional<String> leaseNamespace();
+    }
+
     /** Settings for the connector pods the operator creates. */
     interface Connector {
         /** Image of the connector pods; the chart sets it to the operator's own image. */

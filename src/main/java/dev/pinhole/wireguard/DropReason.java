@@ -22,7 +22,7 @@ public enum DropReason {
     BAD_COOKIE_REPLY,
     /** A transport message to an index we do not hold. */
     UNKNOWN_RECEIVER,
-    /** A transport message on a keypair past REJECT_AFTER_TIME. */
+    /** A transport message on a keypair past REJECT_AFTER_TIME, or a send racing a key wipe. */
     EXPIRED_KEYPAIR,
     /** A transport message that fails Poly1305 authentication. */
     DECRYPT_FAILED,

@@ -24,8 +24,11 @@ public record IpPrefix(byte[] address, int length) {
         String t = text.trim();
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
-        if (!addr.matches("[0-9a-fA-F:.]+")) {
-            throw new IllegalArgumentException("not an IP address: " + text);
+        // Only literals reach InetAddress, which would otherwise resolve names through DNS.
+        boolean v4 = addr.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean v6 = addr.contains(":") && addr.matches("[0-9a-fA-F:.]+");
+        if (!v4 && !v6) {
+            throw new IllegalArgumentException("not an IP address literal: " + text);
         }
         byte[] bytes;
         try {

@@ -23,16 +23,16 @@ public final class Peer {
     volatile InetSocketAddress endpoint;
     volatile long persistentKeepaliveNanos;
     volatile boolean removed;
-    Keypair previous;
-    Keypair current;
-    Keypair next;
+    final KeypairSlots keypairs;
     final LongAdder rxBytes = new LongAdder();
     final LongAdder txBytes = new LongAdder();
     volatile long lastHandshakeNanos;
     final LongAdder handshakesCompleted = new LongAdder();
 
-    Peer(PublicKey publicKey, byte[] ourPrivateKey, TimerConfig timerConfig, java.util.Random random) {
+    Peer(PublicKey publicKey, byte[] ourPrivateKey, TimerConfig timerConfig, java.util.Random random,
+            IndexTable indices) {
         this.publicKey = publicKey;
+        this.keypairs = new KeypairSlots(indices);
         this.staticStatic = X25519.sharedSecret(ourPrivateKey, publicKey.raw()).orElse(null);
         this.cookies = new CookieJar(publicKey.raw(), timerConfig.cookieRefreshTime().toNanos());
         this.timers = new PeerTimers(timerConfig, random);
@@ -74,7 +74,8 @@ public final class Peer {
 
     /** True while a session key can carry data to this peer. */
     public synchronized boolean hasSession() {
-        return current != null && !current.destroyed();
+        Keypair kp = keypairs.current();
+        return kp != null && !kp.destroyed();
     }
 
     @Override

@@ -14,6 +14,23 @@ final class ReplayWindow {
     private long last;
 
     /**
+     * Read-only pre-check before decrypting: false when {@code counter} would certainly be refused, so replays
+     * cost no decryption. Only {@link #accept} (after authentication) moves the window.
+     */
+    synchronized boolean couldAccept(long counter, long limit) {
+        if (Long.compareUnsigned(counter, limit) >= 0) {
+            return false;
+        }
+        if (Long.compareUnsigned(counter, last) > 0) {
+            return true;
+        }
+        if (last - counter > WINDOW_SIZE) {
+            return false;
+        }
+        return (ring[(int) ((counter >>> 6) & BLOCK_MASK)] & (1L << (counter & 63))) == 0;
+    }
+
+    /**
      * Accepts {@code counter} once: false when it was already seen, is too old for the window, or is at or past
      * {@code limit} (unsigned).
      */

@@ -124,9 +124,18 @@ class IpEntryParserTest {
     }
 
     @Test
+    void hostNamesAreRejectedWithoutResolving() {
+        assertRejected("example.com", "\"example.com\": looks like a host name; use IP addresses, CIDRs or ranges"
+                + " (names are not resolved)");
+        assertRejected("192.0.2.1-gateway", "\"192.0.2.1-gateway\": range end: looks like a host name; use IP"
+                + " addresses, CIDRs or ranges (names are not resolved)");
+    }
+
+    @Test
     void garbageIsRejected() {
-        assertRejected("example.com", "\"example.com\": IPv4 octet \"example\" is not a number from 0 to 255");
-        assertRejected("localhost", "\"localhost\": not an IP address, CIDR or range");
+        assertRejected("12345", "\"12345\": not an IP address, CIDR or range");
+        assertRejected("1.2.3.4.", "\"1.2.3.4.\": IPv4 address has an empty octet");
+        assertRejected("#!", "\"#!\": not an IP address, CIDR or range");
     }
 
     @Test

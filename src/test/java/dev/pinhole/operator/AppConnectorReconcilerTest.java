@@ -40,17 +40,25 @@ class AppConnectorReconcilerTest {
     @Inject
     KubernetesClient client;
 
+    /** Edits like a user would: on a conflict with the operator's status write, re-read and retry. */
+    private void edit(String name, java.util.function.UnaryOperator<AppConnector> change) {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            client.resources(AppConnector.class).inNamespace(NS).withName(name).edit(change);
+            return true;
+        });
+    }
+
     private AppConnector create(String name) {
         return client.resource(TestObjects.connector(NS, name)).create();
     }
 
     private <T extends HasMetadata> T awaitChild(Class<T> type, String name) {
-        return await().atMost(Duration.ofSeconds(30)).until(
+        return await().atMost(Duration.ofSeconds(60)).until(
                 () -> client.resources(type).inNamespace(NS).withName(name).get(), o -> o != null);
     }
 
     private AppConnector awaitStatus(String name, java.util.function.Predicate<AppConnector> until) {
-        return await().atMost(Duration.ofSeconds(30)).until(
+        return await().atMost(Duration.ofSeconds(60)).until(
                 () -> client.resources(AppConnector.class).inNamespace(NS).withName(name).get(),
                 c -> c != null && c.getStatus() != null && until.test(c));
     }
@@ -140,11 +148,11 @@ class AppConnectorReconcilerTest {
     void keepsTheKeyAcrossSpecChanges() {
         create("stable-key");
         AppConnector first = awaitStatus("stable-key", x -> x.getStatus().getPublicKey() != null);
-        client.resources(AppConnector.class).inNamespace(NS).withName("stable-key").edit(c -> {
+        edit("stable-key", c -> {
             c.getSpec().getClients().add(new AppConnectorSpec.Client("laptop-2", TestObjects.KEY_2, "100.96.0.3/32"));
             return c;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.configMaps().inNamespace(NS)
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.configMaps().inNamespace(NS)
                 .withName("stable-key-clients").get().getData().containsKey("laptop-2.conf"));
         AppConnector after = client.resources(AppConnector.class).inNamespace(NS).withName("stable-key").get();
         assertThat(after.getStatus().getPublicKey()).isEqualTo(first.getStatus().getPublicKey());
@@ -154,16 +162,16 @@ class AppConnectorReconcilerTest {
     void specChangesUpdateTheChildren() {
         create("scaled");
         awaitChild(PodDisruptionBudget.class, "scaled");
-        client.resources(AppConnector.class).inNamespace(NS).withName("scaled").edit(c -> {
+        edit("scaled", c -> {
             c.getSpec().setReplicas(1);
             c.getSpec().getTunnel().setListenPort(51999);
             return c;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
             Deployment d = client.apps().deployments().inNamespace(NS).withName("scaled").get();
             return d.getSpec().getReplicas() == 1;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() ->
+        await().atMost(Duration.ofSeconds(60)).until(() ->
                 client.policy().v1().podDisruptionBudget().inNamespace(NS).withName("scaled").get() == null);
         Service service = client.services().inNamespace(NS).withName("scaled").get();
         assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(51999);
@@ -174,11 +182,11 @@ class AppConnectorReconcilerTest {
         create("reload");
         Deployment before = awaitChild(Deployment.class, "reload");
         String hash = before.getSpec().getTemplate().getMetadata().getAnnotations().get("pinhole.dev/restart-hash");
-        client.resources(AppConnector.class).inNamespace(NS).withName("reload").edit(c -> {
+        edit("reload", c -> {
             c.getSpec().getDomains().add("api.example.com");
             return c;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.configMaps().inNamespace(NS)
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.configMaps().inNamespace(NS)
                 .withName("reload-config").get().getData().get("connector.json").contains("api.example.com"));
         Deployment after = client.apps().deployments().inNamespace(NS).withName("reload").get();
         assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations().get("pinhole.dev/restart-hash"))
@@ -205,7 +213,7 @@ class AppConnectorReconcilerTest {
     void anInvalidSpecIsReportedAndKeepsTheLastGoodConfig() {
         create("invalid");
         ConfigMap good = awaitChild(ConfigMap.class, "invalid-config");
-        client.resources(AppConnector.class).inNamespace(NS).withName("invalid").edit(c -> {
+        edit("invalid", c -> {
             c.getSpec().getClients().get(0).setAddress("10.9.9.9/32");
             return c;
         });
@@ -227,7 +235,7 @@ class AppConnectorReconcilerTest {
         AppConnector c = TestObjects.connector(NS, "with-ipset");
         c.getSpec().getRoutes().setIpSets(new ArrayList<>(List.of(new ObjectReference("github-meta"))));
         client.resource(c).create();
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
             ConfigMap cm = client.configMaps().inNamespace(NS).withName("with-ipset-config").get();
             return cm != null && cm.getData().get("connector.json").contains("192.30.252.0/22");
         });
@@ -246,5 +254,18 @@ class AppConnectorReconcilerTest {
         assertThat(condition(seen, "Ready").get().getMessage()).contains("IPSet \"nope\" not found");
         assertThat(client.configMaps().inNamespace(NS).withName("missing-ipset-config").get()).isNull();
         assertThat(client.resources(IPSet.class).inNamespace(NS).withName("nope").get()).isNull();
+    }
+
+    @Test
+    void anIpSetRouteInsideTheAppRangeIsRefused() {
+        client.resource(TestObjects.ipSet(NS, "overlapping", List.of("100.80.1.0/24"))).create();
+        AppConnector c = TestObjects.connector(NS, "overlap");
+        c.getSpec().getRoutes().setIpSets(new ArrayList<>(List.of(new ObjectReference("overlapping"))));
+        client.resource(c).create();
+        AppConnector seen = awaitStatus("overlap", x -> condition(x, "Ready")
+                .map(r -> "InvalidSpec".equals(r.getReason())).orElse(false));
+        assertThat(condition(seen, "Ready").get().getMessage()).contains("100.80.1.0/24")
+                .contains("overlaps spec.tunnel.appRange");
+        assertThat(client.configMaps().inNamespace(NS).withName("overlap-config").get()).isNull();
     }
 }

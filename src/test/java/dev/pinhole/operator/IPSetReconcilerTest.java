@@ -26,7 +26,7 @@ class IPSetReconcilerTest {
     KubernetesClient client;
 
     private IPSet awaitSet(String ns, String name, Predicate<IPSet> until) {
-        return await().atMost(Duration.ofSeconds(30)).until(
+        return await().atMost(Duration.ofSeconds(60)).until(
                 () -> client.resources(IPSet.class).inNamespace(ns).withName(name).get(),
                 s -> s != null && s.getStatus() != null && until.test(s));
     }

@@ -43,6 +43,16 @@ class ArgoApplicationTest {
     }
 
     @Test
+    void deletingTheApplicationDoesNotCascadeToTheCrds() {
+        // The chart's CRDs are managed resources of the Application: a cascading delete would remove every
+        // AppConnector and IPSet with them.
+        assertThat(application().path("metadata").path("finalizers")).extracting(JsonNode::asText)
+                .doesNotContain("resources-finalizer.argocd.argoproj.io",
+                        "resources-finalizer.argocd.argoproj.io/foreground",
+                        "resources-finalizer.argocd.argoproj.io/background");
+    }
+
+    @Test
     void valuesObjectIsAcceptedByTheChart() throws IOException {
         JsonNode values = application().path("spec").path("source").path("helm").path("valuesObject");
         assertThat(values.isObject()).isTrue();

@@ -3,6 +3,7 @@ package dev.pinhole.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pinhole.operator.appconnector.ConnectorNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +87,8 @@ class DockerfileTest {
                 .toList();
 
         assertThat(ports).containsExactlyInAnyOrder("8080", "9090", "51820/udp");
+        // The connector's http port as the operator wires its probes and NetworkPolicy.
+        assertThat(ports).contains(String.valueOf(ConnectorNames.HTTP_PORT));
     }
 
     @Test

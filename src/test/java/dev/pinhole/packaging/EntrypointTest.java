@@ -2,6 +2,7 @@ package dev.pinhole.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.operator.appconnector.ConnectorNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,16 @@ class EntrypointTest {
         assertThat(args).containsExactly("-cp", app + "/app/*:" + app + "/lib/main/*",
                 "dev.pinhole.connector.ConnectorMain",
                 "--config", "/etc/pinhole/config/connector.json", "--key", "/etc/pinhole/key/privateKey");
+    }
+
+    @Test
+    void connectorDefaultsAreThePathsTheOperatorMounts() {
+        List<String> args = jvmArgs(run("", "connector"));
+
+        assertThat(args).containsSubsequence("--config",
+                ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE);
+        assertThat(args).containsSubsequence("--key",
+                ConnectorNames.KEY_DIR + "/" + ConnectorNames.KEY_SECRET_DATA);
     }
 
     @Test

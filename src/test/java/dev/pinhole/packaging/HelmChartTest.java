@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Helm chart lints, renders least-privilege RBAC and a restricted operator, and ships the generated CRDs. */
 class HelmChartTest {
@@ -125,6 +126,15 @@ class HelmChartTest {
         Manifests rendered = Helm.template("--set", "leaderElection.enabled=true", "--set", "replicaCount=2");
 
         assertThat(allGrants(rendered)).noneMatch(Permission::usesWildcard);
+    }
+
+    @Test
+    void renderedObjectsUseOnlyFieldsKubernetesDefines() {
+        assertThat(KnownFields.unknownFields(Helm.template())).isEmpty();
+        assertThat(KnownFields.unknownFields(Helm.template("--set", "watchNamespaces={team-a}",
+                "--set", "leaderElection.enabled=true", "--set", "nodeSelector.pool=system",
+                "--set", "tolerations[0].key=dedicated", "--set", "tolerations[0].operator=Exists",
+                "--set", "imagePullSecrets={regcred}", "--set", "podAnnotations.a=b"))).isEmpty();
     }
 
     @Test
@@ -247,6 +257,24 @@ class HelmChartTest {
     }
 
     @Test
+    void chartRequiresAKubernetesThatKnowsTheCrdsCelFunctions() throws IOException {
+        assumeTrue(Files.isDirectory(RepoLayout.CRDS), "crds/ is not generated yet");
+        String kubeVersion = Manifests.YAML.readTree(RepoLayout.CHART.resolve("Chart.yaml").toFile())
+                .path("kubeVersion").asText();
+        Matcher minimum = Pattern.compile("^>=\\s*1\\.(\\d+)\\.").matcher(kubeVersion);
+        assertThat(minimum.find()).as("Chart.yaml kubeVersion '%s' is >=1.N.x", kubeVersion).isTrue();
+
+        String crds = String.join("\n", yamlFiles(RepoLayout.CRDS).values().stream().map(String::new).toList());
+        // The Kubernetes CEL IP/CIDR library arrived in 1.30; CRD validation may use it from 1.31.
+        if (Pattern.compile("\\b(isIP|isCIDR|cidr|ip)\\(").matcher(crds).find()) {
+            assertThat(Integer.parseInt(minimum.group(1))).isGreaterThanOrEqualTo(31);
+        }
+        CommandResult tooOld = Helm.run(List.of("template", Helm.RELEASE, RepoLayout.CHART.toString(),
+                "--kube-version", "1." + (Integer.parseInt(minimum.group(1)) - 1) + ".0"));
+        assertThat(tooOld.succeeded()).as("helm refuses an older cluster").isFalse();
+    }
+
+    @Test
     void docsRbacTableListsExactlyTheGrantedRules() throws IOException {
         String docs = Files.readString(RepoLayout.ROOT.resolve("docs/packaging.md"));
         int start = docs.indexOf("<!-- rbac-table -->");
@@ -270,6 +298,40 @@ class HelmChartTest {
         }
         assertThat(documented).containsExactlyInAnyOrderElementsOf(OperatorRbac.union(
                 OperatorRbac.NAMESPACED, OperatorRbac.CLUSTER, OperatorRbac.LEADER_ELECTION));
+    }
+
+    @Test
+    void notesNameTheWatchedNamespacesAndTheMetricsUrl(@TempDir Path tmp) throws IOException {
+        assertThat(renderNotes(tmp, "--set", "watchNamespaces={team-a,team-b}"))
+                .contains("Watching: team-a, team-b",
+                        "http://pinhole-operator.pinhole-system.svc:8080/q/metrics",
+                        "kubectl apply --server-side -f helm/pinhole/crds/")
+                .doesNotContain("<no value>");
+        assertThat(renderNotes(tmp)).contains("Watching: all namespaces", "set watchNamespaces");
+    }
+
+    /** helm template never prints NOTES.txt, so render it through tpl in a scratch copy of the chart. */
+    private static String renderNotes(Path tmp, String... values) throws IOException {
+        Path chart = tmp.resolve("chart-" + System.nanoTime());
+        try (Stream<Path> files = Files.walk(RepoLayout.CHART)) {
+            for (Path source : files.toList()) {
+                Path target = chart.resolve(RepoLayout.CHART.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+        Files.move(chart.resolve("templates/NOTES.txt"), chart.resolve("notes-source.txt"));
+        Files.writeString(chart.resolve("templates/notes-check.yaml"),
+                "notes: |\n{{ tpl (.Files.Get \"notes-source.txt\") . | indent 2 }}\n");
+        List<String> args = new ArrayList<>(List.of("template", Helm.RELEASE, chart.toString(),
+                "--namespace", Helm.NAMESPACE, "--kube-version", Helm.KUBE_VERSION, "--show-only", "templates/notes-check.yaml"));
+        args.addAll(List.of(values));
+        CommandResult result = Helm.run(args);
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+        return Manifests.parse(result.stdout()).objects().get(0).path("notes").asText();
     }
 
     /** The checks of the "restricted" Pod Security Standard that a Deployment's template can fail. */

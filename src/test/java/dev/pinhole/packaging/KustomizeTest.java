@@ -46,6 +46,11 @@ class KustomizeTest {
     }
 
     @Test
+    void deployUsesOnlyFieldsKubernetesDefines() {
+        assertThat(KnownFields.unknownFields(Kustomize.build(RepoLayout.DEPLOY))).isEmpty();
+    }
+
+    @Test
     void operatorNamespaceEnforcesRestrictedPodSecurity() {
         Manifests deploy = Kustomize.build(RepoLayout.DEPLOY);
         JsonNode namespace = deploy.get("Namespace", null, Helm.NAMESPACE);

@@ -3,7 +3,6 @@ package dev.pinhole.wireguard;
 import dev.pinhole.time.FakeTicker;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +15,7 @@ import java.util.Map;
 
 /** Two (or more) tunnels joined by an in-memory datagram network, driven by one fake ticker and clock. */
 final class TestNet {
-    record Datagram(InetSocketAddress from, InetSocketAddress to, byte[] bytes) {}
+    record Datagram(InetSocketAddress from, InetSocketAddress to, byte[] bytes, long at) {}
 
     record Delivered(Peer peer, byte[] packet) {}
 
@@ -27,6 +26,8 @@ final class TestNet {
         final byte[] privateKey;
         final List<Delivered> delivered = new ArrayList<>();
         final List<Datagram> sent = new ArrayList<>();
+        /** When set, what this node sends is recorded but lost on the wire. */
+        boolean muted;
 
         Node(Tunnel tunnel, InetSocketAddress address, byte[] privateKey) {
             this.tunnel = tunnel;
@@ -45,9 +46,9 @@ final class TestNet {
         public void send(ByteBuffer datagram, InetSocketAddress to) {
             byte[] copy = new byte[datagram.remaining()];
             datagram.get(datagram.position(), copy);
-            Datagram d = new Datagram(address, to, copy);
+            Datagram d = new Datagram(address, to, copy, ticker.nanoTime());
             sent.add(d);
-            if (!dropAll) {
+            if (!dropAll && !muted) {
                 wire.add(d);
             }
         }
@@ -71,6 +72,15 @@ final class TestNet {
         long sentOfType(int type) {
             return sent.stream().filter(d -> d.bytes().length >= 4 && d.bytes()[0] == type).count();
         }
+
+        List<Datagram> sentOf(int type) {
+            return sent.stream().filter(d -> d.bytes().length >= 4 && d.bytes()[0] == type).toList();
+        }
+
+        /** Keepalives: transport messages with an empty payload. */
+        long keepalivesSent() {
+            return sent.stream().filter(d -> d.bytes()[0] == 4 && d.bytes().length == 32).count();
+        }
     }
 
     final FakeTicker ticker = new FakeTicker();
@@ -80,8 +90,12 @@ final class TestNet {
     boolean dropAll;
 
     Node node(String ip, TimerConfig timers) {
+        return node(ip, c -> c.withTimers(timers));
+    }
+
+    Node node(String ip, java.util.function.UnaryOperator<TunnelConfig> customize) {
         byte[] priv = Keys.generatePrivate();
-        TunnelConfig cfg = TunnelConfig.of(priv).withTimers(timers).withClock(clock);
+        TunnelConfig cfg = customize.apply(TunnelConfig.of(priv).withClock(clock));
         InetSocketAddress addr = new InetSocketAddress(ip, 51820);
         Node n = new Node(new Tunnel(cfg), addr, priv);
         nodes.put(addr, n);
@@ -186,9 +200,5 @@ final class TestNet {
         System.arraycopy(IpPrefix.parse(dst).address(), 0, p, 24, 16);
         System.arraycopy(payload, 0, p, 48, payload.length);
         return p;
-    }
-
-    static SecureRandom random() {
-        return new SecureRandom();
     }
 }

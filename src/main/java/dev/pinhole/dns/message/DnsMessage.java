@@ -29,6 +29,8 @@ public record DnsMessage(int id, int flags, List<DnsQuestion> questions, List<Dn
     public static final int RCODE_NXDOMAIN = 3;
     public static final int RCODE_NOTIMP = 4;
     public static final int RCODE_REFUSED = 5;
+    /** RFC 6891: extended code 16, needs EDNS. */
+    public static final int RCODE_BADVERS = 16;
 
     public DnsMessage {
         DnsRecord.checkU16("id", id);

@@ -55,7 +55,15 @@ public final class AppResolver {
     private final SyntheticAddressPool pool;
     private final DnsMetrics metrics;
 
+    /**
+     * @throws IllegalArgumentException when the pool's idle timeout is not longer than the TTL cap: a client
+     *         could then still hold an address after its mapping was recycled
+     */
     public AppResolver(AppResolverConfig config, SyntheticAddressPool pool, DnsMetrics metrics) {
+        if (pool.idleTimeout().compareTo(config.maxTtl()) <= 0) {
+            throw new IllegalArgumentException("mapping idle timeout " + pool.idleTimeout()
+                    + " must be longer than the synthetic TTL cap " + config.maxTtl());
+        }
         this.config = config;
         this.pool = pool;
         this.metrics = metrics;
@@ -79,10 +87,16 @@ public final class AppResolver {
             metrics.dropped(DropReason.NOT_A_QUERY);
             return new ResolverStep.Drop(DropReason.NOT_A_QUERY);
         }
+        // RFC 6891 6.2.5: over UDP, the smaller of the client's payload size and ours (which avoids fragments
+        // inside the tunnel); 512 without EDNS.
         int limit = transport == Transport.TCP ? DnsMessageEncoder.TCP_LIMIT
-                : q.edns().map(e -> Math.min(e.effectivePayloadSize(), 4096)).orElse(DnsMessageEncoder.CLASSIC_UDP_LIMIT);
+                : q.edns().map(e -> Math.min(e.effectivePayloadSize(), config.udpPayload()))
+                        .orElse(DnsMessageEncoder.CLASSIC_UDP_LIMIT);
         if (q.opcode() != DnsMessage.OPCODE_QUERY) {
             return reply(q, DnsMessage.RCODE_NOTIMP, List.of(), limit);
+        }
+        if (q.edns().isPresent() && q.edns().get().version() > 0) {
+            return reply(q, DnsMessage.RCODE_BADVERS, List.of(), limit); // RFC 6891 6.1.3: we speak version 0
         }
         if (q.questions().size() != 1) {
             return reply(q, DnsMessage.RCODE_FORMERR, List.of(), limit);

@@ -24,7 +24,12 @@ public final class DnsQueryHandler {
      * @return the response bytes, or empty when the packet is to be dropped; never completes exceptionally
      */
     public CompletableFuture<Optional<byte[]>> handle(ByteBuffer query, Transport transport) {
-        return run(resolver.onQuery(query, transport));
+        try {
+            return run(resolver.onQuery(query, transport)).exceptionally(e -> Optional.empty());
+        } catch (RuntimeException e) {
+            // a resolver bug drops this query instead of killing the caller's receive loop
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
     }
 
     public CompletableFuture<Optional<byte[]>> handle(byte[] query, Transport transport) {

@@ -13,6 +13,7 @@ import java.util.Map;
  * {@code .pool.exhausted} counters and the {@code pinhole.dns.mappings.active} gauge.
  */
 public final class MicrometerDnsMetrics implements DnsMetrics {
+    private static final String MAPPINGS_GAUGE = "pinhole.dns.mappings.active";
     private final Counter queries;
     private final Counter forwarded;
     private final Counter synthesized;
@@ -33,8 +34,11 @@ public final class MicrometerDnsMetrics implements DnsMetrics {
         for (DropReason r : DropReason.values()) {
             dropped.put(r, registry.counter("pinhole.dns.dropped", "reason", r.name().toLowerCase()));
         }
-        Gauge.builder("pinhole.dns.mappings.active", pool, SyntheticAddressPool::size)
-                .description("names mapped to synthetic addresses").register(registry);
+        // A config reload may build a new pool: the newest one owns the gauge (Micrometer would silently keep
+        // the first registration otherwise).
+        registry.find(MAPPINGS_GAUGE).meters().forEach(registry::remove);
+        Gauge.builder(MAPPINGS_GAUGE, pool, SyntheticAddressPool::size)
+                .description("names mapped to synthetic addresses").strongReference(true).register(registry);
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.time.Ticker;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -41,6 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class UpstreamDnsClient implements UpstreamExchange, AutoCloseable {
     private static final int MAX_UDP_RESPONSE = 65_535;
+    /** Queries in flight at once (each holds a socket): a flood fails fast instead of exhausting descriptors. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
 
     private final List<InetSocketAddress> servers;
     private final long timeoutNanos;
@@ -53,6 +54,8 @@ public final class UpstreamDnsClient implements UpstreamExchange, AutoCloseable 
     private final PriorityQueue<Exchange> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
     private final SecureRandom random = new SecureRandom();
     private final AtomicInteger nextServer = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final int maxInFlight;
     private final ByteBuffer receive = ByteBuffer.allocate(MAX_UDP_RESPONSE);
     private volatile boolean closed;
 
@@ -84,6 +87,19 @@ public final class UpstreamDnsClient implements UpstreamExchange, AutoCloseable 
      */
     public UpstreamDnsClient(List<InetSocketAddress> servers, Duration timeout, int attempts, Ticker ticker)
             throws IOException {
+        this(servers, timeout, attempts, DEFAULT_MAX_IN_FLIGHT, ticker);
+    }
+
+    /**
+     * @param maxInFlight queries waiting for upstream at once; more fail at once with
+     *                    {@link java.util.concurrent.RejectedExecutionException} (the client gets SERVFAIL)
+     */
+    public UpstreamDnsClient(List<InetSocketAddress> servers, Duration timeout, int attempts, int maxInFlight,
+            Ticker ticker) throws IOException {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be >= 1, got " + maxInFlight);
+        }
+        this.maxInFlight = maxInFlight;
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no upstream DNS servers (resolv.conf has no nameserver lines?)");
         }
@@ -110,6 +126,11 @@ public final class UpstreamDnsClient implements UpstreamExchange, AutoCloseable 
         return new UpstreamDnsClient(servers, Duration.ofSeconds(2), Math.max(2, 2 * servers.size()), Ticker.system());
     }
 
+    /** Queries waiting for an upstream answer now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
     public List<InetSocketAddress> servers() {
         return servers;
     }
@@ -128,8 +149,14 @@ public final class UpstreamDnsClient implements UpstreamExchange, AutoCloseable 
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("upstream client closed"));
         }
+        if (inFlight.incrementAndGet() > maxInFlight) {
+            inFlight.decrementAndGet();
+            return CompletableFuture.failedFuture(new java.util.concurrent.RejectedExecutionException(
+                    maxInFlight + " upstream queries already in flight"));
+        }
         int first = Math.floorMod(nextServer.getAndIncrement(), servers.size());
         Exchange x = new Exchange(query.clone(), header.id(), header.questions().get(0), first);
+        x.result.whenComplete((r, e) -> inFlight.decrementAndGet());
         starting.add(x);
         selector.wakeup();
         if (closed) {
@@ -153,7 +180,15 @@ public final class UpstreamDnsClient implements UpstreamExchange, AutoCloseable 
                 }
                 for (SelectionKey key : selector.selectedKeys()) {
                     if (key.isValid() && key.isReadable()) {
-                        readable((Exchange) key.attachment());
+                        Exchange x = (Exchange) key.attachment();
+                        try {
+                            readable(x);
+                        } catch (RuntimeException e) {
+                            // a bug must fail one query, not the thread that serves all of them
+                            deadlines.remove(x);
+                            closeChannel(x);
+                            x.result.completeExceptionally(e);
+                        }
                     }
                 }
                 selector.selectedKeys().clear();

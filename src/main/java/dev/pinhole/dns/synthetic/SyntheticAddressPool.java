@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Hands out stable synthetic addresses from the app range, one per name, and remembers the real upstream
@@ -95,6 +96,10 @@ public final class SyntheticAddressPool {
         }
         this.maxMappings = maxMappings;
         this.idleNanos = idleTimeout.toNanos();
+    }
+
+    public Duration idleTimeout() {
+        return Duration.ofNanos(idleNanos);
     }
 
     public IpPrefix ipv4Range() {
@@ -246,6 +251,27 @@ public final class SyntheticAddressPool {
                 byAddress.remove(e.ipv6);
             }
             removed++;
+        }
+        return removed;
+    }
+
+    /**
+     * Drops the mappings whose name matches {@code unwanted}, e.g. names no longer covered by the domains after
+     * a config reload; returns the snapshots removed so the NAT layer can cut their flows.
+     */
+    public synchronized List<SyntheticMapping> removeIf(Predicate<DnsName> unwanted) {
+        List<SyntheticMapping> removed = new ArrayList<>();
+        Iterator<Entry> it = byName.values().iterator();
+        while (it.hasNext()) {
+            Entry e = it.next();
+            if (unwanted.test(e.name)) {
+                it.remove();
+                byAddress.remove(e.ipv4);
+                if (e.ipv6 != null) {
+                    byAddress.remove(e.ipv6);
+                }
+                removed.add(e.snapshot());
+            }
         }
         return removed;
     }

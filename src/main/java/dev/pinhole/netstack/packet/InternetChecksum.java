@@ -15,9 +15,11 @@ public final class InternetChecksum {
     public static long add(long sum, ByteBuffer buf, int offset, int length) {
         int i = offset;
         int end = offset + length;
+        // RFC 1071 2(C): summing 32-bit words and folding at the end gives the same 16-bit result. A long holds
+        // 2^31 such additions without overflow, far beyond any packet.
         while (end - i >= 8) {
             long v = buf.getLong(i);
-            sum += (v >>> 48) + ((v >>> 32) & 0xFFFF) + ((v >>> 16) & 0xFFFF) + (v & 0xFFFF);
+            sum += (v >>> 32) + (v & 0xFFFFFFFFL);
             i += 8;
         }
         while (end - i >= 2) {

@@ -139,6 +139,24 @@ public final class Ipv6Header implements IpHeader {
         return upperOffset - off - LENGTH;
     }
 
+    /** High 64 bits of the source address: with {@link #sourceLow()}, an allocation-free flow key. */
+    public long sourceHigh() {
+        return buf.getLong(off + 8);
+    }
+
+    public long sourceLow() {
+        return buf.getLong(off + 16);
+    }
+
+    /** High 64 bits of the destination address. */
+    public long destinationHigh() {
+        return buf.getLong(off + 24);
+    }
+
+    public long destinationLow() {
+        return buf.getLong(off + 32);
+    }
+
     @Override
     public byte[] sourceBytes() {
         byte[] a = new byte[16];

@@ -59,9 +59,11 @@ public final class TcpEndpoint {
     private final PayloadSource sendPayload;
     private int payloadOffset;
 
-    private final int clientPort;
-    private final int appPort;
-    private TcpState state = TcpState.SYN_RECEIVED;
+    /** The client's port for a passive endpoint (the peer's port in general). */
+    private final int remotePort;
+    /** The app's port for a passive endpoint (our own port in general). */
+    private final int localPort;
+    private TcpState state;
     private CloseReason closeReason;
 
     // Send sequence space (RFC 9293 3.3.1). sndMax is the highest sequence number ever sent: after a timeout
@@ -76,18 +78,19 @@ public final class TcpEndpoint {
     private long maxSndWnd;
     private int sndWl1;
     private int sndWl2;
-    private final int sndWscale;
-    private final int rcvWscale;
-    private final boolean windowScaling;
+    // Negotiated from the peer's SYN (passive) or SYN-ACK (test-only active open).
+    private int sndWscale;
+    private int rcvWscale;
+    private boolean windowScaling;
     private final int ourMss;
     /** Payload bytes per segment we send (peer's MSS, ours, minus per-segment options). */
-    private final int sndMss;
+    private int sndMss;
     private final SendBuffer sendBuffer;
     private boolean finQueued;
     private boolean writeBlocked;
 
     // Receive sequence space.
-    private final int irs;
+    private int irs;
     private int rcvNxt;
     private final ReceiveBuffer receiveBuffer;
     private int advertisedRightEdge;
@@ -98,12 +101,12 @@ public final class TcpEndpoint {
     private boolean ackPending;
     private int segmentsSinceAck;
 
-    private final boolean timestamps;
+    private boolean timestamps;
     private int tsRecent;
     private int lastAckSent;
 
     private final RetransmissionTimer rtx;
-    private final CongestionWindow cwnd;
+    private CongestionWindow cwnd;
     private int consecutiveTimeouts;
     private boolean rttTiming;
     private int rttSeq;
@@ -121,45 +124,41 @@ public final class TcpEndpoint {
     private int pendingEvents;
     private boolean dispatching;
 
-    private TcpEndpoint(TcpConfig config, SynRequest syn, int iss, Ticker ticker, SegmentSink sink,
-            TcpEventListener listener) {
+    private TcpEndpoint(TcpConfig config, byte[] local, int localPort, byte[] remote, int remotePort, int iss,
+            Ticker ticker, SegmentSink sink, TcpEventListener listener) {
         this.config = config;
         this.ticker = ticker;
         this.sink = sink;
         this.listener = listener;
         this.out = ByteBuffer.allocate(config.mtu());
         this.sendPayload = (dst, at, len) -> sendBuffer().copyTo(payloadOffset, dst, at, len);
-        this.clientPort = syn.clientPort();
-        this.appPort = syn.appPort();
-        builder.addresses(syn.app().getAddress(), appPort, syn.client().getAddress(), clientPort);
-
-        var options = syn.options();
-        this.windowScaling = config.windowScaling() && options.windowScale() >= 0;
-        this.sndWscale = windowScaling ? options.windowScale() : 0;
-        this.rcvWscale = windowScaling ? shiftFor(config.receiveBufferBytes()) : 0;
-        this.timestamps = config.timestamps() && options.hasTimestamps();
-        this.tsRecent = (int) options.timestampValue();
-        this.ourMss = config.mssFor(syn.ipVersion());
-        int peerMss = options.mss() > 0 ? options.mss() : (syn.ipVersion() == 4 ? DEFAULT_MSS_V4 : DEFAULT_MSS_V6);
-        this.sndMss = Math.max(MIN_SEND_MSS, Math.min(ourMss, peerMss)) - (timestamps ? TIMESTAMP_OPTION_BYTES : 0);
-
+        this.localPort = localPort;
+        this.remotePort = remotePort;
+        builder.addresses(local, localPort, remote, remotePort);
+        this.ourMss = config.mssFor(local.length == 4 ? 4 : 6);
         this.iss = iss;
         this.sndUna = iss;
         this.sndNxt = iss + 1;
         this.sndMax = iss + 1;
         this.sndBufSeq = iss + 1;
-        this.sndWnd = syn.window();
-        this.maxSndWnd = sndWnd;
-        this.sndWl1 = syn.initialSequence();
-        this.sndWl2 = iss;
         this.sendBuffer = new SendBuffer(config.sendBufferBytes());
-
-        this.irs = syn.initialSequence();
-        this.rcvNxt = irs + 1;
         this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
-
         this.rtx = new RetransmissionTimer(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos());
-        this.cwnd = new CongestionWindow(sndMss, config.initialWindowSegments());
+        this.rcvWscale = config.windowScaling() ? shiftFor(config.receiveBufferBytes()) : 0;
+        this.cwnd = new CongestionWindow(ourMss, config.initialWindowSegments());
+    }
+
+    /** Applies what the peer's SYN or SYN-ACK offered: window scale, timestamps, MSS (RFC 7323, RFC 9293 3.7.1). */
+    private void negotiate(dev.pinhole.netstack.packet.TcpOptions peer) {
+        windowScaling = config.windowScaling() && peer.windowScale() >= 0;
+        sndWscale = windowScaling ? peer.windowScale() : 0;
+        rcvWscale = windowScaling ? shiftFor(config.receiveBufferBytes()) : 0;
+        timestamps = config.timestamps() && peer.hasTimestamps();
+        tsRecent = timestamps ? (int) peer.timestampValue() : 0;
+        int defaultMss = ourMss == config.mssFor(4) ? DEFAULT_MSS_V4 : DEFAULT_MSS_V6;
+        int peerMss = peer.mss() > 0 ? peer.mss() : defaultMss;
+        sndMss = Math.max(MIN_SEND_MSS, Math.min(ourMss, peerMss)) - (timestamps ? TIMESTAMP_OPTION_BYTES : 0);
+        cwnd = new CongestionWindow(sndMss, config.initialWindowSegments());
     }
 
     /**
@@ -169,10 +168,39 @@ public final class TcpEndpoint {
      */
     public static TcpEndpoint accept(TcpConfig config, SynRequest syn, int iss, Ticker ticker, SegmentSink sink,
             TcpEventListener listener) {
-        TcpEndpoint e = new TcpEndpoint(config, syn, iss, ticker, sink, listener);
+        TcpEndpoint e = new TcpEndpoint(config, syn.app().getAddress(), syn.appPort(), syn.client().getAddress(),
+                syn.clientPort(), iss, ticker, sink, listener);
+        e.state = TcpState.SYN_RECEIVED;
+        e.irs = syn.initialSequence();
+        e.rcvNxt = e.irs + 1;
+        e.sndWnd = syn.window();
+        e.maxSndWnd = e.sndWnd;
+        e.sndWl1 = e.irs;
+        e.sndWl2 = iss;
+        e.negotiate(syn.options());
         long now = ticker.nanoTime();
         e.lastReceived = now;
         e.sendSynAck(now);
+        e.rttTiming = true;
+        e.rttSeq = iss;
+        e.rttStart = now;
+        e.rtx.start(now);
+        return e;
+    }
+
+    /**
+     * Test-only active open (SYN_SENT): lets two endpoints talk through an in-memory link. The connector only ever
+     * opens passively.
+     */
+    static TcpEndpoint connect(TcpConfig config, java.net.InetAddress local, int localPort,
+            java.net.InetAddress remote, int remotePort, int iss, Ticker ticker, SegmentSink sink,
+            TcpEventListener listener) {
+        TcpEndpoint e = new TcpEndpoint(config, local.getAddress(), localPort, remote.getAddress(), remotePort, iss,
+                ticker, sink, listener);
+        e.state = TcpState.SYN_SENT;
+        long now = ticker.nanoTime();
+        e.lastReceived = now;
+        e.sendSyn(now);
         e.rttTiming = true;
         e.rttSeq = iss;
         e.rttStart = now;
@@ -214,7 +242,8 @@ public final class TcpEndpoint {
     }
 
     private boolean outputOpen() {
-        return !finQueued && (state == TcpState.SYN_RECEIVED || state == TcpState.ESTABLISHED
+        return !finQueued && (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED
+                || state == TcpState.ESTABLISHED
                 || state == TcpState.CLOSE_WAIT);
     }
 
@@ -257,7 +286,8 @@ public final class TcpEndpoint {
         if (n == 0) {
             return finReceived && receiveBuffer.readable() == 0 ? -1 : 0;
         }
-        if (state != TcpState.CLOSED && state != TcpState.SYN_RECEIVED && !finReceived) {
+        if (state != TcpState.CLOSED && state != TcpState.SYN_RECEIVED && state != TcpState.SYN_SENT
+                && !finReceived) {
             int current = Math.max(0, advertisedRightEdge - rcvNxt);
             int free = receiveBuffer.free();
             if (current <= receiveBuffer.capacity() / 2 && free >= 2L * current
@@ -278,7 +308,7 @@ public final class TcpEndpoint {
             return;
         }
         switch (state) {
-            case SYN_RECEIVED -> finQueued = true;
+            case SYN_SENT, SYN_RECEIVED -> finQueued = true;
             case ESTABLISHED -> {
                 finQueued = true;
                 state = TcpState.FIN_WAIT_1;
@@ -300,7 +330,7 @@ public final class TcpEndpoint {
         if (state == TcpState.CLOSED) {
             return;
         }
-        if (state != TcpState.TIME_WAIT) {
+        if (state != TcpState.TIME_WAIT && state != TcpState.SYN_SENT) {
             sendReset(ticker.nanoTime());
         }
         close(CloseReason.ABORTED, true);
@@ -358,13 +388,17 @@ public final class TcpEndpoint {
     private void onRetransmissionTimeout(long now) {
         rtx.stop();
         rttTiming = false;
-        if (state == TcpState.SYN_RECEIVED) {
+        if (state == TcpState.SYN_RECEIVED || state == TcpState.SYN_SENT) {
             if (++consecutiveTimeouts > config.maxSynAckRetransmissions()) {
                 close(CloseReason.TIMED_OUT, true);
                 return;
             }
             rtx.backoff();
-            sendSynAck(now);
+            if (state == TcpState.SYN_SENT) {
+                sendSyn(now);
+            } else {
+                sendSynAck(now);
+            }
             rtx.start(now);
             return;
         }
@@ -428,7 +462,7 @@ public final class TcpEndpoint {
      */
     public void onSegment(ParseResult.TcpSegment segment) {
         TcpHeader tcp = segment.tcp();
-        if (state == TcpState.CLOSED || tcp.sourcePort() != clientPort || tcp.destinationPort() != appPort) {
+        if (state == TcpState.CLOSED || tcp.sourcePort() != remotePort || tcp.destinationPort() != localPort) {
             return;
         }
         long now = ticker.nanoTime();
@@ -448,6 +482,10 @@ public final class TcpEndpoint {
         boolean rst = tcp.rst();
         boolean syn = tcp.syn();
 
+        if (state == TcpState.SYN_SENT) {
+            processInSynSent(tcp, now);
+            return;
+        }
         if (state == TcpState.SYN_RECEIVED && syn && !tcp.ack() && !rst && seq == irs) {
             // The client did not see our SYN-ACK: send it again.
             sendSynAck(now);
@@ -463,8 +501,12 @@ public final class TcpEndpoint {
         boolean acceptable;
         if (segLen == 0) {
             acceptable = rcvWnd == 0 ? seq == rcvNxt : inWindow(seq, rcvNxt, rcvWnd);
+        } else if (rcvWnd > 0) {
+            acceptable = inWindow(seq, rcvNxt, rcvWnd) || inWindow(seq + segLen - 1, rcvNxt, rcvWnd);
         } else {
-            acceptable = rcvWnd > 0 && (inWindow(seq, rcvNxt, rcvWnd) || inWindow(seq + segLen - 1, rcvNxt, rcvWnd));
+            // RFC 9293 3.10.7.4: with a zero window, still honour the ACK (and RST) of a segment at RCV.NXT; its
+            // data is dropped below. Otherwise a peer that only sends data would never get our data acknowledged.
+            acceptable = seq == rcvNxt;
         }
         if (!acceptable) {
             if (!rst) {
@@ -522,6 +564,48 @@ public final class TcpEndpoint {
                 pendingFinSeq = finSeq;
             }
         }
+    }
+
+    /** RFC 9293 3.10.7.3, without simultaneous open (a SYN without ACK is dropped). */
+    private void processInSynSent(TcpHeader tcp, long now) {
+        boolean ackOk = false;
+        if (tcp.ack()) {
+            int ack = tcp.acknowledgmentNumber();
+            ackOk = gt(ack, iss) && le(ack, sndMax);
+            if (!ackOk) {
+                if (!tcp.rst()) {
+                    sendSegmentNoAck(ack, RST, now);
+                }
+                return;
+            }
+        }
+        if (tcp.rst()) {
+            if (ackOk) {
+                close(CloseReason.RESET_BY_PEER, true);
+            }
+            return;
+        }
+        if (!tcp.syn() || !ackOk) {
+            return;
+        }
+        irs = tcp.sequenceNumber();
+        rcvNxt = irs + 1;
+        negotiate(tcp.options());
+        sndWnd = tcp.window();
+        maxSndWnd = sndWnd;
+        sndWl1 = irs;
+        sndWl2 = tcp.acknowledgmentNumber();
+        sndUna = tcp.acknowledgmentNumber();
+        if (rttTiming) {
+            rtx.onRttSample(now - rttStart);
+            rttTiming = false;
+        }
+        rtx.stop();
+        rtx.resetBackoff();
+        consecutiveTimeouts = 0;
+        state = finQueued ? TcpState.FIN_WAIT_1 : TcpState.ESTABLISHED;
+        pendingEvents |= EVENT_CONNECTED;
+        ackPending = true;
     }
 
     private void processInTimeWait(TcpHeader tcp, int seq, long now) {
@@ -809,15 +893,20 @@ public final class TcpEndpoint {
         sendSegment(sndUna, ACK | (fin ? FIN : 0) | (len > 0 && len == sendBuffer.size() ? PSH : 0), 0, len, now);
     }
 
+    /**
+     * A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT is rewound for go-back retransmission, and an
+     * ACK numbered below the peer's RCV.NXT would be unacceptable to it and its acknowledgment ignored.
+     */
     private void sendAck(long now) {
-        sendSegment(sndNxt, ACK, 0, 0, now);
+        sendSegment(sndMax, ACK, 0, 0, now);
     }
 
+    /** RST carries SND.MAX so that it matches the peer's RCV.NXT exactly (RFC 5961 3.2). */
     private void sendReset(long now) {
         if (state == TcpState.SYN_RECEIVED) {
-            sendSegmentNoAck(sndNxt, RST, now);
+            sendSegmentNoAck(sndMax, RST, now);
         } else {
-            sendSegment(sndNxt, RST | ACK, 0, 0, now);
+            sendSegment(sndMax, RST | ACK, 0, 0, now);
         }
     }
 
@@ -832,6 +921,20 @@ public final class TcpEndpoint {
         }
         advertisedRightEdge = rcvNxt + window;
         lastAckSent = rcvNxt;
+        out.clear();
+        builder.writeTo(out);
+        sink.emit(out);
+    }
+
+    private void sendSyn(long now) {
+        int window = Math.min(receiveBuffer.free(), MAX_WINDOW_FIELD);
+        builder.begin(iss, 0, SYN, window).mss(ourMss);
+        if (config.windowScaling()) {
+            builder.windowScale(rcvWscale);
+        }
+        if (config.timestamps()) {
+            builder.timestamps(timestampNow(now), 0);
+        }
         out.clear();
         builder.writeTo(out);
         sink.emit(out);

@@ -1,7 +1,9 @@
 package dev.pinhole.netstack.tcp;
 
-/** Connection states of a passively opened endpoint (RFC 9293 section 3.3.2; LISTEN and SYN-SENT never occur). */
+/** Connection states (RFC 9293 section 3.3.2). The connector opens passively; LISTEN never occurs. */
 public enum TcpState {
+    /** Only in the test-only active open: our SYN is out. */
+    SYN_SENT,
     SYN_RECEIVED,
     ESTABLISHED,
     /** The peer sent FIN; we may still send. */

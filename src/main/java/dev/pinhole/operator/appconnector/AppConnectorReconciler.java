@@ -166,6 +166,13 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             return failed(connector, context, previous, conditions, reason, message, key.publicKey());
         }
         List<String> canonicalRoutes = RouteList.canonical(routes);
+        // Routes from IPSets get the same checks as literal ones (no overlap with the tunnel or the app range).
+        List<ConfigProblem> routeProblems = ConnectorSpecCheck.checkRoutes(spec, canonicalRoutes);
+        if (!routeProblems.isEmpty()) {
+            return failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
+                    routeProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")),
+                    key.publicKey());
+        }
 
         // 3. Children, in dependency order: config before the pods that mount it.
         ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes);

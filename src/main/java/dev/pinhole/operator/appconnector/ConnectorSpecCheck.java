@@ -28,9 +28,32 @@ public final class ConnectorSpecCheck {
         List<String> routes = spec.getRoutes() == null || spec.getRoutes().getCidrs() == null
                 ? List.of() : spec.getRoutes().getCidrs();
         for (ConfigProblem p : ConfigCheck.check(ConnectorConfigRenderer.render(probe, routes))) {
-            problems.add(new ConfigProblem(specField(p.field()), p.value(), p.reason()));
+            problems.add(new ConfigProblem(specField(p.field()), p.value(), specFieldsIn(p.reason())));
         }
         return problems;
+    }
+
+    /** Checks the merged route list (literal CIDRs and resolved IPSets); fields name the route, not an index. */
+    public static List<ConfigProblem> checkRoutes(AppConnectorSpec spec, List<String> mergedRoutes) {
+        AppConnector probe = new AppConnector();
+        probe.getMetadata().setName("route-check");
+        probe.setSpec(spec);
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (ConfigProblem p : ConfigCheck.check(ConnectorConfigRenderer.render(probe, mergedRoutes))) {
+            if (p.field().startsWith("routes[")) {
+                problems.add(new ConfigProblem("spec.routes (with spec.routes.ipSets)", p.value(),
+                        specFieldsIn(p.reason())));
+            }
+        }
+        return problems;
+    }
+
+    private static final java.util.regex.Pattern CONFIG_FIELD =
+            java.util.regex.Pattern.compile("(?<![\\w.])((?:clients\\[\\d+]|tunnel|egress|dns)\\.\\w+)");
+
+    /** Rewrites config field paths mentioned inside a reason ("duplicate of clients[0].name") as spec paths. */
+    static String specFieldsIn(String reason) {
+        return CONFIG_FIELD.matcher(reason).replaceAll("spec.$1");
     }
 
     private static String specField(String configField) {

@@ -110,7 +110,7 @@ public final class DesiredDeployment {
                 .withArgs("connector",
                         "--config", ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE,
                         "--key", ConnectorNames.KEY_DIR + "/" + ConnectorNames.KEY_SECRET_DATA)
-                .addNewEnv().withName("JAVA_TOOL_OPTIONS").withValue("-XX:MaxRAMPercentage=70").endEnv()
+                .addNewEnv().withName("JAVA_OPTS").withValue("-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError").endEnv()
                 .addNewPort().withName(ConnectorNames.WIREGUARD_PORT_NAME).withProtocol("UDP")
                     .withContainerPort(tunnel.getListenPort()).endPort()
                 .addNewPort().withName(ConnectorNames.HTTP_PORT_NAME).withProtocol("TCP")

@@ -12,11 +12,12 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import java.util.Optional;
 
 /** The connector Deployment's rollout as the cluster reports it, and the conditions that follow from it. */
-public record RolloutState(int desired, int ready, int updated, boolean generationObserved, boolean exists) {
+public record RolloutState(int desired, int ready, int updated, boolean generationObserved, boolean exists,
+                           boolean controllerProgressing) {
 
     public static RolloutState of(Optional<Deployment> deployment, int desired) {
         if (deployment.isEmpty()) {
-            return new RolloutState(desired, 0, 0, false, false);
+            return new RolloutState(desired, 0, 0, false, false, false);
         }
         Deployment d = deployment.get();
         DeploymentStatus s = d.getStatus();
@@ -25,11 +26,22 @@ public record RolloutState(int desired, int ready, int updated, boolean generati
         return new RolloutState(desired,
                 s == null || s.getReadyReplicas() == null ? 0 : s.getReadyReplicas(),
                 s == null || s.getUpdatedReplicas() == null ? 0 : s.getUpdatedReplicas(),
-                observed, true);
+                observed, true, controllerProgressing(s));
+    }
+
+    /**
+     * The Deployment controller's own view: Progressing=True with a reason other than NewReplicaSetAvailable
+     * means pods are still being replaced or started; once complete (or past its deadline) missing pods are a
+     * degradation, not progress.
+     */
+    private static boolean controllerProgressing(DeploymentStatus s) {
+        return s != null && s.getConditions() != null && s.getConditions().stream().anyMatch(c ->
+                "Progressing".equals(c.getType()) && "True".equals(c.getStatus())
+                        && !"NewReplicaSetAvailable".equals(c.getReason()));
     }
 
     public boolean rollingOut() {
-        return !exists || !generationObserved || updated < desired || ready < desired;
+        return !exists || !generationObserved || updated < desired || (ready < desired && controllerProgressing);
     }
 
     /** Sets Ready, Progressing and Degraded from the rollout. */
@@ -54,7 +66,7 @@ public record RolloutState(int desired, int ready, int updated, boolean generati
         } else {
             conditions.set(PROGRESSING, Status.False, Reason.STABLE, counts);
         }
-        boolean degraded = ready < desired && generationObserved && updated >= desired;
+        boolean degraded = ready < desired && !rollingOut();
         conditions.set(DEGRADED, degraded ? Status.True : Status.False,
                 degraded ? "ReplicasUnavailable" : Reason.AS_EXPECTED, degraded ? counts : "");
     }

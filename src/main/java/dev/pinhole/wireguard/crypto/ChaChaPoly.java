@@ -9,17 +9,24 @@ import javax.crypto.spec.IvParameterSpec;
 
 /**
  * ChaCha20-Poly1305 (RFC 8439) through the JDK {@link Cipher}, with WireGuard's nonce: 4 zero bytes followed by
- * a 64-bit little-endian counter. One {@code Cipher} per thread; {@code init} per message is the JDK's price.
+ * a 64-bit little-endian counter. Two {@code Cipher}s per thread, one per direction; {@code init} per message is the
+ * JDK's price.
+ *
+ * <p>Why two: the JDK refuses to re-initialise one Cipher with the key and nonce it was just initialised with
+ * (a guard against nonce reuse). A thread that seals a message and then opens that same message, as a loopback
+ * test or benchmark does, would trip it and pay for an exception and a fresh Cipher on every packet.
  */
 public final class ChaChaPoly {
     public static final int TAG_LEN = 16;
     private static final ThreadLocal<ChaChaPoly> PER_THREAD = ThreadLocal.withInitial(ChaChaPoly::new);
 
-    private Cipher cipher;
+    private Cipher encryptor;
+    private Cipher decryptor;
     private final byte[] nonce = new byte[12];
 
     private ChaChaPoly() {
-        this.cipher = newCipher();
+        this.encryptor = newCipher();
+        this.decryptor = newCipher();
     }
 
     /** This thread's instance. */
@@ -50,9 +57,9 @@ public final class ChaChaPoly {
         try {
             initEncrypt(key, counter);
             if (ad != null && ad.length > 0) {
-                cipher.updateAAD(ad);
+                encryptor.updateAAD(ad);
             }
-            return cipher.doFinal(in, inOff, len, out, outOff);
+            return encryptor.doFinal(in, inOff, len, out, outOff);
         } catch (ShortBufferException e) {
             throw new IllegalArgumentException("output buffer too small", e);
         } catch (GeneralSecurityException e) {
@@ -66,30 +73,29 @@ public final class ChaChaPoly {
 
     private void initEncrypt(AeadKey key, IvParameterSpec iv) throws GeneralSecurityException {
         try {
-            cipher.init(Cipher.ENCRYPT_MODE, key, iv);
+            encryptor.init(Cipher.ENCRYPT_MODE, key, iv);
         } catch (InvalidKeyException e) {
-            // The JDK refuses the same key and nonce twice in a row on one Cipher (a guard against misuse); the
-            // protocol never does that for a live session, but tests and cookie replies can: use a fresh Cipher.
-            cipher = newCipher();
-            cipher.init(Cipher.ENCRYPT_MODE, key, iv);
+            // Sealing the same key and nonce twice in a row: never for a live session, but a test can.
+            encryptor = newCipher();
+            encryptor.init(Cipher.ENCRYPT_MODE, key, iv);
         }
     }
 
     private void initDecrypt(AeadKey key, IvParameterSpec iv) throws GeneralSecurityException {
         try {
-            cipher.init(Cipher.DECRYPT_MODE, key, iv);
+            decryptor.init(Cipher.DECRYPT_MODE, key, iv);
         } catch (InvalidKeyException e) {
-            // Same JDK guard as above: it fires when this thread just sealed with this key and nonce (a loopback).
-            cipher = newCipher();
-            cipher.init(Cipher.DECRYPT_MODE, key, iv);
+            // Opening the same message twice in a row (a replay): the replay window drops it later anyway.
+            decryptor = newCipher();
+            decryptor.init(Cipher.DECRYPT_MODE, key, iv);
         }
     }
 
     /** Seal with an explicit 12-byte nonce; only for the RFC 8439 vectors, whose nonces are not WireGuard's. */
     byte[] sealWithNonce(AeadKey key, byte[] nonce12, byte[] ad, byte[] plaintext) throws GeneralSecurityException {
         initEncrypt(key, new IvParameterSpec(nonce12));
-        cipher.updateAAD(ad);
-        return cipher.doFinal(plaintext);
+        encryptor.updateAAD(ad);
+        return encryptor.doFinal(plaintext);
     }
 
     /**
@@ -103,9 +109,9 @@ public final class ChaChaPoly {
         try {
             initDecrypt(key, nonce(counter));
             if (ad != null && ad.length > 0) {
-                cipher.updateAAD(ad);
+                decryptor.updateAAD(ad);
             }
-            return cipher.doFinal(in, inOff, len, out, outOff);
+            return decryptor.doFinal(in, inOff, len, out, outOff);
         } catch (AEADBadTagException e) {
             return -1;
         } catch (ShortBufferException e) {

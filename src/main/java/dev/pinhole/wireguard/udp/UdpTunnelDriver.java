@@ -76,8 +76,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
             throws IOException {
         DatagramChannel ch = DatagramChannel.open();
         try {
-            // Bursts of a fast sender outrun one decrypting thread for a moment; the default ~200 KiB buffer
-            // then drops datagrams and the client's TCP collapses. The kernel caps these at net.core.*mem_max.
+            // Bursts arrive faster than one thread decrypts; a deeper kernel queue absorbs them.
             ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
             ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
             ch.bind(bind);

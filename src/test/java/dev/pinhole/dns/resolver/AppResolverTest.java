@@ -295,6 +295,24 @@ class AppResolverTest {
     }
 
     @Test
+    void udpAnswersStayWithinOurPayloadSizeEvenIfTheClientOffersMore() {
+        DnsMessage big = DnsMessage.query(0x3333, new DnsQuestion(DnsName.of("big.example.org"), DnsType.A, 1),
+                Optional.of(dev.pinhole.dns.message.Edns.of(4096)));
+        byte[] clientQuery = DnsTestMessages.encode(big);
+        ResolverStep.AskUpstream up = ask(resolver.onQuery(clientQuery, Transport.UDP));
+        DnsRecord[] many = new DnsRecord[100]; // about 1,650 octets: over 1232, under 4096
+        for (int i = 0; i < many.length; i++) {
+            many[i] = a("big.example.org", 60, "192.0.2." + i);
+        }
+
+        byte[] out = ((ResolverStep.Reply) resolver.onUpstreamResponse(up.pending(), answer(clientQuery, 0, many)))
+                .message();
+
+        assertThat(out.length).isLessThanOrEqualTo(1232);
+        assertThat(decode(out).isTruncated()).isTrue();
+    }
+
+    @Test
     void sameAnswerOverTcpIsNotTruncated() {
         byte[] clientQuery = query(0x2222, "big.example.org", DnsType.A, false);
         ResolverStep.AskUpstream up = ask(resolver.onQuery(clientQuery, Transport.TCP));
@@ -321,6 +339,17 @@ class AppResolverTest {
     }
 
     @Test
+    void ednsVersionAboveZeroIsBadvers() {
+        DnsMessage v1 = DnsMessage.query(9, new DnsQuestion(DnsName.of("github.com"), DnsType.A, 1),
+                Optional.of(new dev.pinhole.dns.message.Edns(1232, 0, 1, 0, new byte[0])));
+
+        DnsMessage r = reply(resolver.onQuery(DnsTestMessages.encode(v1), Transport.UDP));
+
+        assertThat(r.rcode()).isEqualTo(DnsMessage.RCODE_BADVERS);
+        assertThat(r.edns().orElseThrow().version()).isZero();
+    }
+
+    @Test
     void queryWithTwoQuestionsIsFormerr() {
         DnsMessage two = new DnsMessage(9, DnsMessage.FLAG_RD, List.of(
                 new DnsQuestion(DnsName.of("a.example"), DnsType.A, 1),
@@ -343,9 +372,27 @@ class AppResolverTest {
     }
 
     @Test
+    void idleTimeoutNotLongerThanTheTtlCapIsRejected() {
+        SyntheticAddressPool shortIdle = new SyntheticAddressPool(APP_RANGE, Optional.empty(), 10,
+                Duration.ofSeconds(30), ticker);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resolver(shortIdle, List.of()))
+                .hasMessageContaining("idle timeout PT30S must be longer than the synthetic TTL cap PT30S");
+    }
+
+    @Test
     void mappingsGaugeFollowsThePool() {
         resolve("github.com", DnsType.A, a("github.com", 30, "140.82.121.4"));
 
         assertThat(registry.find("pinhole.dns.mappings.active").gauge().value()).isEqualTo(1);
+    }
+
+    @Test
+    void aNewPoolAfterAReloadTakesOverTheGauge() {
+        resolve("github.com", DnsType.A, a("github.com", 30, "140.82.121.4"));
+        pool = new SyntheticAddressPool(APP_RANGE, Optional.empty(), 100, Duration.ofMinutes(10), ticker);
+        resolver = resolver(pool, List.of());
+
+        assertThat(registry.find("pinhole.dns.mappings.active").gauge().value()).isZero();
     }
 }

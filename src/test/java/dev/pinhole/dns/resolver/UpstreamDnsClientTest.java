@@ -63,7 +63,7 @@ class UpstreamDnsClientTest {
     void silentServerIsSkippedForTheNextOne() throws Exception {
         ScriptedUpstream silent = upstream((q, t) -> List.of());
         ScriptedUpstream good = upstream((q, t) -> List.of(answer(q, 0, a("example.org", 60, "192.0.2.80"))));
-        UpstreamDnsClient c = client(Duration.ofMillis(300), 2, silent.address(), good.address());
+        UpstreamDnsClient c = client(Duration.ofMillis(1500), 2, silent.address(), good.address());
 
         DnsMessage r = decode(get(c.exchange(query(1, "example.org", DnsType.A, false))));
 
@@ -95,7 +95,7 @@ class UpstreamDnsClientTest {
         ScriptedUpstream up = upstream((q, t) -> {
             byte[] wrongId = answer(q, 0, a("example.org", 60, "203.0.113.66"));
             wrongId[0] ^= 0x55;
-            byte[] wrongQuestion = answer(query(q[0] << 8 | q[1] & 0xff, "evil.example", DnsType.A, false), 0,
+            byte[] wrongQuestion = answer(query((q[0] & 0xff) << 8 | (q[1] & 0xff), "evil.example", DnsType.A, false), 0,
                     a("evil.example", 60, "203.0.113.66"));
             wrongQuestion[0] = q[0];
             wrongQuestion[1] = q[1];
@@ -130,6 +130,31 @@ class UpstreamDnsClientTest {
         assertThatThrownBy(() -> get(pending)).isInstanceOf(ExecutionException.class);
         assertThatThrownBy(() -> get(c.exchange(query(2, "example.org", DnsType.A, false))))
                 .isInstanceOf(ExecutionException.class);
+    }
+
+    @Test
+    void queriesBeyondTheInFlightLimitFailAtOnce() throws Exception {
+        ScriptedUpstream silent = upstream((q, t) -> List.of());
+        UpstreamDnsClient c = new UpstreamDnsClient(List.of(silent.address()), Duration.ofSeconds(30), 1, 2,
+                Ticker.system());
+        closing.add(0, c);
+        c.exchange(query(1, "a.example", DnsType.A, false));
+        c.exchange(query(2, "b.example", DnsType.A, false));
+
+        assertThatThrownBy(() -> get(c.exchange(query(3, "c.example", DnsType.A, false))))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+        assertThat(c.inFlight()).isEqualTo(2);
+    }
+
+    @Test
+    void inFlightCountDropsWhenAnswersArrive() throws Exception {
+        ScriptedUpstream up = upstream((q, t) -> List.of(answer(q, 0)));
+        UpstreamDnsClient c = client(Duration.ofSeconds(5), 1, up.address());
+
+        get(c.exchange(query(1, "a.example", DnsType.A, false)));
+
+        assertThat(c.inFlight()).isZero();
     }
 
     @Test

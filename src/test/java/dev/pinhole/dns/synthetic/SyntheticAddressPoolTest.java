@@ -173,6 +173,56 @@ class SyntheticAddressPoolTest {
     }
 
     @Test
+    void concurrentMappingFromManyThreadsNeverSharesAnAddress() throws Exception {
+        int threads = 4;
+        int perThread = 200;
+        java.util.concurrent.ConcurrentHashMap<String, InetAddress> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> workers = new java.util.ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            Thread w = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        String n = "n" + i + ".example.com"; // every thread maps the same names
+                        InetAddress got = pool.mapIpv4(name(n), List.of()).ipv4();
+                        InetAddress first = seen.putIfAbsent(n, got);
+                        if (first != null && !first.equals(got)) {
+                            failures.add(new AssertionError(n + " got " + got + " and " + first));
+                        }
+                        pool.touch(got);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            workers.add(w);
+            w.start();
+        }
+        start.countDown();
+        for (Thread w : workers) {
+            w.join();
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(pool.size()).isEqualTo(perThread);
+        assertThat(new HashSet<>(seen.values())).hasSize(perThread);
+    }
+
+    @Test
+    void mappingsOfRemovedDomainsCanBeDropped() throws Exception {
+        SyntheticMapping gone = pool.mapIpv4(name("api.gitlab.com"), List.of());
+        SyntheticMapping kept = pool.mapIpv4(name("api.github.com"), List.of());
+
+        List<SyntheticMapping> removed = pool.removeIf(n -> n.key().endsWith("gitlab.com"));
+
+        assertThat(removed).extracting(SyntheticMapping::name).containsExactly(name("api.gitlab.com"));
+        assertThat(pool.lookup(gone.ipv4())).isEmpty();
+        assertThat(pool.lookup(kept.ipv4())).isPresent();
+    }
+
+    @Test
     void invalidConfigurationIsRejectedNamingTheValue() {
         assertThatThrownBy(() -> new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/31"), Optional.empty(), 1,
                 IDLE, ticker)).hasMessageContaining("100.80.0.0/31");

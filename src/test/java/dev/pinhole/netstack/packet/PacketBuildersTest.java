@@ -118,4 +118,29 @@ class PacketBuildersTest {
         assertThat(IcmpErrorWriter.administrativelyProhibited(ByteBuffer.allocate(1500), addr("10.0.0.9"), icmp.ip()))
                 .isZero();
     }
+
+    @Test
+    void echoRequestsGetRepliesWithTheSameIdentifierSequenceAndData() {
+        for (String hex : new String[] {CapturedPackets.V4_ECHO, CapturedPackets.V6_ECHO}) {
+            var request = (ParseResult.IcmpMessage) parser.parse(Hex.buffer(hex));
+            var out = ByteBuffer.allocate(200);
+            IcmpEchoWriter.replyTo(out, request);
+            var reply = (ParseResult.IcmpMessage) parser.parse(out);
+            assertThat(reply.icmp().isEchoReply()).isTrue();
+            assertThat(reply.icmp().echoIdentifier()).isEqualTo(0x42);
+            assertThat(reply.icmp().echoSequence()).isEqualTo(7);
+            assertThat(reply.ip().source()).isEqualTo(request.ip().destination());
+            var data = out.duplicate().position(reply.icmp().bodyOffset());
+            assertThat(StandardCharsets.US_ASCII.decode(data).toString()).isEqualTo("pinhole!");
+        }
+    }
+
+    @Test
+    void echoRepliesAreNotAnswered() {
+        var request = (ParseResult.IcmpMessage) parser.parse(Hex.buffer(CapturedPackets.V4_ECHO));
+        var out = ByteBuffer.allocate(200);
+        IcmpEchoWriter.replyTo(out, request);
+        var reply = (ParseResult.IcmpMessage) parser.parse(out);
+        assertThat(IcmpEchoWriter.replyTo(ByteBuffer.allocate(200), reply)).isZero();
+    }
 }

@@ -53,6 +53,10 @@ class PacketParserTest {
         assertThat(ip.extensionHeadersLength()).isEqualTo(16);
         assertThat(ip.payloadOffset()).isEqualTo(56);
         assertThat(ip.payloadLength()).isEqualTo(24);
+        assertThat(ip.sourceHigh()).isEqualTo(0xfd00000000000000L);
+        assertThat(ip.sourceLow()).isEqualTo(2L);
+        assertThat(ip.destinationHigh()).isEqualTo(0xfd00008000000000L);
+        assertThat(ip.destinationLow()).isEqualTo(5L);
         assertThat(r.tcp().sequenceNumber()).isEqualTo(0xfffffff0);
         assertThat(r.tcp().options().mss()).isEqualTo(1404);
         assertThat(r.tcp().options().windowScale()).isEqualTo(-1);

@@ -26,6 +26,8 @@ final class ScriptedClient implements SegmentSink {
     private final PacketParser parser = new PacketParser();
     private final Deque<ParseResult.TcpSegment> emitted = new ArrayDeque<>();
     private final TcpSegmentBuilder builder = new TcpSegmentBuilder();
+    private int lastSeq;
+    private int lastAck;
 
     ScriptedClient(boolean ipv6) {
         try {
@@ -48,7 +50,21 @@ final class ScriptedClient implements SegmentSink {
         assertThat(seg.ip().destination()).isEqualTo(client);
         assertThat(seg.tcp().sourcePort()).isEqualTo(APP_PORT);
         assertThat(seg.tcp().destinationPort()).isEqualTo(CLIENT_PORT);
+        lastSeq = seg.tcp().sequenceNumber();
+        if (seg.tcp().ack()) {
+            lastAck = seg.tcp().acknowledgmentNumber();
+        }
         emitted.add(seg);
+    }
+
+    /** Sequence number of the last segment the endpoint sent. */
+    int lastSeq() {
+        return lastSeq;
+    }
+
+    /** Acknowledgment number of the last ACK the endpoint sent (its RCV.NXT then). */
+    int lastAck() {
+        return lastAck;
     }
 
     /** The oldest emitted segment not yet taken. */

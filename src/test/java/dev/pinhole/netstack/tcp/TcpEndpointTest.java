@@ -381,6 +381,19 @@ class TcpEndpointTest extends EndpointFixture {
         }
 
         @Test
+        void theAckOnADataSegmentCountsEvenWhenOurWindowIsClosed() {
+            establish();
+            endpoint.onSegment(client.segment(ACK, 5001, 1001, 65535, bytes(8192, 0)));
+            client.next();
+            endpoint.write(ByteBuffer.wrap(bytes(100, 0)));
+            assertThat(client.nextLine()).isEqualTo("PSH|ACK seq=1001 ack=13193 win=0 len=100");
+            endpoint.onSegment(client.segment(ACK, 13193, 1101, 65535, bytes(50, 0)));
+            assertThat(client.drain()).containsExactly("ACK seq=1101 ack=13193 win=0 len=0");
+            assertThat(endpoint.nextTimerDeadline()).isEqualTo(TcpEndpoint.NO_DEADLINE);
+            assertThat(endpoint.writableBytes()).isEqualTo(16384);
+        }
+
+        @Test
         void windowScalingIsNegotiatedAndAppliedBothWays() {
             var config = testConfig().windowScaling(true).receiveBufferBytes(256 * 1024).build();
             accept(config, b -> b.mss(1460).windowScale(2));

@@ -38,7 +38,8 @@ class DesiredConfigObjectsTest {
     void keySecretHoldsThePrivateKey() {
         Secret s = DesiredConfigObjects.keySecret(c, key);
 
-        assertThat(s.getStringData()).containsEntry(ConnectorNames.KEY_SECRET_DATA, key.privateKey());
+        assertThat(new String(java.util.Base64.getDecoder().decode(s.getData().get(ConnectorNames.KEY_SECRET_DATA)),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(key.privateKey());
         assertThat(s.getMetadata().getName()).isEqualTo(TestConnectors.NAME + "-key");
         assertThat(s.getMetadata().getNamespace()).isEqualTo(TestConnectors.NAMESPACE);
     }

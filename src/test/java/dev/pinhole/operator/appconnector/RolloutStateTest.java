@@ -104,6 +104,30 @@ class RolloutStateTest {
     }
 
     @Test
+    void podsStartingWhileTheControllerReportsProgressAreProgressingNotDegraded() {
+        Deployment d = deployment(3, 3L, 1, 2);
+        d.getStatus().setConditions(List.of(new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder()
+                .withType("Progressing").withStatus("True").withReason("ReplicaSetUpdated").build()));
+
+        List<String> described = describe(RolloutState.of(Optional.of(d), 2));
+
+        assertThat(described.get(1)).isEqualTo("True/" + Reason.ROLLING_OUT);
+        assertThat(described.get(2)).isEqualTo("False/" + Reason.AS_EXPECTED);
+    }
+
+    @Test
+    void aCompletedRolloutMissingPodsIsDegradedNotProgressing() {
+        Deployment d = deployment(3, 3L, 1, 2);
+        d.getStatus().setConditions(List.of(new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder()
+                .withType("Progressing").withStatus("True").withReason("NewReplicaSetAvailable").build()));
+
+        List<String> described = describe(RolloutState.of(Optional.of(d), 2));
+
+        assertThat(described.get(1)).startsWith("False/");
+        assertThat(described.get(2)).isEqualTo("True/ReplicasUnavailable");
+    }
+
+    @Test
     void readyMessageCountsPods() {
         ConditionSet set = new ConditionSet(List.of(), 1, CLOCK);
         RolloutState.of(Optional.of(deployment(3, 3L, 1, 2)), 2).describe(set);

@@ -1,0 +1,208 @@
+package dev.pinhole.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.AppConnectorSpec;
+import dev.pinhole.api.IPSet;
+import dev.pinhole.operator.TestObjects;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator, run as a process exactly as in production (server-side apply, real informers), against the real
+ * control plane {@code KUBECONFIG} points at ({@code test/cluster/up.sh}): CRD validation by the API server,
+ * children, scheduling onto tainted NAT-gateway nodes, garbage collection, key kept across restarts, IPSets.
+ */
+@Tag("e2e")
+class OperatorE2ETest {
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static KubernetesClient client;
+    private static Process operator;
+    private static Path log;
+    private static String ns;
+
+    @BeforeAll
+    static void start() throws Exception {
+        String kubeconfig = System.getenv("KUBECONFIG");
+        if (kubeconfig == null || kubeconfig.isBlank()) {
+            if ("1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"))) {
+                throw new IllegalStateException("PINHOLE_REQUIRE_CLUSTER=1 but KUBECONFIG is not set");
+            }
+            Assumptions.abort("KUBECONFIG is not set; start a cluster with test/cluster/up.sh");
+        }
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run ./mvnw package -DskipTests first");
+        }
+        client = new KubernetesClientBuilder().build();
+        for (File crd : new File("crds").listFiles()) {
+            client.load(Files.newInputStream(crd.toPath())).forceConflicts().serverSideApply();
+        }
+        await().atMost(WAIT).until(() -> client.apiextensions().v1().customResourceDefinitions()
+                .withName("appconnectors.pinhole.dev").get().getStatus().getConditions().stream()
+                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())));
+        ns = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+                .create();
+        log = Files.createTempFile("pinhole-operator", ".log");
+        startOperator();
+    }
+
+    private static void startOperator() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", "target/quarkus-app/quarkus-run.jar")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // Simulated pods have no real IPs: never probe them. A free port so parallel runs don't collide.
+        pb.environment().put("PINHOLE_OPERATOR_PROBE_CONNECTORS", "false");
+        pb.environment().put("QUARKUS_HTTP_PORT", "0");
+        operator = pb.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (operator != null) {
+            operator.destroy();
+            operator.waitFor(20, TimeUnit.SECONDS);
+            operator.destroyForcibly();
+        }
+        if (client != null) {
+            if (ns != null) {
+                client.namespaces().withName(ns).delete();
+            }
+            client.close();
+        }
+    }
+
+    private static AppConnector awaitConnector(String name, Predicate<AppConnector> until) {
+        return await().atMost(WAIT).until(() -> client.resources(AppConnector.class).inNamespace(ns).withName(name)
+                .get(), c -> c != null && c.getStatus() != null && until.test(c));
+    }
+
+    private static boolean condition(AppConnector c, String type, String status) {
+        return c.getStatus().getConditions().stream().anyMatch(x -> type.equals(x.getType())
+                && status.equals(x.getStatus()));
+    }
+
+    @Test
+    void anAppConnectorBecomesReadyWithPodsOnlyOnNatGatewayNodes() {
+        client.resource(TestObjects.connector(ns, "ready")).create();
+        AppConnector c = awaitConnector("ready", x -> condition(x, "Ready", "True")
+                && Integer.valueOf(2).equals(x.getStatus().getReadyReplicas())
+                && !x.getStatus().getEndpoints().isEmpty());
+        assertThat(c.getStatus().getPublicKey()).hasSize(44);
+        assertThat(c.getStatus().getEndpoints()).allSatisfy(e -> assertThat(e).matches(".+:\\d+"));
+        List<Pod> pods = client.pods().inNamespace(ns).withLabel("pinhole.dev/connector", "ready").list().getItems();
+        assertThat(pods).hasSize(2).allSatisfy(p -> {
+            Node node = client.nodes().withName(p.getSpec().getNodeName()).get();
+            assertThat(node.getMetadata().getLabels()).containsEntry("pinhole.dev/egress", "nat-gateway");
+        });
+        for (String child : List.of("ready-config", "ready-clients")) {
+            assertThat(client.configMaps().inNamespace(ns).withName(child).get()).as(child).isNotNull();
+        }
+        assertThat(client.network().v1().networkPolicies().inNamespace(ns).withName("ready").get()).isNotNull();
+        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("ready").get()).isNotNull();
+        Deployment d = client.apps().deployments().inNamespace(ns).withName("ready").get();
+        assertThat(d.getMetadata().getManagedFields()).anySatisfy(f -> {
+            assertThat(f.getManager()).isEqualTo("pinhole-operator");
+            assertThat(f.getOperation()).isEqualTo("Apply");
+        });
+    }
+
+    @Test
+    void deletingTheConnectorGarbageCollectsItsChildren() {
+        client.resource(TestObjects.connector(ns, "gone")).create();
+        await().atMost(WAIT).until(() -> client.apps().deployments().inNamespace(ns).withName("gone").get() != null);
+        client.resources(AppConnector.class).inNamespace(ns).withName("gone").delete();
+        await().atMost(WAIT).until(() -> client.apps().deployments().inNamespace(ns).withName("gone").get() == null
+                && client.secrets().inNamespace(ns).withName("gone-key").get() == null
+                && client.configMaps().inNamespace(ns).withName("gone-config").get() == null
+                && client.services().inNamespace(ns).withName("gone").get() == null);
+    }
+
+    @Test
+    void theKeySurvivesAnOperatorRestart() throws Exception {
+        client.resource(TestObjects.connector(ns, "restart")).create();
+        AppConnector before = awaitConnector("restart", x -> x.getStatus().getPublicKey() != null);
+        Secret key = client.secrets().inNamespace(ns).withName("restart-key").get();
+        operator.destroy();
+        assertThat(operator.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        startOperator();
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+            client.resources(AppConnector.class).inNamespace(ns).withName("restart").edit(c -> {
+                c.getSpec().getClients().add(new AppConnectorSpec.Client("laptop-2", TestObjects.KEY_2,
+                        "100.96.0.3/32"));
+                return c;
+            });
+            return true;
+        });
+        await().atMost(WAIT).until(() -> client.configMaps().inNamespace(ns).withName("restart-clients").get()
+                .getData().containsKey("laptop-2.conf"));
+        Secret after = client.secrets().inNamespace(ns).withName("restart-key").get();
+        assertThat(after.getMetadata().getUid()).isEqualTo(key.getMetadata().getUid());
+        assertThat(after.getData()).isEqualTo(key.getData());
+        assertThat(client.resources(AppConnector.class).inNamespace(ns).withName("restart").get().getStatus()
+                .getPublicKey()).isEqualTo(before.getStatus().getPublicKey());
+    }
+
+    @Test
+    void theApiServerRefusesBadManifestsNamingTheField() {
+        AppConnector duplicate = TestObjects.connector(ns, "dup");
+        duplicate.getSpec().getClients().add(new AppConnectorSpec.Client("laptop-2", TestObjects.KEY_2,
+                "100.96.0.2/32"));
+        assertThatThrownBy(() -> client.resource(duplicate).create()).isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("spec.clients").hasMessageContaining("client addresses must be unique");
+        AppConnector badCidr = TestObjects.connector(ns, "cidr");
+        badCidr.getSpec().getRoutes().setCidrs(List.of("140.82.112.0/33"));
+        assertThatThrownBy(() -> client.resource(badCidr).create()).hasMessageContaining("spec.routes.cidrs")
+                .hasMessageContaining("140.82.112.0/33");
+        AppConnector negative = TestObjects.connector(ns, "neg");
+        negative.getSpec().setReplicas(-1);
+        assertThatThrownBy(() -> client.resource(negative).create()).hasMessageContaining("spec.replicas");
+        IPSet range = TestObjects.ipSet(ns, "range", List.of("192.0.2.20-192.0.2.10"));
+        assertThatThrownBy(() -> client.resource(range).create()).hasMessageContaining("spec.addresses")
+                .hasMessageContaining("range start is after its end");
+    }
+
+    @Test
+    void ipSetsConvergeAndACycleIsReported() {
+        client.resource(TestObjects.ipSet(ns, "leaf", List.of("192.0.2.1", "192.0.2.2"))).create();
+        IPSet top = TestObjects.ipSet(ns, "top", List.of("198.51.100.0/30"), "leaf");
+        top.getSpec().setExclude(new java.util.ArrayList<>(List.of("192.0.2.2")));
+        client.resource(top).create();
+        IPSet ready = await().atMost(WAIT).until(() -> client.resources(IPSet.class).inNamespace(ns).withName("top")
+                .get(), s -> s.getStatus() != null && s.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
+        assertThat(ready.getStatus().getCidrs()).containsExactly("192.0.2.1/32", "198.51.100.0/30");
+        client.resource(TestObjects.ipSet(ns, "ping", List.of("192.0.2.9"), "pong")).create();
+        client.resource(TestObjects.ipSet(ns, "pong", List.of("192.0.2.10"), "ping")).create();
+        IPSet ping = await().atMost(WAIT).until(() -> client.resources(IPSet.class).inNamespace(ns)
+                .withName("ping").get(), s -> s.getStatus() != null && s.getStatus().getConditions().stream()
+                .anyMatch(c -> "IncludeCycle".equals(c.getReason())));
+        Condition readyCondition = ping.getStatus().getConditions().stream()
+                .filter(c -> "Ready".equals(c.getType())).findFirst().orElseThrow();
+        assertThat(readyCondition.getMessage()).isEqualTo("include cycle: ping -> pong -> ping");
+        assertThat(ping.getStatus().getCidrs()).isEmpty();
+    }
+}
