@@ -20,6 +20,7 @@
 # Everything it creates (namespaces, links inside them, processes, /etc/netns/<ns>) is removed by 'down', which
 # is safe to run any number of times, also after a failed 'up'.
 set -Eeuo pipefail
+umask 022 # nginx workers run as nobody and must read the served files
 
 PREFIX="${PH_PREFIX:-ph}"
 if [[ ! "$PREFIX" =~ ^[a-z][a-z0-9]{0,9}$ ]]; then
@@ -109,7 +110,8 @@ down() {
     rm -rf "/etc/netns/$ns"
   done
   rm -f "/var/run/wireguard/$WG_LAPTOP.sock" "/var/run/wireguard/$WG_GW.sock"
-  rm -rf "$STATE"
+  # Only a directory this script made (marker inside) is removed, whatever PH_STATE_DIR says.
+  if [[ -f "$STATE/.pinhole-netns" ]]; then rm -rf "$STATE"; fi
   set -e
   log "down"
 }
@@ -344,8 +346,13 @@ EOF
 up() {
   local gateway="$1"
   down 2>/dev/null
+  if [[ -e "$STATE" && ! -f "$STATE/.pinhole-netns" ]]; then
+    log "$STATE exists and was not made by this script; choose another PH_STATE_DIR"
+    return 1
+  fi
   mkdir -p "$STATE"
   chmod 755 "$STATE"
+  touch "$STATE/.pinhole-netns"
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   if [[ "${PH_KEEP_ON_FAILURE:-0}" != 1 ]]; then
     trap 'log "up failed; tearing down (PH_KEEP_ON_FAILURE=1 keeps it)"; for l in "$STATE"/*.log; do [[ -s $l ]] && { echo "== $l"; tail -n 20 "$l"; } >&2; done; down' ERR
