@@ -255,15 +255,17 @@ public final class TcpEndpoint {
     /**
      * Queues bytes from {@code src} for the client, taking only what the send buffer has room for (advancing
      * {@code src}'s position); returns how many, or -1 if output is shut down or the endpoint closed. When not all
-     * bytes fit, {@link TcpEventListener#onWritable()} fires once room frees up. Data written before the
-     * handshake completes is sent after it.
+     * bytes fit or the send buffer is left full, {@link TcpEventListener#onWritable()} fires once room frees up. Data
+     * written before the handshake completes is sent after it.
      */
     public int write(ByteBuffer src) {
         if (!outputOpen()) {
             return -1;
         }
         int n = sendBuffer.offer(src);
-        if (src.hasRemaining()) {
+        // A full buffer blocks the writer as much as a short write does: a relay that writes exactly
+        // writableBytes() never has bytes left over, and waits for onWritable all the same.
+        if (src.hasRemaining() || sendBuffer.free() == 0) {
             writeBlocked = true;
         }
         if (n > 0) {

@@ -177,6 +177,18 @@ class TcpEndpointTest extends EndpointFixture {
         }
 
         @Test
+        void writeThatExactlyFillsTheSendBufferSignalsWritableOnceAcked() {
+            // A relay writes exactly writableBytes(): nothing is left over, yet it must hear when room frees up.
+            establish(testConfig().build(), 0);
+            assertThat(endpoint.write(ByteBuffer.wrap(bytes(16384, 0)))).isEqualTo(16384);
+            assertThat(endpoint.writableBytes()).isZero();
+            endpoint.onSegment(client.segment(ACK, 5001, 1001, 2920));
+            client.drain();
+            endpoint.onSegment(client.segment(ACK, 5001, 3921, 0));
+            assertThat(events).containsExactly("writable");
+        }
+
+        @Test
         void clientDataBeyondTheReceiveWindowIsTrimmed() {
             establish();
             endpoint.onSegment(client.segment(ACK, 5001, 1001, 65535, bytes(1400, 0)));
