@@ -3,8 +3,8 @@
 #   wg      baseline: wireguard-go + kernel forwarding + iptables MASQUERADE in namespace gw
 #   java17  the Java connector on JDK 17      (BENCH_JAVA17, default /usr/lib/jvm/java-17-openjdk-amd64/bin/java)
 #   java25  the Java connector on Temurin 25  (BENCH_JAVA25, default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)
-# Per gateway: iperf3 TCP laptop -> saas with 1 and 4 streams, wrk small-page request rate through the tunnel,
-# and the gateway process's VmRSS while 1,000 concurrent connections are open.
+# Per gateway: iperf3 TCP laptop -> saas with 1 and 4 streams (and 1 stream saas -> laptop), wrk small-page
+# request rate through the tunnel, and the gateway process's VmRSS while 1,000 concurrent connections are open.
 #
 # usage: bench/iperf.sh [gateway...]        (default: wg java17 java25); needs root and a connector build
 #        (./mvnw -B -q package -DskipTests) for the Java gateways.
@@ -57,7 +57,7 @@ run_gateway() {
   esac
   log "== $gw: topology up"
   PH_JAVA="$java" "$TOPOLOGY" up --gateway "$mode" >"$OUT/$gw-topology.log" 2>&1 || {
-    log "$gw: topology up failed, see $OUT/$gw-topology.log"; echo "$gw n/a n/a n/a n/a n/a" >>"$OUT/rows"; return 0; }
+    log "$gw: topology up failed, see $OUT/$gw-topology.log"; echo "$gw n/a n/a n/a n/a n/a n/a n/a" >>"$OUT/rows"; return 0; }
   # shellcheck disable=SC1091
   source "$STATE/env"
   # Through the tunnel: the baseline routes the real address; the connector is reached by name (synthetic address).
@@ -70,6 +70,8 @@ run_gateway() {
   ip netns exec "$NS_LAPTOP" iperf3 -c "$target" -t "$SECONDS_PER_RUN" -P 1 -J >"$OUT/$gw-iperf-1.json" 2>&1 || true
   log "$gw: iperf3 4 streams"
   ip netns exec "$NS_LAPTOP" iperf3 -c "$target" -t "$SECONDS_PER_RUN" -P 4 -J >"$OUT/$gw-iperf-4.json" 2>&1 || true
+  log "$gw: iperf3 1 stream reverse (saas -> laptop)"
+  ip netns exec "$NS_LAPTOP" iperf3 -c "$target" -t "$SECONDS_PER_RUN" -P 1 -R -J >"$OUT/$gw-iperf-1r.json" 2>&1 || true
   log "$gw: wrk ${WRK_CONNECTIONS} connections"
   ip netns exec "$NS_LAPTOP" wrk -t 2 -c "$WRK_CONNECTIONS" -d "${SECONDS_PER_RUN}s" "http://$target/" \
     >"$OUT/$gw-wrk.txt" 2>&1 || true
@@ -95,7 +97,8 @@ run_gateway() {
   wait "$wrk_pid" || true
   [[ "$mode" == java ]] || flows_seen="(kernel)"
 
-  echo "$gw $(iperf_mbps "$OUT/$gw-iperf-1.json") $(iperf_mbps "$OUT/$gw-iperf-4.json") ${rps:-n/a} \
+  echo "$gw $(iperf_mbps "$OUT/$gw-iperf-1.json") $(iperf_mbps "$OUT/$gw-iperf-4.json") \
+$(iperf_mbps "$OUT/$gw-iperf-1r.json") ${rps:-n/a} \
 $((rss_idle / 1024)) $((rss_max / 1024)) ${flows_seen:-n/a}" >>"$OUT/rows"
   "$TOPOLOGY" down >/dev/null 2>&1
 }
@@ -108,21 +111,22 @@ for gw in "${gateways[@]}"; do run_gateway "$gw"; done
   echo "(wireguard-go for wg, the JVM for java*) idle and peak with $FLOWS concurrent connections (wrk -c $FLOWS)."
   echo "JVM options: $PH_JAVA_OPTS"
   echo
-  printf '%-8s %12s %12s %10s %10s %14s %12s\n' gateway "1 stream" "4 streams" "req/s" "RSS idle" "RSS $FLOWS conn" "tcp flows"
-  printf '%-8s %12s %12s %10s %10s %14s %12s\n' "" "Mbit/s" "Mbit/s" "" "MiB" "MiB" "(peak seen)"
-  while read -r name one four rps idle peak flows; do
-    printf '%-8s %12s %12s %10s %10s %14s %12s\n' "$name" "$one" "$four" "$rps" "$idle" "$peak" "$flows"
+  printf '%-8s %10s %10s %10s %9s %9s %14s %12s\n' gateway "1 stream" "4 streams" "1 reverse" "req/s" "RSS idle" \
+    "RSS $FLOWS conn" "tcp flows"
+  printf '%-8s %10s %10s %10s %9s %9s %14s %12s\n' "" "Mbit/s" "Mbit/s" "Mbit/s" "" "MiB" "MiB" "(peak seen)"
+  while read -r name one four rev rps idle peak flows; do
+    printf '%-8s %10s %10s %10s %9s %9s %14s %12s\n' "$name" "$one" "$four" "$rev" "$rps" "$idle" "$peak" "$flows"
   done <"$OUT/rows"
   base="$(awk '$1 == "wg"' "$OUT/rows")"
   if [[ -n "$base" ]]; then
     echo
     echo "ratio Java/baseline (>= 1.0 means at least as fast as wireguard-go + kernel):"
-    read -r _ b1 b4 brps _ <<<"$base"
-    while read -r name one four rps _; do
+    read -r _ b1 b4 br brps _ <<<"$base"
+    while read -r name one four rev rps _; do
       [[ "$name" == wg ]] && continue
       ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
-      printf '%-8s 1 stream %s   4 streams %s   req/s %s\n' "$name" "$(ratio "$one" "$b1")" "$(ratio "$four" "$b4")" \
-        "$(ratio "$rps" "$brps")"
+      printf '%-8s 1 stream %s   4 streams %s   1 reverse %s   req/s %s\n' "$name" "$(ratio "$one" "$b1")" \
+        "$(ratio "$four" "$b4")" "$(ratio "$rev" "$br")" "$(ratio "$rps" "$brps")"
     done <"$OUT/rows"
   fi
 } | tee "$OUT/table.txt"

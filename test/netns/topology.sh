@@ -20,6 +20,7 @@
 # Everything it creates (namespaces, links inside them, processes, /etc/netns/<ns>) is removed by 'down', which
 # is safe to run any number of times, also after a failed 'up'.
 set -Eeuo pipefail
+umask 022 # nginx workers run as nobody and must read the served files
 
 PREFIX="${PH_PREFIX:-ph}"
 if [[ ! "$PREFIX" =~ ^[a-z][a-z0-9]{0,9}$ ]]; then
@@ -109,7 +110,8 @@ down() {
     rm -rf "/etc/netns/$ns"
   done
   rm -f "/var/run/wireguard/$WG_LAPTOP.sock" "/var/run/wireguard/$WG_GW.sock"
-  rm -rf "$STATE"
+  # Only a directory this script made (marker inside) is removed, whatever PH_STATE_DIR says.
+  if [[ -f "$STATE/.pinhole-netns" ]]; then rm -rf "$STATE"; fi
   set -e
   log "down"
 }
@@ -293,17 +295,27 @@ EOF
 
 start_connector() {
   local java cp
-  java="$(connector_java)"
-  cp="${PH_CONNECTOR_CP:-$REPO/target/quarkus-app/app/*:$REPO/target/quarkus-app/lib/main/*}"
-  if [[ -z "${PH_CONNECTOR_CP:-}" && ! -d "$REPO/target/quarkus-app/lib/main" ]]; then
-    log "no connector build: run ./mvnw -B -q package -DskipTests (or set PH_CONNECTOR_CP)"
-    return 1
+  # A restart runs the same java, options and classpath as the first start.
+  if [[ -f "$STATE/connector.env" ]]; then
+    # shellcheck disable=SC1091
+    source "$STATE/connector.env"
+  else
+    java="$(connector_java)"
+    cp="${PH_CONNECTOR_CP:-$REPO/target/quarkus-app/app/*:$REPO/target/quarkus-app/lib/main/*}"
+    if [[ -z "${PH_CONNECTOR_CP:-}" && ! -d "$REPO/target/quarkus-app/lib/main" ]]; then
+      log "no connector build: run ./mvnw -B -q package -DskipTests (or set PH_CONNECTOR_CP)"
+      return 1
+    fi
+    printf 'java=%q\ncp=%q\nPH_JAVA_OPTS=%q\n' "$java" "$cp" "${PH_JAVA_OPTS:-}" >"$STATE/connector.env"
   fi
+  [[ -f "$STATE/connector.log" ]] && mv "$STATE/connector.log" "$STATE/connector.log.$(date +%s%N)"
   # shellcheck disable=SC2086
   start_bg connector "$NS_GW" "$java" ${PH_JAVA_OPTS:-} -cp "$cp" dev.pinhole.connector.ConnectorMain \
     --config "$STATE/connector.json" --key "$STATE/gw.key"
-  if ! wait_for "connector /readyz" 600 nsx "$NS_GW" curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"; then
-    log "connector log:"; tail -n 50 "$STATE/connector.log" >&2 || true
+  if ! wait_for "connector /readyz" 600 nsx "$NS_GW" curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"
+  then
+    log "connector /readyz:"; nsx "$NS_GW" curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/readyz" >&2 || true
+    log "connector log:"; grep -v '^SLF4J\|^\s*at \|^java.lang.ClassNotFound' "$STATE/connector.log" | tail -n 40 >&2 || true
     return 1
   fi
 }
@@ -334,8 +346,13 @@ EOF
 up() {
   local gateway="$1"
   down 2>/dev/null
+  if [[ -e "$STATE" && ! -f "$STATE/.pinhole-netns" ]]; then
+    log "$STATE exists and was not made by this script; choose another PH_STATE_DIR"
+    return 1
+  fi
   mkdir -p "$STATE"
   chmod 755 "$STATE"
+  touch "$STATE/.pinhole-netns"
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   if [[ "${PH_KEEP_ON_FAILURE:-0}" != 1 ]]; then
     trap 'log "up failed; tearing down (PH_KEEP_ON_FAILURE=1 keeps it)"; for l in "$STATE"/*.log; do [[ -s $l ]] && { echo "== $l"; tail -n 20 "$l"; } >&2; done; down' ERR

@@ -102,7 +102,12 @@ public final class ConnectorMain {
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
-                dataPlane.apply(loaded);
+                dataPlane.apply(loaded).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        LOG.log(System.Logger.Level.ERROR, "data plane could not apply config " + loaded.digest(),
+                                failure);
+                    }
+                });
                 readiness.open("config", "config " + loaded.digest() + " loaded");
             }, metrics);
             int port = args.httpPort() != null ? args.httpPort() : initial.config().http().port();

@@ -25,8 +25,11 @@ import dev.pinhole.nat.RelayLoop;
 import dev.pinhole.nat.TcpRelay;
 import dev.pinhole.nat.UdpRelay;
 import dev.pinhole.netstack.packet.IcmpErrorWriter;
+import dev.pinhole.netstack.packet.IcmpType;
+import dev.pinhole.netstack.packet.InternetChecksum;
 import dev.pinhole.netstack.packet.IpHeader;
-import dev.pinhole.netstack.packet.Ipv4Header;
+import dev.pinhole.netstack.packet.IpHeaderWriter;
+import dev.pinhole.netstack.packet.IpProtocol;
 import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
@@ -389,7 +392,7 @@ public final class DataPlane implements AutoCloseable {
             return;
         }
         IpHeader ip = headerOf(parsed);
-        if (!client.address().equals(sourceOf(ip))) {
+        if (!client.address().equals(FlowKey.source(ip))) {
             metrics.drop(PolicyDropReason.SPOOFED_SOURCE);
             cc.drops.increment();
             return;
@@ -399,7 +402,11 @@ public final class DataPlane implements AutoCloseable {
         } else if (parsed instanceof ParseResult.UdpDatagram dgram) {
             onUdp(st, client, dgram);
         } else if (parsed instanceof ParseResult.IcmpMessage icmp) {
-            if (!icmp.icmp().isError() && !tunnelAddress.equals(FlowKeys.destination(ip))) {
+            if (tunnelAddress.equals(FlowKey.destination(ip))) {
+                if (icmp.icmp().isEchoRequest()) {
+                    echoReply(icmp);
+                }
+            } else if (!icmp.icmp().isError()) {
                 refuse(client, ip, PolicyDropReason.NO_ROUTE, null);
             }
         }
@@ -458,6 +465,32 @@ public final class DataPlane implements AutoCloseable {
         } else if (d instanceof Policy.Decision.Forward f) {
             udp.open(key, client.name(), dgram, targets(f, key.appPort()));
         }
+    }
+
+    /** Answers a ping to the tunnel address (what users try first when the tunnel seems down). */
+    private void echoReply(ParseResult.IcmpMessage request) {
+        IpHeader ip = request.ip();
+        int length = request.icmp().length();
+        int protocol = ip.version() == 4 ? IpProtocol.ICMP
+                : IpProtocol.ICMPV6;
+        byte[] from = ip.destinationBytes();
+        byte[] to = ip.sourceBytes();
+        int headerLength = IpHeaderWriter.headerLength(from);
+        if (headerLength + length > refusalOut.capacity()) {
+            return;
+        }
+        refusalOut.clear().limit(headerLength + length);
+        IpHeaderWriter.write(refusalOut, 0, from, to, protocol, length,
+                IpHeaderWriter.DEFAULT_HOP_LIMIT);
+        refusalOut.put(headerLength, ip.buffer(), request.icmp().offset(), length);
+        refusalOut.put(headerLength, (byte) (ip.version() == 4 ? IcmpType.V4_ECHO_REPLY
+                : IcmpType.V6_ECHO_REPLY));
+        refusalOut.putShort(headerLength + 2, (short) 0);
+        long sum = ip.version() == 4 ? 0
+                : IpHeaderWriter.pseudoHeaderSum(from, to, protocol, length);
+        refusalOut.putShort(headerLength + 2, (short) InternetChecksum.finish(
+                InternetChecksum.add(sum, refusalOut, headerLength, length)));
+        toClient(refusalOut);
     }
 
     private static List<InetSocketAddress> targets(Policy.Decision.Forward f, int port) {
@@ -608,17 +641,6 @@ public final class DataPlane implements AutoCloseable {
         return ((ParseResult.IcmpMessage) r).ip();
     }
 
-    private static IpAddress sourceOf(IpHeader ip) {
-        return ip instanceof Ipv4Header v4 ? IpAddress.ofIpv4(v4.sourceInt()) : IpAddress.ofBytes(ip.sourceBytes());
-    }
-
-    /** Address extraction shared with the ICMP path. */
-    private static final class FlowKeys {
-        static IpAddress destination(IpHeader ip) {
-            return ip instanceof Ipv4Header v4 ? IpAddress.ofIpv4(v4.destinationInt())
-                    : IpAddress.ofBytes(ip.destinationBytes());
-        }
-    }
 
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {

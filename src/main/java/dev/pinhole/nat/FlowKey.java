@@ -23,11 +23,13 @@ public record FlowKey(int protocol, IpAddress client, int clientPort, IpAddress 
                 destination(datagram.ip()), datagram.udp().destinationPort());
     }
 
-    static IpAddress source(IpHeader ip) {
+    /** The packet's source address, read without copying for IPv4. */
+    public static IpAddress source(IpHeader ip) {
         return ip instanceof Ipv4Header v4 ? IpAddress.ofIpv4(v4.sourceInt()) : IpAddress.ofBytes(ip.sourceBytes());
     }
 
-    static IpAddress destination(IpHeader ip) {
+    /** The packet's destination address, read without copying for IPv4. */
+    public static IpAddress destination(IpHeader ip) {
         return ip instanceof Ipv4Header v4 ? IpAddress.ofIpv4(v4.destinationInt())
                 : IpAddress.ofBytes(ip.destinationBytes());
     }

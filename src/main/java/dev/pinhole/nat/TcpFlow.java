@@ -51,6 +51,8 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private boolean socketEof;
     /** OP_READ is off because the endpoint's send buffer was full. */
     private boolean readPaused;
+    /** The endpoint closed normally while client bytes still wait for the socket: deliver them, then end. */
+    private boolean draining;
     private InetSocketAddress connectedTo;
     private NatDropReason connectFailure = NatDropReason.CONNECT_REFUSED;
 
@@ -201,7 +203,20 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     @Override
     public void onClosed(CloseReason reason) {
+        if (reason == CloseReason.NORMAL && phase == Phase.RELAYING && undelivered()) {
+            // Both FINs are done on the tunnel side, but the destination has not taken everything the client
+            // sent: a normal close must not drop those bytes.
+            draining = true;
+            timer.disarm();
+            pumpToSocket();
+            return;
+        }
         end(reason == CloseReason.NORMAL ? FlowEndReason.CLOSED : FlowEndReason.RESET);
+    }
+
+    private boolean undelivered() {
+        return channel != null && channel.isOpen()
+                && (!clientFinForwarded || endpoint.readableBytes() > 0 || (toSocket != null && toSocket.position() > 0));
     }
 
     // ------------------------------------------------------------ relaying
@@ -230,6 +245,10 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                         clientFinForwarded = true;
                         channel.shutdownOutput();
                         maybeCloseSocket();
+                    }
+                    if (draining) {
+                        end(FlowEndReason.CLOSED);
+                        return;
                     }
                     break;
                 }
@@ -313,7 +332,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     }
 
     private void afterEndpointCall() {
-        if (phase != Phase.RELAYING) {
+        if (phase != Phase.RELAYING || draining) {
             return;
         }
         // Reads are sized to the free room, so the endpoint never sees a short write and never fires

@@ -33,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -206,6 +205,29 @@ class DataPlaneEndToEndTest {
         DnsMessage answer = DnsMessageDecoder.decode(java.util.Arrays.copyOfRange(response, 2, response.length));
         assertThat(answer.id()).isEqualTo(0x4321);
         assertThat(((DnsRecord.Address) answer.answers().get(0)).address().getHostAddress()).startsWith("100.");
+    }
+
+    @Test
+    void theTunnelAddressAnswersPing() throws Exception {
+        start();
+        java.nio.ByteBuffer ping = java.nio.ByteBuffer.allocate(28 + 4);
+        byte[] echoRequest = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+        long sum = dev.pinhole.netstack.packet.InternetChecksum.add(0, echoRequest);
+        int c = dev.pinhole.netstack.packet.InternetChecksum.finish(sum);
+        echoRequest[2] = (byte) (c >>> 8);
+        echoRequest[3] = (byte) c;
+        dev.pinhole.netstack.packet.IpHeaderWriter.write(ping, 0, client.address, TUNNEL_ADDRESS,
+                dev.pinhole.netstack.packet.IpProtocol.ICMP, echoRequest.length, 64);
+        ping.put(20, echoRequest).limit(20 + echoRequest.length);
+        client.sendIp(ping);
+
+        byte[] reply = client.other.poll(10, TimeUnit.SECONDS);
+        assertThat(reply).isNotNull();
+        var parsed = (dev.pinhole.netstack.packet.ParseResult.IcmpMessage) new dev.pinhole.netstack.packet
+                .PacketParser().parse(java.nio.ByteBuffer.wrap(reply));
+        assertThat(parsed.icmp().isEchoReply()).isTrue();
+        assertThat(parsed.icmp().echoIdentifier()).isEqualTo(0x1234);
+        assertThat(parsed.ip().source()).isEqualTo(InetAddress.getByAddress(TUNNEL_ADDRESS));
     }
 
     @Test
@@ -385,9 +407,5 @@ class DataPlaneEndToEndTest {
         TcpConnection c = client.openTcp(synthetic, http.getAddress().getPort());
         assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.RESET);
         assertThat(drops("egress_unverified")).isEqualTo(1);
-    }
-
-    static String b64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
     }
 }

@@ -105,22 +105,26 @@ class DataPlaneE2ETest {
 
     @Test
     @Order(5)
-    void destinationOutsideThePolicyIsRefused() {
+    void destinationOutsideThePolicyIsRefusedAndCounted() {
+        double dropsBefore = connectorMetric("pinhole_connector_drops_total");
+
         // Inside the client's AllowedIPs (the app range) but never handed out by the connector's DNS.
         CommandResult curl = curlInLaptop("--connect-timeout", "10", "http://" + unmappedAppAddress() + "/");
 
         assertThat(curl.exitCode()).as("refused (7), not silently dropped (28): %s", curl).isEqualTo(7);
+        assertThat(connectorMetric("pinhole_connector_drops_total")).isGreaterThan(dropsBefore);
     }
 
     @Test
     @Order(6)
     void nameResolvingToTheMetadataAddressIsNeverMapped() {
-        CommandResult lookup = topology.inLaptop(CURL, "getent", "ahostsv4", "metadata.saas.test");
-        CommandResult curl = curlInLaptop("--connect-timeout", "10", "http://metadata.saas.test/");
+        assertNameIsRefused("metadata.saas.test", "169.254.169.254");
+    }
 
-        assertThat(lookup.stdout()).as(lookup.toString()).doesNotContain("169.254.169.254");
-        assertThat(curl.exitCode()).as(curl.toString()).isNotZero();
-        assertThat(curl.lastLine()).isNotEqualTo("200");
+    @Test
+    @Order(6)
+    void nameResolvingToLoopbackIsNeverMapped() {
+        assertNameIsRefused("loopback.saas.test", "127.0.0.1");
     }
 
     @Test
@@ -166,6 +170,19 @@ class DataPlaneE2ETest {
         assertThat(latestHandshake()).isGreaterThan(handshakeBefore);
     }
 
+    /** The upstream answers {@code name} with {@code forbidden}; the laptop must get neither it nor a way in. */
+    private static void assertNameIsRefused(String name, String forbidden) {
+        double refusedBefore = connectorMetric("pinhole_connector_dns_refused_total");
+
+        CommandResult lookup = topology.inLaptop(CURL, "getent", "ahostsv4", name);
+        CommandResult curl = curlInLaptop("--connect-timeout", "10", "-w", "%{http_code}", "http://" + name + "/");
+
+        assertThat(lookup.stdout()).as(lookup.toString()).doesNotContain(forbidden);
+        assertThat(curl.exitCode()).as(curl.toString()).isNotZero();
+        assertThat(curl.lastLine()).isNotEqualTo("200");
+        assertThat(connectorMetric("pinhole_connector_dns_refused_total")).isGreaterThan(refusedBefore);
+    }
+
     private static CommandResult curlInLaptop(String... args) {
         List<String> command = new ArrayList<>(List.of("curl", "-sk", "--max-time", "50", "-o", "/dev/null"));
         command.addAll(Arrays.asList(args));
@@ -183,6 +200,17 @@ class DataPlaneE2ETest {
         String[] fields = wg.stdout().strip().split("\\s+");
         assertThat(fields).as(wg.toString()).hasSize(2);
         return Long.parseLong(fields[1]);
+    }
+
+    /** The sum over all label sets of a counter on the connector's /metrics (0 when absent). */
+    private static double connectorMetric(String name) {
+        CommandResult metrics = topology.inNamespace(topology.get("NS_GW"), CURL, "curl", "-s", "--max-time", "10",
+                "http://127.0.0.1:" + topology.get("HTTP_PORT") + "/metrics");
+        assertThat(metrics.exitCode()).as(metrics.toString()).isZero();
+        return metrics.stdout().lines()
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private static AccessLog accessLog() {

@@ -113,6 +113,76 @@ class TcpRelayTest {
     }
 
     @Test
+    void aConnectThatDoesNotCompleteInTimeIsAnsweredWithRst() throws Exception {
+        dev.pinhole.time.FakeTicker ticker = new dev.pinhole.time.FakeTicker();
+        List<java.nio.channels.SocketChannel> fillers = new java.util.ArrayList<>();
+        try (NatHarness slow = new NatHarness(ticker, FlowLimits.defaults(), NatTimeouts.defaults(),
+                dev.pinhole.netstack.tcp.TcpConfig.defaults());
+             ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // Never accepted and backlog 1: once the queue is full the kernel drops further SYNs, so a connect
+            // to it stays pending, as one to a destination that drops SYNs would.
+            InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort());
+            for (int i = 0; i < 8; i++) {
+                java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+                ch.configureBlocking(false);
+                ch.connect(target);
+                fillers.add(ch);
+            }
+            slow.sendTcp(CLIENT_PORT, APP_PORT, SYN, ISN, 0, 65535, new byte[0], List.of(target));
+            assertThat(slow.next(300)).as("no SYN-ACK while the real connect is pending").isNull();
+
+            ticker.advance(java.time.Duration.ofSeconds(11));
+            ParseResult.TcpSegment rst = slow.nextTcp(5_000);
+
+            assertThat(rst.tcp().flags()).isEqualTo(RST | ACK);
+            assertThat(rst.tcp().acknowledgmentNumber()).isEqualTo(ISN + 1);
+            assertThat(slow.refusals(NatDropReason.CONNECT_TIMEOUT)).isEqualTo(1);
+            assertThat(slow.onLoop(() -> slow.table.size())).isZero();
+        } finally {
+            for (var ch : fillers) {
+                ch.close();
+            }
+        }
+    }
+
+    @Test
+    void anIdleEstablishedFlowIsResetBothWaysAfterItsTimeout() throws Exception {
+        dev.pinhole.time.FakeTicker ticker = new dev.pinhole.time.FakeTicker();
+        NatTimeouts timeouts = new NatTimeouts(java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(30),
+                java.time.Duration.ofMinutes(5), java.time.Duration.ofSeconds(60));
+        try (NatHarness idle = new NatHarness(ticker, FlowLimits.defaults(), timeouts,
+                dev.pinhole.netstack.tcp.TcpConfig.defaults());
+             ServerSocket srv = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            List<InetSocketAddress> target = List.of(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), srv.getLocalPort()));
+            idle.sendTcp(CLIENT_PORT, APP_PORT, SYN, ISN, 0, 65535, new byte[0], target);
+            ParseResult.TcpSegment synAck = idle.nextTcp(10_000);
+            idle.sendTcp(CLIENT_PORT, APP_PORT, ACK, ISN + 1, synAck.tcp().sequenceNumber() + 1, 65535, new byte[0],
+                    List.of());
+            try (Socket accepted = srv.accept()) {
+                accepted.setSoTimeout(10_000);
+                ticker.advance(java.time.Duration.ofMinutes(29));
+                assertThat(idle.onLoop(() -> idle.table.expireIdle(ticker.nanoTime(), timeouts))).isZero();
+                ticker.advance(java.time.Duration.ofMinutes(2));
+                assertThat(idle.onLoop(() -> idle.table.expireIdle(ticker.nanoTime(), timeouts))).isEqualTo(1);
+
+                ParseResult.TcpSegment rst;
+                do {
+                    rst = idle.nextTcp(5_000);
+                } while (!rst.tcp().rst());
+                int read;
+                try {
+                    read = accepted.getInputStream().read();
+                } catch (SocketException reset) {
+                    read = -1;
+                }
+                assertThat(read).isEqualTo(-1);
+                assertThat(idle.ended.get(FlowEndReason.IDLE).get()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aSegmentForAnUnknownFlowGetsARst() throws Exception {
         nat.onLoop(() -> null);
         nat.sendTcp(CLIENT_PORT, APP_PORT, ACK, 5, 77, 65535, new byte[0], List.of());
@@ -240,6 +310,44 @@ class TcpRelayTest {
                 off += n;
             }
             assertThat(Arrays.equals(got, expected)).isTrue();
+        }
+    }
+
+    @Test
+    void clientBytesStillQueuedWhenBothSidesCloseAreDeliveredBeforeTheSocketCloses() throws Exception {
+        server = new ServerSocket();
+        server.setReceiveBufferSize(4096);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 5);
+        handshake(serverTarget());
+        try (Socket accepted = server.accept()) {
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            int window = 65535;
+            long seed = 99;
+            // Fill what the connector accepts while the destination does not read, then FIN.
+            while (window > 0) {
+                byte[] d = pattern(Math.min(1000, window), seed++);
+                all.writeBytes(d);
+                send(ACK | PSH, d, 65535);
+                window -= d.length;
+                if (window < 1000) {
+                    ParseResult.TcpSegment ack = lastAck(2_000);
+                    window = ack.tcp().window() - (sndNxt - ack.tcp().acknowledgmentNumber());
+                }
+            }
+            send(FIN | ACK, new byte[0], 65535);
+            // The destination closes its side without reading: the connector FINs, the client ACKs it, and the
+            // tunnel side is CLOSED while bytes still wait for the socket.
+            accepted.shutdownOutput();
+            ParseResult.TcpSegment fin;
+            do {
+                fin = nat.nextTcp(10_000);
+            } while (!fin.tcp().fin());
+            rcvNxt = fin.tcp().sequenceNumber() + 1;
+            send(ACK, new byte[0], 65535);
+            assertThat(nat.onLoop(() -> nat.table.size())).as("the flow waits for the destination").isEqualTo(1);
+
+            byte[] got = accepted.getInputStream().readAllBytes();
+            assertThat(Arrays.equals(got, all.toByteArray())).as("every byte, then EOF").isTrue();
         }
     }
 
