@@ -29,7 +29,7 @@ ns=demo
 operator_pid=""
 topology_up=false
 # The data plane's namespaces are demo-laptop, demo-gw, demo-natgw, demo-saas (never the tests' prefix ph).
-export PH_PREFIX=demo PH_STATE_DIR="${PH_STATE_DIR:-/tmp/pinhole-netns-demo}" PH_BIG_MB=1
+export PH_PREFIX=demo PH_STATE_DIR="${PINHOLE_DEMO_NETNS_DIR:-/tmp/pinhole-netns-demo}" PH_BIG_MB=1
 GW_ENDPOINT=198.18.0.1:51820   # the gw namespace's address on the laptop's link (test/netns/topology.sh)
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\033[31mdemo failed: %s\033[0m\n' "$*" >&2; exit 1; }
@@ -155,7 +155,10 @@ PH_CONNECTOR_CONFIG="$dp/connector.json" PH_CONNECTOR_KEY="$dp/connector.key" PH
 # shellcheck disable=SC1091
 source "$PH_STATE_DIR/env"
 cmp -s "$dp/connector.json" "$PH_STATE_DIR/connector.json" || fail "the connector does not run the rendered config"
-echo "connector ready: /readyz on 127.0.0.1:$HTTP_PORT in $NS_GW (egress check passed: enforce is on)"
+status="$(ip netns exec "$NS_GW" curl -fsS "127.0.0.1:$HTTP_PORT/status")" || fail "no /status from the connector"
+grep -q '"egressVerified" *: *true' <<< "$status" || fail "the connector's egress check did not pass: $status"
+echo "connector ready (/readyz on 127.0.0.1:$HTTP_PORT in $NS_GW); its egress check through the NAT gateway saw" \
+  "$(sed -n 's/.*"observedEgressIP" *: *"\([^"]*\)".*/\1/p' <<< "$status") = spec.egress.elasticIP (enforce: true)"
 
 step "10/10 the path: laptop -> tunnel -> connector -> NAT gateway -> SaaS"
 probe="demo-$RANDOM$RANDOM"
