@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# The README's main job: Pinhole's control plane end to end on a real (local) Kubernetes control plane.
+# The README's main job: Pinhole end to end, control plane and data plane, on one Linux machine (as root).
 #   1. builds the jar and the control plane binaries if missing (cached), starts kube-apiserver, etcd,
 #      controller-manager, scheduler and kwok-simulated nodes (two of them NAT-gateway nodes, tainted)
 #   2. installs the CRDs and runs the operator as a local process against that cluster
 #   3. applies examples/ (IPSets and an AppConnector) and shows what the operator made of them:
 #      readiness, the allowlist to paste, the children, pods pinned to the NAT-gateway nodes, a client config
 #   4. shows that the API server refuses a bad manifest with a message naming the field
-# Cleans up on exit (also on Ctrl-C); exits non-zero when a step fails. Needs root only for nothing; Go for the
-# first build. --keep leaves the cluster and operator running and prints how to reach them.
+#   5. applies examples/demo/ (an AppConnector for a "SaaS" behind a NAT gateway, a client key generated here),
+#      takes the connector config and key from the ConfigMap and Secret the operator rendered and the client
+#      file from its clients ConfigMap, and brings up test/netns/topology.sh with exactly those files: the
+#      connector (a local process in namespace demo-gw, since simulated nodes run no containers), a
+#      wireguard-go "laptop", a NAT gateway with the elastic IP 203.0.113.10 and nginx allowing only that IP
+#   6. shows curl through the tunnel getting 200 with nginx logging the elastic IP, the direct path refused,
+#      a UDP echo through a static route, the connector's metrics and /status
+# Cleans up on exit (also on Ctrl-C); exits non-zero when a step fails. Needs root (network namespaces);
+# Go for the first build. --keep leaves the cluster, operator and namespaces running and prints how to reach them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=false
@@ -20,27 +27,38 @@ export PINHOLE_API_PORT="${PINHOLE_API_PORT:-17443}" PINHOLE_ETCD_PORT="${PINHOL
   PINHOLE_SCHEDULER_PORT="${PINHOLE_SCHEDULER_PORT:-17259}" PINHOLE_KWOK_PORT="${PINHOLE_KWOK_PORT:-17247}"
 ns=demo
 operator_pid=""
+topology_up=false
+# The data plane's namespaces are demo-laptop, demo-gw, demo-natgw, demo-saas (never the tests' prefix ph).
+export PH_PREFIX=demo PH_STATE_DIR="${PINHOLE_DEMO_NETNS_DIR:-/tmp/pinhole-netns-demo}" PH_BIG_MB=1
+GW_ENDPOINT=198.18.0.1:51820   # the gw namespace's address on the laptop's link (test/netns/topology.sh)
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\033[31mdemo failed: %s\033[0m\n' "$*" >&2; exit 1; }
 cleanup() {
   local rc=$?
   if [[ -n "$operator_pid" ]] && ! $keep; then kill "$operator_pid" 2>/dev/null || true; wait "$operator_pid" 2>/dev/null || true; fi
+  if $topology_up && ! $keep; then test/netns/topology.sh down >/dev/null 2>&1 || true; fi
   if ! $keep; then test/cluster/down.sh >/dev/null 2>&1 || true; fi
   exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "1/6 build: operator jar (Maven wrapper) and control plane binaries (cached in ~/.cache/pinhole)"
+[[ $EUID -eq 0 ]] || fail "run as root: the data plane lives in network namespaces"
+for tool in wg wireguard-go nginx dnsmasq socat curl iptables openssl; do
+  command -v "$tool" >/dev/null \
+    || fail "$tool not found (apt-get install -y wireguard-go wireguard-tools nginx-light dnsmasq-base socat curl iptables openssl)"
+done
+
+step "1/10 build: operator jar (Maven wrapper) and control plane binaries (cached in ~/.cache/pinhole)"
 [[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -B -q -ntp package -DskipTests
 kubectl="$(test/cluster/build.sh | sed -n 's/^kubectl=//p')"
 [[ -x "$kubectl" ]] || fail "test/cluster/build.sh did not build kubectl"
 
-step "2/6 start a local control plane: etcd, kube-apiserver, controller-manager, scheduler, kwok nodes"
+step "2/10 start a local control plane: etcd, kube-apiserver, controller-manager, scheduler, kwok nodes"
 eval "$(test/cluster/up.sh | tail -n1)"
 "$kubectl" get nodes -L pinhole.dev/egress
 
-step "3/6 install the CRDs and run the operator against it"
+step "3/10 install the CRDs and run the operator against it"
 "$kubectl" apply --server-side -f crds/ >/dev/null
 "$kubectl" wait --for condition=Established crd/appconnectors.pinhole.dev crd/ipsets.pinhole.dev --timeout=60s >/dev/null
 # Simulated pods have no real IPs: the operator must not probe them.
@@ -54,14 +72,14 @@ for _ in $(seq 60); do
 done
 echo "operator ready (pid $operator_pid, log $PINHOLE_CLUSTER_DIR/logs/operator.log)"
 
-step "4/6 apply examples/: IPSets and an AppConnector"
+step "4/10 apply examples/: IPSets and an AppConnector"
 "$kubectl" create namespace "$ns" --dry-run=client -o yaml | "$kubectl" apply -f - >/dev/null
 "$kubectl" apply -n "$ns" -f examples/ipset.yaml -f examples/appconnector.yaml
 "$kubectl" wait -n "$ns" --for condition=Ready ipset --all --timeout=60s
 "$kubectl" wait -n "$ns" --for condition=Ready appconnector/github --timeout=120s
 "$kubectl" get -n "$ns" appconnectors,ipsets
 
-step "5/6 what the operator made of it"
+step "5/10 what the operator made of it"
 echo "-- the allowlist to paste into the vendor (IPSet vendor-allowlist, status.cidrs):"
 "$kubectl" get -n "$ns" ipset vendor-allowlist -o jsonpath='{range .status.cidrs[*]}{@}{"\n"}{end}'
 echo "-- children of AppConnector github:"
@@ -80,12 +98,100 @@ echo "-- client config for alice-laptop (ConfigMap github-clients; no private ke
 echo "-- operator metrics excerpt:"
 curl -fsS "http://127.0.0.1:${PINHOLE_OPERATOR_HTTP_PORT:-18080}/q/metrics" | grep -E '^pinhole_(reconcile_seconds_count|status_writes_total)' | head -6
 
-step "6/6 the API server refuses a bad manifest, naming the field"
+step "6/10 the API server refuses a bad manifest, naming the field"
 if sed 's|100.96.0.3/32|100.96.0.2/32|; s/name: github$/name: broken/' examples/appconnector.yaml \
     | "$kubectl" apply -n "$ns" --dry-run=server -f - 2> "$PINHOLE_CLUSTER_DIR/bad.txt"; then
   fail "a duplicate client address was accepted"
 fi
 cat "$PINHOLE_CLUSTER_DIR/bad.txt"
 
-printf '\n\033[32mdemo passed\033[0m\n'
-if $keep; then echo "cluster kept: export KUBECONFIG=$PINHOLE_CLUSTER_DIR/kubeconfig; operator pid $operator_pid"; fi
+step "7/10 a connector for a SaaS behind a NAT gateway: examples/demo/, with a client key made here"
+dp="$PINHOLE_CLUSTER_DIR/dataplane"
+mkdir -p "$dp" && chmod 700 "$dp"
+(umask 077 && wg genkey > "$dp/laptop.key")
+laptop_pub="$(wg pubkey < "$dp/laptop.key")"
+echo "laptop's key pair made with wg genkey | wg pubkey; only the public key goes into the manifest: $laptop_pub"
+"$kubectl" apply -n "$ns" -f examples/demo/ipset.yaml
+sed "s|LAPTOP_PUBLIC_KEY|$laptop_pub|" examples/demo/appconnector.yaml | "$kubectl" apply -n "$ns" -f -
+"$kubectl" wait -n "$ns" --for condition=Ready appconnector/saas --timeout=120s
+"$kubectl" get -n "$ns" appconnector saas
+"$kubectl" get -n "$ns" appconnector saas -o jsonpath='{range .status.conditions[*]}{.type}={.status} ({.reason}) {.message}{"\n"}{end}'
+echo "-- the allowlist to paste into the SaaS (IPSet saas-allowlist, status.cidrs):"
+for _ in $(seq 60); do
+  allowlist="$("$kubectl" get -n "$ns" ipset saas-allowlist -o jsonpath='{range .status.cidrs[*]}{@}{"\n"}{end}')"
+  grep -qx '203.0.113.10/32' <<< "$allowlist" && break
+  sleep 1
+done
+echo "$allowlist"
+grep -qx '203.0.113.10/32' <<< "$allowlist" || fail "the allowlist does not hold the elastic IP 203.0.113.10"
+
+step "8/10 take what the operator rendered: ConfigMap saas-config, Secret saas-key, ConfigMap saas-clients"
+"$kubectl" get -n "$ns" configmap saas-config -o jsonpath='{.data.connector\.json}' > "$dp/connector.json"
+(umask 077 && "$kubectl" get -n "$ns" secret saas-key -o jsonpath='{.data.privateKey}' | base64 -d > "$dp/connector.key")
+"$kubectl" get -n "$ns" configmap saas-clients -o jsonpath='{.data.laptop\.conf}' > "$dp/laptop.rendered.conf"
+[[ -s "$dp/connector.json" && -s "$dp/connector.key" && -s "$dp/laptop.rendered.conf" ]] || fail "rendered objects missing"
+echo "-- connector.json (ConfigMap saas-config):"
+cat "$dp/connector.json"; echo
+connector_pub="$(wg pubkey < "$dp/connector.key")"
+grep -qx "PublicKey = $connector_pub" "$dp/laptop.rendered.conf" \
+  || fail "the client file's PublicKey is not the public half of Secret saas-key"
+echo "-- Secret saas-key holds the private key whose public half ($connector_pub) is the client file's peer"
+grep -q '^PrivateKey = <' "$dp/laptop.rendered.conf" || fail "the client file has no PrivateKey placeholder"
+# The user's part: their own private key, and the endpoint (kwok's Service has no reachable address; the
+# connector listens in namespace demo-gw).
+(umask 077 && awk -v key="$(cat "$dp/laptop.key")" -v ep="$GW_ENDPOINT" '
+  /^PrivateKey[ \t]*=/ { print "PrivateKey = " key; next }
+  /^#?[ \t]*Endpoint[ \t]*=/ { next }
+  { print }
+  /^PublicKey[ \t]*=/ { print "Endpoint = " ep }' "$dp/laptop.rendered.conf" > "$dp/laptop.conf")
+echo "-- laptop.conf: ConfigMap saas-clients' laptop.conf with the private key filled in and Endpoint $GW_ENDPOINT:"
+sed 's/^PrivateKey = .*/PrivateKey = (the key made in step 7)/' "$dp/laptop.conf"
+
+step "9/10 bring up the data plane from exactly those files (test/netns/topology.sh, namespaces demo-*)"
+echo "laptop (wireguard-go) --198.18.0.0/30-- gw (the connector) -- natgw (SNAT to 203.0.113.10) -- saas (nginx allow 203.0.113.10; deny all)"
+topology_up=true
+PH_CONNECTOR_CONFIG="$dp/connector.json" PH_CONNECTOR_KEY="$dp/connector.key" PH_CLIENT_CONF="$dp/laptop.conf" \
+  test/netns/topology.sh up --gateway java 2>&1 | sed 's/^/   /'
+# shellcheck disable=SC1091
+source "$PH_STATE_DIR/env"
+cmp -s "$dp/connector.json" "$PH_STATE_DIR/connector.json" || fail "the connector does not run the rendered config"
+status="$(ip netns exec "$NS_GW" curl -fsS "127.0.0.1:$HTTP_PORT/status")" || fail "no /status from the connector"
+grep -q '"egressVerified" *: *true' <<< "$status" || fail "the connector's egress check did not pass: $status"
+echo "connector ready (/readyz on 127.0.0.1:$HTTP_PORT in $NS_GW); its egress check through the NAT gateway saw" \
+  "$(sed -n 's/.*"observedEgressIP" *: *"\([^"]*\)".*/\1/p' <<< "$status") = spec.egress.elasticIP (enforce: true)"
+
+step "10/10 the path: laptop -> tunnel -> connector -> NAT gateway -> SaaS"
+probe="demo-$RANDOM$RANDOM"
+echo "-- through the tunnel: ip netns exec $NS_LAPTOP curl -k https://app.saas.test/"
+out="$(ip netns exec "$NS_LAPTOP" curl -sk --max-time 30 -o /dev/null -w '%{http_code} %{remote_ip}' \
+  "https://app.saas.test/?$probe" || true)"
+read -r code address <<< "$out"
+echo "HTTP $code from $address (a synthetic address the connector's DNS handed out from 100.80.0.0/12)"
+[[ "$code" == 200 ]] || fail "expected 200 through the tunnel, got '$out'"
+line="$(grep -F "$probe" "$PH_STATE_DIR/nginx-access.log" || true)"
+echo "nginx access log: $line"
+[[ "$line" == "$ELASTIC_IP "* ]] || fail "nginx did not see the elastic IP $ELASTIC_IP as the source"
+probe="demo-$RANDOM$RANDOM"
+echo "-- without the tunnel (the laptop's direct link): ip netns exec $NS_LAPTOP curl -k --interface $LAPTOP_DIRECT https://$SAAS_IP/"
+code="$(ip netns exec "$NS_LAPTOP" curl -sk --max-time 15 -o /dev/null -w '%{http_code}' --interface "$LAPTOP_DIRECT" \
+  "https://$SAAS_IP/?$probe" || true)"
+echo "HTTP $code"
+echo "nginx access log: $(grep -F "$probe" "$PH_STATE_DIR/nginx-access.log" || echo '(no request reached it)')"
+[[ "$code" == 403 || "$code" == 000 ]] || fail "expected 403 or refused without the tunnel, got $code"
+echo "-- UDP through a static route (spec.routes.cidrs 203.0.113.21/32): echo | socat - UDP4:$SAAS_UDP_IP:7"
+echoed="$(echo "$probe" | ip netns exec "$NS_LAPTOP" socat -t 5 - "UDP4:$SAAS_UDP_IP:7" || true)"
+echo "echoed: $echoed"
+[[ "$echoed" == "$probe" ]] || fail "UDP echo through the tunnel failed"
+echo "-- connector metrics excerpt: ip netns exec $NS_GW curl -s 127.0.0.1:$HTTP_PORT/metrics | grep pinhole_connector"
+metrics="$(ip netns exec "$NS_GW" curl -fsS "127.0.0.1:$HTTP_PORT/metrics")" || fail "no /metrics"
+# the non-zero series only, so the excerpt shows what this run did
+awk '/^pinhole_connector/ && !/ 0\.0$/ && n++ < 25' <<< "$metrics"
+echo "-- connector /status:"
+ip netns exec "$NS_GW" curl -fsS "127.0.0.1:$HTTP_PORT/status" || fail "no /status"
+echo
+
+printf '\n\033[32mdemo passed\033[0m in %d s\n' "$SECONDS"
+if $keep; then
+  echo "cluster kept: export KUBECONFIG=$PINHOLE_CLUSTER_DIR/kubeconfig; operator pid $operator_pid"
+  echo "data plane kept: ip netns exec $NS_LAPTOP curl -k https://app.saas.test/; PH_PREFIX=demo test/netns/topology.sh down"
+fi

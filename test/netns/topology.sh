@@ -17,6 +17,9 @@
 #        PH_CONNECTOR_CP classpath of the connector (default target/quarkus-app/{app,lib/main}/* of this repo)
 #        PH_BIG_MB      size of the big download in MiB (default 100)
 #        PH_KEEP_ON_FAILURE=1  leave a failed 'up' in place for inspection (default: tear it down)
+#        PH_CONNECTOR_CONFIG, PH_CONNECTOR_KEY, PH_CLIENT_CONF  (--gateway java) use these files (e.g. what the
+#                       operator rendered) instead of generating the connector config, its key, the laptop's
+#                       wg-quick file; the connector's HTTP port is then the config's http.port
 # Everything it creates (namespaces, links inside them, processes, /etc/netns/<ns>) is removed by 'down', which
 # is safe to run any number of times, also after a failed 'up'.
 set -Eeuo pipefail
@@ -320,6 +323,13 @@ start_connector() {
   fi
 }
 
+# http.port of the connector config (the readiness wait and /metrics use it); 9090 when it has none.
+config_http_port() {
+  local port
+  port="$(tr -d ' \t\r\n' <"$STATE/connector.json" | grep -o '"http":{"port":[0-9]*' | grep -o '[0-9]*$' || true)"
+  echo "${port:-9090}"
+}
+
 write_env() {
   cat >"$STATE/env" <<EOF
 PREFIX=$PREFIX
@@ -366,8 +376,18 @@ up() {
       start_gw_wg
       ;;
     java)
-      write_client_config "$APP_RANGE, $TUNNEL_ADDR/32, $SAAS_UDP_IP/32" "$TUNNEL_ADDR"
-      write_connector_config
+      if [[ -n "${PH_CLIENT_CONF:-}" ]]; then
+        install -m 600 "$PH_CLIENT_CONF" "$STATE/client.conf"
+      else
+        write_client_config "$APP_RANGE, $TUNNEL_ADDR/32, $SAAS_UDP_IP/32" "$TUNNEL_ADDR"
+      fi
+      if [[ -n "${PH_CONNECTOR_CONFIG:-}" ]]; then
+        install -m 644 "$PH_CONNECTOR_CONFIG" "$STATE/connector.json"
+        HTTP_PORT="$(config_http_port)"
+      else
+        write_connector_config
+      fi
+      [[ -z "${PH_CONNECTOR_KEY:-}" ]] || install -m 600 "$PH_CONNECTOR_KEY" "$STATE/gw.key"
       start_connector
       ;;
   esac
