@@ -15,8 +15,10 @@ import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.PayloadSource;
 import dev.pinhole.netstack.packet.TcpHeader;
 import dev.pinhole.netstack.packet.TcpOptionKind;
+import dev.pinhole.netstack.packet.TcpOptions;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.time.Ticker;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
@@ -149,7 +151,7 @@ public final class TcpEndpoint {
     }
 
     /** Applies what the peer's SYN or SYN-ACK offered: window scale, timestamps, MSS (RFC 7323, RFC 9293 3.7.1). */
-    private void negotiate(dev.pinhole.netstack.packet.TcpOptions peer) {
+    private void negotiate(TcpOptions peer) {
         windowScaling = config.windowScaling() && peer.windowScale() >= 0;
         sndWscale = windowScaling ? peer.windowScale() : 0;
         rcvWscale = windowScaling ? shiftFor(config.receiveBufferBytes()) : 0;
@@ -192,8 +194,8 @@ public final class TcpEndpoint {
      * Test-only active open (SYN_SENT): lets two endpoints talk through an in-memory link. The connector only ever
      * opens passively.
      */
-    static TcpEndpoint connect(TcpConfig config, java.net.InetAddress local, int localPort,
-            java.net.InetAddress remote, int remotePort, int iss, Ticker ticker, SegmentSink sink,
+    static TcpEndpoint connect(TcpConfig config, InetAddress local, int localPort, InetAddress remote,
+            int remotePort, int iss, Ticker ticker, SegmentSink sink,
             TcpEventListener listener) {
         TcpEndpoint e = new TcpEndpoint(config, local.getAddress(), localPort, remote.getAddress(), remotePort, iss,
                 ticker, sink, listener);
@@ -208,6 +210,7 @@ public final class TcpEndpoint {
         return e;
     }
 
+    /** For the payload lambda, which is created before the field is assigned. */
     private SendBuffer sendBuffer() {
         return sendBuffer;
     }
