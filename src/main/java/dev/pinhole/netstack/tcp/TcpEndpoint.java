@@ -15,8 +15,10 @@ import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.PayloadSource;
 import dev.pinhole.netstack.packet.TcpHeader;
 import dev.pinhole.netstack.packet.TcpOptionKind;
+import dev.pinhole.netstack.packet.TcpOptions;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.time.Ticker;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
@@ -43,6 +45,9 @@ public final class TcpEndpoint {
     private static final int MIN_SEND_MSS = 216;
     private static final int TIMESTAMP_OPTION_BYTES = 12;
     private static final int MAX_WINDOW_FIELD = 0xFFFF;
+    /** RFC 5961 section 7: bound challenge ACKs so spoofed RSTs/SYNs cannot turn us into an ACK cannon. */
+    static final int CHALLENGE_ACKS_PER_SECOND = 10;
+    private static final long ONE_SECOND_NANOS = 1_000_000_000L;
 
     private static final int EVENT_CONNECTED = 1;
     private static final int EVENT_READABLE = 2;
@@ -123,6 +128,8 @@ public final class TcpEndpoint {
 
     private int pendingEvents;
     private boolean dispatching;
+    private long challengeWindowStart;
+    private int challengeAcksInWindow;
 
     private TcpEndpoint(TcpConfig config, byte[] local, int localPort, byte[] remote, int remotePort, int iss,
             Ticker ticker, SegmentSink sink, TcpEventListener listener) {
@@ -149,7 +156,7 @@ public final class TcpEndpoint {
     }
 
     /** Applies what the peer's SYN or SYN-ACK offered: window scale, timestamps, MSS (RFC 7323, RFC 9293 3.7.1). */
-    private void negotiate(dev.pinhole.netstack.packet.TcpOptions peer) {
+    private void negotiate(TcpOptions peer) {
         windowScaling = config.windowScaling() && peer.windowScale() >= 0;
         sndWscale = windowScaling ? peer.windowScale() : 0;
         rcvWscale = windowScaling ? shiftFor(config.receiveBufferBytes()) : 0;
@@ -192,8 +199,8 @@ public final class TcpEndpoint {
      * Test-only active open (SYN_SENT): lets two endpoints talk through an in-memory link. The connector only ever
      * opens passively.
      */
-    static TcpEndpoint connect(TcpConfig config, java.net.InetAddress local, int localPort,
-            java.net.InetAddress remote, int remotePort, int iss, Ticker ticker, SegmentSink sink,
+    static TcpEndpoint connect(TcpConfig config, InetAddress local, int localPort, InetAddress remote,
+            int remotePort, int iss, Ticker ticker, SegmentSink sink,
             TcpEventListener listener) {
         TcpEndpoint e = new TcpEndpoint(config, local.getAddress(), localPort, remote.getAddress(), remotePort, iss,
                 ticker, sink, listener);
@@ -208,6 +215,7 @@ public final class TcpEndpoint {
         return e;
     }
 
+    /** For the payload lambda, which is created before the field is assigned. */
     private SendBuffer sendBuffer() {
         return sendBuffer;
     }
@@ -524,13 +532,13 @@ public final class TcpEndpoint {
             if (seq == rcvNxt) {
                 close(CloseReason.RESET_BY_PEER, true);
             } else {
-                ackPending = true;
+                challengeAck(now);
             }
             return;
         }
         // 4. SYN in a synchronized state (RFC 5961 4.2): challenge ACK.
         if (syn) {
-            ackPending = true;
+            challengeAck(now);
             return;
         }
         // 5. ACK.
@@ -610,6 +618,17 @@ public final class TcpEndpoint {
         ackPending = true;
     }
 
+    private void challengeAck(long now) {
+        if (challengeAcksInWindow == 0 || now - challengeWindowStart >= ONE_SECOND_NANOS) {
+            challengeWindowStart = now;
+            challengeAcksInWindow = 0;
+        }
+        if (challengeAcksInWindow < CHALLENGE_ACKS_PER_SECOND) {
+            challengeAcksInWindow++;
+            ackPending = true;
+        }
+    }
+
     private void processInTimeWait(TcpHeader tcp, int seq, long now) {
         if (tcp.rst()) {
             if (seq == rcvNxt) {
@@ -649,7 +668,7 @@ public final class TcpEndpoint {
         }
         if (lt(ack, sndUna - (int) Math.max(maxSndWnd, MAX_WINDOW_FIELD))) {
             // RFC 5961 5.2: an ACK too old to be from this connection's recent past.
-            ackPending = true;
+            challengeAck(now);
             return false;
         }
         long newWnd = (long) tcp.window() << sndWscale;
@@ -673,7 +692,7 @@ public final class TcpEndpoint {
         if (gt(ack, sndUna)) {
             onNewAck(ack, now);
         } else if (duplicate) {
-            if (cwnd.onDuplicateAck(sndMax - sndUna)) {
+            if (cwnd.onDuplicateAck(sndMax - sndUna, sndMax)) {
                 retransmitOldest(now);
             }
         }
@@ -697,11 +716,14 @@ public final class TcpEndpoint {
         }
         rtx.resetBackoff();
         consecutiveTimeouts = 0;
-        cwnd.onNewAck(acked);
+        boolean partialAck = cwnd.onNewAck(acked, ack);
         if (sndUna == sndMax) {
             rtx.stop();
         } else {
             rtx.start(now);
+        }
+        if (partialAck) {
+            retransmitOldest(now);
         }
         if (dataAcked > 0 && writeBlocked && outputOpen()) {
             writeBlocked = false;

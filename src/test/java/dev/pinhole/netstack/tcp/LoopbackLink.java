@@ -2,6 +2,7 @@ package dev.pinhole.netstack.tcp;
 
 import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
+import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.time.FakeTicker;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
@@ -40,6 +41,7 @@ final class LoopbackLink {
         }
     }
 
+    private static final boolean TRACE = Boolean.getBoolean("loopback.trace");
     private final FakeTicker ticker = new FakeTicker();
     private final PacketParser parser = new PacketParser();
     private final PriorityQueue<InFlight> link = new PriorityQueue<>();
@@ -74,6 +76,19 @@ final class LoopbackLink {
         ParseResult r = parser.parse(ByteBuffer.wrap(p.packet()));
         if (!(r instanceof ParseResult.TcpSegment seg)) {
             throw new AssertionError("an endpoint emitted a packet that does not parse: " + r);
+        }
+        if (TRACE) {
+            System.out.println((ticker.nanoTime() / 1_000_000) + " " + (p.toServer() ? "C>S " : "S>C ")
+                    + ScriptedClient.describe(seg) + " | " + client + " | " + server);
+        }
+        TcpEndpoint target = p.toServer() ? server : client;
+        if (target != null && target.state() == TcpState.CLOSED) {
+            // As the NAT layer does for a forgotten flow: answer with RST (never a RST for a RST).
+            ByteBuffer out = ByteBuffer.allocate(100);
+            if (TcpSegmentBuilder.writeResetFor(out, seg) > 0) {
+                sinkTowards(!p.toServer()).emit(out);
+            }
+            return;
         }
         if (!p.toServer()) {
             client.onSegment(seg);

@@ -46,7 +46,7 @@ class LossyLoopbackTest {
         };
         TcpConfig config = TcpConfig.builder().mtu(1420).sendBufferBytes(32 * 1024)
                 .receiveBufferBytes(receiveBuffer).windowScaling(windowScaling).timestamps(timestamps)
-                .maxRetransmissions(15).maxSynAckRetransmissions(8).timeWait(Duration.ofSeconds(5)).build();
+                .maxRetransmissions(15).maxSynAckRetransmissions(8).timeWait(Duration.ofSeconds(60)).build();
         byte[] upload = new byte[200_000];
         byte[] download = new byte[300_000];
         random.nextBytes(upload);

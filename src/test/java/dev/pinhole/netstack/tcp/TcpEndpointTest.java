@@ -295,6 +295,25 @@ class TcpEndpointTest extends EndpointFixture {
         }
 
         @Test
+        void partialAckDuringRecoveryRetransmitsTheNextHoleAtOnce() {
+            establish();
+            endpoint.write(ByteBuffer.wrap(bytes(6 * 1460, 0)));
+            assertThat(client.drain()).hasSize(6);
+            // Segments 2 (2461) and 4 (5381) are lost; 3, 5 and 6 arrive and each yields a duplicate ACK.
+            endpoint.onSegment(client.segment(ACK, 5001, 2461, 65535));
+            for (int i = 0; i < 3; i++) {
+                endpoint.onSegment(client.segment(ACK, 5001, 2461, 65535));
+            }
+            assertThat(client.drain()).containsExactly("ACK seq=2461 ack=5001 win=8192 len=1460");
+            // The retransmission fills the first hole; the ACK stops at the second: NewReno resends it now.
+            endpoint.onSegment(client.segment(ACK, 5001, 5381, 65535));
+            assertThat(client.drain()).containsExactly("ACK seq=5381 ack=5001 win=8192 len=1460");
+            endpoint.onSegment(client.segment(ACK, 5001, 9761, 65535));
+            client.assertNothingSent();
+            assertThat(endpoint.nextTimerDeadline()).isEqualTo(TcpEndpoint.NO_DEADLINE);
+        }
+
+        @Test
         void outOfOrderDataIsHeldAndAckedCumulativelyOnceTheGapFills() {
             establish();
             endpoint.onSegment(client.segment(ACK, 5101, 1001, 65535, bytes(100, 2)));
