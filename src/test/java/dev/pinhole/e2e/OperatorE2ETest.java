@@ -57,7 +57,7 @@ class OperatorE2ETest {
             Assumptions.abort("KUBECONFIG is not set; start a cluster with test/cluster/up.sh");
         }
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
-        if (!Files.exists(jar)) {
+        if (!inCluster() && !Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run ./mvnw package -DskipTests first");
         }
         client = new KubernetesClientBuilder().build();
@@ -74,7 +74,15 @@ class OperatorE2ETest {
         startOperator();
     }
 
+    /** On Kind the chart runs the operator in-cluster (test/kind/run.sh); here it is a local process. */
+    static boolean inCluster() {
+        return "in-cluster".equals(System.getenv("PINHOLE_E2E_OPERATOR"));
+    }
+
     private static void startOperator() throws Exception {
+        if (inCluster()) {
+            return;
+        }
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", "target/quarkus-app/quarkus-run.jar")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // Simulated pods have no real IPs: never probe them. A free port so parallel runs don't collide.
@@ -108,6 +116,21 @@ class OperatorE2ETest {
             }
             client.close();
         }
+    }
+
+    private static void restartOperator() throws Exception {
+        if (inCluster()) {
+            client.pods().inNamespace("pinhole-system").withLabel("app.kubernetes.io/name", "pinhole").delete();
+            await().atMost(WAIT).until(() -> client.pods().inNamespace("pinhole-system")
+                    .withLabel("app.kubernetes.io/name", "pinhole").list().getItems().stream()
+                    .anyMatch(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
+                            && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))));
+            return;
+        }
+        operator.destroy();
+        assertThat(operator.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        startOperator();
     }
 
     private static AppConnector awaitConnector(String name, Predicate<AppConnector> until) {
@@ -170,9 +193,7 @@ class OperatorE2ETest {
         client.resource(TestObjects.connector(ns, "restart")).create();
         AppConnector before = awaitConnector("restart", x -> x.getStatus().getPublicKey() != null);
         Secret key = client.secrets().inNamespace(ns).withName("restart-key").get();
-        operator.destroy();
-        assertThat(operator.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        startOperator();
+        restartOperator();
         await().atMost(WAIT).ignoreExceptions().until(() -> {
             client.resources(AppConnector.class).inNamespace(ns).withName("restart").edit(c -> {
                 c.getSpec().getClients().add(new AppConnectorSpec.Client("laptop-2", TestObjects.KEY_2,
