@@ -299,15 +299,11 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     private UpdateControl<AppConnector> failed(AppConnector connector, Context<AppConnector> context,
                                                AppConnectorStatus previous, ConditionSet conditions, String reason,
                                                String message, String publicKey) {
-        AppConnectorStatus status = new AppConnectorStatus();
+        AppConnectorStatus status = carriedOver(previous);
         status.setObservedGeneration(Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L));
-        status.setPublicKey(publicKey != null ? publicKey : previous.getPublicKey());
-        status.setEndpoints(previous.getEndpoints());
-        status.setEgressIPs(previous.getEgressIPs());
-        status.setReadyReplicas(previous.getReadyReplicas());
-        status.setClientConfigMap(previous.getClientConfigMap());
-        status.setActiveFlows(previous.getActiveFlows());
-        status.setMappedNames(previous.getMappedNames());
+        if (publicKey != null) {
+            status.setPublicKey(publicKey);
+        }
         conditions.set(READY, Status.False, reason, message);
         conditions.set(DEGRADED, Status.True, reason,
                 message + ". The last valid connector config stays in force.");
@@ -395,6 +391,13 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     }
 
     private static AppConnectorStatus copyWithConditions(AppConnectorStatus previous, ConditionSet conditions) {
+        AppConnectorStatus status = carriedOver(previous);
+        status.setConditions(conditions.toList());
+        return status;
+    }
+
+    /** What the cluster last reported, kept while this reconcile cannot compute it afresh. */
+    private static AppConnectorStatus carriedOver(AppConnectorStatus previous) {
         AppConnectorStatus status = new AppConnectorStatus();
         status.setObservedGeneration(previous.getObservedGeneration());
         status.setPublicKey(previous.getPublicKey());
@@ -404,7 +407,6 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         status.setClientConfigMap(previous.getClientConfigMap());
         status.setActiveFlows(previous.getActiveFlows());
         status.setMappedNames(previous.getMappedNames());
-        status.setConditions(conditions.toList());
         return status;
     }
 }
