@@ -1,5 +1,6 @@
 package dev.pinhole.e2e;
 
+import java.lang.invoke.MethodHandles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -54,6 +55,8 @@ class OperatorE2ETest {
             if ("1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"))) {
                 throw new IllegalStateException("PINHOLE_REQUIRE_CLUSTER=1 but KUBECONFIG is not set");
             }
+            System.err.println("SKIPPED " + MethodHandles.lookup().lookupClass().getSimpleName()
+                    + ": KUBECONFIG is not set; start a cluster with test/cluster/up.sh (.ci/run does)");
             Assumptions.abort("KUBECONFIG is not set; start a cluster with test/cluster/up.sh");
         }
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");

@@ -1,5 +1,6 @@
 package dev.pinhole.packaging;
 
+import java.lang.invoke.MethodHandles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -60,6 +61,8 @@ class ChartInstallE2ETest {
             if ("1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"))) {
                 throw new IllegalStateException("PINHOLE_REQUIRE_CLUSTER=1 but KUBECONFIG is not set");
             }
+            System.err.println("SKIPPED " + MethodHandles.lookup().lookupClass().getSimpleName()
+                    + ": KUBECONFIG is not set; start a cluster with test/cluster/up.sh (.ci/run does)");
             Assumptions.abort("KUBECONFIG is not set; start a cluster with test/cluster/up.sh");
         }
         client = new KubernetesClientBuilder().build();

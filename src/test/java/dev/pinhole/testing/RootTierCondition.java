@@ -39,6 +39,9 @@ public final class RootTierCondition implements ExecutionCondition {
         if ("1".equals(System.getenv("PINHOLE_REQUIRE_ROOT_TIERS"))) {
             throw new ExtensionConfigurationException(why + " (PINHOLE_REQUIRE_ROOT_TIERS=1)");
         }
+        // Surefire only counts skips; say why on the console so a skipped tier is never silent.
+        System.err.println("SKIPPED " + context.getDisplayName() + ": " + why
+                + " (run as root via .ci/run, which installs the tools)");
         return ConditionEvaluationResult.disabled(why);
     }
 

@@ -1,12 +1,14 @@
 package dev.pinhole.connector.config;
 
 import dev.pinhole.ipset.Cidr;
+import dev.pinhole.wireguard.Keys;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.ipset.IpEntryFormatException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Checks a connector config's values and their relations: every address parses, client addresses are single
@@ -17,73 +19,114 @@ public final class ConfigCheck {
     private ConfigCheck() {}
 
     public static List<ConfigProblem> check(ConnectorConfig config) {
+        return check(config, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #check(ConnectorConfig)}, naming every field (also those a reason refers to) through {@code field},
+     * so a caller that rendered the config from another document reports that document's paths.
+     */
+    public static List<ConfigProblem> check(ConnectorConfig config, UnaryOperator<String> field) {
         List<ConfigProblem> problems = new ArrayList<>();
         if (config.egress() == null || config.egress().elasticIP() == null) {
-            problems.add(new ConfigProblem("egress.elasticIP", null, "required"));
+            problems.add(new ConfigProblem(field.apply("egress.elasticIP"), null, "required"));
         } else {
-            parseAddress("egress.elasticIP", config.egress().elasticIP(), problems);
+            parseAddress(field.apply("egress.elasticIP"), config.egress().elasticIP(), problems);
             if (config.egress().enforce() && config.egress().verifyUrl() == null) {
-                problems.add(new ConfigProblem("egress.verifyUrl", null, "required when egress.enforce is true"));
+                problems.add(new ConfigProblem(field.apply("egress.verifyUrl"), null, "required when egress.enforce is true"));
             }
         }
         ConnectorConfig.Tunnel tunnel = config.tunnel();
         if (tunnel == null) {
-            problems.add(new ConfigProblem("tunnel", null, "required"));
+            problems.add(new ConfigProblem(field.apply("tunnel"), null, "required"));
             return problems;
         }
         if (tunnel.listenPort() < 1 || tunnel.listenPort() > 65535) {
-            problems.add(new ConfigProblem("tunnel.listenPort", String.valueOf(tunnel.listenPort()),
+            problems.add(new ConfigProblem(field.apply("tunnel.listenPort"), String.valueOf(tunnel.listenPort()),
                     "must be 1..65535"));
         }
         if (tunnel.mtu() < 1280 || tunnel.mtu() > 9000) {
-            problems.add(new ConfigProblem("tunnel.mtu", String.valueOf(tunnel.mtu()), "must be 1280..9000"));
+            problems.add(new ConfigProblem(field.apply("tunnel.mtu"), String.valueOf(tunnel.mtu()), "must be 1280..9000"));
         }
         IpAddress tunnelAddress = null;
         Cidr tunnelNet = null;
         String[] parts = String.valueOf(tunnel.address()).split("/", -1);
         if (parts.length != 2) {
-            problems.add(new ConfigProblem("tunnel.address", tunnel.address(), "expected address/prefix"));
+            problems.add(new ConfigProblem(field.apply("tunnel.address"), tunnel.address(), "expected address/prefix"));
         } else {
-            tunnelAddress = parseAddress("tunnel.address", parts[0], problems);
+            tunnelAddress = parseAddress(field.apply("tunnel.address"), parts[0], problems);
             Integer prefix = parsePrefix(parts[1]);
             if (prefix == null) {
-                problems.add(new ConfigProblem("tunnel.address", tunnel.address(), "prefix length is not a number"));
+                problems.add(new ConfigProblem(field.apply("tunnel.address"), tunnel.address(), "prefix length is not a number"));
             } else if (tunnelAddress != null) {
                 try {
                     tunnelNet = Cidr.containing(tunnelAddress, prefix);
                 } catch (IllegalArgumentException e) {
-                    problems.add(new ConfigProblem("tunnel.address", tunnel.address(), reason(e)));
+                    problems.add(new ConfigProblem(field.apply("tunnel.address"), tunnel.address(), reason(e)));
                 }
             }
         }
-        Cidr appRange = parseCidr("tunnel.appRange", tunnel.appRange(), problems);
+        Cidr appRange = parseCidr(field.apply("tunnel.appRange"), tunnel.appRange(), problems);
         if (appRange != null && tunnelNet != null && overlaps(appRange, tunnelNet)) {
-            problems.add(new ConfigProblem("tunnel.appRange", tunnel.appRange(),
+            problems.add(new ConfigProblem(field.apply("tunnel.appRange"), tunnel.appRange(),
                     "overlaps the tunnel network " + tunnelNet));
         }
-        checkClients(config.clients(), tunnelAddress, tunnelNet, problems);
-        List<String> routes = config.routes() == null ? List.of() : config.routes();
-        for (int i = 0; i < routes.size(); i++) {
-            String field = "routes[" + i + "]";
-            Cidr route = parseCidr(field, routes.get(i), problems);
-            if (route != null && appRange != null && overlaps(route, appRange)) {
-                problems.add(new ConfigProblem(field, routes.get(i), "overlaps tunnel.appRange " + appRange));
-            }
-            if (route != null && tunnelNet != null && overlaps(route, tunnelNet)) {
-                problems.add(new ConfigProblem(field, routes.get(i), "overlaps the tunnel network " + tunnelNet));
-            }
-        }
+        checkClients(config.clients(), tunnelAddress, tunnelNet, problems, field);
+        problems.addAll(checkRoutes(appRange, tunnelNet, config.routes(), field));
         if (config.dns() != null && config.dns().upstream() != null) {
             List<String> upstream = config.dns().upstream();
             for (int i = 0; i < upstream.size(); i++) {
-                parseAddress("dns.upstream[" + i + "]", upstream.get(i), problems);
+                parseAddress(field.apply("dns.upstream[" + i + "]"), upstream.get(i), problems);
             }
         }
         return problems;
     }
 
+    /**
+     * Checks static routes against the tunnel of a config: each must parse and stay clear of the app range and the
+     * tunnel network. The operator also runs it on the route list merged with resolved IPSets.
+     */
+    public static List<ConfigProblem> checkRoutes(ConnectorConfig.Tunnel tunnel, List<String> routes,
+                                                  UnaryOperator<String> field) {
+        List<ConfigProblem> ignored = new ArrayList<>();
+        Cidr appRange = tunnel == null ? null : parseCidr("tunnel.appRange", tunnel.appRange(), ignored);
+        return checkRoutes(appRange, tunnel == null ? null : tunnelNetwork(tunnel), routes, field);
+    }
+
+    private static List<ConfigProblem> checkRoutes(Cidr appRange, Cidr tunnelNet, List<String> routes,
+                                                   UnaryOperator<String> field) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        List<String> all = routes == null ? List.of() : routes;
+        for (int i = 0; i < all.size(); i++) {
+            String name = field.apply("routes[" + i + "]");
+            Cidr route = parseCidr(name, all.get(i), problems);
+            if (route != null && appRange != null && overlaps(route, appRange)) {
+                problems.add(new ConfigProblem(name, all.get(i),
+                        "overlaps " + field.apply("tunnel.appRange") + " " + appRange));
+            }
+            if (route != null && tunnelNet != null && overlaps(route, tunnelNet)) {
+                problems.add(new ConfigProblem(name, all.get(i), "overlaps the tunnel network " + tunnelNet));
+            }
+        }
+        return problems;
+    }
+
+    /** The tunnel network from "address/prefix", or null when it does not parse (reported by check). */
+    private static Cidr tunnelNetwork(ConnectorConfig.Tunnel tunnel) {
+        String[] parts = String.valueOf(tunnel.address()).split("/", -1);
+        Integer prefix = parts.length == 2 ? parsePrefix(parts[1]) : null;
+        if (prefix == null) {
+            return null;
+        }
+        try {
+            return Cidr.containing(IpAddress.parse(parts[0]), prefix);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static void checkClients(List<ConnectorConfig.Client> clients, IpAddress tunnelAddress, Cidr tunnelNet,
-                                     List<ConfigProblem> problems) {
+                                     List<ConfigProblem> problems, UnaryOperator<String> field) {
         if (clients == null) {
             return;
         }
@@ -92,58 +135,56 @@ public final class ConfigCheck {
         Map<IpAddress, Integer> addresses = new HashMap<>();
         for (int i = 0; i < clients.size(); i++) {
             ConnectorConfig.Client client = clients.get(i);
-            String base = "clients[" + i + "]";
+            String base = "clients[" + i + "]";  // config path; named through field
             Integer firstName = names.putIfAbsent(String.valueOf(client.name()), i);
             if (firstName != null) {
-                problems.add(new ConfigProblem(base + ".name", client.name(),
-                        "duplicate of clients[" + firstName + "].name"));
+                problems.add(new ConfigProblem(field.apply(base + ".name"), client.name(),
+                        "duplicate of " + field.apply("clients[" + firstName + "].name")));
             }
             if (!isWireGuardKey(client.publicKey())) {
-                problems.add(new ConfigProblem(base + ".publicKey", client.publicKey(),
+                problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
                         "not a WireGuard key (32 bytes, base64)"));
             } else {
                 Integer firstKey = keys.putIfAbsent(client.publicKey(), i);
                 if (firstKey != null) {
-                    problems.add(new ConfigProblem(base + ".publicKey", client.publicKey(),
-                            "duplicate of clients[" + firstKey + "].publicKey"));
+                    problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
+                            "duplicate of " + field.apply("clients[" + firstKey + "].publicKey")));
                 }
             }
             String text = client.address();
             if (text == null) {
-                problems.add(new ConfigProblem(base + ".address", null, "required"));
+                problems.add(new ConfigProblem(field.apply(base + ".address"), null, "required"));
                 continue;
             }
             String[] parts = text.split("/", -1);
-            IpAddress address = parseAddress(base + ".address", parts[0], problems);
+            IpAddress address = parseAddress(field.apply(base + ".address"), parts[0], problems);
             if (address == null) {
                 continue;
             }
             int hostPrefix = address.family().bits();
             if (parts.length != 2 || !parts[1].equals(String.valueOf(hostPrefix))) {
-                problems.add(new ConfigProblem(base + ".address", text,
+                problems.add(new ConfigProblem(field.apply(base + ".address"), text,
                         "must be a single address written as /" + hostPrefix));
                 continue;
             }
             if (tunnelNet != null && !tunnelNet.contains(address)) {
-                problems.add(new ConfigProblem(base + ".address", text, "outside the tunnel network " + tunnelNet));
+                problems.add(new ConfigProblem(field.apply(base + ".address"), text, "outside the tunnel network " + tunnelNet));
             }
             if (address.equals(tunnelAddress)) {
-                problems.add(new ConfigProblem(base + ".address", text, "is the connector's own tunnel address"));
+                problems.add(new ConfigProblem(field.apply(base + ".address"), text, "is the connector's own tunnel address"));
             }
             Integer firstAddress = addresses.putIfAbsent(address, i);
             if (firstAddress != null) {
-                problems.add(new ConfigProblem(base + ".address", text,
-                        "duplicate of clients[" + firstAddress + "].address"));
+                problems.add(new ConfigProblem(field.apply(base + ".address"), text,
+                        "duplicate of " + field.apply("clients[" + firstAddress + "].address")));
             }
         }
     }
 
     static boolean isWireGuardKey(String text) {
-        if (text == null || text.length() != 44) {
-            return false;
-        }
         try {
-            return java.util.Base64.getDecoder().decode(text).length == 32;
+            Keys.fromBase64(text);
+            return true;
         } catch (IllegalArgumentException e) {
             return false;
         }

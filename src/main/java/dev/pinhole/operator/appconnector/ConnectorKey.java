@@ -1,60 +1,35 @@
 package dev.pinhole.operator.appconnector;
 
-import java.math.BigInteger;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.interfaces.XECPrivateKey;
-import java.security.spec.NamedParameterSpec;
-import java.security.spec.XECPrivateKeySpec;
-import java.security.spec.XECPublicKeySpec;
+import dev.pinhole.wireguard.Keys;
 import java.util.Base64;
-import javax.crypto.KeyAgreement;
 
-/** A connector's X25519 key pair in WireGuard's base64 encoding, minted and derived with JDK crypto. */
+/** A connector's X25519 key pair in WireGuard's base64 encoding; the key math is the WireGuard library's. */
 public record ConnectorKey(String privateKey, String publicKey) {
 
-    /** A fresh random key pair. */
+    /** A fresh random key pair, like {@code wg genkey}. */
     public static ConnectorKey generate() {
-        try {
-            KeyPairGenerator gen = KeyPairGenerator.getInstance("X25519");
-            XECPrivateKey priv = (XECPrivateKey) gen.generateKeyPair().getPrivate();
-            byte[] scalar = priv.getScalar().orElseThrow(() -> new IllegalStateException("no raw X25519 scalar"));
-            String encoded = Base64.getEncoder().encodeToString(scalar);
-            return fromPrivate(encoded);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("X25519 unavailable", e);
-        }
+        return of(Keys.generatePrivate());
     }
 
-    /** The pair for an existing base64 private key; the public key is X25519(private, 9). */
+    /** The pair for an existing base64 private key (as stored in the key Secret). */
     public static ConnectorKey fromPrivate(String base64PrivateKey) {
-        byte[] scalar = decode32(base64PrivateKey, "privateKey");
-        try {
-            KeyFactory kf = KeyFactory.getInstance("X25519");
-            PrivateKey priv = kf.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar));
-            PublicKey basePoint = kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BigInteger.valueOf(9)));
-            KeyAgreement ka = KeyAgreement.getInstance("X25519");
-            ka.init(priv);
-            ka.doPhase(basePoint, true);
-            byte[] pub = ka.generateSecret();
-            return new ConnectorKey(Base64.getEncoder().encodeToString(scalar), Base64.getEncoder().encodeToString(pub));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("privateKey: not a usable X25519 key", e);
-        }
+        return of(decode32(base64PrivateKey));
     }
 
-    private static byte[] decode32(String base64, String field) {
+    private static ConnectorKey of(byte[] privateKey) {
+        return new ConnectorKey(Keys.toBase64(privateKey), Keys.toBase64(Keys.publicFromPrivate(privateKey)));
+    }
+
+    /** Decodes with errors that name the Secret's field and the byte count, for the condition message. */
+    private static byte[] decode32(String base64) {
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(base64 == null ? "" : base64.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(field + ": not base64", e);
+            throw new IllegalArgumentException("privateKey: not base64", e);
         }
-        if (raw.length != 32) {
-            throw new IllegalArgumentException(field + ": expected 32 bytes, got " + raw.length);
+        if (raw.length != Keys.KEY_LEN) {
+            throw new IllegalArgumentException("privateKey: expected " + Keys.KEY_LEN + " bytes, got " + raw.length);
         }
         return raw;
     }

@@ -4,6 +4,7 @@ import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.connector.config.ConfigCheck;
 import dev.pinhole.connector.config.ConfigProblem;
+import dev.pinhole.connector.config.ConnectorConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,33 +28,18 @@ public final class ConnectorSpecCheck {
         probe.setSpec(spec);
         List<String> routes = spec.getRoutes() == null || spec.getRoutes().getCidrs() == null
                 ? List.of() : spec.getRoutes().getCidrs();
-        for (ConfigProblem p : ConfigCheck.check(ConnectorConfigRenderer.render(probe, routes))) {
-            problems.add(new ConfigProblem(specField(p.field()), p.value(), specFieldsIn(p.reason())));
-        }
+        problems.addAll(ConfigCheck.check(ConnectorConfigRenderer.render(probe, routes),
+                ConnectorSpecCheck::specField));
         return problems;
     }
 
     /** Checks the merged route list (literal CIDRs and resolved IPSets); fields name the route, not an index. */
     public static List<ConfigProblem> checkRoutes(AppConnectorSpec spec, List<String> mergedRoutes) {
-        AppConnector probe = new AppConnector();
-        probe.getMetadata().setName("route-check");
-        probe.setSpec(spec);
-        List<ConfigProblem> problems = new ArrayList<>();
-        for (ConfigProblem p : ConfigCheck.check(ConnectorConfigRenderer.render(probe, mergedRoutes))) {
-            if (p.field().startsWith("routes[")) {
-                problems.add(new ConfigProblem("spec.routes (with spec.routes.ipSets)", p.value(),
-                        specFieldsIn(p.reason())));
-            }
-        }
-        return problems;
-    }
-
-    private static final java.util.regex.Pattern CONFIG_FIELD =
-            java.util.regex.Pattern.compile("(?<![\\w.])((?:clients\\[\\d+]|tunnel|egress|dns)\\.\\w+)");
-
-    /** Rewrites config field paths mentioned inside a reason ("duplicate of clients[0].name") as spec paths. */
-    static String specFieldsIn(String reason) {
-        return CONFIG_FIELD.matcher(reason).replaceAll("spec.$1");
+        AppConnectorSpec.Tunnel t = ConnectorConfigRenderer.tunnel(spec);
+        return ConfigCheck.checkRoutes(
+                new ConnectorConfig.Tunnel(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
+                mergedRoutes,
+                f -> f.startsWith("routes[") ? "spec.routes (with spec.routes.ipSets)" : specField(f));
     }
 
     private static String specField(String configField) {
