@@ -1,0 +1,84 @@
+package dev.pinhole.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The API server's JSON-lines audit log ({@code test/cluster/up.sh} writes one for service accounts outside
+ * kube-system): which requests a user made and which the API server refused.
+ */
+final class AuditLog {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One audited request, from its last recorded stage. */
+    record Request(String auditId, String user, String verb, String apiGroup, String resource, String subresource,
+                   String namespace, int code) {
+        boolean forbidden() {
+            return code == 403;
+        }
+
+        /** "verb group/resource[/subresource] in namespace -> code", the way RBAC rules name things. */
+        String describe() {
+            return verb + " " + (apiGroup.isEmpty() ? "core" : apiGroup) + "/" + resource
+                    + (subresource.isEmpty() ? "" : "/" + subresource)
+                    + (namespace.isEmpty() ? "" : " in " + namespace) + " -> " + code;
+        }
+    }
+
+    private final Path file;
+
+    AuditLog(Path file) {
+        this.file = file;
+    }
+
+    /** Every request {@code user} made so far; a long watch counts once, with its final response code. */
+    List<Request> requestsBy(String user) {
+        try {
+            return parse(Files.readAllLines(file, StandardCharsets.UTF_8)).stream()
+                    .filter(r -> r.user().equals(user)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The requests of {@code user} the API server refused with 403. */
+    List<Request> forbiddenFor(String user) {
+        return requestsBy(user).stream().filter(Request::forbidden).toList();
+    }
+
+    /** Parses audit events (one JSON object per line); lines that are not audit events are skipped. */
+    static List<Request> parse(List<String> lines) {
+        Map<String, Request> byId = new LinkedHashMap<>();
+        for (String line : lines) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode event;
+            try {
+                event = JSON.readTree(line);
+            } catch (IOException e) {
+                continue;  // a line cut off while the API server was writing it
+            }
+            if (!"Event".equals(event.path("kind").asText())) {
+                continue;
+            }
+            JsonNode ref = event.path("objectRef");
+            Request request = new Request(event.path("auditID").asText(),
+                    event.path("user").path("username").asText(), event.path("verb").asText(),
+                    ref.path("apiGroup").asText(""), ref.path("resource").asText(""),
+                    ref.path("subresource").asText(""), ref.path("namespace").asText(""),
+                    event.path("responseStatus").path("code").asInt(0));
+            byId.put(request.auditId(), request);  // ResponseComplete comes after ResponseStarted
+        }
+        return new ArrayList<>(byId.values());
+    }
+}

@@ -1,0 +1,226 @@
+package dev.pinhole.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.IPSet;
+import dev.pinhole.api.ObjectReference;
+import dev.pinhole.operator.TestObjects;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator, run as the packaged jar but authenticated as the chart's ServiceAccount (a TokenRequest token)
+ * with exactly the Roles and bindings {@code helm template} renders, does everything it does for users: IPSets
+ * with includes, excludes and an AppConnector selector, an AppConnector with clients and IPSet routes, a scale
+ * down that deletes the PDB, an IPSet change that reaches the connector config, deletion. The API server must never
+ * have refused it anything: no 403 in the API server's audit log for that ServiceAccount (the local cluster of
+ * {@code test/cluster/up.sh} keeps one), and no "Forbidden" in the operator's log (debug level, so even the event
+ * writes the operator deliberately tolerates failing show up).
+ */
+@Tag("e2e")
+class ChartRbacE2ETest {
+    private static final Duration WAIT = E2ECluster.WAIT;
+    private static KubernetesClient client;
+    private static Optional<AuditLog> audit = Optional.empty();
+    private static final List<String> namespaces = new ArrayList<>();
+
+    @BeforeAll
+    static void connect() throws Exception {
+        client = E2ECluster.connect(ChartRbacE2ETest.class);
+        if (OperatorProcess.inCluster()) {
+            System.err.println("SKIPPED ChartRbacE2ETest: the operator runs in-cluster with the chart's RBAC already"
+                    + " (PINHOLE_E2E_OPERATOR=in-cluster); this test runs its own operator process");
+            Assumptions.abort("operator runs in-cluster");
+        }
+        E2ECluster.installCrds(client);
+        Optional<LocalCluster> local = LocalCluster.of(client);
+        audit = local.flatMap(LocalCluster::auditLog);
+        if (audit.isEmpty()) {
+            String why = local.isPresent() ? "the local cluster in " + local.get().dir()
+                    + " has no logs/audit.log (started by an older up.sh?)" : LocalCluster.whyNotLocal();
+            if (local.isPresent() && "1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"))) {
+                throw new IllegalStateException(why + "; restart it with test/cluster/up.sh");
+            }
+            System.err.println("NOTE ChartRbacE2ETest: " + why + "; refused calls are found in the operator's log only");
+        }
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (client != null) {
+            namespaces.forEach(ns -> client.namespaces().withName(ns).delete());
+            client.close();
+        }
+    }
+
+    @Test
+    void theOperatorNeedsNothingBeyondTheChartsClusterWideRbac() throws Exception {
+        String ns = namespace("rbac");
+        try (ChartRbac rbac = chartRbac(List.of()).install();
+             OperatorProcess operator = operatorAs(rbac, "JOSDK_ALL_NAMESPACES")) {
+            exerciseEveryPath(ns);
+            assertNothingWasRefused(rbac, operator);
+        }
+    }
+
+    @Test
+    void theOperatorNeedsNothingBeyondTheChartsNamespacedRbac() throws Exception {
+        String ns = namespace("rbac");
+        try (ChartRbac rbac = chartRbac(List.of(ns)).install();
+             OperatorProcess operator = operatorAs(rbac, ns)) {
+            exerciseEveryPath(ns);
+            assertNothingWasRefused(rbac, operator);
+        }
+    }
+
+    /** The check above can fail: without "create events" the operator still works, but the refusal is seen. */
+    @Test
+    void aVerbMissingFromTheRoleIsReported() throws Exception {
+        String ns = namespace("rbac");
+        try (ChartRbac rbac = chartRbac(List.of(ns)).withoutVerb("", "events", "create").install();
+             OperatorProcess operator = operatorAs(rbac, ns)) {
+            client.resource(TestObjects.connector(ns, "edge")).create();  // its first reconcile records KeyGenerated
+            await().atMost(WAIT).alias("a refused call in the operator's log")
+                    .until(() -> !ForbiddenLogLines.in(operator.log()).isEmpty());
+            assertThat(ForbiddenLogLines.in(operator.log())).anySatisfy(l -> assertThat(l).contains("events"));
+            if (audit.isPresent()) {
+                List<AuditLog.Request> refused = await().atMost(WAIT).alias("a 403 in the audit log")
+                        .until(() -> audit.get().forbiddenFor(rbac.username()), l -> !l.isEmpty());
+                assertThat(refused).extracting(AuditLog.Request::describe)
+                        .contains("create core/events in " + ns + " -> 403");
+            }
+        }
+    }
+
+    private static String namespace(String prefix) {
+        String ns = E2ECluster.createNamespace(client, prefix);
+        namespaces.add(ns);
+        return ns;
+    }
+
+    /** The chart's RBAC with the ServiceAccount in a namespace of its own, as the operator's would be. */
+    private static ChartRbac chartRbac(List<String> watchNamespaces) throws Exception {
+        String release = namespace("rbac-sys");
+        return ChartRbac.render(client, "pinhole-e2e-" + UUID.randomUUID().toString().substring(0, 8), release,
+                watchNamespaces);
+    }
+
+    private static OperatorProcess operatorAs(ChartRbac rbac, String watchNamespaces) throws Exception {
+        Path kubeconfig = ServiceAccountKubeconfig.write(client, rbac.releaseNamespace(), rbac.serviceAccount());
+        return OperatorProcess.start(Map.of(
+                "KUBECONFIG", kubeconfig.toString(),
+                "QUARKUS_OPERATOR_SDK_NAMESPACES", watchNamespaces,
+                // EventRecorder logs a refused event write at debug level only.
+                "QUARKUS_LOG_CATEGORY__DEV_PINHOLE__LEVEL", "DEBUG"));
+    }
+
+    private static void exerciseEveryPath(String ns) {
+        client.resource(TestObjects.ipSet(ns, "leaf", List.of("192.0.2.1", "192.0.2.2"))).create();
+        IPSet top = TestObjects.ipSet(ns, "top", List.of("198.51.100.0/30"), "leaf");
+        top.getSpec().setExclude(new ArrayList<>(List.of("192.0.2.2")));
+        client.resource(top).create();
+        IPSet egress = TestObjects.ipSet(ns, "egress", List.of());
+        egress.getSpec().setAppConnectors(new LabelSelectorBuilder().addToMatchLabels("team", "rbac").build());
+        client.resource(egress).create();
+        AppConnector edge = TestObjects.connector(ns, "edge");
+        edge.getMetadata().setLabels(Map.of("team", "rbac"));
+        edge.getSpec().getClients().add(new dev.pinhole.api.AppConnectorSpec.Client("laptop-2", TestObjects.KEY_2,
+                "100.96.0.3/32"));
+        edge.getSpec().getRoutes().setIpSets(List.of(new ObjectReference("top")));
+        client.resource(edge).create();
+
+        assertThat(awaitIpSet(ns, "top").getStatus().getCidrs()).containsExactly("192.0.2.1/32", "198.51.100.0/30");
+        assertThat(awaitIpSet(ns, "egress").getStatus().getCidrs()).containsExactly("203.0.113.10/32");
+        awaitConnector(ns, "edge", c -> condition(c, "Ready", "True")
+                && Integer.valueOf(2).equals(c.getStatus().getReadyReplicas()));
+        assertThat(client.apps().deployments().inNamespace(ns).withName("edge").get()).isNotNull();
+        assertThat(client.services().inNamespace(ns).withName("edge").get()).isNotNull();
+        assertThat(client.secrets().inNamespace(ns).withName("edge-key").get()).isNotNull();
+        assertThat(client.network().v1().networkPolicies().inNamespace(ns).withName("edge").get()).isNotNull();
+        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("edge").get()).isNotNull();
+        assertThat(configFile(ns)).contains("198.51.100.0/30").contains("192.0.2.1/32");
+        ConfigMap clients = client.configMaps().inNamespace(ns).withName("edge-clients").get();
+        assertThat(clients.getData()).containsOnlyKeys("laptop-1.conf", "laptop-2.conf");
+
+        // Scale to one (the operator deletes the PDB) and change an included IPSet (re-resolved into the config).
+        client.resources(AppConnector.class).inNamespace(ns).withName("edge").edit(c -> {
+            c.getSpec().setReplicas(1);
+            return c;
+        });
+        client.resources(IPSet.class).inNamespace(ns).withName("leaf").edit(s -> {
+            s.getSpec().getAddresses().add("192.0.2.3");
+            return s;
+        });
+        await().atMost(WAIT).alias("PDB deleted, new route in the config").until(() ->
+                client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("edge").get() == null
+                        && configFile(ns).contains("192.0.2.3/32"));
+        awaitConnector(ns, "edge", c -> condition(c, "Ready", "True")
+                && c.getMetadata().getGeneration().equals(c.getStatus().getObservedGeneration())
+                && Integer.valueOf(1).equals(c.getStatus().getReadyReplicas()));
+
+        client.resources(AppConnector.class).inNamespace(ns).withName("edge").delete();
+        client.resources(IPSet.class).inNamespace(ns).withName("top").delete();
+        await().atMost(WAIT).alias("children garbage-collected, IPSet gone").until(() ->
+                client.apps().deployments().inNamespace(ns).withName("edge").get() == null
+                        && client.secrets().inNamespace(ns).withName("edge-key").get() == null
+                        && client.configMaps().inNamespace(ns).withName("edge-config").get() == null
+                        && client.services().inNamespace(ns).withName("edge").get() == null
+                        && client.resources(IPSet.class).inNamespace(ns).withName("top").get() == null);
+    }
+
+    private static void assertNothingWasRefused(ChartRbac rbac, OperatorProcess operator) {
+        assertThat(ForbiddenLogLines.in(operator.log())).as("refused calls in the operator's log " + operator.log())
+                .isEmpty();
+        if (audit.isEmpty()) {
+            return;
+        }
+        List<AuditLog.Request> requests = audit.get().requestsBy(rbac.username());
+        // Proves the operator really ran as the ServiceAccount and the audit log records it.
+        assertThat(requests).as("audited requests of " + rbac.username()).isNotEmpty();
+        assertThat(requests).filteredOn(AuditLog.Request::forbidden).extracting(AuditLog.Request::describe)
+                .as("requests of " + rbac.username() + " the API server refused").isEmpty();
+        System.out.println(rbac.username() + ": " + requests.size() + " audited requests, none refused; used "
+                + new TreeSet<>(requests.stream().map(r -> r.verb() + " " + (r.apiGroup().isEmpty() ? "core"
+                : r.apiGroup()) + "/" + r.resource() + (r.subresource().isEmpty() ? "" : "/" + r.subresource()))
+                .toList()));
+    }
+
+    private static String configFile(String ns) {
+        ConfigMap config = client.configMaps().inNamespace(ns).withName("edge-config").get();
+        return config == null ? "" : config.getData().get("connector.json");
+    }
+
+    private static IPSet awaitIpSet(String ns, String name) {
+        return await().atMost(WAIT).alias("IPSet " + name + " Ready").until(() -> client.resources(IPSet.class)
+                .inNamespace(ns).withName(name).get(), s -> s != null && s.getStatus() != null
+                && s.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
+    }
+
+    private static AppConnector awaitConnector(String ns, String name, Predicate<AppConnector> until) {
+        return await().atMost(WAIT).alias("AppConnector " + name).until(() -> client.resources(AppConnector.class)
+                .inNamespace(ns).withName(name).get(), c -> c != null && c.getStatus() != null && until.test(c));
+    }
+
+    private static boolean condition(AppConnector c, String type, String status) {
+        return c.getStatus().getConditions().stream().anyMatch(x -> type.equals(x.getType())
+                && status.equals(x.getStatus()));
+    }
+}
