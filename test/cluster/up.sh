@@ -151,7 +151,11 @@ start kube-scheduler "${bin[kube-scheduler]}" \
   --authorization-kubeconfig="$state/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$state/scheduler-certs" \
   --leader-elect=false --profiling=false --v=1
-start kwok "${bin[kwok]}" --kubeconfig="$state/kwok.kubeconfig" --config="${bin[kwok-stages]}" \
+# --node-lease-duration-seconds: the node-heartbeat-with-lease stage patches node status only about once a minute
+# and counts on leases (renewed every 10 s) for liveness. Without them kube-controller-manager sees nodes flap
+# NotReady (50 s grace) and, after an API server restart, marks pods NotReady, which kwok never sets back.
+start kwok "${bin[kwok]}" --node-lease-duration-seconds=40 \
+  --kubeconfig="$state/kwok.kubeconfig" --config="${bin[kwok-stages]}" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16
 
