@@ -78,6 +78,11 @@ final class OperatorProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Whether the local process still runs (always true in-cluster, where the Deployment keeps it running). */
+    boolean isAlive() {
+        return inCluster() || process.isAlive();
+    }
+
     /** Stops the operator gracefully and starts it again (in-cluster: deletes its pod and waits for a new Ready one). */
     void restart(KubernetesClient client) throws IOException, InterruptedException {
         if (inCluster()) {
