@@ -7,6 +7,7 @@ import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.operator.TestObjects;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -127,6 +128,32 @@ class ConcurrentEditE2ETest {
                     .until(() -> metrics.sum("pinhole_child_writes_total", "kind=\"AppConnector\"") == writes);
             assertThat(reconciles(metrics) - reconcilesAfter).as("reconciles while quiet").isLessThanOrEqualTo(3);
         }
+    }
+
+    /**
+     * Someone replaces the connector image, drops the pod security context and the NAT-gateway node affinity (a
+     * field-by-field edit, like {@code kubectl set image} or {@code kubectl edit}): the operator must put back the
+     * pod template it applies, even though the spec's replicas (its cheap drift check) never changed.
+     */
+    @Test
+    void aForeignEditOfThePodTemplateIsUndone() {
+        client.resource(TestObjects.connector(ns, "template")).create();
+        new ConnectorConvergence(client, ns, "template").await();
+        PodSpec desired = client.apps().deployments().inNamespace(ns).withName("template").get()
+                .getSpec().getTemplate().getSpec();
+        client.apps().deployments().inNamespace(ns).withName("template").patch(
+                new PatchContext.Builder().withPatchType(PatchType.JSON).withFieldManager("chaos-monkey").build(), """
+                [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "evil.example/x:1"},
+                 {"op": "remove", "path": "/spec/template/spec/securityContext"},
+                 {"op": "remove", "path": "/spec/template/spec/affinity"}]""");
+        PodSpec restored = await().atMost(E2ECluster.WAIT).alias("pod template restored").until(() -> client.apps()
+                .deployments().inNamespace(ns).withName("template").get().getSpec().getTemplate().getSpec(),
+                p -> !"evil.example/x:1".equals(p.getContainers().get(0).getImage())
+                        && p.getSecurityContext() != null && p.getAffinity() != null);
+        assertThat(restored.getContainers().get(0).getImage()).isEqualTo(desired.getContainers().get(0).getImage());
+        assertThat(restored.getSecurityContext()).isEqualTo(desired.getSecurityContext());
+        assertThat(restored.getAffinity()).isEqualTo(desired.getAffinity());
+        new ConnectorConvergence(client, ns, "template").await();
     }
 
     private static double reconciles(OperatorMetrics metrics) throws Exception {
