@@ -181,8 +181,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
         apply(context, connector, DesiredDeployment.build(connector, settings.connector().image(), restartHash),
-                currentDeployment, (d, c) -> c.getSpec() != null
-                        && Objects.equals(d.getSpec().getReplicas(), c.getSpec().getReplicas()));
+                currentDeployment, DesiredDeployment::matches);
         Optional<Service> currentService = named(context, Service.class, ConnectorNames.workload(connector));
         apply(context, connector, DesiredNetworkObjects.service(connector), currentService,
                 (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())

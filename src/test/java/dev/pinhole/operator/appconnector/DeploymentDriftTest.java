@@ -1,0 +1,94 @@
+package dev.pinhole.operator.appconnector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pinhole.api.AppConnector;
+import dev.pinhole.api.AppConnectorSpec;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** When the operator re-applies its connector Deployment because someone else changed it. */
+class DeploymentDriftTest {
+    private final Deployment desired;
+
+    DeploymentDriftTest() {
+        AppConnector c = TestConnectors.valid();
+        AppConnectorSpec.NatGateway gw = new AppConnectorSpec.NatGateway();
+        gw.setNodeSelector(Map.of("pinhole.dev/egress", "nat-gateway"));
+        c.getSpec().getEgress().setNatGateway(gw);
+        desired = DesiredDeployment.build(c, "ghcr.io/pinhole-dev/pinhole:test", "0123");
+    }
+
+    /** The desired Deployment as the API server returns it: defaults filled in, then {@code edit} applied. */
+    private Deployment live(Consumer<PodSpec> edit) {
+        Deployment live = Serialization.clone(desired);
+        PodSpec pod = live.getSpec().getTemplate().getSpec();
+        pod.getContainers().forEach(x -> {
+            x.setImagePullPolicy("IfNotPresent");
+            x.setTerminationMessagePath("/dev/termination-log");
+        });
+        pod.setDnsPolicy("ClusterFirst");
+        pod.setRestartPolicy("Always");
+        pod.setSchedulerName("default-scheduler");
+        pod.getVolumes().stream().filter(v -> v.getConfigMap() != null).forEach(v -> v.getConfigMap().setDefaultMode(420));
+        edit.accept(pod);
+        return live;
+    }
+
+    @Test
+    void apiServerDefaultsAreNotDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> { }))).isTrue();
+    }
+
+    @Test
+    void aReplacedImageIsDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().get(0).setImage("evil.example/x:1"))))
+                .isFalse();
+    }
+
+    @Test
+    void aRemovedPodSecurityContextIsDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> p.setSecurityContext(null)))).isFalse();
+    }
+
+    @Test
+    void aLoosenedContainerSecurityContextIsDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().get(0).getSecurityContext()
+                .setPrivileged(true)))).isFalse();
+    }
+
+    @Test
+    void aRemovedNodeAffinityIsDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> p.setAffinity(null)))).isFalse();
+    }
+
+    @Test
+    void changedArgumentsAreDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().get(0).getArgs().add("--debug"))))
+                .isFalse();
+    }
+
+    @Test
+    void aMountedApiTokenIsDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> p.setAutomountServiceAccountToken(true)))).isFalse();
+    }
+
+    @Test
+    void scaledReplicasAreDrift() {
+        Deployment scaled = live(p -> { });
+        scaled.getSpec().setReplicas(5);
+        assertThat(DesiredDeployment.matches(desired, scaled)).isFalse();
+    }
+
+    /** Server-side apply never removes what another manager added, so re-applying for it would change nothing. */
+    @Test
+    void aContainerAddedByAnotherManagerIsNotDrift() {
+        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().add(new ContainerBuilder()
+                .withName("sidecar").withImage("example.invalid/sidecar:1").build())))).isTrue();
+    }
+}
