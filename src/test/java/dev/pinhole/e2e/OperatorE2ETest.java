@@ -145,6 +145,10 @@ class OperatorE2ETest {
         assertThat(after.getData()).isEqualTo(key.getData());
         assertThat(client.resources(AppConnector.class).inNamespace(ns).withName("restart").get().getStatus()
                 .getPublicKey()).isEqualTo(before.getStatus().getPublicKey());
+        // After the restart everything converges on the edited spec and nothing was created twice.
+        ConnectorConvergence restarted = new ConnectorConvergence(client, ns, "restart");
+        restarted.await();
+        restarted.assertNoDuplicates();
     }
 
     @Test
