@@ -126,7 +126,9 @@ class ConcurrentEditE2ETest {
             await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(30))
                     .alias("no child writes once converged")
                     .until(() -> metrics.sum("pinhole_child_writes_total", "kind=\"AppConnector\"") == writes);
-            assertThat(reconciles(metrics) - reconcilesAfter).as("reconciles while quiet").isLessThanOrEqualTo(3);
+            // A status or child write loop reconciles many times a second; a few reconciles from late pod or node
+            // events are fine.
+            assertThat(reconciles(metrics) - reconcilesAfter).as("reconciles while quiet").isLessThanOrEqualTo(10);
         }
     }
 

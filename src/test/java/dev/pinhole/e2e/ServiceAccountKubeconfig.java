@@ -46,6 +46,7 @@ final class ServiceAccountKubeconfig {
                 current-context: sa
                 """.formatted(server, caData(config), serviceAccount, token, serviceAccount,
                 namespace), StandardCharsets.UTF_8);
+        file.toFile().deleteOnExit();  // holds a live token
         return file;
     }
 
