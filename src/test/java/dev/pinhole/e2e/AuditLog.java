@@ -19,11 +19,18 @@ import java.util.Map;
 final class AuditLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One audited request, from its last recorded stage. */
+    /**
+     * One audited request, from its last recorded stage. {@code decision} is the authorizer's
+     * ({@code authorization.k8s.io/decision}: allow or forbid).
+     */
     record Request(String auditId, String user, String verb, String apiGroup, String resource, String subresource,
-                   String namespace, int code) {
+                   String namespace, int code, String decision) {
+        /**
+         * Refused by RBAC. A 403 from admission (e.g. writing into a namespace being deleted) was authorized, so it
+         * is not a missing permission.
+         */
         boolean forbidden() {
-            return code == 403;
+            return code == 403 && "forbid".equals(decision);
         }
 
         /** "verb group/resource[/subresource] in namespace -> code", the way RBAC rules name things. */
@@ -50,7 +57,7 @@ final class AuditLog {
         }
     }
 
-    /** The requests of {@code user} the API server refused with 403. */
+    /** The requests of {@code user} RBAC refused. */
     List<Request> forbiddenFor(String user) {
         return requestsBy(user).stream().filter(Request::forbidden).toList();
     }
@@ -76,7 +83,8 @@ final class AuditLog {
                     event.path("user").path("username").asText(), event.path("verb").asText(),
                     ref.path("apiGroup").asText(""), ref.path("resource").asText(""),
                     ref.path("subresource").asText(""), ref.path("namespace").asText(""),
-                    event.path("responseStatus").path("code").asInt(0));
+                    event.path("responseStatus").path("code").asInt(0),
+                    event.path("annotations").path("authorization.k8s.io/decision").asText(""));
             byId.put(request.auditId(), request);  // ResponseComplete comes after ResponseStarted
         }
         return new ArrayList<>(byId.values());

@@ -12,7 +12,10 @@ class AuditLogTest {
             {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete",\
             "requestURI":"/api/v1/namespaces/rbac-1/events","verb":"create","user":{"username":"%s"},\
             "objectRef":{"resource":"events","namespace":"rbac-1","apiVersion":"v1"},\
-            "responseStatus":{"metadata":{},"status":"Failure","reason":"Forbidden","code":403}}""".formatted(SA);
+            "responseStatus":{"metadata":{},"status":"Failure","reason":"Forbidden","code":403},\
+            "annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}""".formatted(SA);
+    /** Authorized, then refused by admission: the namespace is being deleted. */
+    private static final String TERMINATING = REFUSED.replace("\"forbid\"", "\"allow\"").replace("\"a1\"", "\"t1\"");
     private static final String WATCH_STARTED = """
             {"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"w1","stage":"ResponseStarted","verb":"watch",\
             "user":{"username":"%s"},"objectRef":{"resource":"ipsets","namespace":"rbac-1","apiGroup":"pinhole.dev"},\
@@ -29,6 +32,12 @@ class AuditLogTest {
             assertThat(r.forbidden()).isTrue();
             assertThat(r.describe()).isEqualTo("create core/events in rbac-1 -> 403");
         });
+    }
+
+    @Test
+    void aWriteIntoANamespaceBeingDeletedIsNoRbacRefusal() {
+        assertThat(AuditLog.parse(List.of(TERMINATING))).singleElement()
+                .satisfies(r -> assertThat(r.forbidden()).isFalse());
     }
 
     @Test
@@ -53,11 +62,14 @@ class AuditLogTest {
     }
 
     @Test
-    void fabric8sRefusalMessageIsAForbiddenLogLine() {
+    void onlyRbacRefusalsAreForbiddenLogLines() {
         String refused = "DEBUG [dev.pinhole.operator.EventRecorder] could not record event KeyGenerated on edge:"
                 + " Failure executing: POST at: https://127.0.0.1:46443/api/v1/namespaces/rbac-1/events. Message:"
                 + " events is forbidden: User \"" + SA + "\" cannot create resource \"events\"";
+        String terminating = "WARN Failure executing: PATCH at: https://127.0.0.1:46443/apis/apps/v1/namespaces/e2e-1/"
+                + "deployments/edge. Message: deployments.apps \"edge\" is forbidden: unable to create new content in"
+                + " namespace e2e-1 because it is being terminated. Received status: Status(code=403, reason=Forbidden)";
         String fine = "INFO [io.javaoperatorsdk] Reconciled AppConnector rbac-1/edge; 403 bytes written";
-        assertThat(ForbiddenLogLines.of(List.of(refused, fine))).containsExactly(refused);
+        assertThat(ForbiddenLogLines.of(List.of(refused, terminating, fine))).containsExactly(refused);
     }
 }

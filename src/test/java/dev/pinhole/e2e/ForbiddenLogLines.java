@@ -8,9 +8,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Lines of an operator log that report a refused API call: Fabric8 names every 403 "Forbidden". */
+/**
+ * Lines of an operator log that report an API call RBAC refused: Fabric8 logs the API server's message,
+ * {@code ... is forbidden: User "NAME" cannot VERB resource ...}. Other 403s (admission, e.g. a namespace being
+ * deleted) say "forbidden" too but name no user, and are no missing permission.
+ */
 final class ForbiddenLogLines {
-    private static final Pattern FORBIDDEN = Pattern.compile("(?i)\\bforbidden\\b|\\bcode[=:\\s]+403\\b");
+    private static final Pattern FORBIDDEN = Pattern.compile("forbidden: User \"[^\"]*\" cannot ");
 
     private ForbiddenLogLines() {
     }
