@@ -334,7 +334,18 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             metrics.statusWritten("AppConnector");
             control = UpdateControl.patchStatus(statusOnly(connector, status));
         }
-        return recheck ? control.rescheduleAfter(Duration.ofSeconds(settings.operator().recheckSeconds())) : control;
+        return nextCheck(recheck, settings.operator()).map(control::rescheduleAfter).orElse(control);
+    }
+
+    /**
+     * When to reconcile again without an event: soon while settling; while probing, periodically even when Ready,
+     * because nothing in the cluster changes when a pod's egress or flows do.
+     */
+    static Optional<Duration> nextCheck(boolean settling, OperatorSettings.Operator settings) {
+        if (settling) {
+            return Optional.of(Duration.ofSeconds(settings.recheckSeconds()));
+        }
+        return settings.probeConnectors() ? Optional.of(Duration.ofSeconds(settings.reportSeconds())) : Optional.empty();
     }
 
     /** A status-only copy: patching it can never touch the spec or metadata. */
