@@ -34,8 +34,6 @@ import org.junit.jupiter.api.Test;
 class OperationsDocsTest {
     private static final Path OPERATIONS = RepoLayout.ROOT.resolve("docs/operations.md");
     private static final Path TROUBLESHOOTING = RepoLayout.ROOT.resolve("docs/troubleshooting.md");
-    /** Reasons the reconcilers write as literals rather than through ConditionTypes.Reason. */
-    private static final Set<String> LITERAL_REASONS = Set.of("IPSetNotReady", "ReplicasUnavailable");
     /** Drop reasons counted from other layers' own counters (DataPlane.registerMeters, DataPlaneMetrics). */
     private static final Set<String> EXTRA_DROP_REASONS = Set.of("wireguard", "malformed_packet", "dns_pool_exhausted");
 
@@ -111,7 +109,7 @@ class OperationsDocsTest {
 
     @Test
     void everyConditionReasonIsExplained() throws Exception {
-        Set<String> reasons = new TreeSet<>(LITERAL_REASONS);
+        Set<String> reasons = new TreeSet<>();
         for (Field f : ConditionTypes.Reason.class.getFields()) {
             reasons.add((String) f.get(null));
         }

@@ -163,7 +163,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             String message = !problems.isEmpty()
                     ? problems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; "))
                     : routeProblem;
-            String reason = !problems.isEmpty() ? Reason.INVALID_SPEC : "IPSetNotReady";
+            String reason = !problems.isEmpty() ? Reason.INVALID_SPEC : Reason.IPSET_NOT_READY;
             return failed(connector, context, previous, conditions, reason, message, key.publicKey());
         }
         List<String> canonicalRoutes = RouteList.canonical(routes);
