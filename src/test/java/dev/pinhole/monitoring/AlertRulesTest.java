@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.pinhole.testing.RequiresTools;
+import dev.pinhole.testing.ToolRequired;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +56,7 @@ class AlertRulesTest {
     }
 
     @Test
-    @RequiresTools("promtool (apt: prometheus)")
+    @ToolRequired(value = "promtool", installHint = "prometheus")
     void promtoolAcceptsTheRules(@TempDir Path dir) throws Exception {
         Path rules = writeGroups(dir, false);
 
@@ -64,7 +64,7 @@ class AlertRulesTest {
     }
 
     @Test
-    @RequiresTools("promtool (apt: prometheus)")
+    @ToolRequired(value = "promtool", installHint = "prometheus")
     void alertsFireAsTheUnitTestsExpect(@TempDir Path dir) throws Exception {
         writeGroups(dir, true);
         Path tests = dir.resolve("alerts-test.yaml");
