@@ -222,11 +222,19 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         rollout.describe(conditions);
         status.setConditions(conditions.toList());
         announceTransitions(context, connector, conditions);
-        return finish(connector, previous, status, !READY_TRUE.equals(conditions.statusOf(READY))
-                || "True".equals(conditions.statusOf(PROGRESSING)));
+        return finish(connector, previous, status, needsRecheck(conditions.statusOf(READY),
+                conditions.statusOf(PROGRESSING), settings.operator().probeConnectors()));
     }
 
     private static final String READY_TRUE = "True";
+
+    /**
+     * Whether to look again after {@code recheckSeconds}: while not ready or rolling out, and always while probing,
+     * because what the pods report on /status (egress, flows, names) changes without any Kubernetes event.
+     */
+    static boolean needsRecheck(String ready, String progressing, boolean probing) {
+        return probing || !READY_TRUE.equals(ready) || READY_TRUE.equals(progressing);
+    }
 
     private List<ConnectorReports.Report> reports(AppConnector connector, Context<AppConnector> context) {
         @SuppressWarnings("unchecked")
