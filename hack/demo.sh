@@ -50,6 +50,10 @@ cleanup() {
   if [[ -n "$operator_pid" ]] && ! $keep; then kill "$operator_pid" 2>/dev/null || true; wait "$operator_pid" 2>/dev/null || true; fi
   if $topology_up && ! $keep; then test/netns/topology.sh down >/dev/null 2>&1 || true; fi
   if $cluster_net_up && ! $keep; then test/netns/cluster-net.sh down >/dev/null 2>&1 || true; fi
+  if ((rc != 0)) && [[ -d "$PINHOLE_CLUSTER_DIR/logs" ]]; then
+    rm -rf "$PINHOLE_CLUSTER_DIR.failed-logs"; cp -r "$PINHOLE_CLUSTER_DIR/logs" "$PINHOLE_CLUSTER_DIR.failed-logs"
+    echo "logs (the operator's too) kept in $PINHOLE_CLUSTER_DIR.failed-logs" >&2
+  fi
   if ! $keep; then test/cluster/down.sh >/dev/null 2>&1 || true; fi
   exit $rc
 }
@@ -72,15 +76,17 @@ eval "$(test/cluster/up.sh | tail -n1)"
 "$kubectl" get nodes -L pinhole.dev/egress
 
 step "3/11 install the CRDs and run the operator against it, in network namespace $k8s_ns"
-"$kubectl" apply --server-side -f crds/ >/dev/null
+"$kubectl" apply --server-side --force-conflicts -f crds/ >/dev/null
 "$kubectl" wait --for condition=Established crd/appconnectors.pinhole.dev crd/ipsets.pinhole.dev --timeout=60s >/dev/null
 # The operator probes each ready connector pod's GET http://<podIP>:9090/status, as in production. It runs in a
 # namespace of its own that reaches the API server through a relay and, later, the one pod address a real
 # connector owns (step 9); every other pod address is unreachable there, so no probe leaves the machine.
 cluster_net_up=true
 test/netns/cluster-net.sh up "$PINHOLE_API_PORT" 2>&1 | sed 's/^/   /' || fail "cluster-net.sh up failed"
-# Recheck every 3 s (default 30) so the demo does not wait for the connector's reports.
+# Recheck every 3 s (default 30) so the demo does not wait for the connector's reports; a 5 s probe timeout
+# (default 1.5 s) because a busy shared machine can stall the connector's JVM for longer than that.
 ip netns exec "$k8s_ns" env PINHOLE_OPERATOR_PROBE_CONNECTORS=true PINHOLE_OPERATOR_RECHECK_SECONDS=3 \
+  PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS=5000 \
   QUARKUS_HTTP_PORT="$operator_port" java -jar target/quarkus-app/quarkus-run.jar \
   > "$PINHOLE_CLUSTER_DIR/logs/operator.log" 2>&1 &
 operator_pid=$!
@@ -251,7 +257,10 @@ for _ in $(seq 30); do
 done
 "$kubectl" get -n "$ns" appconnector saas \
   -o jsonpath='status.activeFlows={.status.activeFlows} status.mappedNames={.status.mappedNames} status.egressIPs={.status.egressIPs}{"\n"}'
-[[ "${names:-0}" -ge 1 ]] || fail "status.mappedNames did not count app.saas.test (is $names)"
+if [[ "${names:-0}" -lt 1 ]]; then
+  "$kubectl" get -n "$ns" appconnector saas -o jsonpath='{range .status.conditions[*]}{.type}={.status} ({.reason}) {.message}{"\n"}{end}'
+  fail "status.mappedNames did not count app.saas.test (is '$names')"
+fi
 
 printf '\n\033[32mdemo passed\033[0m in %d s\n' "$SECONDS"
 if $keep; then

@@ -136,9 +136,13 @@ start kube-scheduler "${bin[kube-scheduler]}" \
   --authorization-kubeconfig="$state/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$state/scheduler-certs" \
   --leader-elect=false --profiling=false --v=1
+# --node-lease-duration-seconds: kwok renews each node's Lease (kwokctl passes 40 too). The stages file holds no
+# KwokConfiguration, so kwok's default of 40 is never applied and without the flag there are no Leases: the
+# node-lifecycle controller then marks every node NotReady after its 50 s grace period, and with them their pods,
+# which kwok never marks Ready again (a connector pod flipped to NotReady in the middle of the demo).
 start kwok "${bin[kwok]}" --kubeconfig="$state/kwok.kubeconfig" --config="${bin[kwok-stages]}" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-  --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16
+  --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
 
 kubectl() { "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" "$@"; }
 for c in kube-controller-manager kube-scheduler kwok; do wait_ready "$c" 120; done
