@@ -155,6 +155,8 @@ class OperatorProbeE2ETest {
         pb.environment().merge("PATH", "/usr/sbin:/sbin", (a, b) -> a + ":" + b);
         pb.environment().put("PINHOLE_OPERATOR_PROBE_CONNECTORS", "true");
         pb.environment().put("PINHOLE_OPERATOR_RECHECK_SECONDS", "2");
+        // A busy shared machine can stall the connector's JVM for longer than the default 1.5 s.
+        pb.environment().put("PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS", "5000");
         pb.environment().put("QUARKUS_OPERATOR_SDK_NAMESPACES", ns);
         // The namespace has its own ports: nothing else listens on 8080 there.
         pb.environment().put("QUARKUS_HTTP_PORT", "8080");
