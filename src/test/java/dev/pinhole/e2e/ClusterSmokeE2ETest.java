@@ -1,6 +1,5 @@
 package dev.pinhole.e2e;
 
-import java.lang.invoke.MethodHandles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -17,7 +16,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
@@ -31,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -59,17 +56,7 @@ class ClusterSmokeE2ETest {
 
     @BeforeAll
     static void connect() {
-        String kubeconfig = System.getenv("KUBECONFIG");
-        boolean required = "1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"));
-        if (kubeconfig == null || kubeconfig.isBlank()) {
-            if (required) {
-                throw new IllegalStateException("PINHOLE_REQUIRE_CLUSTER=1 but KUBECONFIG is not set");
-            }
-            System.err.println("SKIPPED " + MethodHandles.lookup().lookupClass().getSimpleName()
-                    + ": KUBECONFIG is not set; start a cluster with test/cluster/up.sh (.ci/run does)");
-            Assumptions.abort("KUBECONFIG is not set; start a cluster with test/cluster/up.sh");
-        }
-        client = new KubernetesClientBuilder().build();
+        client = E2ECluster.connect(ClusterSmokeE2ETest.class);
     }
 
     @AfterAll

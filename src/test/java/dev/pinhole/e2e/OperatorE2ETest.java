@@ -1,6 +1,5 @@
 package dev.pinhole.e2e;
 
-import java.lang.invoke.MethodHandles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -10,24 +9,16 @@ import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.api.IPSet;
 import dev.pinhole.operator.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -40,63 +31,18 @@ import org.junit.jupiter.api.Test;
 @Tag("e2e")
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class OperatorE2ETest {
-    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Duration WAIT = E2ECluster.WAIT;
     private static KubernetesClient client;
-    private static Process operator;
-    private static Path log;
+    private static OperatorProcess operator;
     private static String ns;
-    private static int httpPort;
     private static volatile String lastSeen;
 
     @BeforeAll
     static void start() throws Exception {
-        String kubeconfig = System.getenv("KUBECONFIG");
-        if (kubeconfig == null || kubeconfig.isBlank()) {
-            if ("1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"))) {
-                throw new IllegalStateException("PINHOLE_REQUIRE_CLUSTER=1 but KUBECONFIG is not set");
-            }
-            System.err.println("SKIPPED " + MethodHandles.lookup().lookupClass().getSimpleName()
-                    + ": KUBECONFIG is not set; start a cluster with test/cluster/up.sh (.ci/run does)");
-            Assumptions.abort("KUBECONFIG is not set; start a cluster with test/cluster/up.sh");
-        }
-        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
-        if (!inCluster() && !Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: run ./mvnw package -DskipTests first");
-        }
-        client = new KubernetesClientBuilder().build();
-        for (File crd : new File("crds").listFiles()) {
-            client.load(Files.newInputStream(crd.toPath())).forceConflicts().serverSideApply();
-        }
-        await().atMost(WAIT).until(() -> client.apiextensions().v1().customResourceDefinitions()
-                .withName("appconnectors.pinhole.dev").get().getStatus().getConditions().stream()
-                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())));
-        ns = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                .create();
-        log = Files.createTempFile("pinhole-operator", ".log");
-        startOperator();
-    }
-
-    /** On Kind the chart runs the operator in-cluster (test/kind/run.sh); here it is a local process. */
-    static boolean inCluster() {
-        return "in-cluster".equals(System.getenv("PINHOLE_E2E_OPERATOR"));
-    }
-
-    private static void startOperator() throws Exception {
-        if (inCluster()) {
-            return;
-        }
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", "target/quarkus-app/quarkus-run.jar")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        // Simulated pods have no real IPs: never probe them. A free port so parallel runs don't collide.
-        pb.environment().put("PINHOLE_OPERATOR_PROBE_CONNECTORS", "false");
-        if (httpPort == 0) {
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-                httpPort = s.getLocalPort();
-            }
-        }
-        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
-        operator = pb.start();
+        client = E2ECluster.connect(OperatorE2ETest.class);
+        E2ECluster.installCrds(client);
+        ns = E2ECluster.createNamespace(client, "e2e");
+        operator = OperatorProcess.start(java.util.Map.of());
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -109,9 +55,7 @@ class OperatorE2ETest {
     @AfterAll
     static void stop() throws Exception {
         if (operator != null) {
-            operator.destroy();
-            operator.waitFor(20, TimeUnit.SECONDS);
-            operator.destroyForcibly();
+            operator.close();
         }
         if (client != null) {
             if (ns != null) {
@@ -122,18 +66,7 @@ class OperatorE2ETest {
     }
 
     private static void restartOperator() throws Exception {
-        if (inCluster()) {
-            client.pods().inNamespace("pinhole-system").withLabel("app.kubernetes.io/name", "pinhole").delete();
-            await().atMost(WAIT).until(() -> client.pods().inNamespace("pinhole-system")
-                    .withLabel("app.kubernetes.io/name", "pinhole").list().getItems().stream()
-                    .anyMatch(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-                            && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
-                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))));
-            return;
-        }
-        operator.destroy();
-        assertThat(operator.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        startOperator();
+        operator.restart(client);
     }
 
     private static AppConnector awaitConnector(String name, Predicate<AppConnector> until) {

@@ -1,6 +1,5 @@
 package dev.pinhole.packaging;
 
-import java.lang.invoke.MethodHandles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,7 +12,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -56,16 +53,7 @@ class ChartInstallE2ETest {
 
     @BeforeAll
     static void connect() {
-        String kubeconfig = System.getenv("KUBECONFIG");
-        if (kubeconfig == null || kubeconfig.isBlank()) {
-            if ("1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"))) {
-                throw new IllegalStateException("PINHOLE_REQUIRE_CLUSTER=1 but KUBECONFIG is not set");
-            }
-            System.err.println("SKIPPED " + MethodHandles.lookup().lookupClass().getSimpleName()
-                    + ": KUBECONFIG is not set; start a cluster with test/cluster/up.sh (.ci/run does)");
-            Assumptions.abort("KUBECONFIG is not set; start a cluster with test/cluster/up.sh");
-        }
-        client = new KubernetesClientBuilder().build();
+        client = dev.pinhole.e2e.E2ECluster.connect(ChartInstallE2ETest.class);
         for (String ns : List.of(RELEASE_NS, WATCHED_NS, UNWATCHED_NS)) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
                     .addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build()).create();

@@ -19,6 +19,7 @@ import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
 import dev.pinhole.operator.OperatorSettings;
 import dev.pinhole.operator.ReconcileMetrics;
+import dev.pinhole.operator.StatusPatch;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -346,11 +347,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
 
     /** A status-only copy: patching it can never touch the spec or metadata. */
     static AppConnector statusOnly(AppConnector connector, AppConnectorStatus status) {
-        AppConnector patch = new AppConnector();
-        patch.getMetadata().setName(connector.getMetadata().getName());
-        patch.getMetadata().setNamespace(connector.getMetadata().getNamespace());
-        patch.setStatus(status);
-        return patch;
+        return StatusPatch.of(connector, status, AppConnector::new);
     }
 
     private <R extends HasMetadata> void apply(Context<AppConnector> context, AppConnector owner, R desired,
