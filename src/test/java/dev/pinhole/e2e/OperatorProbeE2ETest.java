@@ -10,11 +10,8 @@ import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.testing.RootTier;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.File;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.net.URI;
@@ -28,7 +25,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -52,7 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @RootTier(requires = {"wireguard-go", "wg", "nginx", "dnsmasq", "curl", "iptables", "socat", "openssl"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorProbeE2ETest {
-    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Duration WAIT = E2ECluster.WAIT;
     private static final String CLUSTER_NET = "test/netns/cluster-net.sh";
     private static final String NAME = "saas";
     private static final String ELASTIC_IP = "203.0.113.10";
@@ -63,8 +59,7 @@ class OperatorProbeE2ETest {
     private static KubernetesClient client;
     private static String prefix;
     private static boolean clusterNetUp;
-    private static Process operator;
-    private static Path operatorLog;
+    private static OperatorProcess operator;
     private static Path work;
     private static String ns;
     private static NetnsTopology topology;
@@ -74,40 +69,29 @@ class OperatorProbeE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        String kubeconfig = System.getenv("KUBECONFIG");
-        if (kubeconfig == null || kubeconfig.isBlank()) {
-            if ("1".equals(System.getenv("PINHOLE_REQUIRE_CLUSTER"))) {
-                throw new IllegalStateException("PINHOLE_REQUIRE_CLUSTER=1 but KUBECONFIG is not set");
-            }
-            skip("KUBECONFIG is not set; start a cluster with test/cluster/up.sh (.ci/run does)");
-        }
-        if ("in-cluster".equals(System.getenv("PINHOLE_E2E_OPERATOR"))) {
+        if (OperatorProcess.inCluster()) {
             skip("the operator runs in-cluster here; this test runs it in a network namespace next to a connector");
         }
-        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: run ./mvnw package -DskipTests first");
-        }
-        client = new KubernetesClientBuilder().build();
+        client = E2ECluster.connect(OperatorProbeE2ETest.class);
         URI api = URI.create(client.getConfiguration().getMasterUrl());
         if (!"127.0.0.1".equals(api.getHost())) {
             skip("the API server is at " + api + "; cluster-net.sh relays only test/cluster's 127.0.0.1");
         }
-        for (File crd : new File("crds").listFiles()) {
-            client.load(Files.newInputStream(crd.toPath())).forceConflicts().serverSideApply();
-        }
-        await().atMost(WAIT).until(() -> client.apiextensions().v1().customResourceDefinitions()
-                .withName("appconnectors.pinhole.dev").get().getStatus().getConditions().stream()
-                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())));
+        E2ECluster.installCrds(client);
         work = Files.createTempDirectory("pinhole-probe-e2e",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         prefix = NetnsTopology.newPrefix();
         clusterNetUp = true;
         clusterNet(Duration.ofMinutes(1), "up", String.valueOf(api.getPort()));
-        ns = "e2e-probe-" + UUID.randomUUID().toString().substring(0, 8);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                .create();
-        startOperator();
+        ns = E2ECluster.createNamespace(client, "e2e-probe");
+        // Probing on, as in production; only this test's namespace; a recheck every 2 s so the test never waits
+        // for the default 30 s; a 5 s probe timeout because a busy machine can stall the connector's JVM longer
+        // than the default 1.5 s.
+        operator = OperatorProcess.startInNetworkNamespace(prefix + "-k8s", Map.of(
+                "PINHOLE_OPERATOR_PROBE_CONNECTORS", "true",
+                "PINHOLE_OPERATOR_RECHECK_SECONDS", "2",
+                "PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS", "5000",
+                "QUARKUS_OPERATOR_SDK_NAMESPACES", ns));
 
         String laptopKey = run(Duration.ofSeconds(10), "wg", "genkey").stdout().strip();
         String laptopPublicKey = runWithInput(laptopKey, "wg", "pubkey").strip();
@@ -143,38 +127,13 @@ class OperatorProbeE2ETest {
         Assumptions.abort(why);
     }
 
-    /**
-     * The operator jar as in production, with probing on, inside the cluster-net namespace; it watches only this
-     * test's namespace and rechecks every 2 s, so the test never waits for the default 30 s.
-     */
-    private static void startOperator() throws IOException {
-        operatorLog = work.resolve("operator.log");
-        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", prefix + "-k8s",
-                "java", "-jar", "target/quarkus-app/quarkus-run.jar")
-                .redirectErrorStream(true).redirectOutput(operatorLog.toFile());
-        pb.environment().merge("PATH", "/usr/sbin:/sbin", (a, b) -> a + ":" + b);
-        pb.environment().put("PINHOLE_OPERATOR_PROBE_CONNECTORS", "true");
-        pb.environment().put("PINHOLE_OPERATOR_RECHECK_SECONDS", "2");
-        // A busy shared machine can stall the connector's JVM for longer than the default 1.5 s.
-        pb.environment().put("PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS", "5000");
-        pb.environment().put("QUARKUS_OPERATOR_SDK_NAMESPACES", ns);
-        // The namespace has its own ports: nothing else listens on 8080 there.
-        pb.environment().put("QUARKUS_HTTP_PORT", "8080");
-        operator = pb.start();
-    }
-
     @AfterAll
     static void stop() throws Exception {
         if (operator != null) {
-            operator.destroy();
-            if (!operator.waitFor(20, TimeUnit.SECONDS)) {
-                operator.destroyForcibly();
-            }
-            if (operatorLog != null && Files.exists(operatorLog)) {
-                List<String> lines = Files.readAllLines(operatorLog);
-                System.out.println("operator log (last 30 lines):\n"
-                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
-            }
+            operator.close();
+            List<String> lines = Files.readAllLines(operator.log());
+            System.out.println("operator log " + operator.log() + " (last 30 lines):\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
         }
         if (topology != null) {
             topology.close();
