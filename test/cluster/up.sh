@@ -136,17 +136,22 @@ start kube-scheduler "${bin[kube-scheduler]}" \
   --authorization-kubeconfig="$state/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$state/scheduler-certs" \
   --leader-elect=false --profiling=false --v=1
+# --node-lease-duration-seconds: kwok renews each node's Lease (kwokctl passes 40 too). The stages file holds no
+# KwokConfiguration, so kwok's default of 40 is never applied and without the flag there are no Leases: the
+# node-lifecycle controller then marks every node NotReady after its 50 s grace period, and with them their pods,
+# which kwok never marks Ready again (a connector pod flipped to NotReady in the middle of the demo).
 start kwok "${bin[kwok]}" --kubeconfig="$state/kwok.kubeconfig" --config="${bin[kwok-stages]}" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-  --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16
+  --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
 
 kubectl() { "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" "$@"; }
 for c in kube-controller-manager kube-scheduler kwok; do wait_ready "$c" 120; done
 
 # --- simulated nodes ---
-# node NAME ROLE: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's connector pods.
+# node NAME ROLE [POD_CIDR]: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's
+# connector pods. kwok gives a node's pods addresses from its spec.podCIDR, else from --cidr (10.244.0.0/16).
 node() {
-  local name="$1" role="$2" extra_labels="" taints="[]"
+  local name="$1" role="$2" pod_cidr="${3:-}" extra_labels="" taints="[]"
   if [[ "$role" == nat-gateway ]]; then
     extra_labels="    pinhole.dev/egress: nat-gateway"
     taints='[{key: pinhole.dev/egress, value: nat-gateway, effect: NoSchedule}]'
@@ -168,14 +173,19 @@ metadata:
 $extra_labels
 spec:
   taints: $taints
+${pod_cidr:+  podCIDR: $pod_cidr}
 status:
   allocatable: {cpu: "16", memory: 64Gi, pods: "110"}
   capacity: {cpu: "16", memory: 64Gi, pods: "110"}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
 EOF
 }
+# Connector pods land on the NAT-gateway nodes, whose pod CIDRs lie in the benchmarking range 198.18.0.0/15: a
+# connector running as a process in a network namespace can then own its pod's address, so the operator's /status
+# probe reaches it (hack/demo.sh, OperatorProbeE2ETest) without any route in the host's own network namespace.
 { node pinhole-worker-0 worker; node pinhole-worker-1 worker
-  node pinhole-nat-0 nat-gateway; node pinhole-nat-1 nat-gateway; } | kubectl apply -f - >> "$state/logs/up.log"
+  node pinhole-nat-0 nat-gateway "$NAT_POD_CIDR_0"; node pinhole-nat-1 nat-gateway "$NAT_POD_CIDR_1"
+} | kubectl apply -f - >> "$state/logs/up.log"
 wait_for "4 Ready nodes" 120 kubectl wait --for=condition=Ready node --all --timeout=5s
 # Pods are refused until the service-account controller has made the namespace's default ServiceAccount.
 wait_for "default ServiceAccount" 120 kubectl get serviceaccount default -n default

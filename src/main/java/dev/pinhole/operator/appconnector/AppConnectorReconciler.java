@@ -223,11 +223,16 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         rollout.describe(conditions);
         status.setConditions(conditions.toList());
         announceTransitions(context, connector, conditions);
-        return finish(connector, previous, status, !READY_TRUE.equals(conditions.statusOf(READY))
-                || "True".equals(conditions.statusOf(PROGRESSING)));
+        return finish(connector, previous, status, settling(conditions.statusOf(READY),
+                conditions.statusOf(PROGRESSING)));
     }
 
     private static final String READY_TRUE = "True";
+
+    /** Whether the connector is still settling (not Ready, or rolling out), so it is looked at again soon. */
+    static boolean settling(String ready, String progressing) {
+        return !READY_TRUE.equals(ready) || READY_TRUE.equals(progressing);
+    }
 
     private List<ConnectorReports.Report> reports(AppConnector connector, Context<AppConnector> context) {
         @SuppressWarnings("unchecked")
