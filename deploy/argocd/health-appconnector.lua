@@ -1,4 +1,6 @@
 -- Argo CD health check for pinhole.dev/AppConnector (install: deploy/argocd/argocd-cm-patch.yaml).
+-- Self-contained on purpose: Argo CD loads each health script alone (no require), so the condition helpers
+-- are repeated in the other script of this folder.
 -- Argo CD's Lua sandbox has only the base and table libraries (no string, no math): plain Lua 5.1 below.
 --   Degraded     Degraded=True for the current spec (invalid spec, IPSet route not Ready, replicas missing after
 --                a rollout, apply failed), or EgressVerified=False (pods see another egress IP)

@@ -1,4 +1,6 @@
 -- Argo CD health check for pinhole.dev/IPSet (install: deploy/argocd/argocd-cm-patch.yaml).
+-- Self-contained on purpose: Argo CD loads each health script alone (no require), so the condition helpers
+-- are repeated in the other script of this folder.
 -- Argo CD's Lua sandbox has only the base and table libraries (no string, no math): plain Lua 5.1 below.
 --   Degraded     Invalid=True or Ready=False for the current spec (InvalidEntry, UnknownReference, IncludeCycle);
 --                status.cidrs is then empty: nothing stale is published

@@ -89,16 +89,6 @@ class MonitoringManifestsTest {
     }
 
     private static Map<String, JsonNode> monitoringObjects(Manifests manifests) {
-        Map<String, JsonNode> objects = new TreeMap<>();
-        for (String kind : MONITORING_KINDS) {
-            for (JsonNode object : manifests.ofKind(kind)) {
-                ObjectNode copy = object.deepCopy();
-                ObjectNode metadata = (ObjectNode) copy.path("metadata");
-                metadata.remove("labels");
-                metadata.remove("annotations");
-                objects.put(Manifests.identity(object), copy);
-            }
-        }
-        return objects;
+        return KustomizeTest.withoutLabels(MONITORING_KINDS.stream().flatMap(k -> manifests.ofKind(k).stream()).toList());
     }
 }
