@@ -35,7 +35,6 @@ import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
-import dev.pinhole.wireguard.IpPrefix;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
@@ -281,7 +280,7 @@ public final class DataPlane implements AutoCloseable {
         }
         for (Client c : clients.values()) {
             byte[] addr = c.address().toBytes();
-            tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new IpPrefix(addr, addr.length * 8))));
+            tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new Cidr(IpAddress.ofBytes(addr), addr.length * 8))));
         }
         List<Cidr> clusterRanges = options.clusterRanges();
         Policy policy = Policy.of(config, clusterRanges, pool);
@@ -636,7 +635,6 @@ public final class DataPlane implements AutoCloseable {
         }
         return ((ParseResult.IcmpMessage) r).ip();
     }
-
 
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {
