@@ -10,6 +10,9 @@ SCHEDULER_PORT="${PINHOLE_SCHEDULER_PORT:-10259}"
 KWOK_PORT="${PINHOLE_KWOK_PORT:-10247}"
 SERVICE_CIDR=10.96.0.0/16
 SERVICE_IP=10.96.0.1
+# Pod CIDRs of pinhole-nat-0 and pinhole-nat-1 (the plain workers' pods get kwok's --cidr, 10.244.0.0/16).
+NAT_POD_CIDR_0=198.18.200.0/24
+NAT_POD_CIDR_1=198.18.201.0/24
 # down.sh removes a state dir only when it holds this marker, so a wrong PINHOLE_CLUSTER_DIR cannot wipe anything else.
 STATE_MARKER=.pinhole-cluster
 # Stop order: the reverse of the start order.

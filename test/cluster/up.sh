@@ -108,12 +108,13 @@ start etcd "${bin[etcd]}" --name=pinhole --data-dir="$state/etcd" \
   --unsafe-no-fsync=true --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) --log-level=warn
 wait_ready etcd 60
 
-# Audit log of service accounts outside kube-system only (the operator under test runs as one in the RBAC e2e test,
-# which fails on any 403 recorded here); the control plane's own traffic is not logged, so it stays small.
+# Audit log of service accounts outside kube-system only: the operator under test runs as one in ChartRbacE2ETest,
+# which fails on any request RBAC refused, and as pinhole-system's in a chart install (its API calls can be counted
+# here). The control plane's own traffic is not logged, so it stays small.
 cat > "$state/audit-policy.yaml" <<'EOF'
 apiVersion: audit.k8s.io/v1
 kind: Policy
-omitStages: [RequestReceived]
+omitStages: [RequestReceived, ResponseStarted]
 rules:
   - level: None
     userGroups: ["system:serviceaccounts:kube-system"]
@@ -123,7 +124,7 @@ rules:
 EOF
 start kube-apiserver "${bin[kube-apiserver]}" \
   --audit-policy-file="$state/audit-policy.yaml" --audit-log-path="$state/logs/audit.log" \
-  --audit-log-maxsize=100 --audit-log-maxbackup=1 \
+  --audit-log-maxsize=200 --audit-log-maxbackup=1 \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$state/apiserver" \
   --endpoint-reconciler-type=none \
@@ -151,21 +152,22 @@ start kube-scheduler "${bin[kube-scheduler]}" \
   --authorization-kubeconfig="$state/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$state/scheduler-certs" \
   --leader-elect=false --profiling=false --v=1
-# --node-lease-duration-seconds: the node-heartbeat-with-lease stage patches node status only about once a minute
-# and counts on leases (renewed every 10 s) for liveness. Without them kube-controller-manager sees nodes flap
-# NotReady (50 s grace) and, after an API server restart, marks pods NotReady, which kwok never sets back.
-start kwok "${bin[kwok]}" --node-lease-duration-seconds=40 \
-  --kubeconfig="$state/kwok.kubeconfig" --config="${bin[kwok-stages]}" \
+# --node-lease-duration-seconds: kwok renews each node's Lease (kwokctl passes 40 too). The stages file holds no
+# KwokConfiguration, so kwok's default of 40 is never applied and without the flag there are no Leases: the
+# node-lifecycle controller then marks every node NotReady after its 50 s grace period, and with them their pods,
+# which kwok never marks Ready again (a connector pod flipped to NotReady in the middle of the demo).
+start kwok "${bin[kwok]}" --kubeconfig="$state/kwok.kubeconfig" --config="${bin[kwok-stages]}" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-  --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16
+  --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
 
 kubectl() { "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" "$@"; }
 for c in kube-controller-manager kube-scheduler kwok; do wait_ready "$c" 120; done
 
 # --- simulated nodes ---
-# node NAME ROLE: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's connector pods.
+# node NAME ROLE [POD_CIDR]: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's
+# connector pods. kwok gives a node's pods addresses from its spec.podCIDR, else from --cidr (10.244.0.0/16).
 node() {
-  local name="$1" role="$2" extra_labels="" taints="[]"
+  local name="$1" role="$2" pod_cidr="${3:-}" extra_labels="" taints="[]"
   if [[ "$role" == nat-gateway ]]; then
     extra_labels="    pinhole.dev/egress: nat-gateway"
     taints='[{key: pinhole.dev/egress, value: nat-gateway, effect: NoSchedule}]'
@@ -187,14 +189,19 @@ metadata:
 $extra_labels
 spec:
   taints: $taints
+${pod_cidr:+  podCIDR: $pod_cidr}
 status:
   allocatable: {cpu: "16", memory: 64Gi, pods: "110"}
   capacity: {cpu: "16", memory: 64Gi, pods: "110"}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
 EOF
 }
+# Connector pods land on the NAT-gateway nodes, whose pod CIDRs lie in the benchmarking range 198.18.0.0/15: a
+# connector running as a process in a network namespace can then own its pod's address, so the operator's /status
+# probe reaches it (hack/demo.sh, OperatorProbeE2ETest) without any route in the host's own network namespace.
 { node pinhole-worker-0 worker; node pinhole-worker-1 worker
-  node pinhole-nat-0 nat-gateway; node pinhole-nat-1 nat-gateway; } | kubectl apply -f - >> "$state/logs/up.log"
+  node pinhole-nat-0 nat-gateway "$NAT_POD_CIDR_0"; node pinhole-nat-1 nat-gateway "$NAT_POD_CIDR_1"
+} | kubectl apply -f - >> "$state/logs/up.log"
 wait_for "4 Ready nodes" 120 kubectl wait --for=condition=Ready node --all --timeout=5s
 # Pods are refused until the service-account controller has made the namespace's default ServiceAccount.
 wait_for "default ServiceAccount" 120 kubectl get serviceaccount default -n default

@@ -2,6 +2,9 @@ package dev.pinhole.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.pinhole.api.schema.ResourceRequirementsSchema;
+import dev.pinhole.api.schema.TolerationSchema;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -59,6 +62,7 @@ public class AppConnectorSpec {
     private Integer replicas = 2;
 
     @JsonPropertyDescription("Compute resources of each connector pod.")
+    @SchemaFrom(type = ResourceRequirementsSchema.class)
     private ResourceRequirements resources;
 
     public List<String> getDomains() { return domains; }
@@ -226,6 +230,7 @@ public class AppConnectorSpec {
         private Map<String, String> nodeSelector = new LinkedHashMap<>();
 
         @JsonPropertyDescription("Tolerations for the NAT-gateway nodes' taints.")
+        @SchemaFrom(type = TolerationSchema[].class)
         private List<Toleration> tolerations = new ArrayList<>();
 
         public Map<String, String> getNodeSelector() { return nodeSelector; }

@@ -2,6 +2,8 @@ package dev.pinhole.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.pinhole.api.schema.ConditionSchema;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,7 @@ public class AppConnectorStatus implements HasConditions {
     private Long observedGeneration;
 
     @JsonPropertyDescription("Ready, Progressing, Degraded and EgressVerified conditions.")
+    @SchemaFrom(type = ConditionSchema[].class)
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The connector's WireGuard public key: the [Peer] PublicKey of every client config.")

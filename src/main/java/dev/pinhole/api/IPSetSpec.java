@@ -2,6 +2,8 @@ package dev.pinhole.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.pinhole.api.schema.LabelSelectorSchema;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -39,6 +41,7 @@ public class IPSetSpec {
 
     @JsonPropertyDescription("Adds the egress IPs (spec.egress.elasticIP) of the AppConnectors in this namespace"
             + " that match this selector.")
+    @SchemaFrom(type = LabelSelectorSchema.class)
     private LabelSelector appConnectors;
 
     public List<String> getAddresses() { return addresses; }

@@ -2,6 +2,8 @@ package dev.pinhole.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.pinhole.api.schema.ConditionSchema;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +26,7 @@ public class IPSetStatus implements HasConditions {
     private String addressCount;
 
     @JsonPropertyDescription("Ready and Invalid conditions.")
+    @SchemaFrom(type = ConditionSchema[].class)
     private List<Condition> conditions = new ArrayList<>();
 
     public Long getObservedGeneration() { return observedGeneration; }

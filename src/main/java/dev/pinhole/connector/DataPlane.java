@@ -35,7 +35,6 @@ import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
-import dev.pinhole.wireguard.IpPrefix;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
@@ -192,7 +191,7 @@ public final class DataPlane implements AutoCloseable {
         };
         this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events);
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
-        this.pool = new SyntheticAddressPool(dev.pinhole.dns.synthetic.IpPrefix.parse(config.tunnel().appRange()),
+        this.pool = new SyntheticAddressPool(Cidr.parse(config.tunnel().appRange()),
                 Optional.empty(), maxMappings(config.tunnel().appRange()), MAPPING_IDLE, ticker);
         this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, 64);
         this.inbound = new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80));
@@ -281,7 +280,7 @@ public final class DataPlane implements AutoCloseable {
         }
         for (Client c : clients.values()) {
             byte[] addr = c.address().toBytes();
-            tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new IpPrefix(addr, addr.length * 8))));
+            tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new Cidr(IpAddress.ofBytes(addr), addr.length * 8))));
         }
         List<Cidr> clusterRanges = options.clusterRanges();
         Policy policy = Policy.of(config, clusterRanges, pool);
@@ -295,9 +294,9 @@ public final class DataPlane implements AutoCloseable {
         } else {
             upstream = openUpstream(upstreamServers);
         }
-        RealAddressPolicy realAddresses = new RealAddressPolicy(dnsPrefixes(clusterRanges),
-                List.of(dev.pinhole.dns.synthetic.IpPrefix.parse(config.tunnel().appRange())),
-                dnsPrefixes(policy.routes()));
+        RealAddressPolicy realAddresses = new RealAddressPolicy(clusterRanges,
+                List.of(Cidr.parse(config.tunnel().appRange())),
+                policy.routes());
         List<String> domains = config.domains() == null ? List.of() : config.domains();
         AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(domains), realAddresses),
                 pool, metrics);
@@ -329,10 +328,6 @@ public final class DataPlane implements AutoCloseable {
         upstreamClient = client;
         closeQuietly(previous);
         return client;
-    }
-
-    private static List<dev.pinhole.dns.synthetic.IpPrefix> dnsPrefixes(List<Cidr> cidrs) {
-        return cidrs.stream().map(c -> dev.pinhole.dns.synthetic.IpPrefix.parse(c.toString())).toList();
     }
 
     // ------------------------------------------------------------------ egress
@@ -640,7 +635,6 @@ public final class DataPlane implements AutoCloseable {
         }
         return ((ParseResult.IcmpMessage) r).ip();
     }
-
 
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {

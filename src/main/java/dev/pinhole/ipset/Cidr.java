@@ -52,6 +52,33 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
         return address.family() == family() && address.compareTo(first()) >= 0 && address.compareTo(last()) <= 0;
     }
 
+    /** Bits left for hosts: the family's width minus the prefix length. */
+    public int hostBits() {
+        return network.family().bits() - prefixLength;
+    }
+
+    /**
+     * The address {@code offset} places after the network address; offsets cover up to 63 host bits.
+     *
+     * @throws IllegalArgumentException when the offset is negative or falls outside the block
+     */
+    public IpAddress addressAt(long offset) {
+        if (offset < 0 || (hostBits() < 63 && offset >= 1L << hostBits())) {
+            throw new IllegalArgumentException("offset " + offset + " outside " + this);
+        }
+        // The block is aligned and the offset fits its host bits, so it only ever fills the low half's zeros.
+        return new IpAddress(network.family(), network.hi(), network.lo() | offset);
+    }
+
+    /** The inverse of {@link #addressAt} for an address inside the block (its low 63 host bits at most). */
+    public long offsetOf(IpAddress address) {
+        if (!contains(address)) {
+            throw new IllegalArgumentException(address + " is outside " + this);
+        }
+        long offset = address.lo() - network.lo();
+        return hostBits() >= 63 ? offset & Long.MAX_VALUE : offset & ((1L << hostBits()) - 1);
+    }
+
     /** Number of addresses: 2^(bits - prefix). */
     public BigInteger size() {
         return BigInteger.ONE.shiftLeft(network.family().bits() - prefixLength);

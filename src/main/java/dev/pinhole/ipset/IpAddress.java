@@ -1,6 +1,10 @@
 package dev.pinhole.ipset;
 
 import java.math.BigInteger;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Objects;
 
 /**
@@ -38,6 +42,11 @@ public record IpAddress(IpFamily family, long hi, long lo) implements Comparable
         throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + bytes.length);
     }
 
+    /** The address of a JDK {@link InetAddress} (no lookup: the address is already resolved). */
+    public static IpAddress of(InetAddress address) {
+        return ofBytes(address.getAddress());
+    }
+
     /** Parses one address (no CIDR, no range); see {@link IpEntryParser#parseAddress}. */
     public static IpAddress parse(String text) {
         return IpEntryParser.parseAddress(text);
@@ -73,6 +82,19 @@ public record IpAddress(IpFamily family, long hi, long lo) implements Comparable
             out[8 + i] = (byte) (lo >>> (56 - 8 * i));
         }
         return out;
+    }
+
+    /**
+     * The JDK address. IPv6 stays IPv6 even for {@code ::ffff:a.b.c.d}, which {@link InetAddress#getByAddress}
+     * would silently turn into an IPv4 address.
+     */
+    public InetAddress toInetAddress() {
+        try {
+            return family == IpFamily.IPV4 ? Inet4Address.getByAddress(toBytes())
+                    : Inet6Address.getByAddress(null, toBytes(), -1);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("4 or 16 bytes always make an address", e);
+        }
     }
 
     public boolean isMax() {

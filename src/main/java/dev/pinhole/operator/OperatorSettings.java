@@ -34,7 +34,7 @@ public interface OperatorSettings {
     }
 
     /** How the operator itself behaves. */
-    interface Operator {
+    public interface Operator {
         /** server-side-apply (production) or update (only for the in-JVM mock API server used by tests). */
         @WithDefault("server-side-apply")
         String applyMode();
@@ -49,6 +49,13 @@ public interface OperatorSettings {
          */
         @WithDefault("true")
         boolean probeConnectors();
+
+        /**
+         * How often the pods of a Ready connector are read again while probing is on, in seconds, so that
+         * EgressVerified, activeFlows and mappedNames stay current (a later egress change is noticed).
+         */
+        @WithDefault("60")
+        int reportSeconds();
 
         /** Timeout of one /status read, in milliseconds. */
         @WithDefault("1500")

@@ -1,5 +1,7 @@
 package dev.pinhole.wireguard;
 
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpFamily;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,13 +20,13 @@ final class AllowedIps {
         Peer peer;
     }
 
-    private final Map<IpPrefix, Peer> owners = new HashMap<>();
+    private final Map<Cidr, Peer> owners = new HashMap<>();
     private volatile Node v4 = new Node();
     private volatile Node v6 = new Node();
 
-    synchronized void set(Peer peer, List<IpPrefix> prefixes) {
+    synchronized void set(Peer peer, List<Cidr> prefixes) {
         owners.values().removeIf(p -> p == peer);
-        for (IpPrefix prefix : prefixes) {
+        for (Cidr prefix : prefixes) {
             owners.put(prefix, peer);
         }
         rebuild();
@@ -35,8 +37,8 @@ final class AllowedIps {
         rebuild();
     }
 
-    synchronized List<IpPrefix> prefixesOf(Peer peer) {
-        List<IpPrefix> out = new ArrayList<>();
+    synchronized List<Cidr> prefixesOf(Peer peer) {
+        List<Cidr> out = new ArrayList<>();
         owners.forEach((k, v) -> {
             if (v == peer) {
                 out.add(k);
@@ -48,15 +50,15 @@ final class AllowedIps {
     private void rebuild() {
         Node n4 = new Node();
         Node n6 = new Node();
-        owners.forEach((prefix, peer) -> insert(prefix.address().length == 4 ? n4 : n6, prefix, peer));
+        owners.forEach((prefix, peer) -> insert(prefix.family() == IpFamily.IPV4 ? n4 : n6, prefix, peer));
         v4 = n4;
         v6 = n6;
     }
 
-    private static void insert(Node root, IpPrefix prefix, Peer peer) {
-        byte[] a = prefix.address();
+    private static void insert(Node root, Cidr prefix, Peer peer) {
+        byte[] a = prefix.network().toBytes();
         Node n = root;
-        for (int bit = 0; bit < prefix.length(); bit++) {
+        for (int bit = 0; bit < prefix.prefixLength(); bit++) {
             boolean one = (a[bit >>> 3] & (0x80 >>> (bit & 7))) != 0;
             Node next = one ? n.one : n.zero;
             if (next == null) {

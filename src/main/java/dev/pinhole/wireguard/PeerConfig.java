@@ -1,5 +1,6 @@
 package dev.pinhole.wireguard;
 
+import dev.pinhole.ipset.Cidr;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.List;
  * What the operator configures for one peer: its public key, optional preshared key, AllowedIPs, optional initial
  * endpoint and persistent keepalive interval ({@link Duration#ZERO} for none).
  */
-public record PeerConfig(PublicKey publicKey, byte[] presharedKey, List<IpPrefix> allowedIps,
+public record PeerConfig(PublicKey publicKey, byte[] presharedKey, List<Cidr> allowedIps,
         InetSocketAddress endpoint, Duration persistentKeepalive) {
 
     public PeerConfig {
@@ -27,7 +28,7 @@ public record PeerConfig(PublicKey publicKey, byte[] presharedKey, List<IpPrefix
     }
 
     /** A peer known by key and AllowedIPs only, reached at whatever address it last authenticated from. */
-    public static PeerConfig of(PublicKey publicKey, List<IpPrefix> allowedIps) {
+    public static PeerConfig of(PublicKey publicKey, List<Cidr> allowedIps) {
         return new PeerConfig(publicKey, null, allowedIps, null, Duration.ZERO);
     }
 

@@ -2,6 +2,7 @@ package dev.pinhole.wireguard;
 
 import static dev.pinhole.wireguard.ProtocolConstants.*;
 
+import dev.pinhole.ipset.Cidr;
 import dev.pinhole.wireguard.crypto.ChaChaPoly;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -113,7 +114,7 @@ public final class Tunnel {
         return List.copyOf(peers.values());
     }
 
-    public List<IpPrefix> allowedIps(Peer peer) {
+    public List<Cidr> allowedIps(Peer peer) {
         return allowedIps.prefixesOf(peer);
     }
 

@@ -16,7 +16,7 @@ import dev.pinhole.dns.resolver.DnsMetrics;
 import dev.pinhole.dns.resolver.RealAddressPolicy;
 import dev.pinhole.dns.resolver.ResolverStep;
 import dev.pinhole.dns.resolver.Transport;
-import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.ipset.Cidr;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.time.Ticker;
 import java.net.InetAddress;
@@ -51,11 +51,11 @@ public class DnsResolverBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        IpPrefix range = IpPrefix.parse("100.80.0.0/12");
+        Cidr range = Cidr.parse("100.80.0.0/12");
         SyntheticAddressPool pool = new SyntheticAddressPool(range, Optional.empty(), 10_000, Duration.ofMinutes(10),
                 Ticker.system());
         resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(List.of("github.com", "*.github.com")),
-                new RealAddressPolicy(List.of(IpPrefix.parse("10.96.0.0/12")), List.of(range), List.of())),
+                new RealAddressPolicy(List.of(Cidr.parse("10.96.0.0/12")), List.of(range), List.of())),
                 pool, DnsMetrics.NONE);
         matchedQuery = query("api.github.com");
         otherQuery = query("www.example.org");

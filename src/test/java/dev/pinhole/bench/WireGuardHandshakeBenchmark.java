@@ -1,6 +1,6 @@
 package dev.pinhole.bench;
 
-import dev.pinhole.wireguard.IpPrefix;
+import dev.pinhole.ipset.Cidr;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.Output;
 import dev.pinhole.wireguard.Peer;
@@ -83,9 +83,9 @@ public class WireGuardHandshakeBenchmark {
     public void setUp() {
         client = new Tunnel(TunnelConfig.of(Keys.generatePrivate()).withClock(clock));
         server = new Tunnel(TunnelConfig.of(Keys.generatePrivate()).withClock(clock));
-        client.upsertPeer(PeerConfig.of(server.publicKey(), List.of(IpPrefix.parse("100.64.0.2/32")))
+        client.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(serverAddr));
-        server.upsertPeer(PeerConfig.of(client.publicKey(), List.of(IpPrefix.parse("100.64.0.1/32"))));
+        server.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.1/32"))));
     }
 
     @Benchmark

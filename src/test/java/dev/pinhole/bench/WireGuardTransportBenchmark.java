@@ -1,6 +1,7 @@
 package dev.pinhole.bench;
 
-import dev.pinhole.wireguard.IpPrefix;
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.Output;
 import dev.pinhole.wireguard.Peer;
@@ -80,9 +81,9 @@ public class WireGuardTransportBenchmark {
         byte[] sPriv = Keys.generatePrivate();
         client = new Tunnel(TunnelConfig.of(cPriv));
         server = new Tunnel(TunnelConfig.of(sPriv));
-        client.upsertPeer(PeerConfig.of(server.publicKey(), List.of(IpPrefix.parse("100.64.0.2/32")))
+        client.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(serverAddr));
-        server.upsertPeer(PeerConfig.of(client.publicKey(), List.of(IpPrefix.parse("100.64.0.1/32"))));
+        server.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.1/32"))));
         client.initiateHandshake(server.publicKey(), now, toWire);
         server.onDatagram(wire, clientAddr, now, toWire);
         client.onDatagram(wire, serverAddr, now, toWire);
@@ -104,8 +105,8 @@ public class WireGuardTransportBenchmark {
         p[0] = 0x45;
         p[2] = (byte) (len >>> 8);
         p[3] = (byte) len;
-        System.arraycopy(IpPrefix.parse("100.64.0.1").address(), 0, p, 12, 4);
-        System.arraycopy(IpPrefix.parse("100.64.0.2").address(), 0, p, 16, 4);
+        System.arraycopy(IpAddress.parse("100.64.0.1").toBytes(), 0, p, 12, 4);
+        System.arraycopy(IpAddress.parse("100.64.0.2").toBytes(), 0, p, 16, 4);
         return p;
     }
 

@@ -1,12 +1,13 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.testing.UdpEchoServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.PublicKey;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,7 +35,7 @@ class ConnectorMainProcessTest {
     Path dir;
     Process process;
     TunnelClient client;
-    DatagramSocket echo;
+    UdpEchoServer echo;
 
     @AfterEach
     void stop() throws Exception {
@@ -66,21 +67,7 @@ class ConnectorMainProcessTest {
 
     @Test
     void theConnectorProcessBindsItsPortsBecomesReadyAndRelaysUdp() throws Exception {
-        echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[2048];
-            while (!echo.isClosed()) {
-                try {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    echo.receive(p);
-                    echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        echo = UdpEchoServer.start();
         client = new TunnelClient("100.96.0.2");
         byte[] connectorKey = Keys.generatePrivate();
         int listenPort = freeUdpPort();
@@ -119,7 +106,7 @@ class ConnectorMainProcessTest {
         client.connectTo(PublicKey.of(Keys.publicFromPrivate(connectorKey)),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort));
         byte[] ping = "through the process".getBytes(StandardCharsets.US_ASCII);
-        client.sendUdp(7000, new byte[] {127, 0, 0, 1}, echo.getLocalPort(), ping);
+        client.sendUdp(7000, new byte[] {127, 0, 0, 1}, echo.port(), ping);
         assertThat(client.receiveUdp(7000, 15_000)).as(() -> "echo reply; log: " + log()).isEqualTo(ping);
 
         String status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/status"))

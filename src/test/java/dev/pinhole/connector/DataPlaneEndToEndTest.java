@@ -1,5 +1,7 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.testing.UdpEchoServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -23,8 +25,6 @@ import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Keys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -56,8 +56,7 @@ class DataPlaneEndToEndTest {
     HttpServer http;
     TestDnsUpstream upstream;
     UpstreamDnsClient upstreamClient;
-    DatagramSocket echo;
-    Thread echoThread;
+    UdpEchoServer echo;
     TunnelClient client;
     DataPlane dataPlane;
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -78,21 +77,7 @@ class DataPlaneEndToEndTest {
                 "meta.example.test", InetAddress.getByName("169.254.169.254")));
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofSeconds(2), 2,
                 Ticker.system());
-        echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        echoThread = new Thread(() -> {
-            byte[] buf = new byte[2048];
-            while (!echo.isClosed()) {
-                try {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    echo.receive(p);
-                    echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        echoThread.setDaemon(true);
-        echoThread.start();
+        echo = UdpEchoServer.start();
         client = new TunnelClient("100.96.0.2");
     }
 
@@ -242,7 +227,7 @@ class DataPlaneEndToEndTest {
     void statusAndMetricsReportFlowsMappingsAndClients() throws Exception {
         start();
         syntheticAddressOf("app.example.test");
-        client.sendUdp(6002, new byte[] {127, 0, 0, 1}, echo.getLocalPort(), new byte[] {9});
+        client.sendUdp(6002, new byte[] {127, 0, 0, 1}, echo.port(), new byte[] {9});
         assertThat(client.receiveUdp(6002, 10_000)).isNotNull();
 
         Map<String, Object> status = dataPlane.status();
@@ -312,7 +297,7 @@ class DataPlaneEndToEndTest {
     void udpReachesARoutedEchoServerAndComesBack() throws Exception {
         start();
         byte[] ping = "ping over udp".getBytes(StandardCharsets.US_ASCII);
-        client.sendUdp(6000, new byte[] {127, 0, 0, 1}, echo.getLocalPort(), ping);
+        client.sendUdp(6000, new byte[] {127, 0, 0, 1}, echo.port(), ping);
 
         assertThat(client.receiveUdp(6000, 10_000)).isEqualTo(ping);
         assertThat(dataPlane.table().udpFlows()).isEqualTo(1);
@@ -335,7 +320,7 @@ class DataPlaneEndToEndTest {
         FakeTicker ticker = new FakeTicker();
         start(DataPlane.Options.defaults().withTicker(ticker).withTimeouts(new NatTimeouts(Duration.ofSeconds(10),
                 Duration.ofHours(2), Duration.ofMinutes(5), Duration.ofSeconds(60))));
-        client.sendUdp(6001, new byte[] {127, 0, 0, 1}, echo.getLocalPort(), new byte[] {1, 2, 3});
+        client.sendUdp(6001, new byte[] {127, 0, 0, 1}, echo.port(), new byte[] {1, 2, 3});
         assertThat(client.receiveUdp(6001, 10_000)).isNotNull();
 
         ticker.advance(Duration.ofSeconds(59));

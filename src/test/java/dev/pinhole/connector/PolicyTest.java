@@ -3,7 +3,7 @@ package dev.pinhole.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.dns.message.DnsName;
-import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.ipset.Cidr;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** Which destinations a client may reach: synthetic mappings, static routes, and the ranges never reached. */
 class PolicyTest {
     final FakeTicker ticker = new FakeTicker();
-    final SyntheticAddressPool pool = new SyntheticAddressPool(IpPrefix.parse("100.80.0.0/12"), Optional.empty(),
+    final SyntheticAddressPool pool = new SyntheticAddressPool(Cidr.parse("100.80.0.0/12"), Optional.empty(),
             1000, Duration.ofMinutes(10), ticker);
 
     Policy policy(String... routes) {

@@ -1,5 +1,6 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.ipset.Cidr;
 import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.PayloadSource;
@@ -7,7 +8,6 @@ import dev.pinhole.netstack.packet.TcpFlags;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.netstack.packet.UdpDatagramWriter;
 import dev.pinhole.time.Ticker;
-import dev.pinhole.wireguard.IpPrefix;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
@@ -47,7 +47,7 @@ final class TunnelClient implements AutoCloseable {
     }
 
     void connectTo(PublicKey connectorKey, InetSocketAddress connector) throws Exception {
-        tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(IpPrefix.parse("0.0.0.0/0")))
+        tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(Cidr.parse("0.0.0.0/0")))
                 .withEndpoint(connector));
         driver = UdpTunnelDriver.start(tunnel, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 Ticker.system(), (peer, packet) -> route(packet));

@@ -41,8 +41,16 @@ final class NetnsTopology implements AutoCloseable {
 
     /** Brings the topology up; the Java gateway runs on this JVM's java with this JVM's test classpath. */
     static NetnsTopology up(Gateway gateway) {
-        String prefix = "ph" + randomSuffix(5);
+        return up(gateway, newPrefix(), Map.of());
+    }
+
+    /**
+     * Brings the topology up under {@code prefix} with extra settings for topology.sh, e.g. {@code
+     * PH_CONNECTOR_CONFIG}, {@code PH_CONNECTOR_KEY}, {@code PH_CLIENT_CONF} to run what the operator rendered.
+     */
+    static NetnsTopology up(Gateway gateway, String prefix, Map<String, String> settings) {
         Map<String, String> scriptEnv = scriptEnv(prefix);
+        scriptEnv.putAll(settings);
         if (gateway == Gateway.JAVA) {
             scriptEnv.put("PH_JAVA", ProcessHandle.current().info().command().orElse("java"));
             scriptEnv.put("PH_CONNECTOR_CP", connectorClasspath());
@@ -115,6 +123,11 @@ final class NetnsTopology implements AutoCloseable {
             cp = System.getProperty("java.class.path");
         }
         return cp;
+    }
+
+    /** A fresh name prefix for the namespaces: {@code ph} and a random suffix, so parallel runs never collide. */
+    static String newPrefix() {
+        return "ph" + randomSuffix(5);
     }
 
     private static String randomSuffix(int length) {

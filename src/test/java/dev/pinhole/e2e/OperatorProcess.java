@@ -22,9 +22,12 @@ final class OperatorProcess implements AutoCloseable {
     private final Map<String, String> env = new LinkedHashMap<>();
     private final Path log;
     private final int httpPort;
+    /** The network namespace the process runs in ({@code ip netns exec}); null: this JVM's. */
+    private final String netns;
     private Process process;
 
-    private OperatorProcess(Map<String, String> extraEnv) throws IOException {
+    private OperatorProcess(String netns, Map<String, String> extraEnv) throws IOException {
+        this.netns = netns;
         if (!inCluster() && !Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run ./mvnw package -DskipTests first");
         }
@@ -40,7 +43,17 @@ final class OperatorProcess implements AutoCloseable {
 
     /** Starts the operator with the default e2e environment plus {@code extraEnv} (which wins). */
     static OperatorProcess start(Map<String, String> extraEnv) throws IOException {
-        OperatorProcess operator = new OperatorProcess(extraEnv);
+        OperatorProcess operator = new OperatorProcess(null, extraEnv);
+        operator.launch();
+        return operator;
+    }
+
+    /**
+     * Starts the operator inside network namespace {@code netns} (root only), e.g. test/netns/cluster-net.sh's,
+     * where it reaches the API server through a relay and only the pod addresses a real connector owns.
+     */
+    static OperatorProcess startInNetworkNamespace(String netns, Map<String, String> extraEnv) throws IOException {
+        OperatorProcess operator = new OperatorProcess(netns, extraEnv);
         operator.launch();
         return operator;
     }
@@ -54,8 +67,15 @@ final class OperatorProcess implements AutoCloseable {
         if (inCluster()) {
             return;
         }
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toString())
+        java.util.List<String> command = new java.util.ArrayList<>();
+        if (netns != null) {
+            // 'ip netns exec' execs java, so the process is the operator itself (destroy() reaches the JVM).
+            command.addAll(java.util.List.of("ip", "netns", "exec", netns));
+        }
+        command.addAll(java.util.List.of("java", "-jar", JAR.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().merge("PATH", "/usr/sbin:/sbin", (a, b) -> a + ":" + b);
         pb.environment().putAll(env);
         process = pb.start();
     }

@@ -1,12 +1,13 @@
 package dev.pinhole.nat;
 
+import dev.pinhole.testing.UdpEchoServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.netstack.packet.IcmpType;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.FakeTicker;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,25 +21,11 @@ import org.junit.jupiter.api.Test;
 class UdpRelayTest {
     final FakeTicker ticker = new FakeTicker();
     final NatHarness nat = new NatHarness(ticker, new FlowLimits(10, 2), NatTimeouts.defaults(), TcpConfig.defaults());
-    DatagramSocket echo;
+    UdpEchoServer echo;
 
     @BeforeEach
     void echoServer() throws Exception {
-        echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[2048];
-            while (!echo.isClosed()) {
-                try {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    echo.receive(p);
-                    echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        echo = UdpEchoServer.start();
     }
 
     @AfterEach
@@ -48,7 +35,7 @@ class UdpRelayTest {
     }
 
     List<InetSocketAddress> echoTarget() {
-        return List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), echo.getLocalPort()));
+        return List.of(echo.address());
     }
 
     @Test

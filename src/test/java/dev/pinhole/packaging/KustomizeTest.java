@@ -62,14 +62,19 @@ class KustomizeTest {
 
     /** Objects by identity with metadata labels and annotations removed (Helm and kustomize label differently). */
     private static Map<String, JsonNode> withoutLabels(Manifests manifests) {
-        Map<String, JsonNode> objects = new TreeMap<>();
-        for (JsonNode object : manifests.objects()) {
+        return withoutLabels(manifests.objects());
+    }
+
+    /** The given objects by identity, without metadata labels and annotations. */
+    static Map<String, JsonNode> withoutLabels(Iterable<JsonNode> objects) {
+        Map<String, JsonNode> byIdentity = new TreeMap<>();
+        for (JsonNode object : objects) {
             ObjectNode copy = object.deepCopy();
             ObjectNode metadata = (ObjectNode) copy.path("metadata");
             metadata.remove("labels");
             metadata.remove("annotations");
-            objects.put(Manifests.identity(object), copy);
+            byIdentity.put(Manifests.identity(object), copy);
         }
-        return objects;
+        return byIdentity;
     }
 }

@@ -2,6 +2,7 @@ package dev.pinhole.wireguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.ipset.Cidr;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -25,7 +26,7 @@ class HandshakeFloodStressTest {
         assertThat(server.delivered).hasSize(1);
 
         TestNet.Node attacker = net.node("198.51.100.1");
-        attacker.tunnel.upsertPeer(PeerConfig.of(server.publicKey(), List.of(IpPrefix.parse("10.0.0.0/8")))
+        attacker.tunnel.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
                 .withEndpoint(server.address));
         attacker.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), attacker);
         byte[] flood = attacker.sent.get(0).bytes();

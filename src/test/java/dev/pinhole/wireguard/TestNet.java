@@ -1,5 +1,7 @@
 package dev.pinhole.wireguard;
 
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.time.FakeTicker;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -108,9 +110,9 @@ final class TestNet {
 
     /** Configures a and b as peers of each other with the given tunnel addresses; a knows b's endpoint. */
     static void pair(Node a, String aTunnelIp, Node b, String bTunnelIp) {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse(bTunnelIp + "/32")))
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse(bTunnelIp + "/32")))
                 .withEndpoint(b.address));
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(IpPrefix.parse(aTunnelIp + "/32"))));
+        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse(aTunnelIp + "/32"))));
     }
 
     /** Delivers datagrams until the wire is quiet. */
@@ -177,8 +179,8 @@ final class TestNet {
         p[3] = (byte) p.length;
         p[8] = 64;
         p[9] = 17;
-        System.arraycopy(IpPrefix.parse(src).address(), 0, p, 12, 4);
-        System.arraycopy(IpPrefix.parse(dst).address(), 0, p, 16, 4);
+        System.arraycopy(IpAddress.parse(src).toBytes(), 0, p, 12, 4);
+        System.arraycopy(IpAddress.parse(dst).toBytes(), 0, p, 16, 4);
         p[20] = 0x30;
         p[21] = 0x39;
         p[22] = 0x30;
@@ -196,8 +198,8 @@ final class TestNet {
         p[5] = (byte) (8 + payload.length);
         p[6] = 17;
         p[7] = 64;
-        System.arraycopy(IpPrefix.parse(src).address(), 0, p, 8, 16);
-        System.arraycopy(IpPrefix.parse(dst).address(), 0, p, 24, 16);
+        System.arraycopy(IpAddress.parse(src).toBytes(), 0, p, 8, 16);
+        System.arraycopy(IpAddress.parse(dst).toBytes(), 0, p, 24, 16);
         System.arraycopy(payload, 0, p, 48, payload.length);
         return p;
     }

@@ -2,6 +2,7 @@ package dev.pinhole.wireguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.ipset.Cidr;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -211,7 +212,7 @@ class TimersTest {
     @Test
     void persistentKeepaliveKeepsSendingWhileIdle() {
         start();
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("100.64.0.2/32")))
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(b.address).withPersistentKeepalive(Duration.ofSeconds(25)));
         establish();
         long before = a.keepalivesSent();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pinhole.ipset.Cidr;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -40,7 +41,7 @@ class TunnelFuzzTest {
 
         Fixture() {
             TestNet.pair(client, "100.64.0.1", server, "100.64.0.2");
-            server.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(IpPrefix.parse("100.64.0.1/32")))
+            server.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
                     .withEndpoint(client.address));
             client.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "seed".getBytes()));
             net.pump();
@@ -104,13 +105,8 @@ class TunnelFuzzTest {
     }
 
     @FuzzTest(maxDuration = "20s")
-    void configParsersFailOnlyWithIllegalArgument(FuzzedDataProvider data) {
+    void keyParserFailsOnlyWithIllegalArgument(FuzzedDataProvider data) {
         String text = data.consumeRemainingAsString();
-        try {
-            IpPrefix.parse(text);
-        } catch (IllegalArgumentException expected) {
-            // refused with a reason: fine
-        }
         try {
             Keys.fromBase64(text);
         } catch (IllegalArgumentException expected) {

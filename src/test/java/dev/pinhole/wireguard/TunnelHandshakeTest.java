@@ -2,6 +2,7 @@ package dev.pinhole.wireguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.ipset.Cidr;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -54,9 +55,9 @@ class TunnelHandshakeTest {
 
     @Test
     void dataFlowsBothWaysOverIpv6Too() {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("fd00::2/128")))
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("fd00::2/128")))
                 .withEndpoint(b.address));
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(IpPrefix.parse("fd00::1/128"))));
+        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("fd00::1/128"))));
         a.sendIp(TestNet.udp6("fd00::1", "fd00::2", "six".getBytes()));
         net.pump();
         b.sendIp(TestNet.udp6("fd00::2", "fd00::1", "xis".getBytes()));
@@ -78,9 +79,9 @@ class TunnelHandshakeTest {
     @Test
     void matchingPresharedKeysHandshake() {
         byte[] psk = Keys.generatePresharedKey();
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("100.64.0.2/32")))
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(b.address).withPresharedKey(psk));
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(IpPrefix.parse("100.64.0.1/32")))
+        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
                 .withPresharedKey(psk));
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "psk".getBytes()));
         net.pump();
@@ -89,7 +90,7 @@ class TunnelHandshakeTest {
 
     @Test
     void mismatchedPresharedKeyFailsAtTheInitiatorAndNothingIsDelivered() {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("100.64.0.2/32")))
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(b.address).withPresharedKey(Keys.generatePresharedKey()));
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "psk".getBytes()));
         net.pump();
@@ -112,7 +113,7 @@ class TunnelHandshakeTest {
     @Test
     void initiationFromAnUnknownKeyGetsNoReply() {
         TestNet.Node stranger = net.node("192.0.2.9");
-        stranger.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("0.0.0.0/0")))
+        stranger.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
                 .withEndpoint(b.address));
         stranger.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), stranger);
         net.pump();

@@ -2,6 +2,7 @@ package dev.pinhole.wireguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.ipset.Cidr;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -64,7 +65,7 @@ class TunnelTransportTest {
 
     @Test
     void packetWithASourceOutsideThePeersAllowedIpsIsDropped() {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("0.0.0.0/0")))
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
                 .withEndpoint(b.address));
         a.sendIp(TestNet.udp4("100.64.0.77", "100.64.0.2", "spoof".getBytes()));
         net.pump();
@@ -164,8 +165,8 @@ class TunnelTransportTest {
 
     @Test
     void updatingAPeerKeepsItsSessionAndAppliesNewAllowedIps() {
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(IpPrefix.parse("100.64.0.0/24"))));
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("0.0.0.0/0")))
+        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.0/24"))));
+        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
                 .withEndpoint(b.address));
         a.sendIp(TestNet.udp4("100.64.0.9", "100.64.0.2", "new source".getBytes()));
         net.pump();

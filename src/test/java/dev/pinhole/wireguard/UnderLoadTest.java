@@ -2,6 +2,7 @@ package dev.pinhole.wireguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.ipset.Cidr;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -21,7 +22,7 @@ class UnderLoadTest {
     /** A valid-MAC1 initiation to the server from a key it does not know (what a flood looks like). */
     private byte[] strangerInitiation() {
         TestNet.Node stranger = net.node("198.51.100.1");
-        stranger.tunnel.upsertPeer(PeerConfig.of(server.publicKey(), List.of(IpPrefix.parse("10.0.0.0/8")))
+        stranger.tunnel.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
                 .withEndpoint(server.address));
         stranger.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), stranger);
         net.wire.clear();

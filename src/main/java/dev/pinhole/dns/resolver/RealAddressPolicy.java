@@ -1,9 +1,9 @@
 package dev.pinhole.dns.resolver;
 
-import dev.pinhole.dns.synthetic.IpPrefix;
-import java.net.Inet6Address;
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.ipset.IpFamily;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,36 +15,36 @@ import java.util.Optional;
  * by the IPv4 address inside.
  */
 public final class RealAddressPolicy {
-    private record Rule(IpPrefix prefix, RefusalReason reason) {
+    private record Rule(Cidr prefix, RefusalReason reason) {
     }
 
-    private static final IpPrefix IPV4_MAPPED = IpPrefix.parse("::ffff:0:0/96");
-    private static final IpPrefix NAT64 = IpPrefix.parse("64:ff9b::/96");
+    private static final Cidr IPV4_MAPPED = Cidr.parse("::ffff:0:0/96");
+    private static final Cidr NAT64 = Cidr.parse("64:ff9b::/96");
 
     /** Most specific first: the metadata addresses sit inside link-local ranges. */
     private static final List<Rule> BUILT_IN = List.of(
-            new Rule(IpPrefix.parse("169.254.169.254/32"), RefusalReason.CLOUD_METADATA),
-            new Rule(IpPrefix.parse("fd00:ec2::254/128"), RefusalReason.CLOUD_METADATA),
-            new Rule(IpPrefix.parse("100.100.100.200/32"), RefusalReason.CLOUD_METADATA), // Alibaba Cloud
-            new Rule(IpPrefix.parse("127.0.0.0/8"), RefusalReason.LOOPBACK),
-            new Rule(IpPrefix.parse("::1/128"), RefusalReason.LOOPBACK),
-            new Rule(IpPrefix.parse("169.254.0.0/16"), RefusalReason.LINK_LOCAL),
-            new Rule(IpPrefix.parse("fe80::/10"), RefusalReason.LINK_LOCAL),
-            new Rule(IpPrefix.parse("0.0.0.0/8"), RefusalReason.UNSPECIFIED),
-            new Rule(IpPrefix.parse("::/128"), RefusalReason.UNSPECIFIED),
-            new Rule(IpPrefix.parse("224.0.0.0/4"), RefusalReason.MULTICAST),
-            new Rule(IpPrefix.parse("ff00::/8"), RefusalReason.MULTICAST),
-            new Rule(IpPrefix.parse("240.0.0.0/4"), RefusalReason.RESERVED));
+            new Rule(Cidr.parse("169.254.169.254/32"), RefusalReason.CLOUD_METADATA),
+            new Rule(Cidr.parse("fd00:ec2::254/128"), RefusalReason.CLOUD_METADATA),
+            new Rule(Cidr.parse("100.100.100.200/32"), RefusalReason.CLOUD_METADATA), // Alibaba Cloud
+            new Rule(Cidr.parse("127.0.0.0/8"), RefusalReason.LOOPBACK),
+            new Rule(Cidr.parse("::1/128"), RefusalReason.LOOPBACK),
+            new Rule(Cidr.parse("169.254.0.0/16"), RefusalReason.LINK_LOCAL),
+            new Rule(Cidr.parse("fe80::/10"), RefusalReason.LINK_LOCAL),
+            new Rule(Cidr.parse("0.0.0.0/8"), RefusalReason.UNSPECIFIED),
+            new Rule(Cidr.parse("::/128"), RefusalReason.UNSPECIFIED),
+            new Rule(Cidr.parse("224.0.0.0/4"), RefusalReason.MULTICAST),
+            new Rule(Cidr.parse("ff00::/8"), RefusalReason.MULTICAST),
+            new Rule(Cidr.parse("240.0.0.0/4"), RefusalReason.RESERVED));
 
     private final List<Rule> rules;
-    private final List<IpPrefix> staticRoutes;
+    private final List<Cidr> staticRoutes;
 
     /**
      * @param clusterRanges pod, service and node CIDRs (and the tunnel subnet) the connector must not reach
      * @param appRanges     the synthetic ranges
      * @param staticRoutes  the AppConnector's static route CIDRs: explicitly allowed even if otherwise refused
      */
-    public RealAddressPolicy(List<IpPrefix> clusterRanges, List<IpPrefix> appRanges, List<IpPrefix> staticRoutes) {
+    public RealAddressPolicy(List<Cidr> clusterRanges, List<Cidr> appRanges, List<Cidr> staticRoutes) {
         List<Rule> all = new ArrayList<>(BUILT_IN);
         appRanges.forEach(p -> all.add(new Rule(p, RefusalReason.APP_RANGE)));
         clusterRanges.forEach(p -> all.add(new Rule(p, RefusalReason.CLUSTER_RANGE)));
@@ -54,7 +54,11 @@ public final class RealAddressPolicy {
 
     /** Empty when {@code address} may be mapped, else the reason it may not. */
     public Optional<RefusalReason> check(InetAddress address) {
-        for (IpPrefix route : staticRoutes) {
+        return check(IpAddress.of(address));
+    }
+
+    private Optional<RefusalReason> check(IpAddress address) {
+        for (Cidr route : staticRoutes) {
             if (route.contains(address)) {
                 return Optional.empty();
             }
@@ -64,18 +68,13 @@ public final class RealAddressPolicy {
                 return Optional.of(rule.reason());
             }
         }
-        if (address instanceof Inet6Address && (IPV4_MAPPED.contains(address) || NAT64.contains(address))) {
+        if (address.family() == IpFamily.IPV6 && (IPV4_MAPPED.contains(address) || NAT64.contains(address))) {
             return check(embeddedIpv4(address));
         }
         return Optional.empty();
     }
 
-    private static InetAddress embeddedIpv4(InetAddress v6) {
-        byte[] raw = v6.getAddress();
-        try {
-            return InetAddress.getByAddress(new byte[] {raw[12], raw[13], raw[14], raw[15]});
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("4 octets always make an address", e);
-        }
+    private static IpAddress embeddedIpv4(IpAddress v6) {
+        return IpAddress.ofIpv4((int) v6.lo());
     }
 }

@@ -1,6 +1,6 @@
 package dev.pinhole.dns.resolver;
 
-import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.ipset.IpAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -53,7 +53,7 @@ public final class ResolvConf {
 
     private static InetAddress literal(String text) {
         try {
-            return IpPrefix.parseAddress(text);
+            return IpAddress.parse(text.strip()).toInetAddress();
         } catch (IllegalArgumentException e) {
             return null; // a hostname or junk: resolv.conf(5) accepts only addresses
         }

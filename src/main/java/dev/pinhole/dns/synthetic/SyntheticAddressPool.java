@@ -1,5 +1,9 @@
 package dev.pinhole.dns.synthetic;
 
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.ipset.IpFamily;
+
 import dev.pinhole.dns.message.DnsName;
 import dev.pinhole.time.Ticker;
 import java.net.Inet4Address;
@@ -29,8 +33,8 @@ import java.util.function.Predicate;
  * <p>Thread-safe: every method holds the pool's lock (the DNS and NAT threads both call in).
  */
 public final class SyntheticAddressPool {
-    private final IpPrefix ipv4Range;
-    private final Optional<IpPrefix> ipv6Range;
+    private final Cidr ipv4Range;
+    private final Optional<Cidr> ipv6Range;
     private final int maxMappings;
     private final long idleNanos;
     private final Ticker ticker;
@@ -65,18 +69,18 @@ public final class SyntheticAddressPool {
      * @param maxMappings names mapped at once, at most the usable addresses of the IPv4 range
      * @param idleTimeout how long a mapping survives without a query or a touch
      */
-    public SyntheticAddressPool(IpPrefix ipv4Range, Optional<IpPrefix> ipv6Range, int maxMappings,
+    public SyntheticAddressPool(Cidr ipv4Range, Optional<Cidr> ipv6Range, int maxMappings,
             Duration idleTimeout, Ticker ticker) {
         this.ipv4Range = Objects.requireNonNull(ipv4Range, "ipv4Range");
         this.ipv6Range = Objects.requireNonNull(ipv6Range, "ipv6Range");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
-        if (!ipv4Range.isIpv4()) {
+        if (ipv4Range.family() != IpFamily.IPV4) {
             throw new IllegalArgumentException("app range " + ipv4Range + " is not IPv4");
         }
         if (ipv4Range.hostBits() < 2) {
             throw new IllegalArgumentException("app range " + ipv4Range + " is too small (at least a /30)");
         }
-        if (ipv6Range.isPresent() && (ipv6Range.get().isIpv4() || ipv6Range.get().hostBits() < 8)) {
+        if (ipv6Range.isPresent() && (ipv6Range.get().family() == IpFamily.IPV4 || ipv6Range.get().hostBits() < 8)) {
             throw new IllegalArgumentException("IPv6 app range " + ipv6Range.get() + " must be IPv6, at least a /120");
         }
         long size = 1L << ipv4Range.hostBits();
@@ -102,17 +106,18 @@ public final class SyntheticAddressPool {
         return Duration.ofNanos(idleNanos);
     }
 
-    public IpPrefix ipv4Range() {
+    public Cidr ipv4Range() {
         return ipv4Range;
     }
 
-    public Optional<IpPrefix> ipv6Range() {
+    public Optional<Cidr> ipv6Range() {
         return ipv6Range;
     }
 
     /** Whether {@code address} lies in one of the app ranges (mapped or not). */
     public boolean inRange(InetAddress address) {
-        return ipv4Range.contains(address) || ipv6Range.map(r -> r.contains(address)).orElse(false);
+        IpAddress ip = IpAddress.of(address);
+        return ipv4Range.contains(ip) || ipv6Range.map(r -> r.contains(ip)).orElse(false);
     }
 
     /**
@@ -134,7 +139,7 @@ public final class SyntheticAddressPool {
      * @throws PoolExhaustedException when the name is new and every slot is in use
      */
     public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real) throws PoolExhaustedException {
-        IpPrefix range = ipv6Range.orElseThrow(() -> new IllegalStateException("no IPv6 app range configured"));
+        Cidr range = ipv6Range.orElseThrow(() -> new IllegalStateException("no IPv6 app range configured"));
         Entry e = entry(name);
         if (e.ipv6 == null) {
             e.ipv6 = (Inet6Address) freeAddress(range, ipv6Slots, name, false);
@@ -169,12 +174,12 @@ public final class SyntheticAddressPool {
     }
 
     /** Probes from the name's hash slot; the caller guarantees fewer mappings than usable slots. */
-    private InetAddress freeAddress(IpPrefix range, long slots, DnsName name, boolean ipv4) {
+    private InetAddress freeAddress(Cidr range, long slots, DnsName name, boolean ipv4) {
         long size = range.hostBits() >= 63 ? Long.MAX_VALUE : 1L << range.hostBits();
         long offset = Math.floorMod(hash(name.key()), size);
         for (long probes = 0; probes < size; probes++) {
             if (usable(offset, size, ipv4)) {
-                InetAddress candidate = range.addressAt(offset);
+                InetAddress candidate = range.addressAt(offset).toInetAddress();
                 if (!byAddress.containsKey(candidate)) {
                     return candidate;
                 }

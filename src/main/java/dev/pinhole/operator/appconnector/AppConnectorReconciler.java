@@ -19,6 +19,7 @@ import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
 import dev.pinhole.operator.OperatorSettings;
 import dev.pinhole.operator.ReconcileMetrics;
+import dev.pinhole.operator.StatusPatch;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -162,7 +163,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             String message = !problems.isEmpty()
                     ? problems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; "))
                     : routeProblem;
-            String reason = !problems.isEmpty() ? Reason.INVALID_SPEC : "IPSetNotReady";
+            String reason = !problems.isEmpty() ? Reason.INVALID_SPEC : Reason.IPSET_NOT_READY;
             return failed(connector, context, previous, conditions, reason, message, key.publicKey());
         }
         List<String> canonicalRoutes = RouteList.canonical(routes);
@@ -221,11 +222,16 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         rollout.describe(conditions);
         status.setConditions(conditions.toList());
         announceTransitions(context, connector, conditions);
-        return finish(connector, previous, status, !READY_TRUE.equals(conditions.statusOf(READY))
-                || "True".equals(conditions.statusOf(PROGRESSING)));
+        return finish(connector, previous, status, settling(conditions.statusOf(READY),
+                conditions.statusOf(PROGRESSING)));
     }
 
     private static final String READY_TRUE = "True";
+
+    /** Whether the connector is still settling (not Ready, or rolling out), so it is looked at again soon. */
+    static boolean settling(String ready, String progressing) {
+        return !READY_TRUE.equals(ready) || READY_TRUE.equals(progressing);
+    }
 
     private List<ConnectorReports.Report> reports(AppConnector connector, Context<AppConnector> context) {
         @SuppressWarnings("unchecked")
@@ -332,16 +338,23 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             metrics.statusWritten("AppConnector");
             control = UpdateControl.patchStatus(statusOnly(connector, status));
         }
-        return recheck ? control.rescheduleAfter(Duration.ofSeconds(settings.operator().recheckSeconds())) : control;
+        return nextCheck(recheck, settings.operator()).map(control::rescheduleAfter).orElse(control);
+    }
+
+    /**
+     * When to reconcile again without an event: soon while settling; while probing, periodically even when Ready,
+     * because nothing in the cluster changes when a pod's egress or flows do.
+     */
+    static Optional<Duration> nextCheck(boolean settling, OperatorSettings.Operator settings) {
+        if (settling) {
+            return Optional.of(Duration.ofSeconds(settings.recheckSeconds()));
+        }
+        return settings.probeConnectors() ? Optional.of(Duration.ofSeconds(settings.reportSeconds())) : Optional.empty();
     }
 
     /** A status-only copy: patching it can never touch the spec or metadata. */
     static AppConnector statusOnly(AppConnector connector, AppConnectorStatus status) {
-        AppConnector patch = new AppConnector();
-        patch.getMetadata().setName(connector.getMetadata().getName());
-        patch.getMetadata().setNamespace(connector.getMetadata().getNamespace());
-        patch.setStatus(status);
-        return patch;
+        return StatusPatch.of(connector, status, AppConnector::new);
     }
 
     private <R extends HasMetadata> void apply(Context<AppConnector> context, AppConnector owner, R desired,

@@ -69,13 +69,12 @@ public final class DesiredConfigObjects {
     }
 
     /**
-     * Hash of what the connector cannot change without a restart (the listener, the tunnel address and the key
-     * Secret's identity); any other config change is reloaded in place without dropping flows.
+     * Hash of what the connector cannot change without a restart: every tunnel setting (the connector refuses to
+     * hot-apply any change to the tunnel record, so hashing the whole record keeps the two in step), the HTTP port
+     * and the key Secret's identity. Any other config change is reloaded in place without dropping flows.
      */
     public static String restartHash(ConnectorConfig config, String keySecretUid) {
-        ConnectorConfig.Tunnel t = config.tunnel();
-        return sha256(t.address() + "|" + t.listenPort() + "|" + t.mtu() + "|" + config.http().port() + "|"
-                + keySecretUid).substring(0, 16);
+        return sha256(config.tunnel() + "|" + config.http().port() + "|" + keySecretUid).substring(0, 16);
     }
 
     static String sha256(String text) {

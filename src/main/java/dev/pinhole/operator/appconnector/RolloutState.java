@@ -68,6 +68,6 @@ public record RolloutState(int desired, int ready, int updated, boolean generati
         }
         boolean degraded = ready < desired && !rollingOut();
         conditions.set(DEGRADED, degraded ? Status.True : Status.False,
-                degraded ? "ReplicasUnavailable" : Reason.AS_EXPECTED, degraded ? counts : "");
+                degraded ? Reason.REPLICAS_UNAVAILABLE : Reason.AS_EXPECTED, degraded ? counts : "");
     }
 }

@@ -12,6 +12,7 @@ import dev.pinhole.operator.ConditionSet.Status;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
 import dev.pinhole.operator.ReconcileMetrics;
+import dev.pinhole.operator.StatusPatch;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -124,10 +125,6 @@ public class IPSetReconciler implements Reconciler<IPSet> {
             return UpdateControl.noUpdate();
         }
         metrics.statusWritten("IPSet");
-        IPSet patch = new IPSet();
-        patch.getMetadata().setName(set.getMetadata().getName());
-        patch.getMetadata().setNamespace(namespace);
-        patch.setStatus(status);
-        return UpdateControl.patchStatus(patch);
+        return UpdateControl.patchStatus(StatusPatch.of(set, status, IPSet::new));
     }
 }

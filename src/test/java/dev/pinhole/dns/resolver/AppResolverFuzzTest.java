@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.pinhole.dns.match.DomainMatcher;
-import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.ipset.Cidr;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.time.FakeTicker;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 
 class AppResolverFuzzTest {
-    private static final IpPrefix APP_RANGE = IpPrefix.parse("100.80.0.0/12");
+    private static final Cidr APP_RANGE = Cidr.parse("100.80.0.0/12");
 
     /**
      * Any client packet, then any upstream reply: the resolver never throws, and every reply it produces fits
@@ -24,7 +24,7 @@ class AppResolverFuzzTest {
         if (input.length < 3) {
             return;
         }
-        SyntheticAddressPool pool = new SyntheticAddressPool(APP_RANGE, Optional.of(IpPrefix.parse("fd00:80::/64")),
+        SyntheticAddressPool pool = new SyntheticAddressPool(APP_RANGE, Optional.of(Cidr.parse("fd00:80::/64")),
                 16, Duration.ofMinutes(10), new FakeTicker());
         AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(List.of("a.b", "*.a.b")),
                 new RealAddressPolicy(List.of(), List.of(APP_RANGE), List.of())), pool, DnsMetrics.NONE);

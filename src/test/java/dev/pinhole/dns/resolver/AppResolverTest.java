@@ -14,7 +14,8 @@ import dev.pinhole.dns.message.DnsName;
 import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
-import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.time.FakeTicker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,15 +29,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class AppResolverTest {
-    private static final IpPrefix APP_RANGE = IpPrefix.parse("100.80.0.0/12");
+    private static final Cidr APP_RANGE = Cidr.parse("100.80.0.0/12");
     private final FakeTicker ticker = new FakeTicker();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private SyntheticAddressPool pool = new SyntheticAddressPool(APP_RANGE, Optional.empty(), 100,
             Duration.ofMinutes(10), ticker);
     private AppResolver resolver = resolver(pool, List.of());
 
-    private AppResolver resolver(SyntheticAddressPool p, List<IpPrefix> staticRoutes) {
-        RealAddressPolicy policy = new RealAddressPolicy(List.of(IpPrefix.parse("10.96.0.0/12")),
+    private AppResolver resolver(SyntheticAddressPool p, List<Cidr> staticRoutes) {
+        RealAddressPolicy policy = new RealAddressPolicy(List.of(Cidr.parse("10.96.0.0/12")),
                 List.of(APP_RANGE), staticRoutes);
         AppResolverConfig config = new AppResolverConfig(
                 DomainMatcher.parse(List.of("github.com", "*.github.com")), policy);
@@ -80,7 +81,7 @@ class AppResolverTest {
         assertThat(r.questions().get(0).name().toString()).isEqualTo("API.github.com.");
         DnsRecord.Address synthetic = (DnsRecord.Address) r.answers().get(0);
         assertThat(r.answers()).hasSize(1);
-        assertThat(APP_RANGE.contains(synthetic.address())).isTrue();
+        assertThat(APP_RANGE.contains(IpAddress.of(synthetic.address()))).isTrue();
         assertThat(pool.lookup(synthetic.address()).orElseThrow().realAddresses()).containsExactly(ip("140.82.112.5"));
         assertThat(counter("pinhole.dns.synthesized")).isEqualTo(1);
     }
@@ -193,7 +194,7 @@ class AppResolverTest {
 
     @Test
     void staticRouteAllowsAnOtherwiseRefusedAddress() {
-        resolver = resolver(pool, List.of(IpPrefix.parse("10.96.5.0/24")));
+        resolver = resolver(pool, List.of(Cidr.parse("10.96.5.0/24")));
 
         DnsMessage r = resolve("github.com", DnsType.A, a("github.com", 30, "10.96.5.5"));
 
@@ -212,7 +213,7 @@ class AppResolverTest {
 
     @Test
     void aaaaWithIpv6RangeIsSynthesized() {
-        pool = new SyntheticAddressPool(APP_RANGE, Optional.of(IpPrefix.parse("fd00:80::/64")), 100,
+        pool = new SyntheticAddressPool(APP_RANGE, Optional.of(Cidr.parse("fd00:80::/64")), 100,
                 Duration.ofMinutes(10), ticker);
         resolver = resolver(pool, List.of());
 
@@ -220,7 +221,7 @@ class AppResolverTest {
                 ip("2001:db8::4")));
 
         InetAddress synthetic = ((DnsRecord.Address) r.answers().get(0)).address();
-        assertThat(IpPrefix.parse("fd00:80::/64").contains(synthetic)).isTrue();
+        assertThat(Cidr.parse("fd00:80::/64").contains(IpAddress.of(synthetic))).isTrue();
         assertThat(pool.lookup(synthetic).orElseThrow().realIpv6()).containsExactly((java.net.Inet6Address) ip("2001:db8::4"));
     }
 
@@ -228,7 +229,7 @@ class AppResolverTest {
     @CsvSource({"::ffff:127.0.0.1, loopback", "fd00:ec2::254, cloud_metadata", "fe80::1, link_local",
             "64:ff9b::a9fe:a9fe, cloud_metadata"})
     void ipv6RebindingIsRefusedIncludingEmbeddedIpv4(String real, String reason) {
-        pool = new SyntheticAddressPool(APP_RANGE, Optional.of(IpPrefix.parse("fd00:80::/64")), 100,
+        pool = new SyntheticAddressPool(APP_RANGE, Optional.of(Cidr.parse("fd00:80::/64")), 100,
                 Duration.ofMinutes(10), ticker);
         resolver = resolver(pool, List.of());
         byte[] raw = ip(real).getAddress();

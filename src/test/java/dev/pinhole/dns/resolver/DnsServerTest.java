@@ -10,7 +10,8 @@ import dev.pinhole.dns.match.DomainMatcher;
 import dev.pinhole.dns.message.DnsMessage;
 import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
-import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.time.Ticker;
 import java.io.DataInputStream;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /** The whole path on real sockets: client -> DnsServer -> AppResolver -> UpstreamDnsClient -> scripted upstream. */
 class DnsServerTest {
-    private static final IpPrefix APP_RANGE = IpPrefix.parse("100.80.0.0/12");
+    private static final Cidr APP_RANGE = Cidr.parse("100.80.0.0/12");
     private ScriptedUpstream upstream;
     private UpstreamDnsClient client;
     private DnsServer server;
@@ -78,7 +79,7 @@ class DnsServerTest {
 
         InetAddress synthetic = ((DnsRecord.Address) r.answers().get(0)).address();
         assertThat(r.id()).isEqualTo(0x0101);
-        assertThat(APP_RANGE.contains(synthetic)).isTrue();
+        assertThat(APP_RANGE.contains(IpAddress.of(synthetic))).isTrue();
         assertThat(r.answers().get(0).ttl()).isEqualTo(30);
         assertThat(pool.lookup(synthetic).orElseThrow().realAddresses())
                 .containsExactly(InetAddress.getByName("198.51.100.7"));

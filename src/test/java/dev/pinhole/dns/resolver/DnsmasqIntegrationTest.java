@@ -8,7 +8,8 @@ import dev.pinhole.dns.match.DomainMatcher;
 import dev.pinhole.dns.message.DnsMessage;
 import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
-import dev.pinhole.dns.synthetic.IpPrefix;
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.testing.RootTier;
 import dev.pinhole.time.Ticker;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RootTier(requires = {"dnsmasq"})
 class DnsmasqIntegrationTest {
-    private static final IpPrefix APP_RANGE = IpPrefix.parse("100.80.0.0/12");
+    private static final Cidr APP_RANGE = Cidr.parse("100.80.0.0/12");
 
     @TempDir
     static Path dir;
@@ -75,12 +76,12 @@ class DnsmasqIntegrationTest {
         awaitDnsmasq();
 
         upstream = new UpstreamDnsClient(List.of(dnsmasqAddress), Duration.ofSeconds(2), 2, Ticker.system());
-        pool = new SyntheticAddressPool(APP_RANGE, Optional.of(IpPrefix.parse("fd00:80::/64")), 1000,
+        pool = new SyntheticAddressPool(APP_RANGE, Optional.of(Cidr.parse("fd00:80::/64")), 1000,
                 Duration.ofMinutes(10), Ticker.system());
         registry = new SimpleMeterRegistry();
         AppResolver resolver = new AppResolver(new AppResolverConfig(
                 DomainMatcher.parse(List.of("saas.test", "*.saas.test")),
-                new RealAddressPolicy(List.of(IpPrefix.parse("10.96.0.0/12")), List.of(APP_RANGE), List.of())),
+                new RealAddressPolicy(List.of(Cidr.parse("10.96.0.0/12")), List.of(APP_RANGE), List.of())),
                 pool, new MicrometerDnsMetrics(registry, pool));
         handler = new DnsQueryHandler(resolver, upstream);
     }
@@ -130,7 +131,7 @@ class DnsmasqIntegrationTest {
         DnsMessage r = ask("app.saas.test", DnsType.A, Transport.UDP);
 
         DnsRecord.Address rec = (DnsRecord.Address) r.answers().get(0);
-        assertThat(APP_RANGE.contains(rec.address())).isTrue();
+        assertThat(APP_RANGE.contains(IpAddress.of(rec.address()))).isTrue();
         assertThat(rec.ttl()).isEqualTo(30);
         assertThat(pool.lookup(rec.address()).orElseThrow().realAddresses())
                 .contains(InetAddress.getByName("198.51.100.7"));
@@ -141,7 +142,7 @@ class DnsmasqIntegrationTest {
         DnsMessage r = ask("app.saas.test", DnsType.AAAA, Transport.UDP);
 
         DnsRecord.Address rec = (DnsRecord.Address) r.answers().get(0);
-        assertThat(IpPrefix.parse("fd00:80::/64").contains(rec.address())).isTrue();
+        assertThat(Cidr.parse("fd00:80::/64").contains(IpAddress.of(rec.address()))).isTrue();
         assertThat(pool.lookup(rec.address()).orElseThrow().realIpv6())
                 .containsExactly((java.net.Inet6Address) InetAddress.getByName("2001:db8::7"));
     }

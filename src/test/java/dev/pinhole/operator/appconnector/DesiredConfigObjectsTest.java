@@ -122,6 +122,17 @@ class DesiredConfigObjectsTest {
     }
 
     @Test
+    void restartHashChangesWithTheAppRange() {
+        // The connector sizes its synthetic address pool at start; a new range only takes effect in a new pod.
+        assertThat(restartHashAfter(s -> s.getTunnel().setAppRange("100.81.0.0/16"))).isEqualTo("changed");
+    }
+
+    @Test
+    void restartHashChangesWithTheMtu() {
+        assertThat(restartHashAfter(s -> s.getTunnel().setMtu(1380))).isEqualTo("changed");
+    }
+
+    @Test
     void restartHashChangesWithTheKeySecretUid() {
         ConnectorConfig config = ConnectorConfigRenderer.render(c, List.of());
 

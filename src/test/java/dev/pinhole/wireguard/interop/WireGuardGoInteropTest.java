@@ -2,10 +2,11 @@ package dev.pinhole.wireguard.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.testing.RootTier;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.DropReason;
-import dev.pinhole.wireguard.IpPrefix;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
@@ -126,7 +127,7 @@ class WireGuardGoInteropTest {
     private void startJava(TimerConfig timers, boolean knowsGo) throws IOException {
         tunnel = new Tunnel(TunnelConfig.of(javaPrivate).withTimers(timers));
         if (knowsGo) {
-            tunnel.upsertPeer(PeerConfig.of(goPublic, List.of(IpPrefix.parse(goTunnelIp + "/32")))
+            tunnel.upsertPeer(PeerConfig.of(goPublic, List.of(Cidr.parse(goTunnelIp + "/32")))
                     .withEndpoint(new InetSocketAddress(goUnderlay, goPort)));
         }
         driver = UdpTunnelDriver.start(tunnel, new InetSocketAddress(javaUnderlay, javaPort), Ticker.system(),
@@ -156,8 +157,8 @@ class WireGuardGoInteropTest {
     }
 
     private boolean javaPingsGo(int seq) throws InterruptedException {
-        byte[] req = IpEcho.icmpEchoRequest(IpPrefix.parse(javaTunnelIp).address(),
-                IpPrefix.parse(goTunnelIp).address(), 0x5150, seq);
+        byte[] req = IpEcho.icmpEchoRequest(IpAddress.parse(javaTunnelIp).toBytes(),
+                IpAddress.parse(goTunnelIp).toBytes(), 0x5150, seq);
         driver.sendIp(ByteBuffer.wrap(req));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         while (System.nanoTime() < deadline) {

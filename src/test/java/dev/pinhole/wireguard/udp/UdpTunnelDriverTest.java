@@ -2,8 +2,9 @@ package dev.pinhole.wireguard.udp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.time.Ticker;
-import dev.pinhole.wireguard.IpPrefix;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.Tunnel;
@@ -38,8 +39,8 @@ class UdpTunnelDriverTest {
         p[0] = 0x45;
         p[3] = (byte) p.length;
         p[9] = 17;
-        System.arraycopy(IpPrefix.parse(src).address(), 0, p, 12, 4);
-        System.arraycopy(IpPrefix.parse(dst).address(), 0, p, 16, 4);
+        System.arraycopy(IpAddress.parse(src).toBytes(), 0, p, 12, 4);
+        System.arraycopy(IpAddress.parse(dst).toBytes(), 0, p, 16, 4);
         p[28] = (byte) (seq >>> 24);
         p[29] = (byte) (seq >>> 16);
         p[30] = (byte) (seq >>> 8);
@@ -62,9 +63,9 @@ class UdpTunnelDriverTest {
                 all.countDown();
             }
         });
-        a.upsertPeer(PeerConfig.of(b.publicKey(), List.of(IpPrefix.parse("100.64.0.2/32")))
+        a.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(right.localAddress()));
-        b.upsertPeer(PeerConfig.of(a.publicKey(), List.of(IpPrefix.parse("100.64.0.1/32"))));
+        b.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.1/32"))));
         a.initiateHandshake(b.publicKey(), System.nanoTime(), left.output());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!a.peer(b.publicKey()).orElseThrow().hasSession() && System.nanoTime() < deadline) {

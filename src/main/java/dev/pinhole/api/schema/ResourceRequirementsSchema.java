@@ -1,0 +1,34 @@
+package dev.pinhole.api.schema;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.List;
+import java.util.Map;
+
+/** Schema of a core/v1 ResourceRequirements, with the field descriptions Kubernetes gives them. */
+public final class ResourceRequirementsSchema {
+    @JsonPropertyDescription("Most compute resources the container may use, e.g. cpu: 500m, memory: 256Mi.")
+    public Map<String, Quantity> limits;
+
+    @JsonPropertyDescription("Compute resources the scheduler reserves for the container; defaults to limits when"
+            + " omitted.")
+    public Map<String, Quantity> requests;
+
+    @JsonPropertyDescription("Dynamic resource claims of the pod the container uses (DynamicResourceAllocation).")
+    public List<Claim> claims;
+
+    private ResourceRequirementsSchema() {
+    }
+
+    /** Schema of a core/v1 ResourceClaim reference. */
+    public static final class Claim {
+        @JsonPropertyDescription("Name of an entry of the pod's spec.resourceClaims.")
+        public String name;
+
+        @JsonPropertyDescription("Name of a request in that claim; empty makes the whole claim available.")
+        public String request;
+
+        private Claim() {
+        }
+    }
+}

@@ -1,0 +1,400 @@
+package dev.pinhole.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Renders docs/api-reference.md from the committed CRDs (crds/) and the examples (examples/*.yaml): per kind its
+ * names, scope and printer columns, then every field of spec and status with type, required, default, constraints,
+ * description and CEL rules. The CRDs are generated from the Java model, so the reference follows the model.
+ */
+final class ApiReference {
+    static final Path DOC = Path.of("docs", "api-reference.md");
+    static final Path CRDS = Path.of("crds");
+    static final Path EXAMPLES = Path.of("examples");
+    static final String UPDATE = "./mvnw test -Dtest=ApiReferenceIsCurrentTest -Dpinhole.docs.update=true";
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private ApiReference() {
+    }
+
+    /** One field of a schema: its dotted path ({@code spec.clients[].name}), whether its parent requires it. */
+    record Field(String path, JSONSchemaProps schema, boolean required) {
+    }
+
+    /** The CRDs in {@code dir}, ordered by kind. */
+    static List<CustomResourceDefinition> readCrds(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml"))
+                    .map(ApiReference::readCrd)
+                    .sorted(Comparator.comparing(crd -> crd.getSpec().getNames().getKind()))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static CustomResourceDefinition readCrd(Path file) {
+        try {
+            return SERIALIZATION.unmarshal(Files.readString(file), CustomResourceDefinition.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every field under spec and status of every served version, depth first in schema order. */
+    static List<Field> fields(CustomResourceDefinitionVersion version) {
+        List<Field> out = new ArrayList<>();
+        Map<String, JSONSchemaProps> roots = version.getSchema().getOpenAPIV3Schema().getProperties();
+        for (String root : List.of("spec", "status")) {
+            if (roots.containsKey(root)) {
+                walk(root, roots.get(root), out);
+            }
+        }
+        return out;
+    }
+
+    private static void walk(String path, JSONSchemaProps schema, List<Field> out) {
+        JSONSchemaProps object = objectOf(schema);
+        if (object == null) {
+            return;
+        }
+        String prefix = path + (schema == object ? "" : "[]");
+        List<String> required = object.getRequired() == null ? List.of() : object.getRequired();
+        for (Map.Entry<String, JSONSchemaProps> property : object.getProperties().entrySet()) {
+            String childPath = prefix + "." + property.getKey();
+            out.add(new Field(childPath, property.getValue(), required.contains(property.getKey())));
+            walk(childPath, property.getValue(), out);
+        }
+    }
+
+    /** The object schema whose properties are the children: the schema itself, or the items of an array. */
+    private static JSONSchemaProps objectOf(JSONSchemaProps schema) {
+        if (schema.getProperties() != null && !schema.getProperties().isEmpty()) {
+            return schema;
+        }
+        JSONSchemaProps items = items(schema);
+        if (items != null && items.getProperties() != null && !items.getProperties().isEmpty()) {
+            return items;
+        }
+        return null;
+    }
+
+    private static JSONSchemaProps items(JSONSchemaProps schema) {
+        return schema.getItems() == null ? null : schema.getItems().getSchema();
+    }
+
+    /** The whole reference, as committed in docs/api-reference.md. */
+    static String render(Path crdDir, Path examplesDir) {
+        List<CustomResourceDefinition> crds = readCrds(crdDir);
+        StringBuilder md = new StringBuilder();
+        md.append("# API reference\n\n");
+        md.append("<!-- Generated by dev.pinhole.api.ApiReference (src/test) from crds/ and examples/. Do not edit:"
+                + " run ").append(UPDATE).append(" -->\n\n");
+        md.append("Pinhole's custom resources, generated from the CRDs in `crds/` (which are generated from the Java"
+                + " model in `src/main/java/dev/pinhole/api/`). Every field is also shown by `kubectl explain`, e.g."
+                + " `kubectl explain appconnector.spec.tunnel`.\n\n");
+        md.append("Regenerate after changing the model: `./mvnw test -Dtest=CrdsAreCurrentTest"
+                + " -Dpinhole.crds.update=true`, then `").append(UPDATE).append("`.\n\n");
+        for (CustomResourceDefinition crd : crds) {
+            String kind = crd.getSpec().getNames().getKind();
+            md.append("- [").append(kind).append("](#").append(kind.toLowerCase()).append(")\n");
+        }
+        md.append('\n');
+        for (CustomResourceDefinition crd : crds) {
+            renderKind(crd, examplesDir, md);
+        }
+        return md.toString();
+    }
+
+    private static void renderKind(CustomResourceDefinition crd, Path examplesDir, StringBuilder md) {
+        var spec = crd.getSpec();
+        var names = spec.getNames();
+        md.append("## ").append(names.getKind()).append("\n\n");
+        for (CustomResourceDefinitionVersion version : spec.getVersions()) {
+            md.append("| | |\n|---|---|\n");
+            row(md, "API version", code(spec.getGroup() + "/" + version.getName()));
+            row(md, "Kind", code(names.getKind()));
+            row(md, "Scope", spec.getScope());
+            row(md, "Plural / singular", code(names.getPlural()) + " / " + code(names.getSingular()));
+            row(md, "Short names", names.getShortNames() == null || names.getShortNames().isEmpty() ? "none"
+                    : names.getShortNames().stream().map(ApiReference::code).collect(Collectors.joining(", ")));
+            row(md, "Served / storage", version.getServed() + " / " + version.getStorage());
+            List<String> subresources = new ArrayList<>();
+            if (version.getSubresources() != null && version.getSubresources().getStatus() != null) {
+                subresources.add("status");
+            }
+            if (version.getSubresources() != null && version.getSubresources().getScale() != null) {
+                subresources.add("scale");
+            }
+            row(md, "Subresources", subresources.isEmpty() ? "none" : String.join(", ", subresources));
+            md.append('\n');
+
+            renderColumns(version, names.getPlural(), md);
+            Map<String, JSONSchemaProps> roots = version.getSchema().getOpenAPIV3Schema().getProperties();
+            List<Field> fields = fields(version);
+            for (String root : List.of("spec", "status")) {
+                if (roots.containsKey(root)) {
+                    renderRoot(names.getKind(), root, roots.get(root), fields, md);
+                }
+            }
+        }
+        renderExamples(names.getKind(), examplesDir, md);
+    }
+
+    private static void renderColumns(CustomResourceDefinitionVersion version, String plural, StringBuilder md) {
+        List<CustomResourceColumnDefinition> columns = version.getAdditionalPrinterColumns();
+        if (columns == null || columns.isEmpty()) {
+            return;
+        }
+        md.append("### Printer columns\n\n");
+        md.append("Shown by `kubectl get ").append(plural).append("`; priority 1 only with `-o wide`.\n\n");
+        md.append("| Column | Type | JSONPath | Priority |\n|---|---|---|---|\n");
+        for (CustomResourceColumnDefinition column : columns) {
+            md.append("| ").append(cell(column.getName())).append(" | ").append(column.getType())
+                    .append(" | ").append(code(column.getJsonPath())).append(" | ")
+                    .append(column.getPriority() == null ? 0 : column.getPriority()).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static void renderRoot(String kind, String root, JSONSchemaProps schema, List<Field> fields,
+            StringBuilder md) {
+        md.append("### ").append(kind).append(' ').append(root).append("\n\n");
+        if (schema.getRequired() != null && !schema.getRequired().isEmpty()) {
+            md.append("Required: ").append(schema.getRequired().stream().map(r -> code(root + "." + r))
+                    .collect(Collectors.joining(", "))).append(".\n\n");
+        }
+        md.append("| Field | Type | Required | Default | Constraints | Description |\n|---|---|---|---|---|---|\n");
+        List<Field> mine = fields.stream().filter(f -> f.path().startsWith(root + ".")).toList();
+        for (Field field : mine) {
+            JSONSchemaProps s = field.schema();
+            md.append("| ").append(code(field.path()))
+                    .append(" | ").append(type(s))
+                    .append(" | ").append(field.required() ? "yes" : "")
+                    .append(" | ").append(s.getDefault() == null ? "" : code(defaultValue(s.getDefault())))
+                    .append(" | ").append(constraints(s))
+                    .append(" | ").append(cell(s.getDescription() == null ? "" : s.getDescription()))
+                    .append(" |\n");
+        }
+        md.append('\n');
+
+        List<String> rules = new ArrayList<>();
+        addRules(root, schema, rules);
+        for (Field field : mine) {
+            addRules(field.path(), field.schema(), rules);
+        }
+        if (!rules.isEmpty()) {
+            md.append("#### Validation rules (CEL) of ").append(kind).append(' ').append(root).append("\n\n");
+            md.append("Checked by the API server on create and update (`x-kubernetes-validations`).\n\n");
+            rules.forEach(md::append);
+        }
+    }
+
+    private static void addRules(String path, JSONSchemaProps schema, List<String> out) {
+        JSONSchemaProps items = items(schema);
+        List<List<ValidationRule>> ruleSets = new ArrayList<>();
+        ruleSets.add(schema.getXKubernetesValidations());
+        List<String> paths = new ArrayList<>(List.of(path));
+        if (items != null) {
+            ruleSets.add(items.getXKubernetesValidations());
+            paths.add(path + "[]");
+        }
+        for (int i = 0; i < ruleSets.size(); i++) {
+            List<ValidationRule> rules = ruleSets.get(i);
+            if (rules == null) {
+                continue;
+            }
+            for (ValidationRule rule : rules) {
+                StringBuilder text = new StringBuilder();
+                text.append("- on ").append(code(paths.get(i)));
+                if (rule.getFieldPath() != null) {
+                    text.append(", reported at ").append(code(paths.get(i) + rule.getFieldPath()));
+                }
+                text.append(":\n  ```cel\n  ").append(rule.getRule()).append("\n  ```\n");
+                if (rule.getMessage() != null) {
+                    text.append("  Message: ").append(quoted(rule.getMessage())).append('\n');
+                }
+                if (rule.getMessageExpression() != null) {
+                    text.append("  Message expression:\n  ```cel\n  ").append(rule.getMessageExpression())
+                            .append("\n  ```\n");
+                }
+                if (rule.getReason() != null) {
+                    text.append("  Reason: ").append(rule.getReason()).append('\n');
+                }
+                out.add(text.append('\n').toString());
+            }
+        }
+    }
+
+    private static void renderExamples(String kind, Path examplesDir, StringBuilder md) {
+        List<Path> files = examplesOf(kind, examplesDir);
+        if (files.isEmpty()) {
+            return;
+        }
+        md.append("### ").append(kind).append(" examples\n\n");
+        for (Path file : files) {
+            String text;
+            try {
+                text = Files.readString(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            md.append('`').append(examplesDir.getFileName()).append('/').append(file.getFileName()).append("`:\n\n");
+            md.append("```yaml\n").append(text).append(text.endsWith("\n") ? "" : "\n").append("```\n\n");
+        }
+    }
+
+    /** The top-level example files holding at least one object of {@code kind}, by file name. */
+    static List<Path> examplesOf(String kind, Path examplesDir) {
+        try (Stream<Path> files = Files.list(examplesDir)) {
+            return files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+                    .filter(f -> kindsIn(f).contains(kind))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> kindsIn(Path file) {
+        List<String> kinds = new ArrayList<>();
+        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+            while (docs.hasNext()) {
+                JsonNode doc = docs.next();
+                if (doc != null && doc.has("kind")) {
+                    kinds.add(doc.get("kind").asText());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + " is not valid YAML", e);
+        }
+        return kinds;
+    }
+
+    /** Type in Go-like notation: string, integer, []string, []object, map[string]string, int-or-string. */
+    static String type(JSONSchemaProps s) {
+        if (Boolean.TRUE.equals(s.getXKubernetesIntOrString())) {
+            return "int-or-string";
+        }
+        if ("array".equals(s.getType())) {
+            JSONSchemaProps items = items(s);
+            return "[]" + (items == null ? "any" : type(items));
+        }
+        if ("object".equals(s.getType()) && s.getAdditionalProperties() != null
+                && s.getAdditionalProperties().getSchema() != null) {
+            return "map[string]" + type(s.getAdditionalProperties().getSchema());
+        }
+        return s.getType() == null ? "any" : s.getType();
+    }
+
+    /** Constraints of a field, and of its items for arrays ("items: ..."). */
+    static String constraints(JSONSchemaProps s) {
+        List<String> own = ownConstraints(s);
+        JSONSchemaProps items = items(s);
+        if (items != null) {
+            List<String> ofItems = ownConstraints(items);
+            if (!ofItems.isEmpty()) {
+                own.add("items: " + String.join(", ", ofItems));
+            }
+        }
+        if (hasRules(s) || (items != null && hasRules(items))) {
+            own.add("CEL rules below");
+        }
+        return String.join("; ", own);
+    }
+
+    private static boolean hasRules(JSONSchemaProps s) {
+        return s.getXKubernetesValidations() != null && !s.getXKubernetesValidations().isEmpty();
+    }
+
+    private static List<String> ownConstraints(JSONSchemaProps s) {
+        List<String> out = new ArrayList<>();
+        if (s.getEnum() != null && !s.getEnum().isEmpty()) {
+            out.add("one of " + s.getEnum().stream().map(v -> code(v.asText())).collect(Collectors.joining(", ")));
+        }
+        if (s.getFormat() != null) {
+            out.add("format " + code(s.getFormat()));
+        }
+        if (s.getMinimum() != null) {
+            out.add((Boolean.TRUE.equals(s.getExclusiveMinimum()) ? "> " : "≥ ") + number(s.getMinimum()));
+        }
+        if (s.getMaximum() != null) {
+            out.add((Boolean.TRUE.equals(s.getExclusiveMaximum()) ? "< " : "≤ ") + number(s.getMaximum()));
+        }
+        if (s.getMinLength() != null) {
+            out.add("minLength " + s.getMinLength());
+        }
+        if (s.getMaxLength() != null) {
+            out.add("maxLength " + s.getMaxLength());
+        }
+        if (s.getPattern() != null) {
+            out.add("pattern " + code(s.getPattern()));
+        }
+        if (s.getMinItems() != null) {
+            out.add("minItems " + s.getMinItems());
+        }
+        if (s.getMaxItems() != null) {
+            out.add("maxItems " + s.getMaxItems());
+        }
+        if (Boolean.TRUE.equals(s.getUniqueItems())) {
+            out.add("unique items");
+        }
+        if (s.getMaxProperties() != null) {
+            out.add("maxProperties " + s.getMaxProperties());
+        }
+        if (Boolean.TRUE.equals(s.getNullable())) {
+            out.add("nullable");
+        }
+        return out;
+    }
+
+    private static String number(Double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString(value.longValue())
+                : value.toString();
+    }
+
+    private static String defaultValue(JsonNode value) {
+        return value.isTextual() ? value.asText() : value.toString();
+    }
+
+    private static void row(StringBuilder md, String name, String value) {
+        md.append("| ").append(name).append(" | ").append(value).append(" |\n");
+    }
+
+    /** Inline code that survives a table cell: pipes escaped, backticks fenced by a longer run. */
+    static String code(String text) {
+        String escaped = text.replace("|", "\\|");
+        String fence = escaped.contains("`") ? "``" : "`";
+        String pad = escaped.startsWith("`") || escaped.endsWith("`") ? " " : "";
+        return fence + pad + escaped + pad + fence;
+    }
+
+    /** Prose for a table cell: one line, pipes escaped, angle brackets as entities (not HTML tags). */
+    static String cell(String text) {
+        return text.replace("\n", " ").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static String quoted(String text) {
+        return "\"" + cell(text) + "\"";
+    }
+}
