@@ -136,17 +136,23 @@ start kube-scheduler "${bin[kube-scheduler]}" \
   --authorization-kubeconfig="$state/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$state/scheduler-certs" \
   --leader-elect=false --profiling=false --v=1
+# --node-lease-duration-seconds: kwok renews each node's Lease like a kubelet. Without leases the node lifecycle
+# controller marks every node Unknown after its grace period, kwok's node-initialize stage runs again, and nodes flap
+# (Ready/Unknown, unreachable taints, addresses dropped) every minute.
 start kwok "${bin[kwok]}" --kubeconfig="$state/kwok.kubeconfig" --config="${bin[kwok-stages]}" \
-  --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+  --node-lease-duration-seconds=40 --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --server-address="127.0.0.1:$KWOK_PORT" --node-ip=127.0.0.1 --cidr=10.244.0.0/16
 
 kubectl() { "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" "$@"; }
 for c in kube-controller-manager kube-scheduler kwok; do wait_ready "$c" 120; done
 
 # --- simulated nodes ---
-# node NAME ROLE: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's connector pods.
+# node NAME ROLE ADDRESS: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's connector
+# pods. ADDRESS (198.18.0.0/15, a benchmarking range: never routed anywhere) is the node's InternalIP. Both address
+# types kwok's node-initialize stage looks for are set here, so that stage never rewrites the list (it writes
+# `addresses: null` when exactly one type is missing, which deletes them all).
 node() {
-  local name="$1" role="$2" extra_labels="" taints="[]"
+  local name="$1" role="$2" address="$3" extra_labels="" taints="[]"
   if [[ "$role" == nat-gateway ]]; then
     extra_labels="    pinhole.dev/egress: nat-gateway"
     taints='[{key: pinhole.dev/egress, value: nat-gateway, effect: NoSchedule}]'
@@ -172,10 +178,11 @@ status:
   allocatable: {cpu: "16", memory: 64Gi, pods: "110"}
   capacity: {cpu: "16", memory: 64Gi, pods: "110"}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
+  addresses: [{type: InternalIP, address: $address}, {type: Hostname, address: $name}]
 EOF
 }
-{ node pinhole-worker-0 worker; node pinhole-worker-1 worker
-  node pinhole-nat-0 nat-gateway; node pinhole-nat-1 nat-gateway; } | kubectl apply -f - >> "$state/logs/up.log"
+{ node pinhole-worker-0 worker 198.18.100.10; node pinhole-worker-1 worker 198.18.100.11
+  node pinhole-nat-0 nat-gateway 198.18.100.20; node pinhole-nat-1 nat-gateway 198.18.100.21; } | kubectl apply -f - >> "$state/logs/up.log"
 wait_for "4 Ready nodes" 120 kubectl wait --for=condition=Ready node --all --timeout=5s
 # Pods are refused until the service-account controller has made the namespace's default ServiceAccount.
 wait_for "default ServiceAccount" 120 kubectl get serviceaccount default -n default
