@@ -108,7 +108,20 @@ start etcd "${bin[etcd]}" --name=pinhole --data-dir="$state/etcd" \
   --unsafe-no-fsync=true --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) --log-level=warn
 wait_ready etcd 60
 
+# Audit: only requests from service accounts in pinhole-system (the operator's identity in deploy/), one line per
+# request in logs/audit.log, so bench/scale.sh can count the operator's own API calls by verb and resource.
+cat > "$state/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+  - level: Metadata
+    userGroups: ["system:serviceaccounts:pinhole-system"]
+  - level: None
+EOF
 start kube-apiserver "${bin[kube-apiserver]}" \
+  --audit-policy-file="$state/audit-policy.yaml" --audit-log-path="$state/logs/audit.log" \
+  --audit-log-maxsize=200 --audit-log-maxbackup=1 \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$state/apiserver" \
   --endpoint-reconciler-type=none \
