@@ -409,7 +409,10 @@ def main():
     by, total, writes, conflicts = summarize_requests(conv_counts)
     q_by, q_total, q_writes, _ = summarize_requests(quiet_audit)
     reconciles = delta(conv_reconciles, base_reconciles)
-    reconciles_by_kind = {label(k, "kind"): v - base_reconciles.get(k, 0) for k, v in conv_reconciles.items()}
+    reconciles_by_kind = collections.Counter()
+    for k, v in conv_reconciles.items():
+        reconciles_by_kind[label(k, "kind") + ("" if label(k, "outcome") == "success" else " " + label(k, "outcome"))] \
+            += v - base_reconciles.get(k, 0)
     quiet_writes_operator = delta(quiet_end_writes, quiet_start_writes)
     cluster_requests = collections.Counter()
     for series, v in conv_metrics.items():
