@@ -164,10 +164,13 @@ kubectl() { "${bin[kubectl]}" --kubeconfig="$state/kubeconfig" "$@"; }
 for c in kube-controller-manager kube-scheduler kwok; do wait_ready "$c" 120; done
 
 # --- simulated nodes ---
-# node NAME ROLE [POD_CIDR]: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for Pinhole's
-# connector pods. kwok gives a node's pods addresses from its spec.podCIDR, else from --cidr (10.244.0.0/16).
+# node NAME ROLE ADDRESS [POD_CIDR]: ROLE "worker" is a plain node, "nat-gateway" is labelled and tainted for
+# Pinhole's connector pods. ADDRESS (198.18.0.0/15, a benchmarking range: never routed anywhere) is the node's
+# InternalIP. Both address types kwok's node-initialize stage looks for are set here, so that stage never rewrites
+# the list (it writes `addresses: null` when exactly one type is missing, which deletes them all). kwok gives a
+# node's pods addresses from its spec.podCIDR, else from --cidr (10.244.0.0/16).
 node() {
-  local name="$1" role="$2" pod_cidr="${3:-}" extra_labels="" taints="[]"
+  local name="$1" role="$2" address="$3" pod_cidr="${4:-}" extra_labels="" taints="[]"
   if [[ "$role" == nat-gateway ]]; then
     extra_labels="    pinhole.dev/egress: nat-gateway"
     taints='[{key: pinhole.dev/egress, value: nat-gateway, effect: NoSchedule}]'
@@ -194,13 +197,14 @@ status:
   allocatable: {cpu: "16", memory: 64Gi, pods: "110"}
   capacity: {cpu: "16", memory: 64Gi, pods: "110"}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
+  addresses: [{type: InternalIP, address: $address}, {type: Hostname, address: $name}]
 EOF
 }
 # Connector pods land on the NAT-gateway nodes, whose pod CIDRs lie in the benchmarking range 198.18.0.0/15: a
 # connector running as a process in a network namespace can then own its pod's address, so the operator's /status
 # probe reaches it (hack/demo.sh, OperatorProbeE2ETest) without any route in the host's own network namespace.
-{ node pinhole-worker-0 worker; node pinhole-worker-1 worker
-  node pinhole-nat-0 nat-gateway "$NAT_POD_CIDR_0"; node pinhole-nat-1 nat-gateway "$NAT_POD_CIDR_1"
+{ node pinhole-worker-0 worker 198.18.100.10; node pinhole-worker-1 worker 198.18.100.11
+  node pinhole-nat-0 nat-gateway 198.18.100.20 "$NAT_POD_CIDR_0"; node pinhole-nat-1 nat-gateway 198.18.100.21 "$NAT_POD_CIDR_1"
 } | kubectl apply -f - >> "$state/logs/up.log"
 wait_for "4 Ready nodes" 120 kubectl wait --for=condition=Ready node --all --timeout=5s
 # Pods are refused until the service-account controller has made the namespace's default ServiceAccount.

@@ -268,4 +268,43 @@ class AppConnectorReconcilerTest {
                 .contains("overlaps spec.tunnel.appRange");
         assertThat(client.configMaps().inNamespace(NS).withName("overlap-config").get()).isNull();
     }
+
+    private static io.fabric8.kubernetes.api.model.Node natNode(String name, String address) {
+        return new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(name)
+                .addToLabels("pinhole.dev/egress", "nat-gateway").endMetadata()
+                .withNewStatus().addNewAddress().withType("InternalIP").withAddress(address).endAddress()
+                .endStatus().build();
+    }
+
+    private AppConnector awaitEndpoints(String name, String... endpoints) {
+        return awaitStatus(name, x -> List.of(endpoints).equals(x.getStatus().getEndpoints()));
+    }
+
+    @Test
+    void nodePortEndpointsFollowTheNatGatewayNodesAddressesAndLabels() {
+        client.resource(natNode("ep-nat-0", "198.18.100.20")).create();
+        client.resource(natNode("ep-nat-1", "198.18.100.21")).create();
+        create("nodeport");
+        awaitChild(Service.class, "nodeport");
+        // The mock API server allocates no node ports: set one, as the API server would.
+        client.services().inNamespace(NS).withName("nodeport").edit(s -> {
+            s.getSpec().getPorts().get(0).setNodePort(31000);
+            return s;
+        });
+        awaitEndpoints("nodeport", "198.18.100.20:31000", "198.18.100.21:31000");
+
+        client.nodes().withName("ep-nat-1").edit(n -> {
+            n.getStatus().getAddresses().get(0).setAddress("198.18.100.31");
+            return n;
+        });
+        awaitEndpoints("nodeport", "198.18.100.20:31000", "198.18.100.31:31000");
+
+        client.nodes().withName("ep-nat-0").edit(n -> {
+            n.getMetadata().getLabels().remove("pinhole.dev/egress");
+            return n;
+        });
+        awaitEndpoints("nodeport", "198.18.100.31:31000");
+        assertThat(client.configMaps().inNamespace(NS).withName("nodeport-clients").get().getData()
+                .get("laptop-1.conf")).contains("Endpoint = 198.18.100.31:31000");
+    }
 }

@@ -104,6 +104,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                         .collect(Collectors.toSet()))
                 .build();
         sources.add(new InformerEventSource<>(ipSets, context));
+        sources.add(NatGatewayNodes.eventSource(context));
         return sources;
     }
 
@@ -202,7 +203,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             metrics.childWritten("AppConnector", "PodDisruptionBudget");
         }
 
-        List<String> endpoints = ConnectorEndpoints.of(connector, currentService, context.getClient());
+        List<String> endpoints = ConnectorEndpoints.of(currentService, NatGatewayNodes.of(connector, context));
         apply(context, connector,
                 DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes),
                 named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)),

@@ -1,35 +1,25 @@
 package dev.pinhole.operator.appconnector;
 
-import dev.pinhole.api.AppConnector;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-/** Where clients can reach a connector: load balancer ingress, else NAT-gateway node addresses and the node port. */
+/**
+ * Where clients can reach a connector: load balancer ingress, else the NAT-gateway nodes' addresses on the node port,
+ * else the cluster IP. Computed from cached objects only; the result is sorted so equal inputs give equal status.
+ */
 final class ConnectorEndpoints {
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ConnectorEndpoints.class);
     private ConnectorEndpoints() {}
 
-    static List<String> of(AppConnector connector, Optional<Service> service, KubernetesClient client) {
-        List<String> previous = connector.getStatus() == null || connector.getStatus().getEndpoints() == null
-                ? List.of() : connector.getStatus().getEndpoints();
-        return of(connector, service, client, previous);
-    }
-
     /**
-     * As {@link #of(AppConnector, Optional, KubernetesClient)}; when node addresses are momentarily unknown (a node
-     * status being rewritten), the previous endpoints on the same node port are kept rather than flapping to none.
+     * @param natGatewayNodes the nodes the connector's NAT-gateway selector selects (see {@link NatGatewayNodes#of})
      */
-    static List<String> of(AppConnector connector, Optional<Service> service, KubernetesClient client,
-                           List<String> previous) {
+    static List<String> of(Optional<Service> service, List<Node> natGatewayNodes) {
         if (service.isEmpty() || service.get().getSpec() == null || service.get().getSpec().getPorts() == null
                 || service.get().getSpec().getPorts().isEmpty()) {
             return List.of();
@@ -46,41 +36,17 @@ final class ConnectorEndpoints {
                 }
             }
         }
-        LOG.debugf("service %s type %s nodePort %s lb %s", s.getMetadata().getName(), s.getSpec().getType(),
-                port.getNodePort(), s.getStatus() == null ? null : s.getStatus().getLoadBalancer());
         if (endpoints.isEmpty() && port.getNodePort() != null && !"ClusterIP".equals(s.getSpec().getType())) {
-            endpoints.addAll(nodeEndpoints(connector, client, port.getNodePort()));
-            if (endpoints.isEmpty()) {
-                String suffix = ":" + port.getNodePort();
-                previous.stream().filter(e -> e.endsWith(suffix)).forEach(endpoints::add);
+            for (Node node : natGatewayNodes) {
+                addressOf(node, "ExternalIP").or(() -> addressOf(node, "InternalIP"))
+                        .ifPresent(a -> endpoints.add(hostPort(a, port.getNodePort())));
             }
         }
         if (endpoints.isEmpty() && "ClusterIP".equals(s.getSpec().getType()) && s.getSpec().getClusterIP() != null
                 && !"None".equals(s.getSpec().getClusterIP())) {
             endpoints.add(hostPort(s.getSpec().getClusterIP(), port.getPort()));
         }
-        return endpoints;
-    }
-
-    private static List<String> nodeEndpoints(AppConnector connector, KubernetesClient client, int nodePort) {
-        var natGateway = connector.getSpec().getEgress().getNatGateway();
-        Map<String, String> selector = natGateway == null || natGateway.getNodeSelector() == null
-                ? Map.of() : natGateway.getNodeSelector();
-        List<Node> nodes;
-        try {
-            nodes = client.nodes().withLabels(selector).list().getItems();
-        } catch (KubernetesClientException e) {
-            LOG.debugf("cannot list NAT-gateway nodes: %s", e.getMessage());
-            return List.of();   // without node read access, a NodePort endpoint is simply not reported
-        }
-        LOG.debugf("NAT-gateway nodes for %s: %d", selector, nodes.size());
-        List<String> endpoints = new ArrayList<>();
-        for (Node node : nodes) {
-            addressOf(node, "ExternalIP").or(() -> addressOf(node, "InternalIP"))
-                    .ifPresent(a -> endpoints.add(hostPort(a, nodePort)));
-        }
-        endpoints.sort(null);
-        return endpoints;
+        return endpoints.stream().distinct().sorted().toList();
     }
 
     private static Optional<String> addressOf(Node node, String type) {
@@ -91,7 +57,12 @@ final class ConnectorEndpoints {
                 .map(NodeAddress::getAddress).findFirst();
     }
 
+    /** The host part of an endpoint: IPv6 addresses in brackets. */
+    static String host(String address) {
+        return address.contains(":") ? "[" + address + "]" : address;
+    }
+
     private static String hostPort(String host, int port) {
-        return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+        return host(host) + ":" + port;
     }
 }

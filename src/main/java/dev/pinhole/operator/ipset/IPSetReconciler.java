@@ -24,6 +24,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -58,14 +59,26 @@ public class IPSetReconciler implements Reconciler<IPSet> {
                 .build();
         // An AppConnector changed: recompute the sets with a selector, and what includes them. A label change
         // that stops a match must also recompute, so every selecting set is affected, not only matching ones.
+        // Status writes (several per connector while it rolls out) change nothing a set is made of: filtered out.
         var connectors = InformerEventSourceConfiguration.from(AppConnector.class, IPSet.class)
                 .withName(CONNECTORS_SOURCE)
+                .withOnUpdateFilter(IPSetReconciler::resolutionInputsChanged)
                 .withSecondaryToPrimaryMapper((AppConnector changed) -> ids(changed.getMetadata().getNamespace(),
                         IpSetDependents.affected(all(context, changed.getMetadata().getNamespace()),
                                 s -> s.getSpec() != null && s.getSpec().getAppConnectors() != null)))
                 .withPrimaryToSecondaryMapper((IPSet set) -> Set.of())
                 .build();
         return List.of(new InformerEventSource<>(includes, context), new InformerEventSource<>(connectors, context));
+    }
+
+    /** Whether the update touched what {@link IpSetResolver} reads of a connector: its labels and elastic IP. */
+    static boolean resolutionInputsChanged(AppConnector updated, AppConnector previous) {
+        return !Objects.equals(updated.getMetadata().getLabels(), previous.getMetadata().getLabels())
+                || !Objects.equals(elasticIp(updated), elasticIp(previous));
+    }
+
+    private static String elasticIp(AppConnector c) {
+        return c.getSpec() == null || c.getSpec().getEgress() == null ? null : c.getSpec().getEgress().getElasticIP();
     }
 
     private static List<IPSet> all(EventSourceContext<IPSet> context, String namespace) {
