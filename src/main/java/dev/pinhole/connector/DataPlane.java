@@ -80,6 +80,8 @@ public final class DataPlane implements AutoCloseable {
     private static final long HOUSEKEEPING_NANOS = 1_000_000_000L;
     private static final int TOUCH_EVERY_TICKS = 30;
     private static final Duration MAPPING_IDLE = Duration.ofMinutes(10);
+    /** Packets per burst between flushes (one socket write and one ACK per flow per burst). */
+    static final int BURST_PACKETS = 64;
 
     /**
      * Settings that are not in the config file.
@@ -361,17 +363,32 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
+    /**
+     * Relay thread: handles what the receive thread queued, in bursts of at most {@link #BURST_PACKETS}. Within a
+     * burst TCP flows keep received bytes and routine ACKs back (see {@link TcpRelay#beginBatch()}); the bound keeps
+     * ACKs flowing while the queue never runs dry, and lets socket I/O and timers run between bursts.
+     */
     private void drain() {
         drainScheduled.set(false);
-        InboundQueue.Slot slot;
-        while ((slot = inbound.poll()) != null) {
-            try {
-                handle(slot.peer, slot.buffer);
-            } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "packet handling failed", e);
-            } finally {
-                inbound.release(slot);
+        int handled = 0;
+        tcp.beginBatch();
+        try {
+            InboundQueue.Slot slot;
+            while (handled < BURST_PACKETS && (slot = inbound.poll()) != null) {
+                handled++;
+                try {
+                    handle(slot.peer, slot.buffer);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.SEVERE, "packet handling failed", e);
+                } finally {
+                    inbound.release(slot);
+                }
             }
+        } finally {
+            tcp.endBatch();
+        }
+        if (handled == BURST_PACKETS && drainScheduled.compareAndSet(false, true)) {
+            loop.execute(this::drain);
         }
     }
 
