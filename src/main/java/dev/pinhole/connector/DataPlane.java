@@ -41,6 +41,7 @@ import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.Tunnel;
 import dev.pinhole.wireguard.TunnelConfig;
+import dev.pinhole.wireguard.udp.PacketSink;
 import dev.pinhole.wireguard.udp.UdpTunnelDriver;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -214,7 +215,7 @@ public final class DataPlane implements AutoCloseable {
             }).get(30, TimeUnit.SECONDS);
             InetSocketAddress bind = options.bind() != null ? options.bind()
                     : new InetSocketAddress(loaded.config().tunnel().listenPort());
-            dp.driver = UdpTunnelDriver.start(dp.tunnel, bind, dp.ticker, dp::fromTunnel);
+            dp.driver = UdpTunnelDriver.start(dp.tunnel, bind, dp.ticker, dp.fromTunnel);
         } catch (Exception e) {
             dp.close();
             if (e instanceof IOException io) {
@@ -352,16 +353,22 @@ public final class DataPlane implements AutoCloseable {
 
     // ------------------------------------------------------------------ packets in
 
-    /** WireGuard receive thread: copy and hand over to the relay thread. */
-    private void fromTunnel(Peer peer, ByteBuffer packet) {
-        if (!inbound.offer(peer, packet)) {
-            metrics.drop(PolicyDropReason.QUEUE_FULL);
-            return;
+    /** WireGuard receive thread: copy and hand over to the relay thread (woken at the end of the burst). */
+    private final PacketSink fromTunnel = new PacketSink() {
+        @Override
+        public void onPacket(Peer peer, ByteBuffer packet) {
+            if (!inbound.offer(peer, packet)) {
+                metrics.drop(PolicyDropReason.QUEUE_FULL);
+            }
         }
-        if (drainScheduled.compareAndSet(false, true)) {
-            loop.execute(this::drain);
+
+        @Override
+        public void endOfBurst() {
+            if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+                loop.execute(DataPlane.this::drain);
+            }
         }
-    }
+    };
 
     /**
      * Relay thread: handles what the receive thread queued, in bursts of at most {@link #BURST_PACKETS}. Within a
@@ -387,7 +394,7 @@ public final class DataPlane implements AutoCloseable {
         } finally {
             tcp.endBatch();
         }
-        if (handled == BURST_PACKETS && drainScheduled.compareAndSet(false, true)) {
+        if (handled == BURST_PACKETS && !inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(this::drain);
         }
     }
