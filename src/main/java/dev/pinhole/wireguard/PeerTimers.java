@@ -1,6 +1,7 @@
 package dev.pinhole.wireguard;
 
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * The five per-peer timers of the WireGuard paper section 6 and their event hooks, named as in wireguard-go's
@@ -17,15 +18,19 @@ final class PeerTimers {
     boolean sentLastMinuteHandshake;
 
     private final TimerConfig config;
-    private final Random random;
+    /**
+     * Jitter needs no secrecy, and it is drawn on the send path (re-arming {@link #newHandshake} after every packet
+     * received): a SecureRandom there read the OS generator once per reply. Seeded from the configured random.
+     */
+    private final SplittableRandom jitterRandom;
 
     PeerTimers(TimerConfig config, Random random) {
         this.config = config;
-        this.random = random;
+        this.jitterRandom = new SplittableRandom(random.nextLong());
     }
 
     private long jitter() {
-        return random.nextInt(config.rekeyTimeoutJitterMaxMillis()) * 1_000_000L;
+        return jitterRandom.nextInt(config.rekeyTimeoutJitterMaxMillis()) * 1_000_000L;
     }
 
     /** A data (non-keepalive) packet was sent: expect a reply within KEEPALIVE + REKEY_TIMEOUT, else rehandshake. */
