@@ -33,6 +33,7 @@ import dev.pinhole.netstack.packet.IpProtocol;
 import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
+import dev.pinhole.netstack.packet.TransportChecksums;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.IpPrefix;
@@ -147,7 +148,8 @@ public final class DataPlane implements AutoCloseable {
     private final UdpRelay udp;
     private final TunnelDns dns;
     private final SyntheticAddressPool pool;
-    private final PacketParser parser = new PacketParser();
+    /** Every packet it sees was just authenticated by WireGuard (Poly1305): transport checksums are not summed. */
+    private final PacketParser parser = new PacketParser(TransportChecksums.TRUST);
     private final InboundQueue inbound;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final IpAddress tunnelAddress;
