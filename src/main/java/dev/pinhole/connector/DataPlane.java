@@ -33,6 +33,7 @@ import dev.pinhole.netstack.packet.IpProtocol;
 import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
+import dev.pinhole.netstack.packet.TransportChecksums;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
@@ -40,6 +41,7 @@ import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.Tunnel;
 import dev.pinhole.wireguard.TunnelConfig;
+import dev.pinhole.wireguard.udp.PacketSink;
 import dev.pinhole.wireguard.udp.UdpTunnelDriver;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -79,6 +81,8 @@ public final class DataPlane implements AutoCloseable {
     private static final long HOUSEKEEPING_NANOS = 1_000_000_000L;
     private static final int TOUCH_EVERY_TICKS = 30;
     private static final Duration MAPPING_IDLE = Duration.ofMinutes(10);
+    /** Packets per burst between flushes (one socket write and one ACK per flow per burst). */
+    static final int BURST_PACKETS = 64;
 
     /**
      * Settings that are not in the config file.
@@ -143,7 +147,8 @@ public final class DataPlane implements AutoCloseable {
     private final UdpRelay udp;
     private final TunnelDns dns;
     private final SyntheticAddressPool pool;
-    private final PacketParser parser = new PacketParser();
+    /** Every packet it sees was just authenticated by WireGuard (Poly1305): transport checksums are not summed. */
+    private final PacketParser parser = new PacketParser(TransportChecksums.TRUST);
     private final InboundQueue inbound;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final IpAddress tunnelAddress;
@@ -211,7 +216,7 @@ public final class DataPlane implements AutoCloseable {
             }).get(30, TimeUnit.SECONDS);
             InetSocketAddress bind = options.bind() != null ? options.bind()
                     : new InetSocketAddress(loaded.config().tunnel().listenPort());
-            dp.driver = UdpTunnelDriver.start(dp.tunnel, bind, dp.ticker, dp::fromTunnel);
+            dp.driver = UdpTunnelDriver.start(dp.tunnel, bind, dp.ticker, dp.fromTunnel);
         } catch (Exception e) {
             dp.close();
             if (e instanceof IOException io) {
@@ -345,28 +350,49 @@ public final class DataPlane implements AutoCloseable {
 
     // ------------------------------------------------------------------ packets in
 
-    /** WireGuard receive thread: copy and hand over to the relay thread. */
-    private void fromTunnel(Peer peer, ByteBuffer packet) {
-        if (!inbound.offer(peer, packet)) {
-            metrics.drop(PolicyDropReason.QUEUE_FULL);
-            return;
+    /** WireGuard receive thread: copy and hand over to the relay thread (woken at the end of the burst). */
+    private final PacketSink fromTunnel = new PacketSink() {
+        @Override
+        public void onPacket(Peer peer, ByteBuffer packet) {
+            if (!inbound.offer(peer, packet)) {
+                metrics.drop(PolicyDropReason.QUEUE_FULL);
+            }
         }
-        if (drainScheduled.compareAndSet(false, true)) {
-            loop.execute(this::drain);
-        }
-    }
 
+        @Override
+        public void endOfBurst() {
+            if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+                loop.execute(DataPlane.this::drain);
+            }
+        }
+    };
+
+    /**
+     * Relay thread: handles what the receive thread queued, in bursts of at most {@link #BURST_PACKETS}. Within a
+     * burst TCP flows keep received bytes and routine ACKs back (see {@link TcpRelay#beginBatch()}); the bound keeps
+     * ACKs flowing while the queue never runs dry, and lets socket I/O and timers run between bursts.
+     */
     private void drain() {
         drainScheduled.set(false);
-        InboundQueue.Slot slot;
-        while ((slot = inbound.poll()) != null) {
-            try {
-                handle(slot.peer, slot.buffer);
-            } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "packet handling failed", e);
-            } finally {
-                inbound.release(slot);
+        int handled = 0;
+        tcp.beginBatch();
+        try {
+            InboundQueue.Slot slot;
+            while (handled < BURST_PACKETS && (slot = inbound.poll()) != null) {
+                handled++;
+                try {
+                    handle(slot.peer, slot.buffer);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.SEVERE, "packet handling failed", e);
+                } finally {
+                    inbound.release(slot);
+                }
             }
+        } finally {
+            tcp.endBatch();
+        }
+        if (handled == BURST_PACKETS && !inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+            loop.execute(this::drain);
         }
     }
 

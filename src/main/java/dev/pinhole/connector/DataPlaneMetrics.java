@@ -7,9 +7,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -20,6 +22,11 @@ import java.util.function.ToDoubleFunction;
  */
 public final class DataPlaneMetrics implements DnsMetrics {
     private final MeterRegistry registry;
+    /**
+     * Micrometer holds a function counter's state object weakly and nothing else holds these lambdas: without this
+     * list the counters read 0 after the next GC.
+     */
+    private final List<Supplier<Number>> suppliers = new CopyOnWriteArrayList<>();
     private final Counter packetsIn;
     private final Counter packetsOut;
     private final Counter bytesIn;
@@ -68,12 +75,14 @@ public final class DataPlaneMetrics implements DnsMetrics {
     }
 
     void handshakes(Supplier<Number> total) {
+        suppliers.add(total);
         FunctionCounter.builder("pinhole.connector.handshakes", total, s -> s.get().doubleValue())
                 .description("completed WireGuard handshakes (rekeys included)").register(registry);
     }
 
     /** Drops counted by another layer's own counters (WireGuard, packet parser), read at scrape time. */
     void externalDrops(String reason, Supplier<Number> count) {
+        suppliers.add(count);
         FunctionCounter.builder("pinhole.connector.drops", count, s -> s.get().doubleValue())
                 .tag("reason", reason).register(registry);
     }

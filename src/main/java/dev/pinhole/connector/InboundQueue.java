@@ -2,62 +2,80 @@ package dev.pinhole.connector;
 
 import dev.pinhole.wireguard.Peer;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Hands decrypted packets from the WireGuard receive thread to the relay thread. The receive thread's buffer is
- * valid only during its callback, so each packet is copied into a slot from a fixed pool (no allocation per packet;
- * larger-than-slot packets get a one-off buffer). When every slot is in flight the packet is dropped and counted:
- * the relay thread is the bottleneck and the client's TCP backs off, as it would on a congested link.
+ * Hands decrypted packets from the WireGuard receive thread to the relay thread: a fixed ring of pre-allocated slots
+ * with exactly one producer (the receive thread, {@link #offer}) and one consumer (the relay thread, {@link #poll}
+ * then {@link #release}). The receive thread's buffer is valid only during its callback, so each packet is copied
+ * into the next free slot; no allocation and no lock per packet (a packet larger than a slot grows that slot once).
+ * When every slot is in flight the packet is dropped and counted: the relay thread is the bottleneck and the
+ * client's TCP backs off, as it would on a congested link.
  */
 final class InboundQueue {
-    /** One queued packet; the buffer is returned to the pool by {@link #release}. */
+    /** One queued packet; valid until {@link #release}. */
     static final class Slot {
-        final ByteBuffer buffer;
-        final boolean pooled;
+        ByteBuffer buffer;
         Peer peer;
 
-        Slot(int capacity, boolean pooled) {
+        Slot(int capacity) {
             this.buffer = ByteBuffer.allocate(capacity);
-            this.pooled = pooled;
         }
     }
 
-    private final int slotBytes;
-    private final ArrayBlockingQueue<Slot> free;
-    private final ConcurrentLinkedQueue<Slot> ready = new ConcurrentLinkedQueue<>();
+    private final Slot[] slots;
+    private final int mask;
+    /** Next slot the producer fills; written only by the producer. */
+    private final AtomicLong tail = new AtomicLong();
+    /** Next slot the consumer takes; written only by the consumer. */
+    private final AtomicLong head = new AtomicLong();
+    /** The producer's last view of {@link #head}, to avoid reading the consumer's counter per packet. */
+    private long headSeen;
 
+    /** {@code slots} is rounded up to a power of two. */
     InboundQueue(int slots, int slotBytes) {
-        this.slotBytes = slotBytes;
-        this.free = new ArrayBlockingQueue<>(slots);
-        for (int i = 0; i < slots; i++) {
-            free.add(new Slot(slotBytes, true));
+        int n = Integer.highestOneBit(Math.max(2, slots - 1)) << 1;
+        this.slots = new Slot[n];
+        this.mask = n - 1;
+        for (int i = 0; i < n; i++) {
+            this.slots[i] = new Slot(slotBytes);
         }
     }
 
-    /** Copies {@code packet} (not consumed) into a slot; false when the pool is exhausted. */
+    /** Producer: copies {@code packet} (not consumed) into a slot; false when every slot is in flight. */
     boolean offer(Peer peer, ByteBuffer packet) {
-        Slot slot = packet.remaining() <= slotBytes ? free.poll() : new Slot(packet.remaining(), false);
-        if (slot == null) {
-            return false;
+        long t = tail.get();
+        if (t - headSeen >= slots.length) {
+            headSeen = head.get();
+            if (t - headSeen >= slots.length) {
+                return false;
+            }
+        }
+        Slot slot = slots[(int) t & mask];
+        if (slot.buffer.capacity() < packet.remaining()) {
+            slot.buffer = ByteBuffer.allocate(packet.remaining());
         }
         slot.peer = peer;
         slot.buffer.clear();
         slot.buffer.put(packet.duplicate()).flip();
-        ready.add(slot);
+        tail.lazySet(t + 1);
         return true;
     }
 
-    /** The oldest queued packet, or null. */
+    /** Consumer: the oldest queued packet, or null; {@link #release} it before the next poll. */
     Slot poll() {
-        return ready.poll();
+        long h = head.get();
+        return h == tail.get() ? null : slots[(int) h & mask];
     }
 
+    /** Consumer: gives the slot {@link #poll} returned back to the producer. */
     void release(Slot slot) {
         slot.peer = null;
-        if (slot.pooled) {
-            free.offer(slot);
-        }
+        head.lazySet(head.get() + 1);
+    }
+
+    /** True when nothing is queued (either thread; a snapshot). */
+    boolean isEmpty() {
+        return head.get() == tail.get();
     }
 }

@@ -144,7 +144,12 @@ public final class RelayLoop implements AutoCloseable {
     private void run() {
         while (running) {
             try {
-                selector.select(waitMillis());
+                if (tasks.isEmpty()) {
+                    selector.select(waitMillis());
+                } else {
+                    // Tasks the loop posted to itself (no wakeup): poll the sockets without sleeping.
+                    selector.selectNow();
+                }
                 wakeupPending.set(false);
                 runTasks();
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
@@ -182,9 +187,10 @@ public final class RelayLoop implements AutoCloseable {
         return Math.max(1, Math.min(MAX_WAIT_MILLIS, millis));
     }
 
+    /** Runs the tasks queued so far; what they post runs in the next iteration, after socket I/O and timers. */
     private void runTasks() {
         Runnable task;
-        while ((task = tasks.poll()) != null) {
+        for (int n = tasks.size(); n > 0 && (task = tasks.poll()) != null; n--) {
             try {
                 task.run();
             } catch (RuntimeException e) {

@@ -53,6 +53,8 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private boolean readPaused;
     /** The endpoint closed normally while client bytes still wait for the socket: deliver them, then end. */
     private boolean draining;
+    /** Part of the relay's current burst: socket writes, ACKs and the timer wait for {@link #finishBatch()}. */
+    private boolean inBatch;
     private InetSocketAddress connectedTo;
     private NatDropReason connectFailure = NatDropReason.CONNECT_REFUSED;
 
@@ -174,7 +176,26 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
             return;
         }
         if (phase == Phase.RELAYING) {
+            if (!inBatch && relay.joinBatch(this)) {
+                inBatch = true;
+                endpoint.holdAcks();
+            }
             endpoint.onSegment(segment);
+            if (!inBatch) {
+                afterEndpointCall();
+            }
+        }
+    }
+
+    /** The end of the relay's burst: the burst's bytes go to the socket in one write, then the one ACK. */
+    void finishBatch() {
+        inBatch = false;
+        if (phase != Phase.RELAYING) {
+            return;
+        }
+        pumpToSocket();
+        if (phase == Phase.RELAYING) {
+            endpoint.flushAcks();
             afterEndpointCall();
         }
     }
@@ -183,7 +204,9 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     @Override
     public void onReadable() {
-        pumpToSocket();
+        if (!inBatch) {
+            pumpToSocket();
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -32,6 +33,9 @@ public final class TcpRelay {
     /** ALIASING: RSTs for refused segments are built here and handed to {@link #toTunnel} at once. */
     private final ByteBuffer resetOut = ByteBuffer.allocate(128);
     private final TcpSegmentBuilder resetBuilder = new TcpSegmentBuilder();
+    /** Flows that received segments since {@link #beginBatch()}; finished by {@link #endBatch()}. */
+    private final ArrayList<TcpFlow> batch = new ArrayList<>();
+    private boolean batching;
 
     public TcpRelay(RelayLoop loop, FlowTable table, TcpConfig tcpConfig, NatTimeouts timeouts, SegmentSink toTunnel,
                     NatEvents events) {
@@ -41,6 +45,32 @@ public final class TcpRelay {
         this.timeouts = timeouts;
         this.toTunnel = toTunnel;
         this.events = events;
+    }
+
+    /**
+     * Starts a burst of client segments (what the tunnel delivered in one go): until {@link #endBatch()}, flows
+     * keep the bytes they receive in their endpoint and hold their routine ACKs, so a burst costs one socket
+     * write and one ACK per flow instead of a write per segment and an ACK per two.
+     */
+    public void beginBatch() {
+        batching = true;
+    }
+
+    /** Ends the burst: each flow that got segments writes them to its socket, then sends its one ACK. */
+    public void endBatch() {
+        batching = false;
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).finishBatch();
+        }
+        batch.clear();
+    }
+
+    /** True while a burst is open; a flow that joins it is finished by {@link #endBatch()}. */
+    boolean joinBatch(TcpFlow flow) {
+        if (batching) {
+            batch.add(flow);
+        }
+        return batching;
     }
 
     /** Hands a client segment to its existing flow; false when there is none. */

@@ -29,13 +29,12 @@ public final class Peer {
     volatile long lastHandshakeNanos;
     final LongAdder handshakesCompleted = new LongAdder();
 
-    Peer(PublicKey publicKey, byte[] ourPrivateKey, TimerConfig timerConfig, java.util.Random random,
-            IndexTable indices) {
+    Peer(PublicKey publicKey, byte[] ourPrivateKey, TimerConfig timerConfig, IndexTable indices) {
         this.publicKey = publicKey;
         this.keypairs = new KeypairSlots(indices);
         this.staticStatic = X25519.sharedSecret(ourPrivateKey, publicKey.raw()).orElse(null);
         this.cookies = new CookieJar(publicKey.raw(), timerConfig.cookieRefreshTime().toNanos());
-        this.timers = new PeerTimers(timerConfig, random);
+        this.timers = new PeerTimers(timerConfig);
     }
 
     byte[] presharedKeyOrZero() {

@@ -79,7 +79,7 @@ public final class Tunnel {
     /** Adds a peer or updates an existing one in place (sessions survive an update). */
     public Peer upsertPeer(PeerConfig cfg) {
         Peer peer = peers.computeIfAbsent(cfg.publicKey(),
-                k -> new Peer(k, identity.privateKey, timers, config.random(), indices));
+                k -> new Peer(k, identity.privateKey, timers, indices));
         synchronized (peer) {
             peer.presharedKey = cfg.presharedKey();
             if (cfg.endpoint() != null) {

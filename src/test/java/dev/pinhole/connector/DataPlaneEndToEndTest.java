@@ -325,8 +325,11 @@ class DataPlaneEndToEndTest {
 
         ticker.advance(Duration.ofSeconds(59));
         assertThat(dataPlane.expireIdleNow().get(5, TimeUnit.SECONDS)).isZero();
+        assertThat(dataPlane.activeFlows()).isEqualTo(1);
         ticker.advance(Duration.ofSeconds(2));
-        assertThat(dataPlane.expireIdleNow().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        // Either this sweep or the relay's own once-a-second housekeeping (it may run first once the ticker moved)
+        // ends the flow; which one is a race the test does not care about.
+        dataPlane.expireIdleNow().get(5, TimeUnit.SECONDS);
         assertThat(dataPlane.activeFlows()).isZero();
     }
 

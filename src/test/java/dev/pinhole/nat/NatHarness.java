@@ -103,6 +103,35 @@ final class NatHarness implements AutoCloseable {
         }).get(5, TimeUnit.SECONDS);
     }
 
+    /** Client segments of an established flow handled as one burst, as the connector drains its inbound queue. */
+    void sendTcpBurst(int clientPort, int appPort, int seq, int ack, int window, List<byte[]> payloads)
+            throws Exception {
+        List<ByteBuffer> packets = new java.util.ArrayList<>();
+        for (byte[] data : payloads) {
+            TcpSegmentBuilder b = new TcpSegmentBuilder().addresses(CLIENT, clientPort, APP, appPort)
+                    .begin(seq, ack, dev.pinhole.netstack.packet.TcpFlags.ACK, window)
+                    .payload(PayloadSource.of(ByteBuffer.wrap(data)), data.length);
+            ByteBuffer buf = ByteBuffer.allocate(b.packetLength());
+            b.writeTo(buf);
+            packets.add(buf);
+            seq += data.length;
+        }
+        loop.submit(() -> {
+            tcp.beginBatch();
+            try {
+                for (ByteBuffer buf : packets) {
+                    var seg = (ParseResult.TcpSegment) parser.parse(buf);
+                    if (!tcp.deliver(FlowKey.of(seg), seg)) {
+                        throw new AssertionError("no flow for a burst segment");
+                    }
+                }
+            } finally {
+                tcp.endBatch();
+            }
+            return null;
+        }).get(5, TimeUnit.SECONDS);
+    }
+
     void sendUdp(int clientPort, int appPort, byte[] payload, List<InetSocketAddress> targets) throws Exception {
         ByteBuffer buf = ByteBuffer.allocate(payload.length + 28);
         UdpDatagramWriter.write(buf, CLIENT, clientPort, APP, appPort, ByteBuffer.wrap(payload));

@@ -226,6 +226,25 @@ class TcpRelayTest {
     }
 
     @Test
+    void aBurstOfClientSegmentsReachesTheServerInOrderAndIsAcknowledgedOnce() throws Exception {
+        handshake(serverTarget());
+        try (Socket accepted = server.accept()) {
+            List<byte[]> burst = List.of(pattern(1300, 1), pattern(1300, 2), pattern(1300, 3), pattern(1300, 4));
+            nat.sendTcpBurst(CLIENT_PORT, APP_PORT, sndNxt, rcvNxt, 65535, burst);
+            sndNxt += 4 * 1300;
+            ParseResult.TcpSegment ack = nat.nextTcp(10_000);
+            assertThat(ack.tcp().flags()).isEqualTo(ACK);
+            assertThat(ack.tcp().acknowledgmentNumber()).isEqualTo(sndNxt);
+            assertThat(nat.next(300)).as("one ACK for the whole burst").isNull();
+            byte[] got = new byte[4 * 1300];
+            new java.io.DataInputStream(accepted.getInputStream()).readFully(got);
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            burst.forEach(expected::writeBytes);
+            assertThat(got).isEqualTo(expected.toByteArray());
+        }
+    }
+
+    @Test
     void aSlowClientStopsSocketReadsAndTheTransferResumesIntact() throws Exception {
         handshake(serverTarget());
         byte[] data = pattern(2 * 1024 * 1024, 42);

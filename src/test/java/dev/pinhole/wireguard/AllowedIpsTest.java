@@ -16,7 +16,7 @@ class AllowedIpsTest {
 
     private static Peer peer() {
         return new Peer(PublicKey.of(Keys.publicFromPrivate(Keys.generatePrivate())), Keys.generatePrivate(),
-                TimerConfig.defaults(), new Random(1), new IndexTable(new Random(2)));
+                TimerConfig.defaults(), new IndexTable(new Random(2)));
     }
 
     private Peer lookup(String ip) {

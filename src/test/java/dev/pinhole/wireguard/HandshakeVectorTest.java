@@ -69,7 +69,7 @@ class HandshakeVectorTest {
         ScriptedRandom iRandom = new ScriptedRandom(seq(0x41), 0x11223344);
         IndexTable iIndices = new IndexTable(iRandom);
         Peer responderSeenByInitiator = new Peer(PublicKey.of(responder.publicKey), iPriv, TimerConfig.defaults(),
-                iRandom, iIndices);
+                iIndices);
         responderSeenByInitiator.presharedKey = psk;
         byte[] initiation = NoiseHandshake.createInitiation(initiator, responderSeenByInitiator, iIndices, iRandom,
                 clock).orElseThrow();
@@ -79,7 +79,7 @@ class HandshakeVectorTest {
         ScriptedRandom rRandom = new ScriptedRandom(seq(0x61), 0x55667788);
         IndexTable rIndices = new IndexTable(rRandom);
         Peer initiatorSeenByResponder = new Peer(PublicKey.of(initiator.publicKey), rPriv, TimerConfig.defaults(),
-                rRandom, rIndices);
+                rIndices);
         initiatorSeenByResponder.presharedKey = psk;
         NoiseHandshake.Consumed consumed = NoiseHandshake.consumeInitiation(initiation, 0, responder,
                 k -> k.equals(initiatorSeenByResponder.publicKey) ? initiatorSeenByResponder : null, 0, 0);

@@ -20,13 +20,18 @@ public final class IcmpHeader {
 
     /** Validates length and checksum: plain over the message for ICMPv4, with the pseudo-header for ICMPv6. */
     public static IcmpHeader parse(IpHeader ip) throws MalformedPacketException {
+        return parse(ip, TransportChecksums.VERIFY);
+    }
+
+    /** As {@link #parse(IpHeader)}; the checksum only when {@code checksums} is {@link TransportChecksums#VERIFY}. */
+    public static IcmpHeader parse(IpHeader ip, TransportChecksums checksums) throws MalformedPacketException {
         int len = ip.payloadLength();
         if (len < MIN_LENGTH) {
             throw MalformedPacketException.of(DropReason.TRUNCATED);
         }
-        boolean ok = ip.version() == 4
+        boolean ok = checksums == TransportChecksums.TRUST || (ip.version() == 4
                 ? InternetChecksum.verifies(InternetChecksum.add(0, ip.buffer(), ip.payloadOffset(), len))
-                : ip.upperLayerChecksumVerifies(IpProtocol.ICMPV6, len);
+                : ip.upperLayerChecksumVerifies(IpProtocol.ICMPV6, len));
         if (!ok) {
             throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
         }

@@ -1,9 +1,15 @@
 package dev.pinhole.netstack.packet;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
 
 /** The RFC 1071 Internet checksum: a ones'-complement sum of 16-bit words, with partial sums that compose. */
 public final class InternetChecksum {
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private InternetChecksum() {
     }
 
@@ -13,8 +19,28 @@ public final class InternetChecksum {
      * piece of a message may have an odd length.
      */
     public static long add(long sum, ByteBuffer buf, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, buf.limit());
         int i = offset;
         int end = offset + length;
+        if (buf.hasArray() && length >= 32) {
+            // The hot path (a full-size segment per packet): plain little-endian loads from the array, two
+            // accumulators. RFC 1071 2(B): the sum is byte-order independent, so summing byte-swapped words and
+            // swapping the folded result gives the big-endian sum.
+            byte[] a = buf.array();
+            int j = buf.arrayOffset() + i;
+            long s0 = 0;
+            long s1 = 0;
+            while (end - i >= 16) {
+                long v = (long) LONG_LE.get(a, j);
+                long w = (long) LONG_LE.get(a, j + 8);
+                s0 += (v >>> 32) + (v & 0xFFFFFFFFL);
+                s1 += (w >>> 32) + (w & 0xFFFFFFFFL);
+                i += 16;
+                j += 16;
+            }
+            long swapped = fold(s0 + s1);
+            sum += ((swapped & 0xFF) << 8) | (swapped >>> 8);
+        }
         // RFC 1071 2(C): summing 32-bit words and folding at the end gives the same 16-bit result. A long holds
         // 2^31 such additions without overflow, far beyond any packet.
         while (end - i >= 8) {
@@ -39,6 +65,13 @@ public final class InternetChecksum {
         }
         if ((bytes.length & 1) != 0) {
             sum += (bytes[bytes.length - 1] & 0xFF) << 8;
+        }
+        return sum;
+    }
+
+    private static long fold(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
         }
         return sum;
     }

@@ -8,13 +8,24 @@ import java.nio.ByteBuffer;
  */
 public final class PacketParser {
     private final DropCounters drops;
+    private final TransportChecksums checksums;
 
     public PacketParser() {
         this(new DropCounters());
     }
 
     public PacketParser(DropCounters drops) {
+        this(drops, TransportChecksums.VERIFY);
+    }
+
+    /** A parser for packets authenticated just before (see {@link TransportChecksums#TRUST}), or not. */
+    public PacketParser(TransportChecksums checksums) {
+        this(new DropCounters(), checksums);
+    }
+
+    public PacketParser(DropCounters drops, TransportChecksums checksums) {
         this.drops = drops;
+        this.checksums = checksums;
     }
 
     public DropCounters drops() {
@@ -34,7 +45,7 @@ public final class PacketParser {
         }
     }
 
-    private static ParseResult classify(ByteBuffer packet) throws MalformedPacketException {
+    private ParseResult classify(ByteBuffer packet) throws MalformedPacketException {
         int start = packet.position();
         int available = packet.remaining();
         if (available < 1) {
@@ -48,13 +59,13 @@ public final class PacketParser {
         };
         int proto = ip.payloadProtocol();
         if (proto == IpProtocol.TCP) {
-            return new ParseResult.TcpSegment(ip, TcpHeader.parse(ip));
+            return new ParseResult.TcpSegment(ip, TcpHeader.parse(ip, checksums));
         }
         if (proto == IpProtocol.UDP) {
-            return new ParseResult.UdpDatagram(ip, UdpHeader.parse(ip));
+            return new ParseResult.UdpDatagram(ip, UdpHeader.parse(ip, checksums));
         }
         if ((version == 4 && proto == IpProtocol.ICMP) || (version == 6 && proto == IpProtocol.ICMPV6)) {
-            return new ParseResult.IcmpMessage(ip, IcmpHeader.parse(ip));
+            return new ParseResult.IcmpMessage(ip, IcmpHeader.parse(ip, checksums));
         }
         throw MalformedPacketException.of(DropReason.UNSUPPORTED_PROTOCOL);
     }

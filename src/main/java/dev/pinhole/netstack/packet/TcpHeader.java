@@ -21,6 +21,11 @@ public final class TcpHeader {
      * structure of the option bytes.
      */
     public static TcpHeader parse(IpHeader ip) throws MalformedPacketException {
+        return parse(ip, TransportChecksums.VERIFY);
+    }
+
+    /** As {@link #parse(IpHeader)}; the checksum only when {@code checksums} is {@link TransportChecksums#VERIFY}. */
+    public static TcpHeader parse(IpHeader ip, TransportChecksums checksums) throws MalformedPacketException {
         int len = ip.payloadLength();
         if (len < MIN_LENGTH) {
             throw MalformedPacketException.of(DropReason.TRUNCATED);
@@ -30,7 +35,7 @@ public final class TcpHeader {
         if (hl < MIN_LENGTH || hl > len) {
             throw MalformedPacketException.of(DropReason.BAD_HEADER_LENGTH);
         }
-        if (!ip.upperLayerChecksumVerifies(IpProtocol.TCP, len)) {
+        if (checksums == TransportChecksums.VERIFY && !ip.upperLayerChecksumVerifies(IpProtocol.TCP, len)) {
             throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
         }
         h.checkOptionStructure();

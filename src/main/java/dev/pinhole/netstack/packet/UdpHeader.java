@@ -19,6 +19,11 @@ public final class UdpHeader {
      * (RFC 8200 section 8.1).
      */
     public static UdpHeader parse(IpHeader ip) throws MalformedPacketException {
+        return parse(ip, TransportChecksums.VERIFY);
+    }
+
+    /** As {@link #parse(IpHeader)}; the sum only when {@code checksums} is {@link TransportChecksums#VERIFY}. */
+    public static UdpHeader parse(IpHeader ip, TransportChecksums checksums) throws MalformedPacketException {
         int avail = ip.payloadLength();
         if (avail < LENGTH) {
             throw MalformedPacketException.of(DropReason.TRUNCATED);
@@ -32,7 +37,7 @@ public final class UdpHeader {
             if (ip.version() == 6) {
                 throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
             }
-        } else if (!ip.upperLayerChecksumVerifies(IpProtocol.UDP, len)) {
+        } else if (checksums == TransportChecksums.VERIFY && !ip.upperLayerChecksumVerifies(IpProtocol.UDP, len)) {
             throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
         }
         return h;

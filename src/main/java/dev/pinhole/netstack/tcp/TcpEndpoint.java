@@ -105,6 +105,9 @@ public final class TcpEndpoint {
     private int pendingFinSeq;
     private boolean ackPending;
     private int segmentsSinceAck;
+    /** {@link #holdAcks()} is in effect: routine ACKs wait in {@link #ackHeld} for {@link #flushAcks()}. */
+    private boolean holdingAcks;
+    private boolean ackHeld;
 
     private boolean timestamps;
     private int tsRecent;
@@ -302,11 +305,40 @@ public final class TcpEndpoint {
             int free = receiveBuffer.free();
             if (current <= receiveBuffer.capacity() / 2 && free >= 2L * current
                     && free - current >= windowUpdateThreshold()) {
-                sendAck(ticker.nanoTime());
+                if (holdingAcks) {
+                    ackHeld = true;
+                } else {
+                    sendAck(ticker.nanoTime());
+                }
             }
         }
         dispatch();
         return n;
+    }
+
+    /**
+     * Starts holding back routine ACKs (the one for every second in-order segment, window updates after a
+     * {@link #read}) until {@link #flushAcks()}, for a caller that hands over a burst of segments, drains them and
+     * then wants one cumulative ACK carrying the window after the drain, instead of one per two segments (as
+     * Linux acknowledges a GRO-merged burst). ACKs that tell the peer something else are never held: out-of-order
+     * data (duplicate ACKs drive fast retransmit), a filled hole, a FIN, trimmed, unacceptable or challenged
+     * segments. A lone segment still arms the delayed-ACK timer. The caller must call {@link #flushAcks()} before
+     * it waits for anything.
+     */
+    public void holdAcks() {
+        holdingAcks = true;
+    }
+
+    /** Ends {@link #holdAcks()}: sends the held ACK, if any (one, cumulative, with the current window). */
+    public void flushAcks() {
+        holdingAcks = false;
+        if (ackHeld) {
+            ackHeld = false;
+            if (state != TcpState.CLOSED && state != TcpState.SYN_RECEIVED && state != TcpState.SYN_SENT) {
+                sendAck(ticker.nanoTime());
+            }
+        }
+        dispatch();
     }
 
     /**
@@ -772,9 +804,16 @@ public final class TcpEndpoint {
             rcvNxt += advance;
             pendingEvents |= EVENT_READABLE;
             segmentsSinceAck++;
-            if (hadHoles || trimmed || segmentsSinceAck >= 2 || config.delayedAckNanos() == 0) {
-                // RFC 5681 4.2: ACK at once when a segment fills a hole, and at least every second segment.
+            if (hadHoles || trimmed || config.delayedAckNanos() == 0) {
+                // RFC 5681 4.2: ACK at once when a segment fills a hole.
                 ackPending = true;
+            } else if (segmentsSinceAck >= 2) {
+                // At least every second segment; while the caller holds ACKs, once for its whole burst.
+                if (holdingAcks) {
+                    ackHeld = true;
+                } else {
+                    ackPending = true;
+                }
             } else if (!delayedAckArmed) {
                 delayedAckArmed = true;
                 delayedAckDeadline = now + config.delayedAckNanos();
@@ -982,6 +1021,7 @@ public final class TcpEndpoint {
         }
         lastAckSent = rcvNxt;
         ackPending = false;
+        ackHeld = false;
         delayedAckArmed = false;
         segmentsSinceAck = 0;
         out.clear();

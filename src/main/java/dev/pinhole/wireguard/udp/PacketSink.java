@@ -7,4 +7,11 @@ import java.nio.ByteBuffer;
 @FunctionalInterface
 public interface PacketSink {
     void onPacket(Peer peer, ByteBuffer ipPacket);
+
+    /**
+     * The receive thread has read every datagram the socket had ready (or a bounded run of them): a sink that
+     * queues packets for another thread wakes it here, once per burst instead of once per packet.
+     */
+    default void endOfBurst() {
+    }
 }

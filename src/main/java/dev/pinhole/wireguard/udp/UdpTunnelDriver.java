@@ -20,8 +20,9 @@ import java.util.logging.Logger;
  * Puts a {@link Tunnel} on a UDP socket.
  *
  * <p>Threads: one receive thread owns the socket's read side: it waits on a selector (at most one tick period),
- * drains every ready datagram into one reused direct buffer, hands each to the tunnel (decrypt, handshakes) and
- * runs the tunnel's timers every tick. Outbound IP packets are encrypted on the caller's thread in
+ * drains every ready datagram into one reused direct buffer, hands each to the tunnel (decrypt, handshakes), tells
+ * the sink when a burst ends (the socket ran dry, or every {@value #BURST_DATAGRAMS} datagrams) and runs the
+ * tunnel's timers every tick. Outbound IP packets are encrypted on the caller's thread in
  * {@link #sendIp}; so the connector's packet thread and the receive thread use two cores. Sends from both threads
  * go straight to the non-blocking channel ({@code DatagramChannel.send} is thread-safe); a datagram the kernel
  * cannot take at once is dropped and counted, as a full NIC queue would drop it.
@@ -29,6 +30,8 @@ import java.util.logging.Logger;
 public final class UdpTunnelDriver implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnelDriver.class.getName());
     private static final long TICK_NANOS = 100_000_000L;
+    /** Datagrams between {@link PacketSink#endOfBurst()} calls while the socket stays ready. */
+    private static final int BURST_DATAGRAMS = 64;
 
     private final Tunnel tunnel;
     private final Ticker ticker;
@@ -124,15 +127,24 @@ public final class UdpTunnelDriver implements AutoCloseable {
                 long wait = Math.max(1, (nextTick - ticker.nanoTime()) / 1_000_000L);
                 selector.select(wait);
                 selector.selectedKeys().clear();
-                while (running) {
-                    buf.clear();
-                    SocketAddress from = channel.receive(buf);
-                    if (from == null) {
-                        break;
+                int burst = 0;
+                try {
+                    while (running) {
+                        buf.clear();
+                        SocketAddress from = channel.receive(buf);
+                        if (from == null) {
+                            break;
+                        }
+                        buf.flip();
+                        datagramsIn.increment();
+                        tunnel.onDatagram(buf, (InetSocketAddress) from, ticker.nanoTime(), output);
+                        if (++burst == BURST_DATAGRAMS) {
+                            burst = 0;
+                            sink.endOfBurst();
+                        }
                     }
-                    buf.flip();
-                    datagramsIn.increment();
-                    tunnel.onDatagram(buf, (InetSocketAddress) from, ticker.nanoTime(), output);
+                } finally {
+                    sink.endOfBurst();
                 }
                 long now = ticker.nanoTime();
                 if (now - nextTick >= 0) {

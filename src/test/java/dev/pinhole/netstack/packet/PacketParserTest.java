@@ -150,6 +150,41 @@ class PacketParserTest {
     }
 
     @Test
+    void aParserTrustingTransportChecksumsAcceptsACorruptTcpChecksum() {
+        var b = packet(CapturedPackets.V4_SYN);
+        b.put(25, (byte) 0x45);
+        var r = new PacketParser(TransportChecksums.TRUST).parse(b);
+        assertThat(r).isInstanceOf(ParseResult.TcpSegment.class);
+        assertThat(((ParseResult.TcpSegment) r).tcp().destinationPort()).isEqualTo(443);
+    }
+
+    @Test
+    void aParserTrustingTransportChecksumsAcceptsCorruptUdpAndIcmpv6Checksums() {
+        var udp = packet(CapturedPackets.V4_UDP_DNS);
+        udp.put(udp.limit() - 1, (byte) (udp.get(udp.limit() - 1) ^ 0x5a));
+        var icmp = packet(CapturedPackets.V6_ECHO);
+        icmp.put(icmp.limit() - 1, (byte) 0);
+        var trusting = new PacketParser(TransportChecksums.TRUST);
+        assertThat(trusting.parse(udp)).isInstanceOf(ParseResult.UdpDatagram.class);
+        assertThat(trusting.parse(icmp)).isInstanceOf(ParseResult.IcmpMessage.class);
+    }
+
+    @Test
+    void aParserTrustingTransportChecksumsStillChecksHeadersAndLengths() {
+        var trusting = new PacketParser(TransportChecksums.TRUST);
+        var ipChecksum = packet(CapturedPackets.V4_SYN);
+        ipChecksum.put(8, (byte) 63);
+        var dataOffset = packet(CapturedPackets.V4_SYN);
+        dataOffset.put(32, (byte) 0xF0);
+        var udpLength = packet(CapturedPackets.V4_UDP_DNS);
+        udpLength.putShort(24, (short) 200);
+        assertThat(((ParseResult.Dropped) trusting.parse(ipChecksum)).reason()).isEqualTo(DropReason.BAD_CHECKSUM);
+        assertThat(((ParseResult.Dropped) trusting.parse(dataOffset)).reason())
+                .isEqualTo(DropReason.BAD_HEADER_LENGTH);
+        assertThat(((ParseResult.Dropped) trusting.parse(udpLength)).reason()).isEqualTo(DropReason.BAD_UDP_LENGTH);
+    }
+
+    @Test
     void ipv4FragmentsAreDroppedAndCounted() {
         var b = packet(CapturedPackets.V4_ECHO);
         var ip = Ipv4Header.wrap(b, 0);

@@ -226,6 +226,107 @@ class TcpEndpointTest extends EndpointFixture {
         }
     }
 
+    /** {@link TcpEndpoint#holdAcks()}: the relay's bursts. Delayed ACK 40 ms as in the connector. */
+    @Nested
+    class HeldAcks {
+        void establishWithDelayedAck() {
+            establish(testConfig().delayedAck(Duration.ofMillis(40)).build(), 65535);
+        }
+
+        @Test
+        void aBurstIsAcknowledgedOnceWhenFlushedWithTheWindowAfterTheRead() {
+            establishWithDelayedAck();
+            endpoint.holdAcks();
+            for (int i = 0; i < 4; i++) {
+                endpoint.onSegment(client.segment(ACK, 5001 + 1000 * i, 1001, 65535, bytes(1000, i)));
+            }
+            client.assertNothingSent();
+            assertThat(readAll()).hasSize(4000);
+            client.assertNothingSent();
+            endpoint.flushAcks();
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=9001 win=8192 len=0");
+            assertThat(endpoint.nextTimerDeadline()).isEqualTo(TcpEndpoint.NO_DEADLINE);
+        }
+
+        @Test
+        void withoutHoldingEverySecondSegmentIsAcknowledgedAtOnce() {
+            establishWithDelayedAck();
+            for (int i = 0; i < 4; i++) {
+                endpoint.onSegment(client.segment(ACK, 5001 + 1000 * i, 1001, 65535, bytes(1000, i)));
+            }
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=7001 win=6192 len=0",
+                    "ACK seq=1001 ack=9001 win=4192 len=0");
+        }
+
+        @Test
+        void aLoneSegmentInABurstStillWaitsForTheDelayedAckTimer() {
+            establishWithDelayedAck();
+            endpoint.holdAcks();
+            endpoint.onSegment(client.segment(ACK, 5001, 1001, 65535, bytes(100, 0)));
+            endpoint.flushAcks();
+            client.assertNothingSent();
+            assertThat(endpoint.nextTimerDeadline() - ticker.nanoTime()).isEqualTo(Duration.ofMillis(40).toNanos());
+            ticker.advanceMillis(40);
+            endpoint.onTimer();
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=5101 win=8092 len=0");
+        }
+
+        @Test
+        void anOutOfOrderSegmentIsAcknowledgedAtOnceWhileHolding() {
+            establishWithDelayedAck();
+            endpoint.holdAcks();
+            endpoint.onSegment(client.segment(ACK, 5001, 1001, 65535, bytes(1000, 0)));
+            endpoint.onSegment(client.segment(ACK, 7001, 1001, 65535, bytes(1000, 2)));
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=6001 win=7192 len=0");
+            endpoint.onSegment(client.segment(ACK, 8001, 1001, 65535, bytes(1000, 3)));
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=6001 win=7192 len=0");
+            // Filling the hole is acknowledged at once too: the sender is recovering.
+            endpoint.onSegment(client.segment(ACK, 6001, 1001, 65535, bytes(1000, 1)));
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=9001 win=4192 len=0");
+            endpoint.flushAcks();
+            client.assertNothingSent();
+        }
+
+        @Test
+        void aFinIsAcknowledgedAtOnceWhileHolding() {
+            establishWithDelayedAck();
+            endpoint.holdAcks();
+            endpoint.onSegment(client.segment(ACK, 5001, 1001, 65535, bytes(1000, 0)));
+            endpoint.onSegment(client.segment(ACK | FIN, 6001, 1001, 65535, bytes(1000, 1)));
+            // 6191: the FIN took a sequence number and the right edge never moves left.
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=7002 win=6191 len=0");
+            endpoint.flushAcks();
+            client.assertNothingSent();
+        }
+
+        @Test
+        void aWindowUpdateAfterAReadIsHeldUntilTheFlush() {
+            establishWithDelayedAck();
+            endpoint.onSegment(client.segment(ACK, 5001, 1001, 65535, bytes(4096, 0)));
+            endpoint.onSegment(client.segment(ACK, 9097, 1001, 65535, bytes(4096, 1)));
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=13193 win=0 len=0");
+            endpoint.holdAcks();
+            endpoint.read(ByteBuffer.allocate(4096));
+            client.assertNothingSent();
+            endpoint.read(ByteBuffer.allocate(4096));
+            client.assertNothingSent();
+            endpoint.flushAcks();
+            assertThat(client.drain()).containsExactly("ACK seq=1001 ack=13193 win=8192 len=0");
+        }
+
+        @Test
+        void dataWeSendDuringABurstCarriesTheAckAndNothingIsLeftToFlush() {
+            establishWithDelayedAck();
+            endpoint.holdAcks();
+            endpoint.onSegment(client.segment(ACK, 5001, 1001, 65535, bytes(1000, 0)));
+            endpoint.onSegment(client.segment(ACK, 6001, 1001, 65535, bytes(1000, 1)));
+            endpoint.write(ByteBuffer.wrap(bytes(10, 0)));
+            assertThat(client.drain()).containsExactly("PSH|ACK seq=1001 ack=7001 win=6192 len=10");
+            endpoint.flushAcks();
+            client.assertNothingSent();
+        }
+    }
+
     @Nested
     class LossAndReordering {
         @Test
