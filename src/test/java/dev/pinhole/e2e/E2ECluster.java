@@ -53,4 +53,17 @@ public final class E2ECluster {
                 .create();
         return ns;
     }
+
+    /** Stops the operator (if any), deletes the test's namespace (if any) and closes the client (if any). */
+    public static void tearDown(KubernetesClient client, String namespace, AutoCloseable operator) throws Exception {
+        if (operator != null) {
+            operator.close();
+        }
+        if (client != null) {
+            if (namespace != null) {
+                client.namespaces().withName(namespace).delete();
+            }
+            client.close();
+        }
+    }
 }

@@ -54,15 +54,7 @@ class OperatorE2ETest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (operator != null) {
-            operator.close();
-        }
-        if (client != null) {
-            if (ns != null) {
-                client.namespaces().withName(ns).delete();
-            }
-            client.close();
-        }
+        E2ECluster.tearDown(client, ns, operator);
     }
 
     private static void restartOperator() throws Exception {
