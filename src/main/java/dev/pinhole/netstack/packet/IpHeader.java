@@ -26,11 +26,25 @@ public sealed interface IpHeader permits Ipv4Header, Ipv6Header {
     /** Bytes from {@link #offset()} to the end of the IP packet (trailing link padding excluded). */
     int packetLength();
 
+    /** Address width in bytes: 4 or 16. */
+    int addressLength();
+
+    /** Absolute index of the source address; the destination follows it directly in both versions. */
+    int sourceAddressIndex();
+
     /** The source address bytes (4 or 16), freshly copied. */
-    byte[] sourceBytes();
+    default byte[] sourceBytes() {
+        byte[] a = new byte[addressLength()];
+        buffer().get(sourceAddressIndex(), a);
+        return a;
+    }
 
     /** The destination address bytes (4 or 16), freshly copied. */
-    byte[] destinationBytes();
+    default byte[] destinationBytes() {
+        byte[] a = new byte[addressLength()];
+        buffer().get(sourceAddressIndex() + addressLength(), a);
+        return a;
+    }
 
     /** TTL or hop limit. */
     int hopLimit();

@@ -163,22 +163,18 @@ public final class Ipv4Header implements IpHeader {
     }
 
     @Override
-    public byte[] sourceBytes() {
-        byte[] a = new byte[4];
-        buf.get(off + 12, a);
-        return a;
+    public int addressLength() {
+        return 4;
     }
 
     @Override
-    public byte[] destinationBytes() {
-        byte[] a = new byte[4];
-        buf.get(off + 16, a);
-        return a;
+    public int sourceAddressIndex() {
+        return off + 12;
     }
 
     @Override
     public long pseudoHeaderSum(int protocol, int length) {
-        long sum = InternetChecksum.add(0, buf, off + 12, 8);
+        long sum = InternetChecksum.add(0, buf, sourceAddressIndex(), 2 * addressLength());
         return sum + protocol + length;
     }
 }

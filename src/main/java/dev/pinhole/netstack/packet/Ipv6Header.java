@@ -158,23 +158,19 @@ public final class Ipv6Header implements IpHeader {
     }
 
     @Override
-    public byte[] sourceBytes() {
-        byte[] a = new byte[16];
-        buf.get(off + 8, a);
-        return a;
+    public int addressLength() {
+        return 16;
     }
 
     @Override
-    public byte[] destinationBytes() {
-        byte[] a = new byte[16];
-        buf.get(off + 24, a);
-        return a;
+    public int sourceAddressIndex() {
+        return off + 8;
     }
 
     @Override
     public long pseudoHeaderSum(int protocol, int length) {
         // RFC 8200 section 8.1: addresses, 32-bit upper-layer length, three zero bytes, next header.
-        long sum = InternetChecksum.add(0, buf, off + 8, 32);
+        long sum = InternetChecksum.add(0, buf, sourceAddressIndex(), 2 * addressLength());
         return sum + (length >>> 16) + (length & 0xFFFF) + protocol;
     }
 }

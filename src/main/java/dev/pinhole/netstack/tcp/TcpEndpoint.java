@@ -191,10 +191,7 @@ public final class TcpEndpoint {
         long now = ticker.nanoTime();
         e.lastReceived = now;
         e.sendSynAck(now);
-        e.rttTiming = true;
-        e.rttSeq = iss;
-        e.rttStart = now;
-        e.rtx.start(now);
+        e.timeHandshake(iss, now);
         return e;
     }
 
@@ -211,11 +208,16 @@ public final class TcpEndpoint {
         long now = ticker.nanoTime();
         e.lastReceived = now;
         e.sendSyn(now);
-        e.rttTiming = true;
-        e.rttSeq = iss;
-        e.rttStart = now;
-        e.rtx.start(now);
+        e.timeHandshake(iss, now);
         return e;
+    }
+
+    /** The SYN (or SYN-ACK) just sent is the first RTT sample and starts the retransmission timer. */
+    private void timeHandshake(int iss, long now) {
+        rttTiming = true;
+        rttSeq = iss;
+        rttStart = now;
+        rtx.start(now);
     }
 
     /** For the payload lambda, which is created before the field is assigned. */
