@@ -31,6 +31,8 @@ on_exit() {
 }
 trap on_exit EXIT
 
+# PINHOLE_PROFILING=1 serves /debug/pprof on every component (for finding where control-plane CPU goes).
+PROFILING=false; [[ "${PINHOLE_PROFILING:-0}" == 1 ]] && PROFILING=true
 declare -A bin
 while IFS='=' read -r name path; do bin[$name]="$path"; done < <("$here/build.sh")
 check_ports_free
@@ -134,10 +136,15 @@ start kube-apiserver "${bin[kube-apiserver]}" \
   --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
   --service-cluster-ip-range="$SERVICE_CIDR" \
   --authorization-mode=Node,RBAC \
-  --allow-privileged=true --profiling=false --v=1
+  --allow-privileged=true --profiling="$PROFILING" --v=1
 wait_ready kube-apiserver 180
 
+# --kube-api-qps/--kube-api-burst: at the defaults (20/30 for every controller's client) the Deployment controller
+# alone needs minutes for 1,000 new Deployments (a ReplicaSet and ~3 status writes each): in bench/scale.sh its queue
+# held 870 Deployments for 53 s on average while the operator had long written everything. Control planes sized for
+# many workloads raise them (OpenShift runs 150/300); so does this one, with twice the default sync workers.
 start kube-controller-manager "${bin[kube-controller-manager]}" \
+  --kube-api-qps=150 --kube-api-burst=300 --concurrent-deployment-syncs=10 --concurrent-replicaset-syncs=10 \
   --kubeconfig="$state/controller-manager.kubeconfig" \
   --authentication-kubeconfig="$state/controller-manager.kubeconfig" \
   --authorization-kubeconfig="$state/controller-manager.kubeconfig" \
@@ -145,13 +152,13 @@ start kube-controller-manager "${bin[kube-controller-manager]}" \
   --leader-elect=false --use-service-account-credentials=true \
   --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
   --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
-  --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false --v=1
+  --service-cluster-ip-range="$SERVICE_CIDR" --profiling="$PROFILING" --v=1
 start kube-scheduler "${bin[kube-scheduler]}" \
   --kubeconfig="$state/scheduler.kubeconfig" \
   --authentication-kubeconfig="$state/scheduler.kubeconfig" \
   --authorization-kubeconfig="$state/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$state/scheduler-certs" \
-  --leader-elect=false --profiling=false --v=1
+  --leader-elect=false --profiling="$PROFILING" --v=1
 # --node-lease-duration-seconds: kwok renews each node's Lease (kwokctl passes 40 too). The stages file holds no
 # KwokConfiguration, so kwok's default of 40 is never applied and without the flag there are no Leases: the
 # node-lifecycle controller then marks every node NotReady after its 50 s grace period, and with them their pods,
