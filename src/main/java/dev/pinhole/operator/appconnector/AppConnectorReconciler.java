@@ -17,6 +17,7 @@ import dev.pinhole.operator.ConditionSet;
 import dev.pinhole.operator.ConditionSet.Status;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
+import dev.pinhole.operator.ItemStoreWithoutManagedFields;
 import dev.pinhole.operator.OperatorSettings;
 import dev.pinhole.operator.ReconcileMetrics;
 import dev.pinhole.operator.StatusPatch;
@@ -28,6 +29,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -54,7 +56,8 @@ import java.util.stream.Collectors;
  * Reconciles an AppConnector into its key Secret, config, Deployment, Service, PDB, NetworkPolicy and client
  * configs, and reports status. Fails closed: an invalid spec never replaces the last good connector config.
  */
-@ControllerConfiguration(name = AppConnectorReconciler.NAME)
+@ControllerConfiguration(name = AppConnectorReconciler.NAME,
+        informer = @Informer(itemStore = ItemStoreWithoutManagedFields.class))
 public class AppConnectorReconciler implements Reconciler<AppConnector> {
     public static final String NAME = "appconnector";
     static final String MANAGED_BY = "app.kubernetes.io/managed-by=pinhole-operator";
@@ -86,6 +89,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         // Pods are owned by ReplicaSets, not by the AppConnector: map them back by the connector label.
         var pods = InformerEventSourceConfiguration.from(Pod.class, AppConnector.class)
                 .withLabelSelector(ConnectorNames.LABEL_CONNECTOR)
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper((Pod pod) -> Set.of(new ResourceID(
                         pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR),
                         pod.getMetadata().getNamespace())))
@@ -94,6 +98,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         sources.add(new InformerEventSource<>(pods, context));
         var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
                 .withName("ipsets-for-appconnector")
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper((IPSet set) -> context.getPrimaryCache()
                         .list(set.getMetadata().getNamespace())
                         .filter(c -> referencedIpSets(c).contains(set.getMetadata().getName()))
@@ -112,6 +117,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             Class<R> type, EventSourceContext<AppConnector> context) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, AppConnector.class)
                 .withLabelSelector(MANAGED_BY)
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .build(), context);
     }
 
@@ -184,8 +190,10 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
         apply(context, connector, DesiredDeployment.build(connector, settings.connector().image(), restartHash),
                 currentDeployment, DesiredDeployment::matches);
-        Optional<Service> currentService = named(context, Service.class, ConnectorNames.workload(connector));
-        apply(context, connector, DesiredNetworkObjects.service(connector), currentService,
+        // The Service as applied carries its node port at once, so the client configs below are written with their
+        // endpoint in this reconcile instead of once without it and again when the informer catches up.
+        Optional<Service> currentService = apply(context, connector, DesiredNetworkObjects.service(connector),
+                named(context, Service.class, ConnectorNames.workload(connector)),
                 (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
                         && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
         apply(context, connector, DesiredNetworkObjects.networkPolicy(connector),
@@ -222,7 +230,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         status.setReadyReplicas(rollout.ready());
         rollout.describe(conditions);
         status.setConditions(conditions.toList());
-        announceTransitions(context, connector, conditions);
+        announceTransitions(context, connector, conditions, previous);
         return finish(connector, previous, status, settling(conditions.statusOf(READY),
                 conditions.statusOf(PROGRESSING)));
     }
@@ -322,9 +330,16 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         return finish(connector, previous, status, false);
     }
 
-    private void announceTransitions(Context<AppConnector> context, AppConnector connector, ConditionSet conditions) {
-        if (conditions.changed(READY)) {
-            boolean ready = READY_TRUE.equals(conditions.statusOf(READY));
+    /**
+     * Events for what a person should notice: becoming Ready, and losing Ready. A new connector starting out not
+     * Ready is expected and says nothing (at 1,000 new connectors those events were 1,000 writes of noise).
+     */
+    private void announceTransitions(Context<AppConnector> context, AppConnector connector, ConditionSet conditions,
+                                     AppConnectorStatus previous) {
+        boolean wasReady = previous.getConditions() != null && previous.getConditions().stream()
+                .anyMatch(c -> READY.equals(c.getType()) && READY_TRUE.equals(c.getStatus()));
+        boolean ready = READY_TRUE.equals(conditions.statusOf(READY));
+        if (conditions.changed(READY) && (ready || wasReady)) {
             events.record(context.getClient(), connector, ready ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
                     ready ? "Ready" : "NotReady", ready ? "Connector pods are ready" : "Connector pods are not ready");
         }
@@ -358,11 +373,16 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         return StatusPatch.of(connector, status, AppConnector::new);
     }
 
-    private <R extends HasMetadata> void apply(Context<AppConnector> context, AppConnector owner, R desired,
-                                               Optional<R> current, java.util.function.BiPredicate<R, R> matches) {
-        if (writer.apply(context, owner, desired, current, matches)) {
+    /** Applies a child unless the cached copy matches; returns the live object: as just written, else cached. */
+    private <R extends HasMetadata> Optional<R> apply(Context<AppConnector> context, AppConnector owner, R desired,
+                                                      Optional<R> current,
+                                                      java.util.function.BiPredicate<R, R> matches) {
+        Optional<R> written = writer.apply(context, owner, desired, current, matches);
+        if (written.isPresent()) {
             metrics.childWritten("AppConnector", desired.getKind());
+            return written;
         }
+        return current;
     }
 
     private static <R extends HasMetadata> Optional<R> named(Context<AppConnector> context, Class<R> type,

@@ -11,8 +11,10 @@ import dev.pinhole.operator.ConditionSet;
 import dev.pinhole.operator.ConditionSet.Status;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
+import dev.pinhole.operator.ItemStoreWithoutManagedFields;
 import dev.pinhole.operator.ReconcileMetrics;
 import dev.pinhole.operator.StatusPatch;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -33,7 +35,8 @@ import java.util.stream.Collectors;
  * Reconciles an IPSet into {@code status.cidrs}, the minimal CIDR list to publish. A set that cannot be resolved
  * is Ready=False with an empty list: a stale or partial allowlist is never shown as Ready.
  */
-@ControllerConfiguration(name = IPSetReconciler.NAME)
+@ControllerConfiguration(name = IPSetReconciler.NAME,
+        informer = @Informer(itemStore = ItemStoreWithoutManagedFields.class))
 public class IPSetReconciler implements Reconciler<IPSet> {
     public static final String NAME = "ipset";
     static final String CONNECTORS_SOURCE = "appconnectors-for-ipset";
@@ -53,6 +56,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         // Another IPSet changed: recompute every set that includes it, directly or not.
         var includes = InformerEventSourceConfiguration.from(IPSet.class, IPSet.class)
                 .withName("included-ipsets")
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper((IPSet changed) -> ids(changed.getMetadata().getNamespace(),
                         IpSetDependents.includers(all(context, changed.getMetadata().getNamespace()),
                                 changed.getMetadata().getName())))
@@ -62,6 +66,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         // Status writes (several per connector while it rolls out) change nothing a set is made of: filtered out.
         var connectors = InformerEventSourceConfiguration.from(AppConnector.class, IPSet.class)
                 .withName(CONNECTORS_SOURCE)
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .withOnUpdateFilter(IPSetReconciler::resolutionInputsChanged)
                 .withSecondaryToPrimaryMapper((AppConnector changed) -> ids(changed.getMetadata().getNamespace(),
                         IpSetDependents.affected(all(context, changed.getMetadata().getNamespace()),
