@@ -68,6 +68,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     private final ReconcileMetrics metrics;
     private final Clock clock;
     private final ConnectorReports probe;
+    private final ServiceCreations serviceCreations;
 
     public AppConnectorReconciler(OperatorSettings settings, ChildWriter writer, EventRecorder events,
                                   ReconcileMetrics metrics, Clock clock) {
@@ -77,6 +78,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         this.metrics = metrics;
         this.clock = clock;
         this.probe = new ConnectorReports(Duration.ofMillis(settings.operator().probeTimeoutMillis()));
+        this.serviceCreations = new ServiceCreations(settings.operator().serviceCreateConcurrency(),
+                Duration.ofSeconds(settings.operator().recheckSeconds()), clock);
     }
 
     @Override
@@ -110,6 +113,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 .build();
         sources.add(new InformerEventSource<>(ipSets, context));
         sources.add(NatGatewayNodes.eventSource(context));
+        sources.add(serviceCreations);
         return sources;
     }
 
@@ -190,12 +194,26 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
         apply(context, connector, DesiredDeployment.build(connector, settings.connector().image(), restartHash),
                 currentDeployment, DesiredDeployment::matches);
-        // The Service as applied carries its node port at once, so the client configs below are written with their
-        // endpoint in this reconcile instead of once without it and again when the informer catches up.
-        Optional<Service> currentService = apply(context, connector, DesiredNetworkObjects.service(connector),
-                named(context, Service.class, ConnectorNames.workload(connector)),
-                (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
-                        && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+        ServiceCreations.Outcome serviceCreation = null;
+        Optional<Service> currentService = named(context, Service.class, ConnectorNames.workload(connector));
+        Service desiredService = DesiredNetworkObjects.service(connector);
+        if (currentService.isPresent()) {
+            serviceCreations.settled(connector);
+            currentService = apply(context, connector, desiredService, currentService,
+                    (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
+                            && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+        } else {
+            // New Services are created off this thread (see ServiceCreations); the one returned carries its node
+            // port, so the client configs get their endpoint from it, written once.
+            serviceCreation = serviceCreations.request(connector, () -> {
+                Service created = writer.apply(context, connector, desiredService, Optional.empty(), (d, c) -> false)
+                        .orElseThrow();
+                metrics.childWritten("AppConnector", "Service");
+                return created;
+            });
+            currentService = serviceCreation instanceof ServiceCreations.Outcome.Created created
+                    ? Optional.of(created.service()) : Optional.empty();
+        }
         apply(context, connector, DesiredNetworkObjects.networkPolicy(connector),
                 named(context, NetworkPolicy.class, ConnectorNames.workload(connector)),
                 (d, c) -> Objects.equals(d.getSpec(), c.getSpec()));
@@ -212,10 +230,12 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
 
         List<String> endpoints = ConnectorEndpoints.of(currentService, NatGatewayNodes.of(connector, context));
-        apply(context, connector,
-                DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes),
-                named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)),
-                (d, c) -> Objects.equals(d.getData(), c.getData()));
+        if (currentService.isPresent()) {
+            apply(context, connector,
+                    DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes),
+                    named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)),
+                    (d, c) -> Objects.equals(d.getData(), c.getData()));
+        }
 
         // 4. Status from what the cluster reports.
         AppConnectorStatus status = new AppConnectorStatus();
@@ -229,6 +249,9 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         RolloutState rollout = RolloutState.of(currentDeployment, replicas);
         status.setReadyReplicas(rollout.ready());
         rollout.describe(conditions);
+        if (serviceCreation != null && !(serviceCreation instanceof ServiceCreations.Outcome.Created)) {
+            describeMissingService(connector, serviceCreation, conditions);
+        }
         status.setConditions(conditions.toList());
         announceTransitions(context, connector, conditions, previous);
         return finish(connector, previous, status, settling(conditions.statusOf(READY),
@@ -236,6 +259,20 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     }
 
     private static final String READY_TRUE = "True";
+
+    /** Without its Service no client can connect, whatever the pods say. */
+    private static void describeMissingService(AppConnector connector, ServiceCreations.Outcome outcome,
+                                               ConditionSet conditions) {
+        String service = "Service " + ConnectorNames.workload(connector);
+        if (outcome instanceof ServiceCreations.Outcome.Failed failed) {
+            String message = "creating " + service + ": " + failed.message();
+            conditions.set(READY, Status.False, Reason.APPLY_FAILED, message);
+            conditions.set(DEGRADED, Status.True, Reason.APPLY_FAILED, message);
+        } else {
+            conditions.set(READY, Status.False, Reason.SERVICE_PENDING, "creating " + service);
+            conditions.set(PROGRESSING, Status.True, Reason.SERVICE_PENDING, "creating " + service);
+        }
+    }
 
     /** Whether the connector is still settling (not Ready, or rolling out), so it is looked at again soon. */
     static boolean settling(String ready, String progressing) {
