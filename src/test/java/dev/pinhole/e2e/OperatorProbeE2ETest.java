@@ -69,7 +69,7 @@ class OperatorProbeE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        if (OperatorProcess.inCluster()) {
+        if (OperatorUnderTest.inCluster()) {
             skip("the operator runs in-cluster here; this test runs it in a network namespace next to a connector");
         }
         client = E2ECluster.connect(OperatorProbeE2ETest.class);
@@ -132,8 +132,8 @@ class OperatorProbeE2ETest {
     static void stop() throws Exception {
         if (operator != null) {
             operator.close();
-            List<String> lines = Files.readAllLines(operator.log());
-            System.out.println("operator log " + operator.log() + " (last 30 lines):\n"
+            List<String> lines = operator.logLines();
+            System.out.println("operator log " + operator.logLocation() + " (last 30 lines):\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
         }
         if (topology != null) {
