@@ -70,7 +70,9 @@ class OperatorProbeE2ETest {
     @BeforeAll
     static void start() throws Exception {
         if (OperatorUnderTest.inCluster()) {
-            skip("the operator runs in-cluster here; this test runs it in a network namespace next to a connector");
+            skip("the operator runs in-cluster (PINHOLE_E2E_OPERATOR=in-cluster); this test runs the operator jar in a"
+                    + " network namespace next to a connector process; OperatorProbeInClusterE2ETest probes real"
+                    + " connector pods there");
         }
         client = E2ECluster.connect(OperatorProbeE2ETest.class);
         URI api = URI.create(client.getConfiguration().getMasterUrl());
