@@ -83,8 +83,11 @@ final class InClusterOperator implements OperatorUnderTest {
      * operator of its own; returns what scales it back and waits until it is Ready again.
      */
     static Runnable pause(KubernetesClient client) {
-        String ns = namespace();
-        String name = deploymentName();
+        return pause(client, namespace(), deploymentName());
+    }
+
+    /** Scales the operator Deployment {@code ns/name} to zero; returns what scales it back. */
+    static Runnable pause(KubernetesClient client, String ns, String name) {
         var deployments = client.apps().deployments().inNamespace(ns);
         Deployment d = deployments.withName(name).get();
         if (d == null) {
