@@ -84,7 +84,16 @@ class GitOpsQuietE2ETest {
     private static List<String> manifests() throws IOException {
         List<String> docs = new ArrayList<>();
         docs.add(Files.readString(Path.of("examples", "ipset.yaml")));
-        docs.add(Files.readString(Path.of("examples", "appconnector.yaml")));
+        String example = Files.readString(Path.of("examples", "appconnector.yaml"));
+        if (OperatorUnderTest.inCluster()) {
+            // Kind runs the connector pods: the example's fail-closed check against checkip.amazonaws.com sees the
+            // laptop's address, never the documentation address 203.0.113.10, so its pods would never be Ready.
+            // Still checked and reported (EgressVerified), just not enforced; both applies send the same manifest.
+            String enforced = "      enforce: true\n";
+            assertThat(example).as("examples/appconnector.yaml enforces its egress check").contains(enforced);
+            example = example.replace(enforced, "      enforce: false\n");
+        }
+        docs.add(example);
         docs.add("""
                 apiVersion: pinhole.dev/v1alpha1
                 kind: IPSet
