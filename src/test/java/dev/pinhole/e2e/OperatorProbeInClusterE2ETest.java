@@ -47,6 +47,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorProbeInClusterE2ETest {
     private static final Duration WAIT = E2ECluster.WAIT;
+    /**
+     * For what the connector must reload: a real kubelet updates a mounted ConfigMap after its sync period plus its
+     * cache TTL (about a minute or more), and a verified connector re-checks its egress every 60 s.
+     */
+    private static final Duration RELOAD_WAIT = Duration.ofMinutes(5);
     private static final String NAME = "saas";
     private static final String EGRESS_LABEL = "pinhole.dev/egress";
     private static final int CONNECTOR_HTTP_PORT = 9090;
@@ -160,8 +165,9 @@ class OperatorProbeInClusterE2ETest {
     }
 
     /**
-     * Not enforced, so the pod stays Ready and keeps reporting (the operator reads Ready pods only; on test/cluster
-     * kwok keeps pods Ready whatever the connector's /readyz says, so OperatorProbeE2ETest can leave enforce on).
+     * The operator compares what the pods observe with the spec at once. Enforcement is switched off in the same
+     * edit, so once the connector reloads it the pod stays Ready and keeps reporting (the operator reads Ready pods
+     * only; on test/cluster kwok keeps pods Ready whatever /readyz says, so OperatorProbeE2ETest can leave it on).
      */
     @Test
     @Order(3)
@@ -190,7 +196,7 @@ class OperatorProbeInClusterE2ETest {
             return c;
         });
 
-        await().atMost(WAIT).alias("connector pod NotReady").until(() -> client.pods().inNamespace(ns)
+        await().atMost(RELOAD_WAIT).alias("connector pod NotReady").until(() -> client.pods().inNamespace(ns)
                 .withLabel("pinhole.dev/connector", NAME).list().getItems(), pods -> !pods.isEmpty()
                 && pods.stream().allMatch(p -> p.getStatus().getConditions().stream()
                         .anyMatch(x -> "Ready".equals(x.getType()) && "False".equals(x.getStatus()))));
