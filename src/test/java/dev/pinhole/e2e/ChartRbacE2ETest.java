@@ -20,7 +20,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,19 +38,30 @@ class ChartRbacE2ETest {
     private static final Duration WAIT = E2ECluster.WAIT;
     private static KubernetesClient client;
     private static Optional<AuditLog> audit = Optional.empty();
+    /** In-cluster (Kind): the image the chart's Deployment runs; null: the operator is a local process. */
+    private static String image;
+    /** In-cluster: scales the chart's own operator back up. */
+    private static Runnable pausedOperator;
     private static final List<String> namespaces = new ArrayList<>();
+    /** EventRecorder logs a refused event write at debug level only. */
+    private static final String DEBUG_PINHOLE = "QUARKUS_LOG_CATEGORY__DEV_PINHOLE__LEVEL";
 
     @BeforeAll
     static void connect() throws Exception {
         client = E2ECluster.connect(ChartRbacE2ETest.class);
-        if (OperatorProcess.inCluster()) {
-            System.err.println("SKIPPED ChartRbacE2ETest: the operator runs in-cluster with the chart's RBAC already"
-                    + " (PINHOLE_E2E_OPERATOR=in-cluster); this test runs its own operator process");
-            Assumptions.abort("operator runs in-cluster");
-        }
         E2ECluster.installCrds(client);
         Optional<LocalCluster> local = LocalCluster.of(client);
-        audit = local.flatMap(LocalCluster::auditLog);
+        Optional<HarnessCommand> auditCommand = HarnessCommand.fromEnv("PINHOLE_E2E_AUDIT_LOG_COMMAND");
+        audit = auditCommand.isPresent() ? auditCommand.map(AuditLog::new) : local.flatMap(LocalCluster::auditLog);
+        if (OperatorUnderTest.inCluster()) {
+            image = System.getenv("PINHOLE_E2E_IMAGE");
+            if (image == null || image.isBlank()) {
+                throw new IllegalStateException("PINHOLE_E2E_OPERATOR=in-cluster needs PINHOLE_E2E_IMAGE, the"
+                        + " operator image the cluster can run (test/kind/run.sh sets it)");
+            }
+            // The chart's own operator watches every namespace: it would reconcile the test's objects too.
+            pausedOperator = InClusterOperator.pause(client);
+        }
         if (audit.isEmpty()) {
             String why = local.isPresent() ? "the local cluster in " + local.get().dir()
                     + " has no logs/audit.log (started by an older up.sh?)" : LocalCluster.whyNotLocal();
@@ -66,6 +76,9 @@ class ChartRbacE2ETest {
     static void cleanUp() {
         if (client != null) {
             namespaces.forEach(ns -> client.namespaces().withName(ns).delete());
+            if (pausedOperator != null) {
+                pausedOperator.run();
+            }
             client.close();
         }
     }
@@ -74,7 +87,7 @@ class ChartRbacE2ETest {
     void theOperatorNeedsNothingBeyondTheChartsClusterWideRbac() throws Exception {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of()).install();
-             OperatorProcess operator = operatorAs(rbac, "JOSDK_ALL_NAMESPACES")) {
+             OperatorUnderTest operator = operatorAs(rbac, "JOSDK_ALL_NAMESPACES")) {
             exerciseEveryPath(ns);
             assertNothingWasRefused(rbac, operator);
         }
@@ -84,7 +97,7 @@ class ChartRbacE2ETest {
     void theOperatorNeedsNothingBeyondTheChartsNamespacedRbac() throws Exception {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of(ns)).install();
-             OperatorProcess operator = operatorAs(rbac, ns)) {
+             OperatorUnderTest operator = operatorAs(rbac, ns)) {
             exerciseEveryPath(ns);
             assertNothingWasRefused(rbac, operator);
         }
@@ -95,11 +108,11 @@ class ChartRbacE2ETest {
     void aVerbMissingFromTheRoleIsReported() throws Exception {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of(ns)).withoutVerb("", "events", "create").install();
-             OperatorProcess operator = operatorAs(rbac, ns)) {
+             OperatorUnderTest operator = operatorAs(rbac, ns)) {
             client.resource(TestObjects.connector(ns, "edge")).create();  // its first reconcile records KeyGenerated
             await().atMost(WAIT).alias("a refused call in the operator's log")
-                    .until(() -> !ForbiddenLogLines.in(operator.log()).isEmpty());
-            assertThat(ForbiddenLogLines.in(operator.log())).anySatisfy(l -> assertThat(l).contains("events"));
+                    .until(() -> !ForbiddenLogLines.of(operator.logLines()).isEmpty());
+            assertThat(ForbiddenLogLines.of(operator.logLines())).anySatisfy(l -> assertThat(l).contains("events"));
             if (audit.isPresent()) {
                 List<AuditLog.Request> refused = await().atMost(WAIT).alias("a 403 in the audit log")
                         .until(() -> audit.get().forbiddenFor(rbac.username()), l -> !l.isEmpty());
@@ -118,17 +131,32 @@ class ChartRbacE2ETest {
     /** The chart's RBAC with the ServiceAccount in a namespace of its own, as the operator's would be. */
     private static ChartRbac chartRbac(List<String> watchNamespaces) throws Exception {
         String release = namespace("rbac-sys");
-        return ChartRbac.render(client, "pinhole-e2e-" + UUID.randomUUID().toString().substring(0, 8), release,
-                watchNamespaces);
+        ChartRbac rbac = ChartRbac.render(client, "pinhole-e2e-" + UUID.randomUUID().toString().substring(0, 8),
+                release, watchNamespaces, image);
+        rbac.deployment().ifPresent(d -> d.getSpec().getTemplate().getSpec().getContainers().forEach(c -> c.setEnv(
+                InClusterOperator.withOverrides(c.getEnv(), Map.of(DEBUG_PINHOLE, "DEBUG")))));
+        return rbac;
     }
 
-    private static OperatorProcess operatorAs(ChartRbac rbac, String watchNamespaces) throws Exception {
+    /**
+     * The operator authenticated as the chart's ServiceAccount: a local process with a TokenRequest token, or
+     * in-cluster the chart's own Deployment (rendered with the RBAC, created after it), whose pod mounts the
+     * ServiceAccount's token. {@code watchNamespaces} must be what the chart renders for the RBAC's namespaces.
+     */
+    private static OperatorUnderTest operatorAs(ChartRbac rbac, String watchNamespaces) throws Exception {
+        if (rbac.deployment().isPresent()) {
+            String rendered = rbac.deployment().get().getSpec().getTemplate().getSpec().getContainers().stream()
+                    .flatMap(c -> c.getEnv().stream()).filter(e -> "QUARKUS_OPERATOR_SDK_NAMESPACES"
+                            .equals(e.getName())).findFirst().orElseThrow().getValue();
+            assertThat(rendered).as("namespaces the chart's Deployment watches").isEqualTo(watchNamespaces);
+            return InClusterOperator.attach(client, rbac.releaseNamespace(), rbac.deployment().get().getMetadata()
+                    .getName(), Map.of());
+        }
         Path kubeconfig = ServiceAccountKubeconfig.write(client, rbac.releaseNamespace(), rbac.serviceAccount());
         return OperatorProcess.start(Map.of(
                 "KUBECONFIG", kubeconfig.toString(),
                 "QUARKUS_OPERATOR_SDK_NAMESPACES", watchNamespaces,
-                // EventRecorder logs a refused event write at debug level only.
-                "QUARKUS_LOG_CATEGORY__DEV_PINHOLE__LEVEL", "DEBUG"));
+                DEBUG_PINHOLE, "DEBUG"));
     }
 
     private static void exerciseEveryPath(String ns) {
@@ -185,9 +213,9 @@ class ChartRbacE2ETest {
                         && client.resources(IPSet.class).inNamespace(ns).withName("top").get() == null);
     }
 
-    private static void assertNothingWasRefused(ChartRbac rbac, OperatorProcess operator) {
-        assertThat(ForbiddenLogLines.in(operator.log())).as("refused calls in the operator's log " + operator.log())
-                .isEmpty();
+    private static void assertNothingWasRefused(ChartRbac rbac, OperatorUnderTest operator) {
+        assertThat(ForbiddenLogLines.of(operator.logLines()))
+                .as("refused calls in the operator's log (" + operator.logLocation() + ")").isEmpty();
         if (audit.isEmpty()) {
             return;
         }
