@@ -39,6 +39,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -85,20 +86,26 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     @Override
     public List<EventSource<?, AppConnector>> prepareEventSources(EventSourceContext<AppConnector> context) {
         List<EventSource<?, AppConnector>> sources = new ArrayList<>();
-        for (Class<? extends HasMetadata> owned : List.of(Deployment.class, Service.class, Secret.class,
-                ConfigMap.class, PodDisruptionBudget.class, NetworkPolicy.class)) {
-            sources.add(owned(owned, context));
+        sources.add(owned(Deployment.class, context, ChildUpdates::deploymentMatters));
+        sources.add(owned(Service.class, context, ChildUpdates::serviceMatters));
+        sources.add(owned(Secret.class, context, (now, before) -> true));
+        sources.add(owned(ConfigMap.class, context, (now, before) -> true));
+        sources.add(owned(PodDisruptionBudget.class, context, ChildUpdates::podDisruptionBudgetMatters));
+        sources.add(owned(NetworkPolicy.class, context, (now, before) -> true));
+        if (settings.operator().probeConnectors()) {
+            // Only probing reads pods (which to ask, at which address). Pods are owned by ReplicaSets, not by the
+            // AppConnector: map them back by the connector label.
+            var pods = InformerEventSourceConfiguration.from(Pod.class, AppConnector.class)
+                    .withLabelSelector(ConnectorNames.LABEL_CONNECTOR)
+                    .withItemStore(new ItemStoreWithoutManagedFields<>())
+                    .withOnUpdateFilter(ChildUpdates::podMatters)
+                    .withSecondaryToPrimaryMapper((Pod pod) -> Set.of(new ResourceID(
+                            pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR),
+                            pod.getMetadata().getNamespace())))
+                    .withPrimaryToSecondaryMapper((AppConnector c) -> Set.of())
+                    .build();
+            sources.add(new InformerEventSource<>(pods, context));
         }
-        // Pods are owned by ReplicaSets, not by the AppConnector: map them back by the connector label.
-        var pods = InformerEventSourceConfiguration.from(Pod.class, AppConnector.class)
-                .withLabelSelector(ConnectorNames.LABEL_CONNECTOR)
-                .withItemStore(new ItemStoreWithoutManagedFields<>())
-                .withSecondaryToPrimaryMapper((Pod pod) -> Set.of(new ResourceID(
-                        pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR),
-                        pod.getMetadata().getNamespace())))
-                .withPrimaryToSecondaryMapper((AppConnector c) -> Set.of())
-                .build();
-        sources.add(new InformerEventSource<>(pods, context));
         var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
                 .withName("ipsets-for-appconnector")
                 .withItemStore(new ItemStoreWithoutManagedFields<>())
@@ -118,10 +125,11 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, AppConnector> owned(
-            Class<R> type, EventSourceContext<AppConnector> context) {
+            Class<R> type, EventSourceContext<AppConnector> context, OnUpdateFilter<R> updatesThatMatter) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, AppConnector.class)
                 .withLabelSelector(MANAGED_BY)
                 .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withOnUpdateFilter(updatesThatMatter)
                 .build(), context);
     }
 
@@ -203,16 +211,14 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                     (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
                             && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
         } else {
-            // New Services are created off this thread (see ServiceCreations); the one returned carries its node
-            // port, so the client configs get their endpoint from it, written once.
+            // New Services are created off this thread (see ServiceCreations); the next reconcile finds it in the
+            // cache with its node port, and writes the client configs once, with their endpoint.
             serviceCreation = serviceCreations.request(connector, () -> {
                 Service created = writer.apply(context, connector, desiredService, Optional.empty(), (d, c) -> false)
                         .orElseThrow();
                 metrics.childWritten("AppConnector", "Service");
                 return created;
             });
-            currentService = serviceCreation instanceof ServiceCreations.Outcome.Created created
-                    ? Optional.of(created.service()) : Optional.empty();
         }
         apply(context, connector, DesiredNetworkObjects.networkPolicy(connector),
                 named(context, NetworkPolicy.class, ConnectorNames.workload(connector)),
@@ -249,7 +255,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         RolloutState rollout = RolloutState.of(currentDeployment, replicas);
         status.setReadyReplicas(rollout.ready());
         rollout.describe(conditions);
-        if (serviceCreation != null && !(serviceCreation instanceof ServiceCreations.Outcome.Created)) {
+        if (serviceCreation != null) {
             describeMissingService(connector, serviceCreation, conditions);
         }
         status.setConditions(conditions.toList());
@@ -285,14 +291,10 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 .getEventSourceFor(Pod.class);
         List<Pod> ready = pods.list(connector.getMetadata().getNamespace(), pod -> connector.getMetadata().getName()
                         .equals(pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR)))
-                .filter(AppConnectorReconciler::isReady).toList();
+                .filter(ChildUpdates::ready).toList();
         return ready.isEmpty() ? List.of() : probe.collect(ready, ConnectorNames.HTTP_PORT);
     }
 
-    private static boolean isReady(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
-                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
 
     /** Flows, names and egress as the pods report them; the egress IPs are the observed ones once any is known. */
     static void applyReports(AppConnectorSpec spec, List<ConnectorReports.Report> reports, AppConnectorStatus status,

@@ -28,18 +28,15 @@ import java.util.function.Supplier;
  */
 final class ServiceCreations extends AbstractEventSource<ServiceCreations.Outcome, AppConnector> {
     static final String NAME = "service-creations";
-    /** Outcomes of connectors that were deleted before their next reconcile are dropped after this long. */
+    /** Failures of connectors that were deleted before their next reconcile are dropped after this long. */
     private static final Duration FORGET_AFTER = Duration.ofMinutes(10);
 
-    /** How the latest create of a connector's Service stands. */
+    /** How the latest create of a connector's Service stands, while there is something to report. */
     sealed interface Outcome {
         Instant at();
 
         /** Under way. */
         record Pending(Instant at) implements Outcome {}
-
-        /** Done; the Service as the API server returned it (the informer may not have it yet). */
-        record Created(Instant at, Service service) implements Outcome {}
 
         /** Refused or not answered; retried once {@code retryAfter} has passed. */
         record Failed(Instant at, String message) implements Outcome {}
@@ -69,39 +66,41 @@ final class ServiceCreations extends AbstractEventSource<ServiceCreations.Outcom
      * For a connector whose Service the informer does not have: starts {@code create} unless one is under way, or
      * failed less than {@code retryAfter} ago. Reconciles of one connector never overlap, so this needs no lock.
      *
-     * @return the outcome the reconcile should report: pending, created, or the last failure
+     * @return the outcome the reconcile should report: pending, or the last failure
      */
     Outcome request(AppConnector connector, Supplier<Service> create) {
         forgetOld();
         Key key = key(connector);
         Outcome last = outcomes.get(key);
         Instant now = clock.instant();
-        if (last instanceof Outcome.Pending || last instanceof Outcome.Created
+        if (last instanceof Outcome.Pending
                 || (last instanceof Outcome.Failed && now.isBefore(last.at().plus(retryAfter)))) {
             return last;
         }
-        outcomes.put(key, new Outcome.Pending(now));
+        Outcome.Pending pending = new Outcome.Pending(now);
+        outcomes.put(key, pending);
         pool.execute(() -> {
-            Outcome outcome;
             try {
-                outcome = new Outcome.Created(clock.instant(), create.get());
+                // The create puts the Service into its informer's cache (ChildWriter), so nothing needs
+                // remembering once it is done: a later reconcile that misses it means it was deleted since.
+                create.get();
+                outcomes.remove(key, pending);
             } catch (RuntimeException e) {
-                outcome = new Outcome.Failed(clock.instant(), String.valueOf(e.getMessage()));
+                outcomes.put(key, new Outcome.Failed(clock.instant(), String.valueOf(e.getMessage())));
             }
-            outcomes.put(key, outcome);
             getEventHandler().handleEvent(new Event(key.id()));
         });
-        return last instanceof Outcome.Failed ? last : outcomes.get(key);
+        return last instanceof Outcome.Failed ? last : pending;
     }
 
-    /** The informer has the connector's Service: nothing left to remember. */
+    /** The informer has the connector's Service (perhaps created by an attempt that timed out): forget failures. */
     void settled(AppConnector connector) {
         outcomes.remove(key(connector));
     }
 
     private void forgetOld() {
         Instant horizon = clock.instant().minus(FORGET_AFTER);
-        outcomes.values().removeIf(o -> !(o instanceof Outcome.Pending) && o.at().isBefore(horizon));
+        outcomes.values().removeIf(o -> o instanceof Outcome.Failed && o.at().isBefore(horizon));
     }
 
     private static Key key(AppConnector connector) {
