@@ -38,16 +38,21 @@ final class ChartRbac implements AutoCloseable {
     /**
      * Renders the chart's ServiceAccount and RBAC templates as release "pinhole" in {@code releaseNamespace};
      * {@code fullname} (fullnameOverride) keeps the cluster-scoped names of parallel runs apart. An empty
-     * {@code watchNamespaces} renders the all-namespaces ClusterRole, otherwise one Role per namespace.
+     * {@code watchNamespaces} renders the all-namespaces ClusterRole, otherwise one Role per namespace;
+     * {@code leaderElection} adds the chart's Lease Role in {@code releaseNamespace}.
      */
     static ChartRbac render(KubernetesClient client, String fullname, String releaseNamespace,
-                            List<String> watchNamespaces) throws IOException, InterruptedException {
+                            List<String> watchNamespaces, boolean leaderElection)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(helm().toString(), "template", "pinhole", "helm/pinhole",
                 "--namespace", releaseNamespace, "--kube-version", KUBE_VERSION,
                 "--set", "fullnameOverride=" + fullname,
                 "--show-only", "templates/serviceaccount.yaml", "--show-only", "templates/rbac.yaml"));
         if (!watchNamespaces.isEmpty()) {
             command.addAll(List.of("--set", "watchNamespaces={" + String.join(",", watchNamespaces) + "}"));
+        }
+        if (leaderElection) {
+            command.addAll(List.of("--set", "leaderElection.enabled=true"));
         }
         String yaml = run(command);
         List<HasMetadata> objects = client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))

@@ -9,6 +9,7 @@ import dev.pinhole.api.ObjectReference;
 import dev.pinhole.operator.TestObjects;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator, run as the packaged jar but authenticated as the chart's ServiceAccount (a TokenRequest token)
  * with exactly the Roles and bindings {@code helm template} renders, does everything it does for users: IPSets
- * with includes, excludes and an AppConnector selector, an AppConnector with clients and IPSet routes, a scale
- * down that deletes the PDB, an IPSet change that reaches the connector config, deletion. The API server must never
+ * with includes, excludes and an AppConnector selector, an AppConnector with clients and IPSet routes, an operator
+ * restart that keeps the key Secret, a scale down that deletes the PDB, an IPSet change that reaches the connector
+ * config, deletion; and, with {@code leaderElection.enabled}, taking and renewing its Lease. The API server must never
  * have refused it anything: no 403 in the API server's audit log for that ServiceAccount (the local cluster of
  * {@code test/cluster/up.sh} keeps one), and no "Forbidden" in the operator's log (debug level, so even the event
  * writes the operator deliberately tolerates failing show up).
@@ -73,9 +75,9 @@ class ChartRbacE2ETest {
     @Test
     void theOperatorNeedsNothingBeyondTheChartsClusterWideRbac() throws Exception {
         String ns = namespace("rbac");
-        try (ChartRbac rbac = chartRbac(List.of()).install();
-             OperatorProcess operator = operatorAs(rbac, "JOSDK_ALL_NAMESPACES")) {
-            exerciseEveryPath(ns);
+        try (ChartRbac rbac = chartRbac(List.of(), false).install();
+             OperatorProcess operator = operatorAs(rbac, "JOSDK_ALL_NAMESPACES", Map.of())) {
+            exerciseEveryPath(ns, operator);
             assertNothingWasRefused(rbac, operator);
         }
     }
@@ -83,9 +85,34 @@ class ChartRbacE2ETest {
     @Test
     void theOperatorNeedsNothingBeyondTheChartsNamespacedRbac() throws Exception {
         String ns = namespace("rbac");
-        try (ChartRbac rbac = chartRbac(List.of(ns)).install();
-             OperatorProcess operator = operatorAs(rbac, ns)) {
-            exerciseEveryPath(ns);
+        try (ChartRbac rbac = chartRbac(List.of(ns), false).install();
+             OperatorProcess operator = operatorAs(rbac, ns, Map.of())) {
+            exerciseEveryPath(ns, operator);
+            assertNothingWasRefused(rbac, operator);
+        }
+    }
+
+    /**
+     * Leader election with only the chart's Lease Role: JOSDK checks the Role grants get, create and update before it
+     * starts (a SelfSubjectRulesReview), Fabric8 takes the Lease with create and renews it with a JSON merge patch.
+     * A renewal RBAC refuses loses the lead within the renew deadline and JOSDK exits, so renewals are waited for.
+     */
+    @Test
+    void leaderElectionNeedsNothingBeyondTheChartsLeaseRole() throws Exception {
+        String ns = namespace("rbac");
+        try (ChartRbac rbac = chartRbac(List.of(ns), true).install();
+             OperatorProcess operator = operatorAs(rbac, ns, Map.of(
+                     "PINHOLE_LEADER_ELECTION_ENABLED", "true",
+                     "POD_NAMESPACE", rbac.releaseNamespace()))) {
+            Lease taken = await().atMost(WAIT).alias("the operator's Lease with a holder").until(() -> lease(rbac),
+                    l -> l != null && l.getSpec().getHolderIdentity() != null && l.getSpec().getRenewTime() != null);
+            await().atMost(WAIT).alias("the Lease renewed").until(() -> lease(rbac),
+                    l -> !taken.getSpec().getRenewTime().equals(l.getSpec().getRenewTime()));
+            client.resource(TestObjects.connector(ns, "edge")).create();
+            awaitConnector(ns, "edge", c -> condition(c, "Ready", "True"));
+
+            assertThat(operator.isAlive()).as("the operator still runs (it exits when it loses the lead)").isTrue();
+            assertThat(lease(rbac).getSpec().getHolderIdentity()).isEqualTo(taken.getSpec().getHolderIdentity());
             assertNothingWasRefused(rbac, operator);
         }
     }
@@ -94,8 +121,8 @@ class ChartRbacE2ETest {
     @Test
     void aVerbMissingFromTheRoleIsReported() throws Exception {
         String ns = namespace("rbac");
-        try (ChartRbac rbac = chartRbac(List.of(ns)).withoutVerb("", "events", "create").install();
-             OperatorProcess operator = operatorAs(rbac, ns)) {
+        try (ChartRbac rbac = chartRbac(List.of(ns), false).withoutVerb("", "events", "create").install();
+             OperatorProcess operator = operatorAs(rbac, ns, Map.of())) {
             client.resource(TestObjects.connector(ns, "edge")).create();  // its first reconcile records KeyGenerated
             await().atMost(WAIT).alias("a refused call in the operator's log")
                     .until(() -> !ForbiddenLogLines.in(operator.log()).isEmpty());
@@ -116,22 +143,29 @@ class ChartRbacE2ETest {
     }
 
     /** The chart's RBAC with the ServiceAccount in a namespace of its own, as the operator's would be. */
-    private static ChartRbac chartRbac(List<String> watchNamespaces) throws Exception {
+    private static ChartRbac chartRbac(List<String> watchNamespaces, boolean leaderElection) throws Exception {
         String release = namespace("rbac-sys");
         return ChartRbac.render(client, "pinhole-e2e-" + UUID.randomUUID().toString().substring(0, 8), release,
-                watchNamespaces);
+                watchNamespaces, leaderElection);
     }
 
-    private static OperatorProcess operatorAs(ChartRbac rbac, String watchNamespaces) throws Exception {
+    private static OperatorProcess operatorAs(ChartRbac rbac, String watchNamespaces, Map<String, String> extraEnv)
+            throws Exception {
         Path kubeconfig = ServiceAccountKubeconfig.write(client, rbac.releaseNamespace(), rbac.serviceAccount());
-        return OperatorProcess.start(Map.of(
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "KUBECONFIG", kubeconfig.toString(),
                 "QUARKUS_OPERATOR_SDK_NAMESPACES", watchNamespaces,
                 // EventRecorder logs a refused event write at debug level only.
                 "QUARKUS_LOG_CATEGORY__DEV_PINHOLE__LEVEL", "DEBUG"));
+        env.putAll(extraEnv);
+        return OperatorProcess.start(env);
     }
 
-    private static void exerciseEveryPath(String ns) {
+    private static Lease lease(ChartRbac rbac) {
+        return client.leases().inNamespace(rbac.releaseNamespace()).withName("pinhole-operator").get();
+    }
+
+    private static void exerciseEveryPath(String ns, OperatorProcess operator) throws Exception {
         client.resource(TestObjects.ipSet(ns, "leaf", List.of("192.0.2.1", "192.0.2.2"))).create();
         IPSet top = TestObjects.ipSet(ns, "top", List.of("198.51.100.0/30"), "leaf");
         top.getSpec().setExclude(new ArrayList<>(List.of("192.0.2.2")));
@@ -158,6 +192,10 @@ class ChartRbacE2ETest {
         assertThat(configFile(ns)).contains("198.51.100.0/30").contains("192.0.2.1/32");
         ConfigMap clients = client.configMaps().inNamespace(ns).withName("edge-clients").get();
         assertThat(clients.getData()).containsOnlyKeys("laptop-1.conf", "laptop-2.conf");
+        String keyUid = client.secrets().inNamespace(ns).withName("edge-key").get().getMetadata().getUid();
+
+        // The restarted operator lists and watches afresh and must reuse the key Secret, not write a new one.
+        operator.restart(client);
 
         // Scale to one (the operator deletes the PDB) and change an included IPSet (re-resolved into the config).
         client.resources(AppConnector.class).inNamespace(ns).withName("edge").edit(c -> {
@@ -174,6 +212,8 @@ class ChartRbacE2ETest {
         awaitConnector(ns, "edge", c -> condition(c, "Ready", "True")
                 && c.getMetadata().getGeneration().equals(c.getStatus().getObservedGeneration())
                 && Integer.valueOf(1).equals(c.getStatus().getReadyReplicas()));
+        assertThat(client.secrets().inNamespace(ns).withName("edge-key").get().getMetadata().getUid())
+                .as("the key Secret survived the operator restart").isEqualTo(keyUid);
 
         client.resources(AppConnector.class).inNamespace(ns).withName("edge").delete();
         client.resources(IPSet.class).inNamespace(ns).withName("top").delete();
