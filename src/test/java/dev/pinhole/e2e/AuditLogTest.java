@@ -69,7 +69,11 @@ class AuditLogTest {
         String terminating = "WARN Failure executing: PATCH at: https://127.0.0.1:46443/apis/apps/v1/namespaces/e2e-1/"
                 + "deployments/edge. Message: deployments.apps \"edge\" is forbidden: unable to create new content in"
                 + " namespace e2e-1 because it is being terminated. Received status: Status(code=403, reason=Forbidden)";
+        String ownerRef = "ERROR Failure executing: POST at: https://127.0.0.1:46443/api/v1/namespaces/rbac-1/secrets."
+                + " Message: secrets \"edge-key\" is forbidden: cannot set blockOwnerDeletion if an ownerReference"
+                + " refers to a resource you can't set finalizers on: , <nil>. Received status: Status(code=403)";
         String fine = "INFO [io.javaoperatorsdk] Reconciled AppConnector rbac-1/edge; 403 bytes written";
-        assertThat(ForbiddenLogLines.of(List.of(refused, terminating, fine))).containsExactly(refused);
+        assertThat(ForbiddenLogLines.of(List.of(refused, terminating, ownerRef, fine)))
+                .containsExactly(refused, ownerRef);
     }
 }
