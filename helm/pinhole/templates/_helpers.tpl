@@ -61,21 +61,22 @@ Keep in sync with deploy/rbac.yaml and the table in docs/packaging.md (HelmChart
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["list", "watch", "create"]
-# Children of ChildWriter.apply: their informers, and server-side apply (a PATCH, which also creates). Deleting
-# is the garbage collector's job (owner references).
+# Children of ChildWriter.apply: their informers, and server-side apply: a PATCH, which the API server also
+# authorizes as "create" when the object does not exist yet. Deleting is the garbage collector's job (owner
+# references); the operator never sends create, update or delete for these.
 - apiGroups: [""]
   resources: ["configmaps", "services"]
-  verbs: ["list", "watch", "patch"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["list", "watch", "patch"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
-  verbs: ["list", "watch", "patch"]
+  verbs: ["list", "watch", "create", "patch"]
 # Likewise, plus ChildWriter.deleteIfPresent: the PDB goes when replicas drop to 1.
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["list", "watch", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 # The connector pod informer: readiness, and the pods whose /status is probed.
 - apiGroups: [""]
   resources: ["pods"]

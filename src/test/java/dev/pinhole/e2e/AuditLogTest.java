@@ -40,6 +40,20 @@ class AuditLogTest {
                 .satisfies(r -> assertThat(r.forbidden()).isFalse());
     }
 
+    /** The PATCH itself is allowed; the API server then checks "create" because the apply would create the object. */
+    @Test
+    void anApplyRefusedTheCreateItImpliesIsARefusal() {
+        String apply = REFUSED.replace("\"create\"", "\"patch\"").replace("\"forbid\"", "\"allow\"")
+                .replace("\"code\":403", "\"code\":403,\"message\":\"configmaps \\\"edge-config\\\" is forbidden: User"
+                        + " \\\"" + SA + "\\\" cannot create resource \\\"configmaps\\\" in API group \\\"\\\"\"")
+                .replace("\"events\"", "\"configmaps\"");
+        assertThat(AuditLog.parse(List.of(apply))).singleElement().satisfies(r -> {
+            assertThat(r.forbidden()).isTrue();
+            assertThat(r.describe()).startsWith("patch core/configmaps in rbac-1 -> 403 (configmaps \"edge-config\"")
+                    .contains("cannot create resource");
+        });
+    }
+
     @Test
     void aWatchCountsOnceWithItsFinalCode() {
         List<AuditLog.Request> requests = AuditLog.parse(List.of(WATCH_STARTED, WATCH_COMPLETE));

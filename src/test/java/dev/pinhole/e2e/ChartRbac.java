@@ -95,6 +95,9 @@ final class ChartRbac implements AutoCloseable {
                     removed++;
                 }
             }
+            if (!rules.isEmpty()) {
+                rules.removeIf(rule -> rule.getVerbs().isEmpty());  // the API server refuses a rule without verbs
+            }
         }
         if (removed == 0) {
             throw new IllegalArgumentException("the chart grants no " + verb + " on " + apiGroup + "/" + resource);

@@ -30,6 +30,11 @@ final class ForbiddenLogLines {
         }
     }
 
+    /** Whether {@code line} reports a refusal for a missing permission. */
+    static boolean isRefusal(String line) {
+        return FORBIDDEN.matcher(line).find();
+    }
+
     static List<String> of(List<String> lines) {
         return lines.stream().filter(l -> FORBIDDEN.matcher(l).find()).toList();
     }

@@ -8,8 +8,11 @@ import java.util.Set;
 final class OperatorRbac {
 
     private static final List<String> INFORMER = List.of("list", "watch");
-    /** Informer plus server-side apply, which creates and updates with PATCH. */
-    private static final List<String> APPLIED = List.of("list", "watch", "patch");
+    /**
+     * Informer plus server-side apply: a PATCH, which the API server also authorizes as "create" when the object
+     * does not exist yet.
+     */
+    private static final List<String> APPLIED = List.of("list", "watch", "create", "patch");
 
     /** Granted cluster-wide (all namespaces) or in each watched namespace; one entry per code path. */
     static final Set<Permission> NAMESPACED = union(
@@ -25,7 +28,8 @@ final class OperatorRbac {
             Permission.grant("apps", List.of("deployments"), APPLIED),
             Permission.grant("networking.k8s.io", List.of("networkpolicies"), APPLIED),
             // ChildWriter.deleteIfPresent when replicas drop to 1; other children go by garbage collection.
-            Permission.grant("policy", List.of("poddisruptionbudgets"), List.of("list", "watch", "patch", "delete")),
+            Permission.grant("policy", List.of("poddisruptionbudgets"),
+                    List.of("list", "watch", "create", "patch", "delete")),
             Permission.grant("", List.of("pods"), INFORMER),
             // EventRecorder: a new core/v1 Event each time.
             Permission.grant("", List.of("events"), List.of("create")));
@@ -45,7 +49,7 @@ final class OperatorRbac {
             Permission.grant("pinhole.dev", List.of("appconnectors", "ipsets"), List.of("get", "patch", "update")),
             Permission.grant("pinhole.dev", List.of("ipsets/finalizers"), List.of("update")),
             Permission.grant("", List.of("secrets"), List.of("get", "patch", "update", "delete")),
-            Permission.grant("apps", List.of("deployments"), List.of("get", "create", "update", "delete")),
+            Permission.grant("apps", List.of("deployments"), List.of("get", "update", "delete")),
             Permission.grant("", List.of("events"), List.of("patch")),
             Permission.grant("events.k8s.io", List.of("events"), List.of("create", "patch")),
             Permission.grant("", List.of("nodes"), List.of("get")));
