@@ -22,7 +22,10 @@ LABEL org.opencontainers.image.title="pinhole" \
 # Files stay owned by root and read-only for the runtime user: the app cannot modify itself.
 COPY --from=build /src/target/quarkus-app/ /opt/pinhole/quarkus-app/
 COPY --chmod=0755 bin/pinhole /opt/pinhole/bin/pinhole
+# MALLOC_ARENA_MAX: glibc gives each busy thread a malloc arena of its own; two arenas kept the operator's RSS
+# 70 MiB lower at 1,000 AppConnectors (docs/scale.md) at no measurable cost.
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError -Dkubernetes.request.timeout=60000" \
+    MALLOC_ARENA_MAX=2 \
     LANG=C.UTF-8
 # Numeric user and group so Kubernetes can verify runAsNonRoot without a passwd entry.
 USER 65532:65532

@@ -9,9 +9,10 @@
 #                           unset: starts one in PINHOLE_CLUSTER_DIR (default /tmp/pinhole-scale-cluster) with the
 #                           PINHOLE_*_PORT variables up.sh reads, and stops it at the end
 #        BENCH_NAMESPACES   namespaces to spread the objects over (default 4)
-#        BENCH_JAVA_OPTS    operator JVM options (default "-Xmx384m -XX:+ExitOnOutOfMemoryError": the chart's
-#                           MaxRAMPercentage=75 of its 512Mi limit)
-#        BENCH_OPERATOR_ENV space-separated NAME=VALUE for the operator (e.g. QUARKUS_OPERATOR_SDK_CONCURRENT_RECONCILIATION_THREADS=10)
+#        BENCH_JAVA_OPTS    operator JVM options (default: the image's JAVA_OPTS with -Xmx256m, which is what
+#                           MaxRAMPercentage=50 gives inside the chart's 512Mi limit)
+#        BENCH_OPERATOR_ENV space-separated NAME=VALUE for the operator (default MALLOC_ARENA_MAX=2, as in the image;
+#                           e.g. add PINHOLE_OPERATOR_SERVICE_CREATE_CONCURRENCY=8)
 #        BENCH_TIMEOUT      seconds to wait for Ready (default 900), BENCH_QUIET seconds of the quiet phase (default 60)
 #        BENCH_KEEP=1       keep the namespaces and the extra NAT nodes afterwards
 # needs: python3 with PyYAML, ./mvnw -B -q package -DskipTests first (target/quarkus-app).
@@ -46,10 +47,10 @@ cleanup() {
 trap cleanup EXIT
 
 operator_env=()
-for e in ${BENCH_OPERATOR_ENV:-}; do operator_env+=(--operator-env "$e"); done
+for e in ${BENCH_OPERATOR_ENV-MALLOC_ARENA_MAX=2}; do operator_env+=(--operator-env "$e"); done
 mkdir -p "$OUT"
 log "results in $OUT"
 python3 bench/scale.py --connectors "$CONNECTORS" --ipsets "$IPSETS" --namespaces "${BENCH_NAMESPACES:-4}" \
   --state "$STATE" --results "$OUT" --timeout "${BENCH_TIMEOUT:-900}" --quiet "${BENCH_QUIET:-60}" \
-  --java-opts "${BENCH_JAVA_OPTS:--Xmx384m -XX:+ExitOnOutOfMemoryError}" \
+  --java-opts "${BENCH_JAVA_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError -Dkubernetes.request.timeout=60000}" \
   ${BENCH_KEEP:+--keep} "${operator_env[@]}"

@@ -35,10 +35,11 @@ public final class ChildWriter {
     /**
      * Applies {@code desired} unless {@code current} already satisfies it per {@code matches}.
      *
-     * @return true when a write was sent
+     * @return the object as the API server returned it when a write was sent (with what it allocated, such as a
+     *         Service's node port, before the informer has seen it); empty when the cached copy already matched
      */
-    public <R extends HasMetadata> boolean apply(Context<?> context, HasMetadata owner, R desired,
-                                                 Optional<R> current, BiPredicate<R, R> matches) {
+    public <R extends HasMetadata> Optional<R> apply(Context<?> context, HasMetadata owner, R desired,
+                                                     Optional<R> current, BiPredicate<R, R> matches) {
         desired.getMetadata().setOwnerReferences(List.of(controllerReference(owner)));
         String hash = desiredHash(desired);
         java.util.Map<String, String> annotations = new java.util.LinkedHashMap<>();
@@ -50,7 +51,7 @@ public final class ChildWriter {
         if (current.isPresent() && ownedBy(current.get(), owner)
                 && hash.equals(annotation(current.get(), ANNOTATION_DESIRED_HASH))
                 && matches.test(desired, current.get())) {
-            return false;
+            return Optional.empty();
         }
         if (LOG.isDebugEnabled()) {
             LOG.debugf("applying %s %s/%s: %s %s", desired.getKind(), desired.getMetadata().getNamespace(),
@@ -62,18 +63,29 @@ public final class ChildWriter {
                                     : "live object drifted", io.fabric8.kubernetes.client.utils.Serialization.asJson(desired));
         }
         var client = context.getClient();
+        java.util.function.UnaryOperator<R> write;
         if (mode == Mode.SERVER_SIDE_APPLY) {
             desired.getMetadata().setManagedFields(null);
             desired.getMetadata().setResourceVersion(null);
-            client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+            write = r -> client.resource(r).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
         } else if (current.isPresent()) {
             // Unconditional replace: the informer copy may lag; the operator owns these objects wholesale.
             desired.getMetadata().setResourceVersion(null);
-            client.resource(desired).update();
+            write = r -> client.resource(r).update();
         } else {
-            client.resource(desired).create();
+            write = r -> client.resource(r).create();
         }
-        return true;
+        return Optional.ofNullable(writeThroughCache(context, desired, write));
+    }
+
+    /**
+     * Sends the write through the child's event source: the result goes into its cache at once, and the watch event
+     * of this very write does not trigger another reconcile. Without it, every child written re-ran the owner's
+     * reconcile, and a reconcile that ran before the informer had caught up saw the child missing and wrote it again.
+     */
+    private static <R extends HasMetadata> R writeThroughCache(Context<?> context, R desired,
+                                                               java.util.function.UnaryOperator<R> write) {
+        return context.resourceOperations().resourcePatch(desired, write);
     }
 
     /** Creates {@code desired} only if absent; never touches an existing object (used for the key Secret). */
@@ -83,7 +95,7 @@ public final class ChildWriter {
             return current.get();
         }
         desired.getMetadata().setOwnerReferences(List.of(controllerReference(owner)));
-        return context.getClient().resource(desired).create();
+        return writeThroughCache(context, desired, r -> context.getClient().resource(r).create());
     }
 
     /** Deletes a child that should no longer exist (e.g. the PDB when replicas drop to 1). */

@@ -30,6 +30,7 @@ public final class ConditionTypes {
         public static final String APPLY_FAILED = "ApplyFailed";
         public static final String IPSET_NOT_READY = "IPSetNotReady";
         public static final String REPLICAS_UNAVAILABLE = "ReplicasUnavailable";
+        public static final String SERVICE_PENDING = "ServicePending";
         public static final String AWAITING_DATA_PLANE = "AwaitingDataPlane";
         public static final String VERIFIED = "Verified";
         public static final String MISMATCH = "Mismatch";

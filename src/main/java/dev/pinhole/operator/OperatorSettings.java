@@ -57,6 +57,13 @@ public interface OperatorSettings {
         @WithDefault("60")
         int reportSeconds();
 
+        /**
+         * How many new connector Services are created at once, off the reconcile threads. The API server allocates
+         * cluster IPs one at a time; more at once only makes each wait longer (docs/scale.md).
+         */
+        @WithDefault("4")
+        int serviceCreateConcurrency();
+
         /** Timeout of one /status read, in milliseconds. */
         @WithDefault("1500")
         int probeTimeoutMillis();

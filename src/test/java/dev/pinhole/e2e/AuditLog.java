@@ -7,14 +7,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The API server's JSON-lines audit log ({@code test/cluster/up.sh} writes one for service accounts outside
- * kube-system): which requests a user made and which the API server refused.
+ * The API server's JSON-lines audit log ({@code test/cluster/up.sh} and test/kind/cluster.yaml write one for service
+ * accounts outside kube-system): which requests a user made and which the API server refused. Read from a file, or,
+ * when the API server runs elsewhere (a Kind node), from the output of a command that prints it.
  */
 final class AuditLog {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,19 +47,36 @@ final class AuditLog {
         }
     }
 
-    private final Path file;
+    /** Reads the whole log as it is now. */
+    @FunctionalInterface
+    interface Source {
+        List<String> lines() throws IOException, InterruptedException;
+    }
+
+    private final Source source;
 
     AuditLog(Path file) {
-        this.file = file;
+        this(() -> Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
+
+    /** The log as {@code command} prints it (test/kind/run.sh: {@code docker exec NODE cat AUDIT_LOG}). */
+    AuditLog(HarnessCommand command) {
+        this(() -> command.run(Duration.ofMinutes(1)).lines().toList());
+    }
+
+    AuditLog(Source source) {
+        this.source = source;
     }
 
     /** Every request {@code user} made so far; a long watch counts once, with its final response code. */
     List<Request> requestsBy(String user) {
         try {
-            return parse(Files.readAllLines(file, StandardCharsets.UTF_8)).stream()
-                    .filter(r -> r.user().equals(user)).toList();
+            return parse(source.lines()).stream().filter(r -> r.user().equals(user)).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the audit log", e);
         }
     }
 

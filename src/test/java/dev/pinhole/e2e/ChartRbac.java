@@ -1,6 +1,7 @@
 package dev.pinhole.e2e;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -11,12 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The operator's ServiceAccount, Roles and bindings exactly as {@code helm template} renders them from
  * {@code helm/pinhole} (the pinned helm from {@code hack/go-tool.sh}), installed into a cluster for one test and
- * removed again, cluster-scoped objects included.
+ * removed again, cluster-scoped objects included; on Kind also the chart's operator Deployment of {@code image}, so
+ * the operator runs in a pod with that ServiceAccount's own token.
  */
 final class ChartRbac implements AutoCloseable {
     /** Kubernetes version helm renders for; the chart's kubeVersion refuses helm's built-in default. */
@@ -38,16 +41,43 @@ final class ChartRbac implements AutoCloseable {
     /**
      * Renders the chart's ServiceAccount and RBAC templates as release "pinhole" in {@code releaseNamespace};
      * {@code fullname} (fullnameOverride) keeps the cluster-scoped names of parallel runs apart. An empty
-     * {@code watchNamespaces} renders the all-namespaces ClusterRole, otherwise one Role per namespace;
-     * {@code leaderElection} adds the chart's Lease Role in {@code releaseNamespace}.
+     * {@code watchNamespaces} renders the all-namespaces ClusterRole, otherwise one Role per namespace.
      */
     static ChartRbac render(KubernetesClient client, String fullname, String releaseNamespace,
-                            List<String> watchNamespaces, boolean leaderElection)
+                            List<String> watchNamespaces) throws IOException, InterruptedException {
+        return render(client, fullname, releaseNamespace, watchNamespaces, null);
+    }
+
+    /**
+     * As {@link #render(KubernetesClient, String, String, List)}, plus the chart's operator Deployment running
+     * {@code image} ("repository:tag") when it is not null.
+     */
+    static ChartRbac render(KubernetesClient client, String fullname, String releaseNamespace,
+                            List<String> watchNamespaces, String image) throws IOException, InterruptedException {
+        return render(client, fullname, releaseNamespace, watchNamespaces, false, image);
+    }
+
+    /**
+     * As {@link #render(KubernetesClient, String, String, List, String)}; {@code leaderElection} renders the chart
+     * with {@code leaderElection.enabled=true}: its Lease Role in {@code releaseNamespace} (and, with an image, a
+     * Deployment that elects a leader).
+     */
+    static ChartRbac render(KubernetesClient client, String fullname, String releaseNamespace,
+                            List<String> watchNamespaces, boolean leaderElection, String image)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(helm().toString(), "template", "pinhole", "helm/pinhole",
                 "--namespace", releaseNamespace, "--kube-version", KUBE_VERSION,
                 "--set", "fullnameOverride=" + fullname,
                 "--show-only", "templates/serviceaccount.yaml", "--show-only", "templates/rbac.yaml"));
+        if (image != null) {
+            int colon = image.lastIndexOf(':');
+            if (colon <= image.lastIndexOf('/')) {
+                throw new IllegalArgumentException("image " + image + " has no tag");
+            }
+            command.addAll(List.of("--show-only", "templates/deployment.yaml",
+                    "--set", "image.repository=" + image.substring(0, colon),
+                    "--set", "image.tag=" + image.substring(colon + 1), "--set", "image.pullPolicy=IfNotPresent"));
+        }
         if (!watchNamespaces.isEmpty()) {
             command.addAll(List.of("--set", "watchNamespaces={" + String.join(",", watchNamespaces) + "}"));
         }
@@ -105,11 +135,19 @@ final class ChartRbac implements AutoCloseable {
         return this;
     }
 
-    /** Creates every rendered object. */
+    /** The rendered operator Deployment, when {@link #render} was given an image. */
+    Optional<Deployment> deployment() {
+        return objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst();
+    }
+
+    /** Creates every rendered object, in helm's install order (RBAC before the Deployment). */
     ChartRbac install() {
         for (HasMetadata o : objects) {
-            created.add(client.resource(o).create());
+            if (!(o instanceof Deployment)) {
+                created.add(client.resource(o).create());
+            }
         }
+        deployment().ifPresent(d -> created.add(client.resource(d).create()));
         return this;
     }
 
@@ -129,8 +167,9 @@ final class ChartRbac implements AutoCloseable {
 
     @Override
     public void close() {
-        for (HasMetadata o : created) {
-            client.resource(o).delete();
+        // Reverse order: the operator pod goes before the permissions it runs with.
+        for (int i = created.size() - 1; i >= 0; i--) {
+            client.resource(created.get(i)).delete();
         }
     }
 }

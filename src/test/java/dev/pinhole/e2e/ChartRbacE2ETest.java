@@ -42,19 +42,30 @@ class ChartRbacE2ETest {
     private static KubernetesClient client;
     private static Optional<AuditLog> audit = Optional.empty();
     private static Optional<LocalCluster> local = Optional.empty();
+    /** In-cluster (Kind): the image the chart's Deployment runs; null: the operator is a local process. */
+    private static String image;
+    /** In-cluster: scales the chart's own operator back up. */
+    private static Runnable pausedOperator;
     private static final List<String> namespaces = new ArrayList<>();
+    /** EventRecorder logs a refused event write at debug level only. */
+    private static final String DEBUG_PINHOLE = "QUARKUS_LOG_CATEGORY__DEV_PINHOLE__LEVEL";
 
     @BeforeAll
     static void connect() throws Exception {
         client = E2ECluster.connect(ChartRbacE2ETest.class);
-        if (OperatorProcess.inCluster()) {
-            System.err.println("SKIPPED ChartRbacE2ETest: the operator runs in-cluster with the chart's RBAC already"
-                    + " (PINHOLE_E2E_OPERATOR=in-cluster); this test runs its own operator process");
-            Assumptions.abort("operator runs in-cluster");
-        }
         E2ECluster.installCrds(client);
         local = LocalCluster.of(client);
-        audit = local.flatMap(LocalCluster::auditLog);
+        Optional<HarnessCommand> auditCommand = HarnessCommand.fromEnv("PINHOLE_E2E_AUDIT_LOG_COMMAND");
+        audit = auditCommand.isPresent() ? auditCommand.map(AuditLog::new) : local.flatMap(LocalCluster::auditLog);
+        if (OperatorUnderTest.inCluster()) {
+            image = System.getenv("PINHOLE_E2E_IMAGE");
+            if (image == null || image.isBlank()) {
+                throw new IllegalStateException("PINHOLE_E2E_OPERATOR=in-cluster needs PINHOLE_E2E_IMAGE, the"
+                        + " operator image the cluster can run (test/kind/run.sh sets it)");
+            }
+            // The chart's own operator watches every namespace: it would reconcile the test's objects too.
+            pausedOperator = InClusterOperator.pause(client);
+        }
         if (audit.isEmpty()) {
             String why = local.isPresent() ? "the local cluster in " + local.get().dir()
                     + " has no logs/audit.log (started by an older up.sh?)" : LocalCluster.whyNotLocal();
@@ -69,6 +80,9 @@ class ChartRbacE2ETest {
     static void cleanUp() {
         if (client != null) {
             namespaces.forEach(ns -> client.namespaces().withName(ns).delete());
+            if (pausedOperator != null) {
+                pausedOperator.run();
+            }
             client.close();
         }
     }
@@ -77,7 +91,7 @@ class ChartRbacE2ETest {
     void theOperatorNeedsNothingBeyondTheChartsClusterWideRbac() throws Exception {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of(), false).install();
-             OperatorProcess operator = operatorAs(rbac, "JOSDK_ALL_NAMESPACES", Map.of())) {
+             OperatorUnderTest operator = operatorAs(rbac, "JOSDK_ALL_NAMESPACES", Map.of())) {
             exerciseEveryPath(ns, operator);
             assertNothingWasRefused(rbac, operator);
         }
@@ -87,7 +101,7 @@ class ChartRbacE2ETest {
     void theOperatorNeedsNothingBeyondTheChartsNamespacedRbac() throws Exception {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of(ns), false).install();
-             OperatorProcess operator = operatorAs(rbac, ns, Map.of())) {
+             OperatorUnderTest operator = operatorAs(rbac, ns, Map.of())) {
             exerciseEveryPath(ns, operator);
             assertNothingWasRefused(rbac, operator);
         }
@@ -102,7 +116,8 @@ class ChartRbacE2ETest {
     void leaderElectionNeedsNothingBeyondTheChartsLeaseRole() throws Exception {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of(ns), true).install();
-             OperatorProcess operator = operatorAs(rbac, ns, Map.of(
+             OperatorUnderTest operator = operatorAs(rbac, ns, Map.of(
+                     // What the chart's Deployment sets with leaderElection.enabled (POD_NAMESPACE: downward API).
                      "PINHOLE_LEADER_ELECTION_ENABLED", "true",
                      "POD_NAMESPACE", rbac.releaseNamespace()))) {
             Lease taken = await().atMost(WAIT).alias("the operator's Lease with a holder").until(() -> lease(rbac),
@@ -123,11 +138,11 @@ class ChartRbacE2ETest {
     void aVerbMissingFromTheRoleIsReported() throws Exception {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of(ns), false).withoutVerb("", "events", "create").install();
-             OperatorProcess operator = operatorAs(rbac, ns, Map.of())) {
+             OperatorUnderTest operator = operatorAs(rbac, ns, Map.of())) {
             client.resource(TestObjects.connector(ns, "edge")).create();  // its first reconcile records KeyGenerated
             await().atMost(WAIT).alias("a refused call in the operator's log")
-                    .until(() -> !ForbiddenLogLines.in(operator.log()).isEmpty());
-            assertThat(ForbiddenLogLines.in(operator.log())).anySatisfy(l -> assertThat(l).contains("events"));
+                    .until(() -> !ForbiddenLogLines.of(operator.logLines()).isEmpty());
+            assertThat(ForbiddenLogLines.of(operator.logLines())).anySatisfy(l -> assertThat(l).contains("events"));
             if (audit.isPresent()) {
                 List<AuditLog.Request> refused = await().atMost(WAIT).alias("a 403 in the audit log")
                         .until(() -> audit.get().forbiddenFor(rbac.username()), l -> !l.isEmpty());
@@ -157,11 +172,11 @@ class ChartRbacE2ETest {
         String ns = namespace("rbac");
         try (ChartRbac rbac = chartRbac(List.of(ns), false)
                 .withoutVerb("pinhole.dev", "appconnectors/finalizers", "update").install();
-             OperatorProcess operator = operatorAs(rbac, ns, Map.of())) {
+             OperatorUnderTest operator = operatorAs(rbac, ns, Map.of())) {
             client.resource(TestObjects.connector(ns, "edge")).create();
             await().atMost(WAIT).alias("an owner reference refused in the operator's log")
-                    .until(() -> !ForbiddenLogLines.in(operator.log()).isEmpty());
-            assertThat(ForbiddenLogLines.in(operator.log()))
+                    .until(() -> !ForbiddenLogLines.of(operator.logLines()).isEmpty());
+            assertThat(ForbiddenLogLines.of(operator.logLines()))
                     .anySatisfy(l -> assertThat(l).contains("cannot set blockOwnerDeletion"));
             assertThat(client.secrets().inNamespace(ns).withName("edge-key").get()).isNull();
         }
@@ -176,19 +191,35 @@ class ChartRbacE2ETest {
     /** The chart's RBAC with the ServiceAccount in a namespace of its own, as the operator's would be. */
     private static ChartRbac chartRbac(List<String> watchNamespaces, boolean leaderElection) throws Exception {
         String release = namespace("rbac-sys");
-        return ChartRbac.render(client, "pinhole-e2e-" + UUID.randomUUID().toString().substring(0, 8), release,
-                watchNamespaces, leaderElection);
+        ChartRbac rbac = ChartRbac.render(client, "pinhole-e2e-" + UUID.randomUUID().toString().substring(0, 8),
+                release, watchNamespaces, leaderElection, image);
+        rbac.deployment().ifPresent(d -> d.getSpec().getTemplate().getSpec().getContainers().forEach(c -> c.setEnv(
+                InClusterOperator.withOverrides(c.getEnv(), Map.of(DEBUG_PINHOLE, "DEBUG")))));
+        return rbac;
     }
 
-    private static OperatorProcess operatorAs(ChartRbac rbac, String watchNamespaces, Map<String, String> extraEnv)
+    /**
+     * The operator authenticated as the chart's ServiceAccount: a local process with a TokenRequest token, or
+     * in-cluster the chart's own Deployment (rendered with the RBAC, created after it), whose pod mounts the
+     * ServiceAccount's token. {@code watchNamespaces} must be what the chart renders for the RBAC's namespaces;
+     * {@code localEnv} is for the local process only (the chart's Deployment already sets what the values ask).
+     */
+    private static OperatorUnderTest operatorAs(ChartRbac rbac, String watchNamespaces, Map<String, String> localEnv)
             throws Exception {
+        if (rbac.deployment().isPresent()) {
+            String rendered = rbac.deployment().get().getSpec().getTemplate().getSpec().getContainers().stream()
+                    .flatMap(c -> c.getEnv().stream()).filter(e -> "QUARKUS_OPERATOR_SDK_NAMESPACES"
+                            .equals(e.getName())).findFirst().orElseThrow().getValue();
+            assertThat(rendered).as("namespaces the chart's Deployment watches").isEqualTo(watchNamespaces);
+            return InClusterOperator.attach(client, rbac.releaseNamespace(), rbac.deployment().get().getMetadata()
+                    .getName(), Map.of());
+        }
         Path kubeconfig = ServiceAccountKubeconfig.write(client, rbac.releaseNamespace(), rbac.serviceAccount());
         Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "KUBECONFIG", kubeconfig.toString(),
                 "QUARKUS_OPERATOR_SDK_NAMESPACES", watchNamespaces,
-                // EventRecorder logs a refused event write at debug level only.
-                "QUARKUS_LOG_CATEGORY__DEV_PINHOLE__LEVEL", "DEBUG"));
-        env.putAll(extraEnv);
+                DEBUG_PINHOLE, "DEBUG"));
+        env.putAll(localEnv);
         return OperatorProcess.start(env);
     }
 
@@ -196,7 +227,7 @@ class ChartRbacE2ETest {
         return client.leases().inNamespace(rbac.releaseNamespace()).withName("pinhole-operator").get();
     }
 
-    private static void exerciseEveryPath(String ns, OperatorProcess operator) throws Exception {
+    private static void exerciseEveryPath(String ns, OperatorUnderTest operator) throws Exception {
         client.resource(TestObjects.ipSet(ns, "leaf", List.of("192.0.2.1", "192.0.2.2"))).create();
         IPSet top = TestObjects.ipSet(ns, "top", List.of("198.51.100.0/30"), "leaf");
         top.getSpec().setExclude(new ArrayList<>(List.of("192.0.2.2")));
@@ -256,9 +287,9 @@ class ChartRbacE2ETest {
                         && client.resources(IPSet.class).inNamespace(ns).withName("top").get() == null);
     }
 
-    private static void assertNothingWasRefused(ChartRbac rbac, OperatorProcess operator) {
-        assertThat(ForbiddenLogLines.in(operator.log())).as("refused calls in the operator's log " + operator.log())
-                .isEmpty();
+    private static void assertNothingWasRefused(ChartRbac rbac, OperatorUnderTest operator) {
+        assertThat(ForbiddenLogLines.of(operator.logLines()))
+                .as("refused calls in the operator's log (" + operator.logLocation() + ")").isEmpty();
         if (audit.isEmpty()) {
             return;
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -158,7 +159,13 @@ class ClusterSmokeE2ETest {
     }
 
     private static Deployment deployment(String app, List<Toleration> tolerations) {
-        // kwok never pulls images; the name only has to be valid.
+        // kwok never pulls images, so on test/cluster the name only has to be valid; a real kubelet (Kind) needs an
+        // image it has: PINHOLE_E2E_IMAGE (the operator image, an Ubuntu-based JRE), sleeping.
+        String runnable = System.getenv("PINHOLE_E2E_IMAGE");
+        ContainerBuilder main = new ContainerBuilder().withName("main").withImage("example.invalid/pinhole/smoke:1");
+        if (runnable != null && !runnable.isBlank()) {
+            main.withImage(runnable).withCommand("sleep", "3600");
+        }
         return new DeploymentBuilder().withNewMetadata().withName(app).endMetadata()
                 .withNewSpec().withReplicas(1)
                 .withNewSelector().addToMatchLabels("app", app).endSelector()
@@ -166,7 +173,7 @@ class ClusterSmokeE2ETest {
                 .withNewSpec()
                 .withNodeSelector(Map.of(EGRESS_LABEL, NAT_GATEWAY))
                 .withTolerations(tolerations)
-                .addNewContainer().withName("main").withImage("example.invalid/pinhole/smoke:1").endContainer()
+                .addToContainers(main.build())
                 .endSpec().endTemplate().endSpec().build();
     }
 }

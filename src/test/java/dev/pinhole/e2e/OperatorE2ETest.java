@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator, run as a process exactly as in production (server-side apply, real informers), against the real
- * control plane {@code KUBECONFIG} points at ({@code test/cluster/up.sh}): CRD validation by the API server,
+ * The operator, run exactly as in production (server-side apply, real informers; a local process, or the chart's
+ * Deployment on Kind), against the real control plane {@code KUBECONFIG} points at: CRD validation by the API server,
  * children, scheduling onto tainted NAT-gateway nodes, garbage collection, key kept across restarts, IPSets.
  */
 @Tag("e2e")
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class OperatorE2ETest {
     private static final Duration WAIT = E2ECluster.WAIT;
     private static KubernetesClient client;
-    private static OperatorProcess operator;
+    private static OperatorUnderTest operator;
     private static String ns;
     private static volatile String lastSeen;
 
@@ -42,7 +42,7 @@ class OperatorE2ETest {
         client = E2ECluster.connect(OperatorE2ETest.class);
         E2ECluster.installCrds(client);
         ns = E2ECluster.createNamespace(client, "e2e");
-        operator = OperatorProcess.start(java.util.Map.of());
+        operator = OperatorUnderTest.start(client, java.util.Map.of());
     }
 
     @org.junit.jupiter.api.AfterEach

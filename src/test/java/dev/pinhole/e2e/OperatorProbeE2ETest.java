@@ -69,8 +69,10 @@ class OperatorProbeE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        if (OperatorProcess.inCluster()) {
-            skip("the operator runs in-cluster here; this test runs it in a network namespace next to a connector");
+        if (OperatorUnderTest.inCluster()) {
+            skip("the operator runs in-cluster (PINHOLE_E2E_OPERATOR=in-cluster); this test runs the operator jar in a"
+                    + " network namespace next to a connector process; OperatorProbeInClusterE2ETest probes real"
+                    + " connector pods there");
         }
         client = E2ECluster.connect(OperatorProbeE2ETest.class);
         URI api = URI.create(client.getConfiguration().getMasterUrl());
@@ -132,8 +134,8 @@ class OperatorProbeE2ETest {
     static void stop() throws Exception {
         if (operator != null) {
             operator.close();
-            List<String> lines = Files.readAllLines(operator.log());
-            System.out.println("operator log " + operator.log() + " (last 30 lines):\n"
+            List<String> lines = operator.logLines();
+            System.out.println("operator log " + operator.logLocation() + " (last 30 lines):\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
         }
         if (topology != null) {

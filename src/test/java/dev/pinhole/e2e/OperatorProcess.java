@@ -1,23 +1,29 @@
 package dev.pinhole.e2e;
 
-import static org.awaitility.Awaitility.await;
-
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The operator under test, run exactly as in production: the packaged jar as a local process against
- * {@code KUBECONFIG}, or, with {@code PINHOLE_E2E_OPERATOR=in-cluster} (Kind, test/kind/run.sh), the chart's
- * Deployment already running in the cluster.
+ * The operator under test as a local process, run exactly as in production: the packaged jar against
+ * {@code KUBECONFIG} (test/cluster's control plane), optionally inside a network namespace.
  */
-final class OperatorProcess implements AutoCloseable {
+final class OperatorProcess implements OperatorUnderTest {
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Map<String, String> env = new LinkedHashMap<>();
     private final Path log;
@@ -28,7 +34,7 @@ final class OperatorProcess implements AutoCloseable {
 
     private OperatorProcess(String netns, Map<String, String> extraEnv) throws IOException {
         this.netns = netns;
-        if (!inCluster() && !Files.exists(JAR)) {
+        if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run ./mvnw package -DskipTests first");
         }
         try (ServerSocket s = new ServerSocket(0)) {
@@ -58,15 +64,7 @@ final class OperatorProcess implements AutoCloseable {
         return operator;
     }
 
-    /** Whether the operator runs in-cluster (Kind) rather than as a local process. */
-    static boolean inCluster() {
-        return "in-cluster".equals(System.getenv("PINHOLE_E2E_OPERATOR"));
-    }
-
     private void launch() throws IOException {
-        if (inCluster()) {
-            return;
-        }
         java.util.List<String> command = new java.util.ArrayList<>();
         if (netns != null) {
             // 'ip netns exec' execs java, so the process is the operator itself (destroy() reaches the JVM).
@@ -80,7 +78,7 @@ final class OperatorProcess implements AutoCloseable {
         process = pb.start();
     }
 
-    /** The operator's HTTP port (health, metrics) when it runs locally. */
+    /** The operator's HTTP port (health, metrics) on 127.0.0.1 of the namespace it runs in. */
     int httpPort() {
         return httpPort;
     }
@@ -92,30 +90,43 @@ final class OperatorProcess implements AutoCloseable {
 
     /** The local process's PID, for CPU and memory sampling. */
     long pid() {
-        if (process == null) {
-            throw new IllegalStateException("the operator runs in-cluster; there is no local process");
-        }
         return process.pid();
     }
 
-    /** Whether the local process still runs (always true in-cluster, where the Deployment keeps it running). */
-    boolean isAlive() {
-        return inCluster() || process.isAlive();
+    @Override
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
-    /** Stops the operator gracefully and starts it again (in-cluster: deletes its pod and waits for a new Ready one). */
-    void restart(KubernetesClient client) throws IOException, InterruptedException {
-        if (inCluster()) {
-            client.pods().inNamespace("pinhole-system").withLabel("app.kubernetes.io/name", "pinhole").delete();
-            await().atMost(E2ECluster.WAIT).until(() -> client.pods().inNamespace("pinhole-system")
-                    .withLabel("app.kubernetes.io/name", "pinhole").list().getItems().stream()
-                    .anyMatch(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-                            && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
-                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))));
-            return;
-        }
+    @Override
+    public void restart(KubernetesClient client) throws IOException, InterruptedException {
         stop();
         launch();
+    }
+
+    @Override
+    public String metrics() throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("/q/metrics answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    @Override
+    public List<String> logLines() {
+        try {
+            return Files.readAllLines(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String logLocation() {
+        return log.toString();
     }
 
     private void stop() throws InterruptedException {

@@ -210,6 +210,29 @@ class AppConnectorReconcilerTest {
     }
 
     @Test
+    void eventsAnnounceBecomingReadyAndLosingItButNotTheFirstRollout() {
+        create("announced");
+        Deployment d = awaitChild(Deployment.class, "announced");
+        awaitStatus("announced", x -> condition(x, "Ready").map(r -> "False".equals(r.getStatus())).orElse(false));
+        setReadyReplicas(d, 2);
+        awaitStatus("announced", x -> condition(x, "Ready").map(r -> "True".equals(r.getStatus())).orElse(false));
+        setReadyReplicas(awaitChild(Deployment.class, "announced"), 0);
+        awaitStatus("announced", x -> condition(x, "Ready").map(r -> "False".equals(r.getStatus())).orElse(false));
+
+        List<String> reasons = await().atMost(Duration.ofSeconds(60)).until(() -> client.v1().events().inNamespace(NS)
+                .list().getItems().stream().filter(e -> "announced".equals(e.getInvolvedObject().getName()))
+                .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp()))
+                .map(io.fabric8.kubernetes.api.model.Event::getReason).toList(), r -> r.size() >= 3);
+        assertThat(reasons).containsExactly("KeyGenerated", "Ready", "NotReady");
+    }
+
+    private void setReadyReplicas(Deployment d, int ready) {
+        d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+                .withReplicas(2).withReadyReplicas(ready).withUpdatedReplicas(2).withAvailableReplicas(ready).build());
+        client.resource(d).updateStatus();
+    }
+
+    @Test
     void anInvalidSpecIsReportedAndKeepsTheLastGoodConfig() {
         create("invalid");
         ConfigMap good = awaitChild(ConfigMap.class, "invalid-config");

@@ -47,6 +47,11 @@ class ChartInstallE2ETest {
     /** deploy/ installed with its namespace and cluster-scoped names suffixed, so it cannot collide with others. */
     private static final String DEPLOY_NS = "ph-pkg-deploy-" + SUFFIX;
     private static final String DEPLOY_SUFFIX = "-" + SUFFIX;
+    /**
+     * The operator image the cluster can run ("repository:tag"), set by test/kind/run.sh, where pods really start;
+     * unset on test/cluster, whose simulated kubelets never pull, so the chart's and deploy/'s own image stays.
+     */
+    private static final String IMAGE = System.getenv("PINHOLE_E2E_IMAGE");
 
     private static KubernetesClient client;
     private static final List<HasMetadata> CLUSTER_SCOPED = new ArrayList<>();
@@ -161,10 +166,15 @@ class ChartInstallE2ETest {
         if (status.succeeded()) {
             return;
         }
-        CommandResult install = Helm.run(List.of("install", "pinhole", RepoLayout.CHART.toString(),
+        List<String> args = new ArrayList<>(List.of("install", "pinhole", RepoLayout.CHART.toString(),
                 "--namespace", RELEASE_NS, "--skip-crds", "--wait", "--timeout", WAIT.toSeconds() + "s",
-                "--set", "fullnameOverride=" + FULLNAME, "--set", "watchNamespaces={" + WATCHED_NS + "}"),
-                WAIT.plusSeconds(30));
+                "--set", "fullnameOverride=" + FULLNAME, "--set", "watchNamespaces={" + WATCHED_NS + "}"));
+        if (IMAGE != null && !IMAGE.isBlank()) {
+            int colon = IMAGE.lastIndexOf(':');
+            args.addAll(List.of("--set", "image.repository=" + IMAGE.substring(0, colon),
+                    "--set", "image.tag=" + IMAGE.substring(colon + 1), "--set", "image.pullPolicy=IfNotPresent"));
+        }
+        CommandResult install = Helm.run(args, WAIT.plusSeconds(30));
         assertThat(install.succeeded()).as(install.describe()).isTrue();
         CLUSTER_SCOPED.add(client.rbac().clusterRoles().withName(FULLNAME + "-nodes").get());
     }
@@ -204,9 +214,22 @@ class ChartInstallE2ETest {
         return client.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
     }
 
-    /** deploy/ objects with pinhole-system and the cluster-scoped names suffixed for this run. */
+    /**
+     * deploy/ objects with pinhole-system and the cluster-scoped names suffixed for this run, and the operator image
+     * replaced by {@link #IMAGE} when set.
+     */
     private static JsonNode renamedForThisRun(JsonNode object) {
         ObjectNode copy = object.deepCopy();
+        if (IMAGE != null && !IMAGE.isBlank() && "Deployment".equals(copy.path("kind").asText())) {
+            for (JsonNode container : copy.path("spec").path("template").path("spec").path("containers")) {
+                ((ObjectNode) container).put("image", IMAGE);
+                for (JsonNode env : container.path("env")) {
+                    if ("PINHOLE_CONNECTOR_IMAGE".equals(env.path("name").asText())) {
+                        ((ObjectNode) env).put("value", IMAGE);
+                    }
+                }
+            }
+        }
         ObjectNode metadata = (ObjectNode) copy.path("metadata");
         String kind = copy.path("kind").asText();
         if ("Namespace".equals(kind)) {

@@ -2,13 +2,11 @@ package dev.pinhole.wireguard;
 
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.testing.MutableClock;
 import dev.pinhole.time.FakeTicker;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -144,30 +142,6 @@ final class TestNet {
                 n.tick();
             }
             pump();
-        }
-    }
-
-    /** A wall clock tests move by hand (TAI64N timestamps must advance between initiations). */
-    static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 

@@ -17,6 +17,7 @@ import dev.pinhole.operator.ConditionSet;
 import dev.pinhole.operator.ConditionSet.Status;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
+import dev.pinhole.operator.ItemStoreWithoutManagedFields;
 import dev.pinhole.operator.OperatorSettings;
 import dev.pinhole.operator.ReconcileMetrics;
 import dev.pinhole.operator.StatusPatch;
@@ -28,6 +29,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -54,7 +56,8 @@ import java.util.stream.Collectors;
  * Reconciles an AppConnector into its key Secret, config, Deployment, Service, PDB, NetworkPolicy and client
  * configs, and reports status. Fails closed: an invalid spec never replaces the last good connector config.
  */
-@ControllerConfiguration(name = AppConnectorReconciler.NAME)
+@ControllerConfiguration(name = AppConnectorReconciler.NAME,
+        informer = @Informer(itemStore = ItemStoreWithoutManagedFields.class))
 public class AppConnectorReconciler implements Reconciler<AppConnector> {
     public static final String NAME = "appconnector";
     static final String MANAGED_BY = "app.kubernetes.io/managed-by=pinhole-operator";
@@ -65,6 +68,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     private final ReconcileMetrics metrics;
     private final Clock clock;
     private final ConnectorReports probe;
+    private final ServiceCreations serviceCreations;
 
     public AppConnectorReconciler(OperatorSettings settings, ChildWriter writer, EventRecorder events,
                                   ReconcileMetrics metrics, Clock clock) {
@@ -74,6 +78,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         this.metrics = metrics;
         this.clock = clock;
         this.probe = new ConnectorReports(Duration.ofMillis(settings.operator().probeTimeoutMillis()));
+        this.serviceCreations = new ServiceCreations(settings.operator().serviceCreateConcurrency(),
+                Duration.ofSeconds(settings.operator().recheckSeconds()), clock);
     }
 
     @Override
@@ -86,6 +92,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         // Pods are owned by ReplicaSets, not by the AppConnector: map them back by the connector label.
         var pods = InformerEventSourceConfiguration.from(Pod.class, AppConnector.class)
                 .withLabelSelector(ConnectorNames.LABEL_CONNECTOR)
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper((Pod pod) -> Set.of(new ResourceID(
                         pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR),
                         pod.getMetadata().getNamespace())))
@@ -94,6 +101,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         sources.add(new InformerEventSource<>(pods, context));
         var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
                 .withName("ipsets-for-appconnector")
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper((IPSet set) -> context.getPrimaryCache()
                         .list(set.getMetadata().getNamespace())
                         .filter(c -> referencedIpSets(c).contains(set.getMetadata().getName()))
@@ -105,6 +113,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 .build();
         sources.add(new InformerEventSource<>(ipSets, context));
         sources.add(NatGatewayNodes.eventSource(context));
+        sources.add(serviceCreations);
         return sources;
     }
 
@@ -112,6 +121,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             Class<R> type, EventSourceContext<AppConnector> context) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, AppConnector.class)
                 .withLabelSelector(MANAGED_BY)
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
                 .build(), context);
     }
 
@@ -184,10 +194,26 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
         apply(context, connector, DesiredDeployment.build(connector, settings.connector().image(), restartHash),
                 currentDeployment, DesiredDeployment::matches);
+        ServiceCreations.Outcome serviceCreation = null;
         Optional<Service> currentService = named(context, Service.class, ConnectorNames.workload(connector));
-        apply(context, connector, DesiredNetworkObjects.service(connector), currentService,
-                (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
-                        && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+        Service desiredService = DesiredNetworkObjects.service(connector);
+        if (currentService.isPresent()) {
+            serviceCreations.settled(connector);
+            currentService = apply(context, connector, desiredService, currentService,
+                    (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
+                            && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+        } else {
+            // New Services are created off this thread (see ServiceCreations); the one returned carries its node
+            // port, so the client configs get their endpoint from it, written once.
+            serviceCreation = serviceCreations.request(connector, () -> {
+                Service created = writer.apply(context, connector, desiredService, Optional.empty(), (d, c) -> false)
+                        .orElseThrow();
+                metrics.childWritten("AppConnector", "Service");
+                return created;
+            });
+            currentService = serviceCreation instanceof ServiceCreations.Outcome.Created created
+                    ? Optional.of(created.service()) : Optional.empty();
+        }
         apply(context, connector, DesiredNetworkObjects.networkPolicy(connector),
                 named(context, NetworkPolicy.class, ConnectorNames.workload(connector)),
                 (d, c) -> Objects.equals(d.getSpec(), c.getSpec()));
@@ -204,10 +230,12 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
 
         List<String> endpoints = ConnectorEndpoints.of(currentService, NatGatewayNodes.of(connector, context));
-        apply(context, connector,
-                DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes),
-                named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)),
-                (d, c) -> Objects.equals(d.getData(), c.getData()));
+        if (currentService.isPresent()) {
+            apply(context, connector,
+                    DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes),
+                    named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)),
+                    (d, c) -> Objects.equals(d.getData(), c.getData()));
+        }
 
         // 4. Status from what the cluster reports.
         AppConnectorStatus status = new AppConnectorStatus();
@@ -221,13 +249,30 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         RolloutState rollout = RolloutState.of(currentDeployment, replicas);
         status.setReadyReplicas(rollout.ready());
         rollout.describe(conditions);
+        if (serviceCreation != null && !(serviceCreation instanceof ServiceCreations.Outcome.Created)) {
+            describeMissingService(connector, serviceCreation, conditions);
+        }
         status.setConditions(conditions.toList());
-        announceTransitions(context, connector, conditions);
+        announceTransitions(context, connector, conditions, previous);
         return finish(connector, previous, status, settling(conditions.statusOf(READY),
                 conditions.statusOf(PROGRESSING)));
     }
 
     private static final String READY_TRUE = "True";
+
+    /** Without its Service no client can connect, whatever the pods say. */
+    private static void describeMissingService(AppConnector connector, ServiceCreations.Outcome outcome,
+                                               ConditionSet conditions) {
+        String service = "Service " + ConnectorNames.workload(connector);
+        if (outcome instanceof ServiceCreations.Outcome.Failed failed) {
+            String message = "creating " + service + ": " + failed.message();
+            conditions.set(READY, Status.False, Reason.APPLY_FAILED, message);
+            conditions.set(DEGRADED, Status.True, Reason.APPLY_FAILED, message);
+        } else {
+            conditions.set(READY, Status.False, Reason.SERVICE_PENDING, "creating " + service);
+            conditions.set(PROGRESSING, Status.True, Reason.SERVICE_PENDING, "creating " + service);
+        }
+    }
 
     /** Whether the connector is still settling (not Ready, or rolling out), so it is looked at again soon. */
     static boolean settling(String ready, String progressing) {
@@ -322,9 +367,16 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         return finish(connector, previous, status, false);
     }
 
-    private void announceTransitions(Context<AppConnector> context, AppConnector connector, ConditionSet conditions) {
-        if (conditions.changed(READY)) {
-            boolean ready = READY_TRUE.equals(conditions.statusOf(READY));
+    /**
+     * Events for what a person should notice: becoming Ready, and losing Ready. A new connector starting out not
+     * Ready is expected and says nothing (at 1,000 new connectors those events were 1,000 writes of noise).
+     */
+    private void announceTransitions(Context<AppConnector> context, AppConnector connector, ConditionSet conditions,
+                                     AppConnectorStatus previous) {
+        boolean wasReady = previous.getConditions() != null && previous.getConditions().stream()
+                .anyMatch(c -> READY.equals(c.getType()) && READY_TRUE.equals(c.getStatus()));
+        boolean ready = READY_TRUE.equals(conditions.statusOf(READY));
+        if (conditions.changed(READY) && (ready || wasReady)) {
             events.record(context.getClient(), connector, ready ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
                     ready ? "Ready" : "NotReady", ready ? "Connector pods are ready" : "Connector pods are not ready");
         }
@@ -358,11 +410,16 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         return StatusPatch.of(connector, status, AppConnector::new);
     }
 
-    private <R extends HasMetadata> void apply(Context<AppConnector> context, AppConnector owner, R desired,
-                                               Optional<R> current, java.util.function.BiPredicate<R, R> matches) {
-        if (writer.apply(context, owner, desired, current, matches)) {
+    /** Applies a child unless the cached copy matches; returns the live object: as just written, else cached. */
+    private <R extends HasMetadata> Optional<R> apply(Context<AppConnector> context, AppConnector owner, R desired,
+                                                      Optional<R> current,
+                                                      java.util.function.BiPredicate<R, R> matches) {
+        Optional<R> written = writer.apply(context, owner, desired, current, matches);
+        if (written.isPresent()) {
             metrics.childWritten("AppConnector", desired.getKind());
+            return written;
         }
+        return current;
     }
 
     private static <R extends HasMetadata> Optional<R> named(Context<AppConnector> context, Class<R> type,

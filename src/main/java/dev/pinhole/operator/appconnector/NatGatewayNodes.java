@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,12 +31,31 @@ final class NatGatewayNodes {
         var config = InformerEventSourceConfiguration.from(Node.class, AppConnector.class)
                 .withName(SOURCE)
                 .withWatchAllNamespaces()
+                .withItemStore(new TransformingItemStore<>(NatGatewayNodes::labelsAndAddressesOnly))
                 .withOnUpdateFilter(NatGatewayNodes::endpointsMayChange)
                 .withSecondaryToPrimaryMapper((Node node) -> affected(context.getPrimaryCache().list(), node))
                 // Reconciles look nodes up by selector (of), never through a per-connector index.
                 .withPrimaryToSecondaryMapper((AppConnector c) -> Set.of())
                 .build();
         return new InformerEventSource<>(config, context);
+    }
+
+    /**
+     * What the cache keeps of a node: its labels and addresses, all endpoints are made of. A real node also carries
+     * its image list, conditions, capacity, annotations and managed fields, several KiB each, for every node in the
+     * cluster whether or not it is a NAT gateway.
+     */
+    static Node labelsAndAddressesOnly(Node node) {
+        if (node.getMetadata() != null) {
+            node.getMetadata().setManagedFields(null);
+            node.getMetadata().setAnnotations(null);
+        }
+        node.setSpec(null);
+        if (node.getStatus() != null) {
+            var addresses = node.getStatus().getAddresses();
+            node.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder().withAddresses(addresses).build());
+        }
+        return node;
     }
 
     /** The cached nodes the connector's {@code egress.natGateway.nodeSelector} selects. */

@@ -11,8 +11,10 @@ import dev.pinhole.operator.ConditionSet;
 import dev.pinhole.operator.ConditionSet.Status;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
+import dev.pinhole.operator.ItemStoreWithoutManagedFields;
 import dev.pinhole.operator.ReconcileMetrics;
 import dev.pinhole.operator.StatusPatch;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -33,7 +35,8 @@ import java.util.stream.Collectors;
  * Reconciles an IPSet into {@code status.cidrs}, the minimal CIDR list to publish. A set that cannot be resolved
  * is Ready=False with an empty list: a stale or partial allowlist is never shown as Ready.
  */
-@ControllerConfiguration(name = IPSetReconciler.NAME)
+@ControllerConfiguration(name = IPSetReconciler.NAME,
+        informer = @Informer(itemStore = ItemStoreWithoutManagedFields.class))
 public class IPSetReconciler implements Reconciler<IPSet> {
     public static final String NAME = "ipset";
     static final String CONNECTORS_SOURCE = "appconnectors-for-ipset";
@@ -41,6 +44,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
     private final EventRecorder events;
     private final ReconcileMetrics metrics;
     private final Clock clock;
+    private final SelectingSets selectingSets = new SelectingSets();
 
     public IPSetReconciler(EventRecorder events, ReconcileMetrics metrics, Clock clock) {
         this.events = events;
@@ -51,34 +55,27 @@ public class IPSetReconciler implements Reconciler<IPSet> {
     @Override
     public List<EventSource<?, IPSet>> prepareEventSources(EventSourceContext<IPSet> context) {
         // Another IPSet changed: recompute every set that includes it, directly or not.
+        // Only its spec matters to an includer (sets resolve from specs): its status writes are filtered out.
         var includes = InformerEventSourceConfiguration.from(IPSet.class, IPSet.class)
                 .withName("included-ipsets")
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withOnUpdateFilter((IPSet updated, IPSet previous) ->
+                        !Objects.equals(updated.getSpec(), previous.getSpec()))
                 .withSecondaryToPrimaryMapper((IPSet changed) -> ids(changed.getMetadata().getNamespace(),
                         IpSetDependents.includers(all(context, changed.getMetadata().getNamespace()),
                                 changed.getMetadata().getName())))
                 .build();
-        // An AppConnector changed: recompute the sets with a selector, and what includes them. A label change
-        // that stops a match must also recompute, so every selecting set is affected, not only matching ones.
-        // Status writes (several per connector while it rolls out) change nothing a set is made of: filtered out.
+        // An AppConnector changed: recompute the sets it is or was a member of, and what includes them. Status
+        // writes (several per connector while it rolls out) change nothing a set is made of: filtered out.
         var connectors = InformerEventSourceConfiguration.from(AppConnector.class, IPSet.class)
                 .withName(CONNECTORS_SOURCE)
-                .withOnUpdateFilter(IPSetReconciler::resolutionInputsChanged)
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withOnUpdateFilter(selectingSets::acceptUpdate)
                 .withSecondaryToPrimaryMapper((AppConnector changed) -> ids(changed.getMetadata().getNamespace(),
-                        IpSetDependents.affected(all(context, changed.getMetadata().getNamespace()),
-                                s -> s.getSpec() != null && s.getSpec().getAppConnectors() != null)))
+                        selectingSets.affected(all(context, changed.getMetadata().getNamespace()), changed)))
                 .withPrimaryToSecondaryMapper((IPSet set) -> Set.of())
                 .build();
         return List.of(new InformerEventSource<>(includes, context), new InformerEventSource<>(connectors, context));
-    }
-
-    /** Whether the update touched what {@link IpSetResolver} reads of a connector: its labels and elastic IP. */
-    static boolean resolutionInputsChanged(AppConnector updated, AppConnector previous) {
-        return !Objects.equals(updated.getMetadata().getLabels(), previous.getMetadata().getLabels())
-                || !Objects.equals(elasticIp(updated), elasticIp(previous));
-    }
-
-    private static String elasticIp(AppConnector c) {
-        return c.getSpec() == null || c.getSpec().getEgress() == null ? null : c.getSpec().getEgress().getElasticIP();
     }
 
     private static List<IPSet> all(EventSourceContext<IPSet> context, String namespace) {

@@ -94,4 +94,23 @@ class NatGatewayNodesTest {
         assertThat(NatGatewayNodes.endpointsMayChange(node(NAT), before)).isTrue();
         assertThat(NatGatewayNodes.endpointsMayChange(withLabels(before, Map.of()), before)).isTrue();
     }
+
+    @Test
+    void theCacheKeepsOnlyWhatEndpointsAreMadeOf() {
+        Node node = node(NAT, "InternalIP", "198.18.100.20", "ExternalIP", "203.0.113.20");
+        node.getMetadata().setAnnotations(Map.of("node.alpha.kubernetes.io/ttl", "0"));
+        node.getStatus().setImages(List.of(new io.fabric8.kubernetes.api.model.ContainerImageBuilder()
+                .withNames("registry.example/pinhole:1").withSizeBytes(80_000_000L).build()));
+        node.setSpec(new io.fabric8.kubernetes.api.model.NodeSpecBuilder().withPodCIDR("198.18.200.0/24").build());
+
+        Node cached = NatGatewayNodes.labelsAndAddressesOnly(node);
+
+        assertThat(cached.getMetadata().getLabels()).isEqualTo(NAT);
+        assertThat(cached.getStatus().getAddresses()).extracting(a -> a.getType() + "=" + a.getAddress())
+                .containsExactly("InternalIP=198.18.100.20", "ExternalIP=203.0.113.20");
+        assertThat(cached.getStatus().getImages()).isNullOrEmpty();
+        assertThat(cached.getMetadata().getAnnotations()).isNullOrEmpty();
+        assertThat(cached.getSpec()).isNull();
+        assertThat(NatGatewayNodes.selects(connector("c", NAT), cached)).isTrue();
+    }
 }

@@ -28,6 +28,10 @@ class NextCheckTest {
             public int probeTimeoutMillis() {
                 return 1500;
             }
+
+            public int serviceCreateConcurrency() {
+                return 4;
+            }
         };
     }
 

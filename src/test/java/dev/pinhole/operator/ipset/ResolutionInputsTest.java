@@ -24,20 +24,20 @@ class ResolutionInputsTest {
         AppConnectorStatus status = new AppConnectorStatus();
         status.setEndpoints(List.of("198.18.100.20:31000"));
         updated.setStatus(status);
-        assertThat(IPSetReconciler.resolutionInputsChanged(updated, connector())).isFalse();
+        assertThat(SelectingSets.resolutionInputsChanged(updated, connector())).isFalse();
     }
 
     @Test
     void aLabelChangeRecomputesSets() {
         AppConnector updated = connector();
         updated.getMetadata().setLabels(Map.of("team", "ops"));
-        assertThat(IPSetReconciler.resolutionInputsChanged(updated, connector())).isTrue();
+        assertThat(SelectingSets.resolutionInputsChanged(updated, connector())).isTrue();
     }
 
     @Test
     void anElasticIpChangeRecomputesSets() {
         AppConnector updated = connector();
         updated.getSpec().getEgress().setElasticIP("203.0.113.11");
-        assertThat(IPSetReconciler.resolutionInputsChanged(updated, connector())).isTrue();
+        assertThat(SelectingSets.resolutionInputsChanged(updated, connector())).isTrue();
     }
 }
