@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a real, local Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (Node,RBAC authorization,
-# default admission plugins), kube-controller-manager, kube-scheduler, and kwok simulating the kubelets of four
+# default admission plugins plus OwnerReferencesPermissionEnforcement), kube-controller-manager, kube-scheduler, and kwok simulating the kubelets of four
 # nodes (two plain workers, two NAT-gateway nodes labelled and tainted pinhole.dev/egress=nat-gateway).
 # Idempotent: when the cluster in the state dir is already up and healthy it only prints the export line.
 # State, certificates, logs and PID files live in ${PINHOLE_CLUSTER_DIR:-/tmp/pinhole-cluster}; down.sh removes them.
@@ -124,6 +124,9 @@ rules:
     userGroups: ["system:serviceaccounts"]
   - level: None
 EOF
+# OwnerReferencesPermissionEnforcement (on in OpenShift, off by default upstream): whoever sets an owner reference
+# with blockOwnerDeletion=true needs "update" on the owner's finalizers subresource, so the chart's rule for
+# appconnectors/finalizers is exercised here rather than only on such clusters.
 start kube-apiserver "${bin[kube-apiserver]}" \
   --audit-policy-file="$state/audit-policy.yaml" --audit-log-path="$state/logs/audit.log" \
   --audit-log-maxsize=200 --audit-log-maxbackup=1 \
@@ -135,7 +138,7 @@ start kube-apiserver "${bin[kube-apiserver]}" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
   --service-cluster-ip-range="$SERVICE_CIDR" \
-  --authorization-mode=Node,RBAC \
+  --authorization-mode=Node,RBAC --enable-admission-plugins=OwnerReferencesPermissionEnforcement \
   --allow-privileged=true --profiling="$PROFILING" --v=1
 wait_ready kube-apiserver 180
 

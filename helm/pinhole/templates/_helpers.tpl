@@ -36,38 +36,53 @@ JOSDK_ALL_NAMESPACES
 {{- end -}}
 
 {{/*
-The namespaced rules of the operator, shared by the ClusterRole (all namespaces) and the per-namespace Roles.
+The namespaced rules of the operator, shared by the ClusterRole (all namespaces) and the per-namespace Roles: exactly
+what its code paths use (ChartRbacE2ETest runs it under them against a real API server and fails on any refusal).
 Keep in sync with deploy/rbac.yaml and the table in docs/packaging.md (HelmChartTest checks all three).
 */}}
 {{- define "pinhole.namespacedRules" -}}
+# JOSDK informers: both primaries, and each controller's informer on the other kind (IPSets an AppConnector routes
+# to, AppConnectors an IPSet selects). No get: reconciles read the caches; with no finalizer (no Cleaner) JOSDK
+# never reads or writes a primary outside its status.
 - apiGroups: ["pinhole.dev"]
   resources: ["appconnectors", "ipsets"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["list", "watch"]
+# UpdateControl.patchStatus and ErrorStatusUpdateControl.patchStatus: a server-side apply of a status-only copy.
 - apiGroups: ["pinhole.dev"]
   resources: ["appconnectors/status", "ipsets/status"]
-  verbs: ["get", "patch", "update"]
+  verbs: ["patch"]
+# ChildWriter gives every child a controller owner reference to its AppConnector with blockOwnerDeletion=true; the
+# OwnerReferencesPermissionEnforcement admission plugin (OpenShift; test/cluster/up.sh) then requires update on the
+# owner's finalizers (no finalizer is ever set). IPSets own nothing.
 - apiGroups: ["pinhole.dev"]
-  resources: ["appconnectors/finalizers", "ipsets/finalizers"]
+  resources: ["appconnectors/finalizers"]
   verbs: ["update"]
+# The key Secret: its informer, and ChildWriter.createIfAbsent (created once, never written again).
 - apiGroups: [""]
-  resources: ["secrets", "configmaps", "services"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  resources: ["secrets"]
+  verbs: ["list", "watch", "create"]
+# Children of ChildWriter.apply: their informers, and server-side apply: a PATCH, which the API server also
+# authorizes as "create" when the object does not exist yet. Deleting is the garbage collector's job (owner
+# references); the operator never sends create, update or delete for these.
 - apiGroups: [""]
-  resources: ["pods"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: [""]
-  resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  resources: ["configmaps", "services"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
-- apiGroups: ["policy"]
-  resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "patch"]
+# Likewise, plus ChildWriter.deleteIfPresent: the PDB goes when replicas drop to 1.
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
+# The connector pod informer: readiness, and the pods whose /status is probed.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
+# EventRecorder: POST of a new core/v1 Event each time (never patched, never events.k8s.io).
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
 {{- end -}}

@@ -23,23 +23,27 @@ final class AuditLog {
 
     /**
      * One audited request, from its last recorded stage. {@code decision} is the authorizer's
-     * ({@code authorization.k8s.io/decision}: allow or forbid).
+     * ({@code authorization.k8s.io/decision}: allow or forbid) for the request's own verb; {@code message} the
+     * response's status message.
      */
     record Request(String auditId, String user, String verb, String apiGroup, String resource, String subresource,
-                   String namespace, int code, String decision) {
+                   String namespace, int code, String decision, String message) {
         /**
-         * Refused by RBAC. A 403 from admission (e.g. writing into a namespace being deleted) was authorized, so it
-         * is not a missing permission.
+         * Refused for a missing permission: by RBAC for the request's verb, or, once authorized, for a permission
+         * the API server checks on top: "create" for a server-side apply that would create the object, or one the
+         * OwnerReferencesPermissionEnforcement plugin requires (the message names the user or the owner reference).
+         * A 403 from admission (e.g. writing into a namespace being deleted) is not a missing permission.
          */
         boolean forbidden() {
-            return code == 403 && "forbid".equals(decision);
+            return code == 403 && ("forbid".equals(decision) || ForbiddenLogLines.isRefusal(message));
         }
 
         /** "verb group/resource[/subresource] in namespace -> code", the way RBAC rules name things. */
         String describe() {
             return verb + " " + (apiGroup.isEmpty() ? "core" : apiGroup) + "/" + resource
                     + (subresource.isEmpty() ? "" : "/" + subresource)
-                    + (namespace.isEmpty() ? "" : " in " + namespace) + " -> " + code;
+                    + (namespace.isEmpty() ? "" : " in " + namespace) + " -> " + code
+                    + (forbidden() && !"forbid".equals(decision) ? " (" + message + ")" : "");
         }
     }
 
@@ -103,7 +107,8 @@ final class AuditLog {
                     ref.path("apiGroup").asText(""), ref.path("resource").asText(""),
                     ref.path("subresource").asText(""), ref.path("namespace").asText(""),
                     event.path("responseStatus").path("code").asInt(0),
-                    event.path("annotations").path("authorization.k8s.io/decision").asText(""));
+                    event.path("annotations").path("authorization.k8s.io/decision").asText(""),
+                    event.path("responseStatus").path("message").asText(""));
             byId.put(request.auditId(), request);  // ResponseComplete comes after ResponseStarted
         }
         return new ArrayList<>(byId.values());

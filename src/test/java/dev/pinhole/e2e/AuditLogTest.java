@@ -40,6 +40,20 @@ class AuditLogTest {
                 .satisfies(r -> assertThat(r.forbidden()).isFalse());
     }
 
+    /** The PATCH itself is allowed; the API server then checks "create" because the apply would create the object. */
+    @Test
+    void anApplyRefusedTheCreateItImpliesIsARefusal() {
+        String apply = REFUSED.replace("\"create\"", "\"patch\"").replace("\"forbid\"", "\"allow\"")
+                .replace("\"code\":403", "\"code\":403,\"message\":\"configmaps \\\"edge-config\\\" is forbidden: User"
+                        + " \\\"" + SA + "\\\" cannot create resource \\\"configmaps\\\" in API group \\\"\\\"\"")
+                .replace("\"events\"", "\"configmaps\"");
+        assertThat(AuditLog.parse(List.of(apply))).singleElement().satisfies(r -> {
+            assertThat(r.forbidden()).isTrue();
+            assertThat(r.describe()).startsWith("patch core/configmaps in rbac-1 -> 403 (configmaps \"edge-config\"")
+                    .contains("cannot create resource");
+        });
+    }
+
     @Test
     void aWatchCountsOnceWithItsFinalCode() {
         List<AuditLog.Request> requests = AuditLog.parse(List.of(WATCH_STARTED, WATCH_COMPLETE));
@@ -69,7 +83,11 @@ class AuditLogTest {
         String terminating = "WARN Failure executing: PATCH at: https://127.0.0.1:46443/apis/apps/v1/namespaces/e2e-1/"
                 + "deployments/edge. Message: deployments.apps \"edge\" is forbidden: unable to create new content in"
                 + " namespace e2e-1 because it is being terminated. Received status: Status(code=403, reason=Forbidden)";
+        String ownerRef = "ERROR Failure executing: POST at: https://127.0.0.1:46443/api/v1/namespaces/rbac-1/secrets."
+                + " Message: secrets \"edge-key\" is forbidden: cannot set blockOwnerDeletion if an ownerReference"
+                + " refers to a resource you can't set finalizers on: , <nil>. Received status: Status(code=403)";
         String fine = "INFO [io.javaoperatorsdk] Reconciled AppConnector rbac-1/edge; 403 bytes written";
-        assertThat(ForbiddenLogLines.of(List.of(refused, terminating, fine))).containsExactly(refused);
+        assertThat(ForbiddenLogLines.of(List.of(refused, terminating, ownerRef, fine)))
+                .containsExactly(refused, ownerRef);
     }
 }

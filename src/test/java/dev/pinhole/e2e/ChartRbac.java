@@ -54,6 +54,17 @@ final class ChartRbac implements AutoCloseable {
      */
     static ChartRbac render(KubernetesClient client, String fullname, String releaseNamespace,
                             List<String> watchNamespaces, String image) throws IOException, InterruptedException {
+        return render(client, fullname, releaseNamespace, watchNamespaces, false, image);
+    }
+
+    /**
+     * As {@link #render(KubernetesClient, String, String, List, String)}; {@code leaderElection} renders the chart
+     * with {@code leaderElection.enabled=true}: its Lease Role in {@code releaseNamespace} (and, with an image, a
+     * Deployment that elects a leader).
+     */
+    static ChartRbac render(KubernetesClient client, String fullname, String releaseNamespace,
+                            List<String> watchNamespaces, boolean leaderElection, String image)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(helm().toString(), "template", "pinhole", "helm/pinhole",
                 "--namespace", releaseNamespace, "--kube-version", KUBE_VERSION,
                 "--set", "fullnameOverride=" + fullname,
@@ -69,6 +80,9 @@ final class ChartRbac implements AutoCloseable {
         }
         if (!watchNamespaces.isEmpty()) {
             command.addAll(List.of("--set", "watchNamespaces={" + String.join(",", watchNamespaces) + "}"));
+        }
+        if (leaderElection) {
+            command.addAll(List.of("--set", "leaderElection.enabled=true"));
         }
         String yaml = run(command);
         List<HasMetadata> objects = client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
@@ -110,6 +124,9 @@ final class ChartRbac implements AutoCloseable {
                     rule.setVerbs(new ArrayList<>(rule.getVerbs().stream().filter(v -> !v.equals(verb)).toList()));
                     removed++;
                 }
+            }
+            if (!rules.isEmpty()) {
+                rules.removeIf(rule -> rule.getVerbs().isEmpty());  // the API server refuses a rule without verbs
             }
         }
         if (removed == 0) {

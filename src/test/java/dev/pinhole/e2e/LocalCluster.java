@@ -66,6 +66,18 @@ final class LocalCluster {
         return Files.exists(log) ? Optional.of(new AuditLog(log)) : Optional.empty();
     }
 
+    /** Whether up.sh started the API server with {@code plugin} among its {@code --enable-admission-plugins}. */
+    boolean admissionPluginEnabled(String plugin) throws IOException {
+        Path cmd = dir.resolve("cmd").resolve("kube-apiserver");
+        if (!Files.exists(cmd)) {
+            return false;
+        }
+        String prefix = "--enable-admission-plugins=";
+        return java.util.Arrays.stream(Files.readString(cmd).split("\0")).filter(a -> a.startsWith(prefix))
+                .flatMap(a -> java.util.Arrays.stream(a.substring(prefix.length()).split(",")))
+                .anyMatch(plugin::equals);
+    }
+
     /** Whether restart.sh can restart {@code component}: up.sh recorded its command line. */
     boolean canRestart(String component) {
         return Files.exists(dir.resolve("cmd").resolve(component));

@@ -133,6 +133,10 @@ class ChartInstallE2ETest {
         assertThat(allowed(user, RELEASE_NS,
                 new Permission("apiextensions.k8s.io", "customresourcedefinitions", "create"), "")).isFalse();
         assertThat(allowed(user, RELEASE_NS, new Permission("", "nodes", "patch"), "")).isFalse();
+        for (Permission p : OperatorRbac.UNUSED) {
+            String namespace = p.resource().equals("nodes") ? "" : WATCHED_NS;
+            assertThat(allowed(user, RELEASE_NS, p, namespace)).as("%s is never used", p).isFalse();
+        }
     }
 
     @Test
