@@ -242,18 +242,11 @@ class OperatorProbeE2ETest {
     }
 
     private static AppConnector awaitConnector(Predicate<AppConnector> until) {
-        return await().atMost(WAIT).alias("AppConnector " + NAME + " status").until(() -> {
-            AppConnector c = client.resources(AppConnector.class).inNamespace(ns).withName(NAME).get();
-            lastSeen = c == null || c.getStatus() == null ? "no status" : "conditions="
-                    + c.getStatus().getConditions().stream().map(x -> x.getType() + "=" + x.getStatus() + "/"
-                            + x.getReason() + " " + x.getMessage()).toList()
-                    + " egressIPs=" + c.getStatus().getEgressIPs();
-            return c;
-        }, c -> c != null && c.getStatus() != null && until.test(c));
+        return ConnectorStatusPoll.await(client, ns, NAME, until, seen -> lastSeen = seen);
     }
 
     private static Optional<Condition> condition(AppConnector c, String type) {
-        return c.getStatus().getConditions().stream().filter(x -> type.equals(x.getType())).findFirst();
+        return ConnectorStatusPoll.condition(c, type);
     }
 
     private static String configMapValue(String name, String key) {
