@@ -31,6 +31,12 @@ public interface OperatorSettings {
         /** Image of the connector pods; the chart sets it to the operator's own image. */
         @WithDefault("ghcr.io/pinhole-dev/pinhole:0.1.0")
         String image();
+
+        /**
+         * Namespaces, besides the operator's own (POD_NAMESPACE), whose pods may reach connector pods' TCP 9090
+         * (metrics, health, /status): typically Prometheus's. Empty, with the operator's namespace unknown: open.
+         */
+        java.util.Optional<java.util.List<String>> metricsNamespaces();
     }
 
     /** How the operator itself behaves. */

@@ -174,6 +174,21 @@ class HelmChartTest {
     }
 
     @Test
+    void prometheusNamespacesReachTheOperatorAsTheConnectorsHttpSources() {
+        Manifests rendered = Helm.template("--set", "metrics.connectorScrapeNamespaces={monitoring,observability}");
+
+        assertThat(env(rendered, "PINHOLE_CONNECTOR_METRICS_NAMESPACES")).isEqualTo("monitoring,observability");
+    }
+
+    @Test
+    void aNamespaceNameThatCannotExistIsRefused() {
+        CommandResult result = Helm.tryTemplate("--set", "metrics.connectorScrapeNamespaces={Monitoring}");
+
+        assertThat(result.succeeded()).as(result.describe()).isFalse();
+        assertThat(result.stderr()).contains("connectorScrapeNamespaces");
+    }
+
+    @Test
     void imageTagConnectorImageAndLogLevelAreConfigurable() {
         Manifests rendered = Helm.template("--set", "image.tag=1.2.3", "--set", "logLevel=DEBUG",
                 "--set", "connectorImage=registry.example/pinhole-connector:9");

@@ -70,6 +70,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     private final Clock clock;
     private final ConnectorReports probe;
     private final ServiceCreations serviceCreations;
+    /** Namespaces whose pods may reach the connectors' HTTP port (see DesiredNetworkObjects#networkPolicy). */
+    private final List<String> httpNamespaces;
 
     public AppConnectorReconciler(OperatorSettings settings, ChildWriter writer, EventRecorder events,
                                   ReconcileMetrics metrics, Clock clock) {
@@ -79,6 +81,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         this.metrics = metrics;
         this.clock = clock;
         this.probe = new ConnectorReports(Duration.ofMillis(settings.operator().probeTimeoutMillis()));
+        this.httpNamespaces = httpNamespaces(System.getenv("POD_NAMESPACE"),
+                settings.connector().metricsNamespaces().orElse(List.of()));
         this.serviceCreations = new ServiceCreations(settings.operator().serviceCreateConcurrency(),
                 Duration.ofSeconds(settings.operator().recheckSeconds()), clock);
     }
@@ -220,7 +224,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 return created;
             });
         }
-        apply(context, connector, DesiredNetworkObjects.networkPolicy(connector),
+        apply(context, connector, DesiredNetworkObjects.networkPolicy(connector, httpNamespaces),
                 named(context, NetworkPolicy.class, ConnectorNames.workload(connector)),
                 (d, c) -> Objects.equals(d.getSpec(), c.getSpec()));
         Optional<PodDisruptionBudget> currentPdb =
@@ -265,6 +269,16 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     }
 
     private static final String READY_TRUE = "True";
+
+    /** The operator's own namespace (it reads /status) and the configured ones (Prometheus), without repeats. */
+    static List<String> httpNamespaces(String operatorNamespace, List<String> configured) {
+        Set<String> namespaces = new LinkedHashSet<>();
+        if (operatorNamespace != null && !operatorNamespace.isBlank()) {
+            namespaces.add(operatorNamespace);
+        }
+        configured.stream().map(String::trim).filter(ns -> !ns.isEmpty()).forEach(namespaces::add);
+        return List.copyOf(namespaces);
+    }
 
     /** Without its Service no client can connect, whatever the pods say. */
     private static void describeMissingService(AppConnector connector, ServiceCreations.Outcome outcome,

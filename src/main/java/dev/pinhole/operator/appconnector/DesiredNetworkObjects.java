@@ -7,8 +7,11 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.util.List;
 import java.util.Map;
 
 /** The Service, PodDisruptionBudget and NetworkPolicy around the connector pods. */
@@ -58,8 +61,18 @@ public final class DesiredNetworkObjects {
     }
 
     /** Admits only the WireGuard port (UDP) and the metrics/health port (TCP) into connector pods. */
-    public static NetworkPolicy networkPolicy(AppConnector c) {
+    /**
+     * Ingress to the connector pods: WireGuard from anywhere; TCP {@value ConnectorNames#HTTP_PORT} (metrics, health,
+     * and /status, which lists clients' public addresses) only from pods in {@code httpNamespaces}, or from
+     * anywhere when that list is empty. NetworkPolicies add up, so a stricter policy of the user's own could never
+     * take back what this one allows: the restriction has to be here.
+     */
+    public static NetworkPolicy networkPolicy(AppConnector c, List<String> httpNamespaces) {
         int port = ConnectorConfigRenderer.tunnel(c.getSpec()).getListenPort();
+        List<NetworkPolicyPeer> httpFrom = httpNamespaces.stream()
+                .map(ns -> new NetworkPolicyPeerBuilder().withNewNamespaceSelector()
+                        .withMatchLabels(Map.of("kubernetes.io/metadata.name", ns)).endNamespaceSelector().build())
+                .toList();
         return new NetworkPolicyBuilder()
                 .withNewMetadata()
                     .withName(ConnectorNames.workload(c))
@@ -74,6 +87,7 @@ public final class DesiredNetworkObjects {
                     .endIngress()
                     .addNewIngress()
                         .addNewPort().withProtocol("TCP").withPort(new IntOrString(ConnectorNames.HTTP_PORT)).endPort()
+                        .withFrom(httpFrom)
                     .endIngress()
                 .endSpec()
                 .build();

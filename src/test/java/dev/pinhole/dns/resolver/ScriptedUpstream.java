@@ -31,9 +31,25 @@ final class ScriptedUpstream implements AutoCloseable {
 
     ScriptedUpstream(BiFunction<byte[], Transport, List<byte[]>> script) throws IOException {
         this.script = script;
-        this.udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        this.tcp = new ServerSocket();
-        tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort()));
+        // DNS over TCP goes to the same port number as UDP. A free UDP port's TCP twin can be taken (it was once in
+        // CI: "Address already in use"), so take a free TCP port and try its UDP twin, a few times if need be.
+        DatagramSocket boundUdp = null;
+        ServerSocket boundTcp = null;
+        for (int attempt = 0; boundUdp == null; attempt++) {
+            boundTcp = new ServerSocket();
+            boundTcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try {
+                boundUdp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                        boundTcp.getLocalPort()));
+            } catch (java.net.BindException e) {
+                boundTcp.close();
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+        this.udp = boundUdp;
+        this.tcp = boundTcp;
         udpThread = new Thread(this::serveUdp, "scripted-upstream-udp");
         tcpThread = new Thread(this::serveTcp, "scripted-upstream-tcp");
         udpThread.setDaemon(true);

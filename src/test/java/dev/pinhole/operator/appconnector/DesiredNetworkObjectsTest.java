@@ -87,15 +87,46 @@ class DesiredNetworkObjectsTest {
     void networkPolicyAdmitsExactlyTheWireGuardAndHttpPorts() {
         c.getSpec().getTunnel().setListenPort(41641);
 
-        NetworkPolicy np = DesiredNetworkObjects.networkPolicy(c);
+        NetworkPolicy np = DesiredNetworkObjects.networkPolicy(c, List.of());
 
         assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
         assertThat(admitted(np)).containsExactlyInAnyOrder("UDP/41641", "TCP/9090");
     }
 
     @Test
+    void theHttpPortIsOpenOnlyToTheListedNamespaces() {
+        NetworkPolicy np = DesiredNetworkObjects.networkPolicy(c, List.of("pinhole-system", "monitoring"));
+
+        var http = np.getSpec().getIngress().stream()
+                .filter(rule -> rule.getPorts().stream().anyMatch(p -> "TCP".equals(p.getProtocol()))).findFirst()
+                .orElseThrow();
+        assertThat(http.getFrom()).extracting(peer -> peer.getNamespaceSelector().getMatchLabels())
+                .containsExactly(Map.of("kubernetes.io/metadata.name", "pinhole-system"),
+                        Map.of("kubernetes.io/metadata.name", "monitoring"));
+        assertThat(http.getFrom()).allSatisfy(peer -> assertThat(peer.getPodSelector()).isNull());
+    }
+
+    @Test
+    void theOperatorsNamespaceComesFirstAndNoneTwice() {
+        assertThat(AppConnectorReconciler.httpNamespaces("pinhole-system", List.of("monitoring", "pinhole-system")))
+                .containsExactly("pinhole-system", "monitoring");
+        assertThat(AppConnectorReconciler.httpNamespaces(null, List.of())).as("an operator outside the cluster")
+                .isEmpty();
+    }
+
+    @Test
+    void wireGuardStaysOpenToEveryone() {
+        NetworkPolicy np = DesiredNetworkObjects.networkPolicy(c, List.of("pinhole-system"));
+
+        var udp = np.getSpec().getIngress().stream()
+                .filter(rule -> rule.getPorts().stream().anyMatch(p -> "UDP".equals(p.getProtocol()))).findFirst()
+                .orElseThrow();
+        assertThat(udp.getFrom()).isNullOrEmpty();
+    }
+
+    @Test
     void networkPolicyAppliesToTheConnectorPods() {
-        assertThat(DesiredNetworkObjects.networkPolicy(c).getSpec().getPodSelector().getMatchLabels())
+        assertThat(DesiredNetworkObjects.networkPolicy(c, List.of()).getSpec().getPodSelector().getMatchLabels())
                 .isEqualTo(ConnectorNames.selector(c));
     }
 
@@ -111,7 +142,7 @@ class DesiredNetworkObjectsTest {
     @Test
     void allNetworkObjectsShareTheConnectorsNameNamespaceAndLabels() {
         for (var meta : List.of(DesiredNetworkObjects.service(c).getMetadata(),
-                DesiredNetworkObjects.networkPolicy(c).getMetadata(),
+                DesiredNetworkObjects.networkPolicy(c, List.of()).getMetadata(),
                 DesiredNetworkObjects.podDisruptionBudget(c).getMetadata())) {
             assertThat(meta.getName()).isEqualTo(TestConnectors.NAME);
             assertThat(meta.getNamespace()).isEqualTo(TestConnectors.NAMESPACE);
