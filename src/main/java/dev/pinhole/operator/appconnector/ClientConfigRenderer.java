@@ -44,6 +44,11 @@ public final class ClientConfigRenderer {
                     .append(c.getMetadata().getName()).append(" -o jsonpath='{.status.endpoints}'>\n");
         } else {
             sb.append("Endpoint = ").append(endpoints.get(0)).append('\n');
+            // A peer has one endpoint; the others (more NAT-gateway nodes, more load balancer addresses) are
+            // listed so a user can switch by hand when the first one is down.
+            for (String other : endpoints.subList(1, endpoints.size())) {
+                sb.append("# Endpoint = ").append(other).append("   (alternative)\n");
+            }
         }
         sb.append("AllowedIPs = ").append(String.join(", ", new ArrayList<>(allowed))).append('\n');
         sb.append("PersistentKeepalive = 25\n");

@@ -94,6 +94,16 @@ class ClientConfigRendererTest {
     }
 
     @Test
+    void theOtherEndpointsAreListedAsAlternatives() {
+        String config = render(List.of("198.51.100.200:31820", "198.51.100.201:31820", "198.51.100.202:31820"),
+                List.of());
+
+        assertThat(config).containsOnlyOnce("\nEndpoint = ");
+        assertThat(config).contains("# Endpoint = 198.51.100.201:31820   (alternative)\n",
+                "# Endpoint = 198.51.100.202:31820   (alternative)\n");
+    }
+
+    @Test
     void unknownEndpointIsACommentNotALine() {
         String config = render(List.of(), List.of());
 
