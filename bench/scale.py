@@ -400,6 +400,24 @@ def main():
         quiet_audit = audit.requests(quiet_audit_start, audit.offset())
         timeline.extend([converged, q0, q1])
         peak_rss = status_kib(operator.pid, "VmHWM") / 1024
+
+        # Restart, as an upgrade does: a new process re-reads everything (every object is an informer "add" and is
+        # reconciled once) and must find nothing to write. Its counters start at zero.
+        operator.stop()
+        restart_audit_start = audit.offset()
+        log("restart: a new operator process; waiting until its reconciles stand still for 10 s")
+        r0 = time.time()
+        operator = Operator(a.jar, op_kubeconfig, a.java_opts, results / "operator-restarted.log", env_extra)
+        operator.wait_ready()
+        last, last_change = None, time.time()
+        while time.time() - last_change < 10 and time.time() - r0 < 300:
+            time.sleep(1)
+            now = operator.counters()
+            if now != last:
+                last, last_change = now, time.time()
+        restart_writes, restart_reconciles = operator.counters()
+        restart_settled_s = last_change - r0
+        restart_audit = audit.requests(restart_audit_start, audit.offset())
     finally:
         operator.stop()
         if not a.keep:
@@ -414,6 +432,8 @@ def main():
     conv_counts = audit.requests(audit_start, audit_converged)
     by, total, writes, conflicts = summarize_requests(conv_counts)
     q_by, q_total, q_writes, _ = summarize_requests(quiet_audit)
+    r_by, r_total, r_writes, _ = summarize_requests(restart_audit)
+    restart_write_counters = sum(restart_writes.values())
     reconciles = delta(conv_reconciles, base_reconciles)
     reconciles_by_kind = collections.Counter()
     for k, v in conv_reconciles.items():
@@ -446,6 +466,10 @@ def main():
         ("quiet minute: operator write counters", f"{quiet_writes_operator:.0f}"),
         ("quiet minute: operator writes (audit)", f"{q_writes} (of {q_total} requests)"),
         ("quiet minute: reconciles", f"{delta(quiet_end_reconciles, quiet_start_reconciles):.0f}"),
+        ("after an operator restart: settled in", f"{restart_settled_s:.1f} s"),
+        ("after an operator restart: reconciles", f"{sum(restart_reconciles.values()):.0f}"),
+        ("after an operator restart: writes (counters / audit)",
+         f"{restart_write_counters:.0f} / {r_writes} (of {r_total} requests)"),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
@@ -457,6 +481,11 @@ def main():
     lines.append("all API requests by verb and resource (apiserver_request_total, top 15):")
     for (verb, resource), n in cluster_requests.most_common(15):
         lines.append(f"  {verb:8} {resource:40} {n:.0f}")
+    if r_writes:
+        lines.append("")
+        lines.append("after the restart, operator requests:")
+        for (verb, resource), n in sorted(r_by.items(), key=lambda x: -x[1]):
+            lines.append(f"  {verb:8} {resource:40} {n}")
     if q_by:
         lines.append("")
         lines.append("quiet minute, operator requests:")
@@ -476,12 +505,14 @@ def main():
         "cpu_s": cpu, "operator_peak_rss_mib": peak_rss, "reconciles": reconciles,
         "reconciles_by_kind": reconciles_by_kind, "operator_requests": total, "operator_writes": writes,
         "operator_conflicts": conflicts, "quiet_operator_write_counters": quiet_writes_operator,
-        "quiet_operator_audit_writes": q_writes, "load_start": base["load1"], "load_converged": converged["load1"],
+        "quiet_operator_audit_writes": q_writes, "restart_settled_s": restart_settled_s,
+        "restart_reconciles": sum(restart_reconciles.values()), "restart_write_counters": restart_write_counters,
+        "restart_audit_writes": r_writes, "load_start": base["load1"], "load_converged": converged["load1"],
         "operator_requests_by": {f"{v} {r}": n for (v, r), n in by.items()},
         "cluster_requests_by": {f"{v} {r}": n for (v, r), n in cluster_requests.items()},
         "java_opts": a.java_opts, "operator_env": env_extra}, indent=1))
     ok = (ready_connectors_at is not None and ready_ipsets_at is not None and quiet_writes_operator == 0
-          and q_writes == 0)
+          and q_writes == 0 and restart_write_counters == 0 and r_writes == 0)
     return 0 if ok else 1
 
 
