@@ -199,6 +199,19 @@ def apply_parallel(docs, workdir, parallel, field_manager):
             raise RuntimeError(f"kubectl apply failed: {err.strip()[:2000]}")
 
 
+def wait_still(read, quiet=10, limit=120):
+    """Polls read() once a second until its value has not changed for `quiet` s (at most `limit` s); returns the
+    time of the last change."""
+    start = last_change = time.time()
+    last = read()
+    while time.time() - last_change < quiet and time.time() - start < limit:
+        time.sleep(1)
+        now = read()
+        if now != last:
+            last, last_change = now, time.time()
+    return last_change
+
+
 # ----------------------------------------------------------------------------------------------------- operator
 class Operator:
     def __init__(self, jar, kubeconfig, java_opts, logfile, env_extra):
@@ -384,12 +397,7 @@ def main():
         audit_converged = audit.offset()
 
         # Settle: the last status writes can trail the Ready count by a moment (bounded; a write loop shows here).
-        settle_start, last, last_change = time.time(), conv_writes, time.time()
-        while time.time() - last_change < 10 and time.time() - settle_start < 120:
-            time.sleep(1)
-            now, _ = operator.counters()
-            if now != last:
-                last, last_change = now, time.time()
+        wait_still(lambda: operator.counters()[0], limit=120)
         quiet_start_writes, quiet_start_reconciles = operator.counters()
         quiet_audit_start = audit.offset()
         q0 = sample("quiet-start")
@@ -409,14 +417,8 @@ def main():
         r0 = time.time()
         operator = Operator(a.jar, op_kubeconfig, a.java_opts, results / "operator-restarted.log", env_extra)
         operator.wait_ready()
-        last, last_change = None, time.time()
-        while time.time() - last_change < 10 and time.time() - r0 < 300:
-            time.sleep(1)
-            now = operator.counters()
-            if now != last:
-                last, last_change = now, time.time()
+        restart_settled_s = wait_still(operator.counters, limit=300) - r0
         restart_writes, restart_reconciles = operator.counters()
-        restart_settled_s = last_change - r0
         restart_audit = audit.requests(restart_audit_start, audit.offset())
     finally:
         operator.stop()

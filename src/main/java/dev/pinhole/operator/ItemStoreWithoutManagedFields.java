@@ -16,7 +16,8 @@ public class ItemStoreWithoutManagedFields<R extends HasMetadata> extends Transf
         super(ItemStoreWithoutManagedFields::strip);
     }
 
-    static <R extends HasMetadata> R strip(R object) {
+    /** Drops the object's managed fields in place (informers hand each deserialised object to the store once). */
+    public static <R extends HasMetadata> R strip(R object) {
         if (object.getMetadata() != null) {
             object.getMetadata().setManagedFields(null);
         }

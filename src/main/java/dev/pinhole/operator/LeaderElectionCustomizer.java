@@ -21,7 +21,7 @@ public class LeaderElectionCustomizer implements ConfigurationServiceCustomizer 
         if (!le.enabled()) {
             return o -> { };
         }
-        String namespace = le.leaseNamespace().or(() -> java.util.Optional.ofNullable(System.getenv("POD_NAMESPACE")))
+        String namespace = le.leaseNamespace().or(OperatorSettings::podNamespace)
                 .orElseThrow(() -> new IllegalStateException(
                         "leader election needs pinhole.leader-election.lease-namespace or POD_NAMESPACE"));
         return o -> o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(le.leaseName(), namespace));

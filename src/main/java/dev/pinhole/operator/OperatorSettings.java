@@ -7,6 +7,14 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "pinhole")
 public interface OperatorSettings {
 
+    /**
+     * The namespace the operator's pod runs in (POD_NAMESPACE, which the chart and deploy/ set through the downward
+     * API); empty when it runs outside a cluster.
+     */
+    static java.util.Optional<String> podNamespace() {
+        return java.util.Optional.ofNullable(System.getenv("POD_NAMESPACE")).filter(ns -> !ns.isBlank());
+    }
+
     Connector connector();
 
     Operator operator();

@@ -81,7 +81,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         this.metrics = metrics;
         this.clock = clock;
         this.probe = new ConnectorReports(Duration.ofMillis(settings.operator().probeTimeoutMillis()));
-        this.httpNamespaces = httpNamespaces(System.getenv("POD_NAMESPACE"),
+        this.httpNamespaces = httpNamespaces(OperatorSettings.podNamespace().orElse(null),
                 settings.connector().metricsNamespaces().orElse(List.of()));
         this.serviceCreations = new ServiceCreations(settings.operator().serviceCreateConcurrency(),
                 Duration.ofSeconds(settings.operator().recheckSeconds()), clock);

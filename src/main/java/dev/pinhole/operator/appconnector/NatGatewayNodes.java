@@ -1,6 +1,7 @@
 package dev.pinhole.operator.appconnector;
 
 import dev.pinhole.api.AppConnector;
+import dev.pinhole.operator.ItemStoreWithoutManagedFields;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -46,8 +47,8 @@ final class NatGatewayNodes {
      * cluster whether or not it is a NAT gateway.
      */
     static Node labelsAndAddressesOnly(Node node) {
+        ItemStoreWithoutManagedFields.strip(node);
         if (node.getMetadata() != null) {
-            node.getMetadata().setManagedFields(null);
             node.getMetadata().setAnnotations(null);
         }
         node.setSpec(null);
