@@ -7,8 +7,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,12 +56,12 @@ public final class ConnectorMain {
         static final long EGRESS_RECHECK_FAILING_MS = 10_000;
 
         private final HttpEndpoints http;
-        private final ScheduledExecutorService timers;
+        private final GuardedTimers timers;
         private final ConfigWatcher watcher;
         private final Readiness readiness;
         private final DataPlane dataPlane;
 
-        private ConnectorProcess(HttpEndpoints http, ScheduledExecutorService timers, ConfigWatcher watcher,
+        private ConnectorProcess(HttpEndpoints http, GuardedTimers timers, ConfigWatcher watcher,
                                  Readiness readiness, DataPlane dataPlane) {
             this.http = http;
             this.timers = timers;
@@ -94,13 +92,11 @@ public final class ConnectorMain {
             if (initial.config().egress().enforce()) {
                 readiness.declare("egress", "egress IP not verified yet");
             }
-            ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "connector-timers");
-                t.setDaemon(true);
-                return t;
-            });
+            GuardedTimers timers = new GuardedTimers();
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
+            // A worker that died forwards nothing: the pod must not stay ready (see docs/troubleshooting.md).
+            readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure));
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
                 dataPlane.apply(loaded).whenComplete((ok, failure) -> {
                     if (failure != null) {
@@ -193,9 +189,13 @@ public final class ConnectorMain {
             return dataPlane;
         }
 
+        GuardedTimers timers() {
+            return timers;
+        }
+
         @Override
         public void close() {
-            timers.shutdownNow();
+            timers.close();
             http.close();
             dataPlane.close();
         }

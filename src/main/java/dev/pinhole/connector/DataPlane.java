@@ -1,5 +1,7 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.budget.Resource;
+import dev.pinhole.budget.ResourceBudget;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.LoadedConfig;
 import dev.pinhole.dns.match.DomainMatcher;
@@ -90,11 +92,12 @@ public final class DataPlane implements AutoCloseable {
      * @param bind          the WireGuard UDP address; null: the wildcard address on {@code tunnel.listenPort}
      * @param upstream      DNS upstream to use instead of {@code dns.upstream}/resolv.conf (tests), or null
      * @param clusterRanges ranges never reached unless a static route names them
+     * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
         public static Options defaults() {
-            return new Options(null, Ticker.system(), FlowLimits.defaults(), NatTimeouts.defaults(),
+            return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
                     Policy.DEFAULT_CLUSTER_RANGES, null, 4096);
         }
 
@@ -154,6 +157,8 @@ public final class DataPlane implements AutoCloseable {
     private final IpAddress tunnelAddress;
     private final Map<String, ClientCounters> counters = new ConcurrentHashMap<>();
     private final RelayLoop.Timer housekeeping;
+    /** What clients may hold: buffered bytes, synthetic names, DNS queries in flight, DNS-over-TCP sessions. */
+    private final ResourceBudget budget;
     private final ConnectorConfig.Tunnel tunnelSettings;
     private final byte[] privateKey;
     /** ALIASING: refusals (RST, ICMP) are built here and handed to the tunnel at once. */
@@ -166,6 +171,8 @@ public final class DataPlane implements AutoCloseable {
     private volatile String restartRequired;
     private volatile Map<String, Integer> flowsPerClient = Map.of();
     private int housekeepingTicks;
+    /** Tests: runs once on the WireGuard receive thread (to break it on purpose). */
+    private volatile Runnable receiveThreadHook;
 
     private DataPlane(LoadedConfig loaded, Options options, DataPlaneMetrics metrics) {
         ConnectorConfig config = loaded.config();
@@ -178,7 +185,8 @@ public final class DataPlane implements AutoCloseable {
         this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu));
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
-        this.table = new FlowTable(options.limits());
+        this.table = new FlowTable(options.limits() != null ? options.limits() : BudgetSettings.flowLimits(config));
+        this.budget = new ResourceBudget(BudgetSettings.quotas(config));
         // TIME_WAIT guards a 4-tuple the client will not reuse soon (it picks fresh ephemeral ports), while every
         // lingering flow counts against the flow limits: 10 s instead of the RFC's 2 MSL.
         TcpConfig tcpConfig = TcpConfig.builder().mtu(mtu).timeWait(Duration.ofSeconds(10)).build();
@@ -194,12 +202,13 @@ public final class DataPlane implements AutoCloseable {
                 countersOf(flow.client()).flowsOpened.increment();
             }
         };
-        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events);
+        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events,
+                client -> budget.client(client).allowance(Resource.BUFFER_BYTES));
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
         this.pool = new SyntheticAddressPool(Cidr.parse(config.tunnel().appRange()),
                 Optional.empty(), maxMappings(config.tunnel().appRange()), MAPPING_IDLE, ticker);
-        this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, 64);
-        this.inbound = new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80));
+        this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, budget);
+        this.inbound = new InboundQueue(options.inboundSlots(), mtu);
         this.housekeeping = loop.timer(this::housekeep);
         this.egressOk = !config.egress().enforce();
         registerMeters();
@@ -237,6 +246,12 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private void registerMeters() {
+        for (Resource r : Resource.values()) {
+            metrics.gauge("pinhole.connector.budget.used", "resource", r.label(), budget, b -> b.used(r));
+            metrics.gauge("pinhole.connector.budget.limit", "resource", r.label(), budget,
+                    b -> b.quota(r).total());
+            metrics.budgetRefusals(r.label(), () -> budget.refusals(r));
+        }
         metrics.gauge("pinhole.connector.flows.active", "protocol", "tcp", table, FlowTable::tcpFlows);
         metrics.gauge("pinhole.connector.flows.active", "protocol", "udp", table, FlowTable::udpFlows);
         metrics.gauge("pinhole.connector.dns.mappings", "kind", "synthetic", pool, SyntheticAddressPool::size);
@@ -244,6 +259,22 @@ public final class DataPlane implements AutoCloseable {
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
         metrics.externalDrops("malformed_packet", () -> parser.drops().total());
+    }
+
+    /** Why a worker thread (relay loop, WireGuard receive thread) stopped, or empty while both run. */
+    public Optional<String> workerFailure() {
+        UdpTunnelDriver d = driver;
+        return loop.failure().or(() -> d == null ? Optional.empty() : d.failure());
+    }
+
+    /** The relay loop (tests: to break it on purpose). */
+    RelayLoop relayLoop() {
+        return loop;
+    }
+
+    /** Tests: runs {@code hook} once on the WireGuard receive thread, at the end of its next burst. */
+    void receiveThreadHook(Runnable hook) {
+        this.receiveThreadHook = hook;
     }
 
     // ------------------------------------------------------------------ config
@@ -263,6 +294,10 @@ public final class DataPlane implements AutoCloseable {
 
     private void applyOnLoop(ConnectorConfig config) throws IOException {
         State old = state;
+        if (options.limits() == null) {
+            table.limits(BudgetSettings.flowLimits(config));
+        }
+        budget.quotas(BudgetSettings.quotas(config));
         Map<PublicKey, Client> clients = new LinkedHashMap<>();
         for (ConnectorConfig.Client c : config.clients() == null ? List.<ConnectorConfig.Client>of()
                 : config.clients()) {
@@ -354,13 +389,20 @@ public final class DataPlane implements AutoCloseable {
     private final PacketSink fromTunnel = new PacketSink() {
         @Override
         public void onPacket(Peer peer, ByteBuffer packet) {
-            if (!inbound.offer(peer, packet)) {
-                metrics.drop(PolicyDropReason.QUEUE_FULL);
+            switch (inbound.offer(peer, packet)) {
+                case FULL -> metrics.drop(PolicyDropReason.QUEUE_FULL);
+                case TOO_BIG -> metrics.drop(PolicyDropReason.OVER_MTU);
+                case QUEUED -> { }
             }
         }
 
         @Override
         public void endOfBurst() {
+            Runnable hook = receiveThreadHook;
+            if (hook != null) {
+                receiveThreadHook = null;
+                hook.run();
+            }
             if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
                 loop.execute(DataPlane.this::drain);
             }
@@ -437,7 +479,7 @@ public final class DataPlane implements AutoCloseable {
         FlowKey key = FlowKey.of(seg);
         if (key.app().equals(tunnelAddress)) {
             if (key.appPort() == TunnelDns.PORT) {
-                dns.onTcp(key, seg);
+                dns.onTcp(client.name(), key, seg);
             } else {
                 refuse(client, seg.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, seg);
             }
@@ -467,7 +509,7 @@ public final class DataPlane implements AutoCloseable {
         FlowKey key = FlowKey.of(dgram);
         if (key.app().equals(tunnelAddress)) {
             if (key.appPort() == TunnelDns.PORT) {
-                dns.onUdp(dgram);
+                dns.onUdp(client.name(), dgram);
             } else {
                 refuse(client, dgram.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, null);
             }

@@ -17,5 +17,7 @@ public enum PolicyDropReason {
     /** A port of the tunnel address other than DNS. */
     TUNNEL_PORT_CLOSED,
     /** The inbound queue towards the relay thread was full (the relay thread is saturated). */
-    QUEUE_FULL
+    QUEUE_FULL,
+    /** An inner packet larger than the tunnel MTU: a stock client never sends one; dropped before it is copied. */
+    OVER_MTU
 }
