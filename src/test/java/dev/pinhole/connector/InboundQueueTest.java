@@ -39,9 +39,10 @@ class InboundQueueTest {
 
     @Test
     void aFullQueueRefusesWithFull() {
-        InboundQueue queue = new InboundQueue(2, MTU);
-        assertThat(queue.offer(null, ByteBuffer.allocate(100))).isEqualTo(InboundQueue.Admission.QUEUED);
-        assertThat(queue.offer(null, ByteBuffer.allocate(100))).isEqualTo(InboundQueue.Admission.QUEUED);
+        InboundQueue queue = new InboundQueue(4, MTU);
+        for (int i = 0; i < 4; i++) {
+            assertThat(queue.offer(null, ByteBuffer.allocate(100))).isEqualTo(InboundQueue.Admission.QUEUED);
+        }
         assertThat(queue.offer(null, ByteBuffer.allocate(100))).isEqualTo(InboundQueue.Admission.FULL);
     }
 }

@@ -33,7 +33,7 @@ final class ByteRing {
 
     /** The largest logical end addressable now or after growing within the budget (at most the limit). */
     int room() {
-        long grantable = budget.available();
+        long grantable = Math.min(budget.available(), limit); // an unlimited budget says Long.MAX_VALUE
         return (int) Math.min(limit, bytes.length + grantable);
     }
 
