@@ -161,8 +161,9 @@ public final class DataPlane implements AutoCloseable {
     private volatile State state;
     private volatile UdpTunnelDriver driver;
     private volatile AutoCloseable upstreamClient;
-    private volatile boolean egressOk;
     private volatile EgressVerifier.Result egress;
+    /** The egress target of the newest config handed to {@link #apply}, applied or still on its way to the loop. */
+    private volatile EgressVerifier.Target requestedEgress;
     private volatile String restartRequired;
     private volatile Map<String, Integer> flowsPerClient = Map.of();
     private int housekeepingTicks;
@@ -173,6 +174,7 @@ public final class DataPlane implements AutoCloseable {
         this.ticker = options.ticker();
         this.metrics = metrics;
         this.tunnelSettings = config.tunnel();
+        this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
         this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu));
@@ -201,7 +203,6 @@ public final class DataPlane implements AutoCloseable {
         this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, 64);
         this.inbound = new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80));
         this.housekeeping = loop.timer(this::housekeep);
-        this.egressOk = !config.egress().enforce();
         registerMeters();
     }
 
@@ -240,7 +241,7 @@ public final class DataPlane implements AutoCloseable {
         metrics.gauge("pinhole.connector.flows.active", "protocol", "tcp", table, FlowTable::tcpFlows);
         metrics.gauge("pinhole.connector.flows.active", "protocol", "udp", table, FlowTable::udpFlows);
         metrics.gauge("pinhole.connector.dns.mappings", "kind", "synthetic", pool, SyntheticAddressPool::size);
-        metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.egressOk ? 1 : 0);
+        metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.forwarding() ? 1 : 0);
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
         metrics.externalDrops("malformed_packet", () -> parser.drops().total());
@@ -255,6 +256,8 @@ public final class DataPlane implements AutoCloseable {
             restartRequired = "the private key or tunnel settings changed; restart the connector to apply them";
             LOG.warning(restartRequired);
         }
+        // Before the loop applies it: from now on only a result for the new egress target opens forwarding.
+        requestedEgress = EgressVerifier.Target.of(loaded.config().egress());
         return loop.submit(() -> {
             applyOnLoop(loaded.config());
             return null;
@@ -305,8 +308,6 @@ public final class DataPlane implements AutoCloseable {
         List<String> domains = config.domains() == null ? List.of() : config.domains();
         AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(domains), realAddresses),
                 pool, metrics);
-        egressOk = !config.egress().enforce() || (egress != null && egress.verified()
-                && Objects.equals(egress.observedIp(), config.egress().elasticIP()));
         state = new State(config, clients, policy, new DnsQueryHandler(resolver, upstream), upstreamServers);
     }
 
@@ -338,14 +339,27 @@ public final class DataPlane implements AutoCloseable {
     // ------------------------------------------------------------------ egress
 
     /** Records an egress check; with {@code egress.enforce} set, nothing is forwarded until one verifies. */
-    public void egress(EgressVerifier.Result result) {
+    /**
+     * Records an egress check; with {@code egress.enforce} set, nothing is forwarded until one verifies. Returns
+     * false when the result was made for an elastic IP or URL the config no longer names (it then opens nothing).
+     */
+    public boolean egress(EgressVerifier.Result result) {
         this.egress = result;
-        ConnectorConfig config = state.config();
-        egressOk = !config.egress().enforce() || result.verified();
+        return result.target().equals(EgressVerifier.Target.of(state.config().egress()));
     }
 
     public boolean forwarding() {
-        return egressOk;
+        return egressAllows(state.config(), egress);
+    }
+
+    /**
+     * Whether new flows may start: decided from the config in force and the last result together, at each use, so
+     * neither a config swap nor a late result can leave a stale answer behind.
+     */
+    private boolean egressAllows(ConnectorConfig config, EgressVerifier.Result result) {
+        return !config.egress().enforce() || (result != null && result.verified()
+                && result.target().equals(EgressVerifier.Target.of(config.egress()))
+                && result.target().equals(requestedEgress));
     }
 
     // ------------------------------------------------------------------ packets in
@@ -451,7 +465,7 @@ public final class DataPlane implements AutoCloseable {
             tcp.refuse(key, client.name(), seg, NatDropReason.NO_FLOW);
             return;
         }
-        if (!egressOk) {
+        if (!egressAllows(st.config(), egress)) {
             refuse(client, seg.ip(), PolicyDropReason.EGRESS_UNVERIFIED, seg);
             return;
         }
@@ -476,7 +490,7 @@ public final class DataPlane implements AutoCloseable {
         if (udp.deliver(key, dgram)) {
             return;
         }
-        if (!egressOk) {
+        if (!egressAllows(st.config(), egress)) {
             refuse(client, dgram.ip(), PolicyDropReason.EGRESS_UNVERIFIED, null);
             return;
         }
@@ -615,7 +629,7 @@ public final class DataPlane implements AutoCloseable {
         s.put("egressVerified", e != null && e.verified());
         s.put("egressError", e == null ? null : e.error());
         s.put("egressCheckedAt", e == null ? null : e.checkedAt().toString());
-        s.put("forwarding", egressOk);
+        s.put("forwarding", forwarding());
         UdpTunnelDriver d = driver;
         s.put("listenAddress", d == null ? null : d.localAddress().toString());
         s.put("publicKey", tunnel.publicKey().toBase64());
