@@ -92,9 +92,9 @@ public final class ConfigCheck {
         checkDomains(config.domains(), problems, field);
         if (config.http() == null) {
             problems.add(new ConfigProblem(field.apply("http"), null, "required"));
-        } else if (config.http().port() < 1 || config.http().port() > 65535) {
+        } else if (config.http().port() < 0 || config.http().port() > 65535) {
             problems.add(new ConfigProblem(field.apply("http.port"), String.valueOf(config.http().port()),
-                    "must be 1..65535"));
+                    "must be 0..65535 (0: any free port)"));
         }
         problems.addAll(checkRoutes(appRange, tunnelNet, config.routes(), field));
         if (config.dns() != null && config.dns().upstream() != null) {
