@@ -44,8 +44,8 @@ class ConfigCheckRoutesTest {
     }
 
     @Test
-    void routesThatCoverAnEighthOfIpv4AreAnOpenProxy() {
-        List<ConfigProblem> problems = ConfigCheck.check(withRoutes("0.0.0.0/1", "128.0.0.0/1"));
+    void routesThatCoverMoreThanAnEighthOfIpv4AreAnOpenProxy() {
+        List<ConfigProblem> problems = ConfigCheck.check(withRoutes("128.0.0.0/2", "192.0.0.0/2"));
 
         assertThat(problems).singleElement().satisfies(p -> {
             assertThat(p.field()).isEqualTo("routes");
@@ -64,7 +64,7 @@ class ConfigCheckRoutesTest {
 
     @Test
     void aWideIpv6RouteIsAnOpenProxy() {
-        assertThat(ConfigCheck.check(withRoutes("2000::/4"))).extracting(ConfigProblem::field)
+        assertThat(ConfigCheck.check(withRoutes("3000::/4"))).extracting(ConfigProblem::field)
                 .containsExactly("routes");
     }
 
