@@ -21,12 +21,20 @@ public record ConnectorConfig(
         Egress egress,
         Dns dns,
         Http http,
+        Network network,
         Limits limits) {
+
+    /** A config without a {@code network} or {@code limits} section (own addresses only, default limits). */
+    public ConnectorConfig(String format, String name, String namespace, Tunnel tunnel, List<Client> clients,
+                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, null, null);
+    }
 
     /** A config without a {@code limits} section: every bound at its default. */
     public ConnectorConfig(String format, String name, String namespace, Tunnel tunnel, List<Client> clients,
-                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http) {
-        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, null);
+                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http,
+                           Network network) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, null);
     }
 
     /** The resource budget in force: {@link #limits()} over {@link Limits#DEFAULTS}. */
@@ -96,4 +104,12 @@ public record ConnectorConfig(
                     dnsTcpSessions.overriddenBy(other.dnsTcpSessions()));
         }
     }
+
+    /**
+     * What the operator knows of the network around the connector, never reached (added to the built-in forbidden
+     * blocks): the addresses of the nodes the connector may run on, and the cluster's pod ranges it can see.
+     * Static routes may name them as they name other cluster ranges.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Network(List<String> nodeAddresses, List<String> clusterRanges) {}
 }

@@ -30,6 +30,7 @@ public final class ConnectorConfigRenderer {
                 new ConnectorConfig.Dns(spec.getDns() == null || spec.getDns().getUpstream() == null
                         ? List.of() : List.copyOf(spec.getDns().getUpstream())),
                 new ConnectorConfig.Http(ConnectorNames.HTTP_PORT),
+                null,
                 limits(spec.getLimits()));
     }
 
