@@ -17,5 +17,7 @@ public enum PolicyDropReason {
     /** A port of the tunnel address other than DNS. */
     TUNNEL_PORT_CLOSED,
     /** The inbound queue towards the relay thread was full (the relay thread is saturated). */
-    QUEUE_FULL
+    QUEUE_FULL,
+    /** Handling the packet threw inside the connector: dropped and counted, never a stack trace per packet. */
+    PACKET_FAILED
 }
