@@ -29,6 +29,8 @@ final class TunnelIntake implements PacketSink {
     private long failuresUnreported;
     private long lastFailureWarning = System.nanoTime() - FAILURE_WARNING_EVERY_NANOS;
     private static final long FAILURE_WARNING_EVERY_NANOS = 60_000_000_000L;
+    /** Tests: runs once on the WireGuard receive thread (to break it on purpose). */
+    private volatile Runnable receiveThreadHook;
 
     TunnelIntake(InboundQueue inbound, RelayLoop loop, TcpRelay tcp, PacketRouter router, DataPlaneMetrics metrics) {
         this.inbound = inbound;
@@ -41,13 +43,25 @@ final class TunnelIntake implements PacketSink {
     /** WireGuard receive thread: copy and hand over to the relay thread (woken at the end of the burst). */
     @Override
     public void onPacket(Peer peer, ByteBuffer packet) {
-        if (!inbound.offer(peer, packet)) {
-            metrics.drop(PolicyDropReason.QUEUE_FULL);
+        switch (inbound.offer(peer, packet)) {
+            case FULL -> metrics.drop(PolicyDropReason.QUEUE_FULL);
+            case TOO_BIG -> metrics.drop(PolicyDropReason.OVER_MTU);
+            case QUEUED -> { }
         }
+    }
+
+    /** Tests: runs {@code hook} once on the WireGuard receive thread, at the end of its next burst. */
+    void receiveThreadHook(Runnable hook) {
+        this.receiveThreadHook = hook;
     }
 
     @Override
     public void endOfBurst() {
+        Runnable hook = receiveThreadHook;
+        if (hook != null) {
+            receiveThreadHook = null;
+            hook.run();
+        }
         if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(this::drain);
         }
