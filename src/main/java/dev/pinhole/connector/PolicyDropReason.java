@@ -17,5 +17,10 @@ public enum PolicyDropReason {
     /** A port of the tunnel address other than DNS. */
     TUNNEL_PORT_CLOSED,
     /** The inbound queue towards the relay thread was full (the relay thread is saturated). */
-    QUEUE_FULL
+    QUEUE_FULL,
+    /**
+     * A live flow a config change took away (its name, route or client was removed or changed): ended at once,
+     * TCP with a RST to the client; counted once per flow.
+     */
+    REVOKED
 }
