@@ -53,23 +53,21 @@ public final class ConnectorMain {
 
     /** A running connector: its data plane, HTTP endpoints, readiness gates, egress checks and config reloads. */
     public static final class ConnectorProcess implements AutoCloseable {
-        /** Egress re-check period once verified, and while not verified. */
-        static final long EGRESS_RECHECK_VERIFIED_MS = 60_000;
-        static final long EGRESS_RECHECK_FAILING_MS = 10_000;
-
         private final HttpEndpoints http;
         private final ScheduledExecutorService timers;
         private final ConfigWatcher watcher;
         private final Readiness readiness;
         private final DataPlane dataPlane;
+        private final EgressChecks egressChecks;
 
         private ConnectorProcess(HttpEndpoints http, ScheduledExecutorService timers, ConfigWatcher watcher,
-                                 Readiness readiness, DataPlane dataPlane) {
+                                 Readiness readiness, DataPlane dataPlane, EgressChecks egressChecks) {
             this.http = http;
             this.timers = timers;
             this.watcher = watcher;
             this.readiness = readiness;
             this.dataPlane = dataPlane;
+            this.egressChecks = egressChecks;
         }
 
         public static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial) throws java.io.IOException {
@@ -101,6 +99,7 @@ public final class ConnectorMain {
             });
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
+            EgressChecks egressChecks = new EgressChecks(initial.config().egress(), readiness, dataPlane);
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
                 dataPlane.apply(loaded).whenComplete((ok, failure) -> {
                     if (failure != null) {
@@ -109,6 +108,7 @@ public final class ConnectorMain {
                     }
                 });
                 readiness.open("config", "config " + loaded.digest() + " loaded");
+                egressChecks.configChanged(loaded.config().egress());
             }, metrics);
             int port = args.httpPort() != null ? args.httpPort() : initial.config().http().port();
             HttpEndpoints http;
@@ -116,52 +116,23 @@ public final class ConnectorMain {
                 http = new HttpEndpoints(new InetSocketAddress(port), readiness, metrics,
                         () -> status(watcher, dataPlane));
             } catch (java.io.IOException | RuntimeException e) {
+                egressChecks.close();
                 dataPlane.close();
                 throw e;
             }
             timers.scheduleWithFixedDelay(watcher::poll, RELOAD_PERIOD_MS, RELOAD_PERIOD_MS, TimeUnit.MILLISECONDS);
-            ConnectorProcess process = new ConnectorProcess(http, timers, watcher, readiness, dataPlane);
-            timers.execute(process::checkEgress);
+            ConnectorProcess process = new ConnectorProcess(http, timers, watcher, readiness, dataPlane,
+                    egressChecks);
+            egressChecks.start();
             LOG.log(System.Logger.Level.INFO, "connector {0}/{1} serving http on :{2}, WireGuard on {3}, {4} clients",
                     initial.config().namespace(), initial.config().name(), String.valueOf(http.port()),
                     String.valueOf(dataPlane.localAddress()), initial.config().clients().size());
             return process;
         }
 
-        /**
-         * One egress check, then the next one scheduled. Without a verify URL there is nothing to check. With
-         * {@code egress.enforce} the "egress" gate follows the result and the data plane forwards only while it
-         * is verified.
-         */
+        /** One egress check now, its result applied if the config still names what it checked (tests). */
         void checkEgress() {
-            try {
-                checkEgressOnce();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "egress check failed", e);
-                timers.schedule(this::checkEgress, EGRESS_RECHECK_FAILING_MS, TimeUnit.MILLISECONDS);
-            }
-        }
-
-        private void checkEgressOnce() {
-            var egress = watcher.current().config().egress();
-            if (egress.verifyUrl() == null) {
-                if (!egress.enforce()) {
-                    readiness.open("egress", "not enforced");
-                }
-                timers.schedule(this::checkEgress, EGRESS_RECHECK_VERIFIED_MS, TimeUnit.MILLISECONDS);
-                return;
-            }
-            EgressVerifier.Result result = new EgressVerifier(java.time.Duration.ofSeconds(5))
-                    .check(egress.verifyUrl(), egress.elasticIP());
-            dataPlane.egress(result);
-            if (result.verified() || !egress.enforce()) {
-                readiness.open("egress", result.verified() ? "egress IP " + result.observedIp() + " verified"
-                        : "not enforced: " + result.error());
-            } else {
-                readiness.close("egress", result.error());
-            }
-            timers.schedule(this::checkEgress,
-                    result.verified() ? EGRESS_RECHECK_VERIFIED_MS : EGRESS_RECHECK_FAILING_MS, TimeUnit.MILLISECONDS);
+            egressChecks.checkOnce();
         }
 
         private static Map<String, Object> status(ConfigWatcher watcher, DataPlane dataPlane) {
@@ -196,6 +167,7 @@ public final class ConnectorMain {
         @Override
         public void close() {
             timers.shutdownNow();
+            egressChecks.close();
             http.close();
             dataPlane.close();
         }

@@ -41,7 +41,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -127,8 +126,9 @@ public final class DataPlane implements AutoCloseable {
     private volatile RuntimeState state;
     private volatile UdpTunnelDriver driver;
     private volatile AutoCloseable upstreamClient;
-    private volatile boolean egressOk;
     private volatile EgressVerifier.Result egress;
+    /** The egress target of the newest config handed to {@link #apply}, applied or still on its way to the loop. */
+    private volatile EgressVerifier.Target requestedEgress;
     private volatile String restartRequired;
     private volatile Map<String, Integer> flowsPerClient = Map.of();
     private int housekeepingTicks;
@@ -139,6 +139,7 @@ public final class DataPlane implements AutoCloseable {
         this.ticker = options.ticker();
         this.metrics = metrics;
         this.tunnelSettings = config.tunnel();
+        this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
         this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu));
@@ -166,13 +167,12 @@ public final class DataPlane implements AutoCloseable {
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker);
         this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, 64);
-        this.router = new PacketRouter(tunnelAddress, () -> state, () -> egressOk, tcp, udp, dns, metrics, counters,
+        this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
                 this::toClient);
         this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80)), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
-        this.egressOk = !config.egress().enforce();
         registerMeters();
     }
 
@@ -204,7 +204,7 @@ public final class DataPlane implements AutoCloseable {
         metrics.gauge("pinhole.connector.flows.active", "protocol", "tcp", table, FlowTable::tcpFlows);
         metrics.gauge("pinhole.connector.flows.active", "protocol", "udp", table, FlowTable::udpFlows);
         metrics.gauge("pinhole.connector.dns.mappings", "kind", "synthetic", pool, SyntheticAddressPool::size);
-        metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.egressOk ? 1 : 0);
+        metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.forwarding() ? 1 : 0);
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
         metrics.externalDrops("malformed_packet", () -> router.parser().drops().total());
@@ -219,6 +219,8 @@ public final class DataPlane implements AutoCloseable {
             restartRequired = "the private key or tunnel settings changed; restart the connector to apply them";
             LOG.warning(restartRequired);
         }
+        // Before the loop applies it: from now on only a result for the new egress target opens forwarding.
+        requestedEgress = EgressVerifier.Target.of(loaded.config().egress());
         return loop.submit(() -> {
             applyOnLoop(loaded.config());
             return null;
@@ -269,8 +271,6 @@ public final class DataPlane implements AutoCloseable {
         List<String> domains = config.domains() == null ? List.of() : config.domains();
         AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(domains), realAddresses),
                 pool, metrics);
-        egressOk = !config.egress().enforce() || (egress != null && egress.verified()
-                && Objects.equals(egress.observedIp(), config.egress().elasticIP()));
         state = new RuntimeState(config, clients, policy, new DnsQueryHandler(resolver, upstream), upstreamServers);
     }
 
@@ -301,15 +301,25 @@ public final class DataPlane implements AutoCloseable {
 
     // ------------------------------------------------------------------ egress
 
-    /** Records an egress check; with {@code egress.enforce} set, nothing is forwarded until one verifies. */
-    public void egress(EgressVerifier.Result result) {
+    /**
+     * Records an egress check; with {@code egress.enforce} set, nothing is forwarded until one verifies. Returns
+     * false when the result was made for an elastic IP or URL the config no longer names (it then opens nothing).
+     */
+    public boolean egress(EgressVerifier.Result result) {
         this.egress = result;
-        ConnectorConfig config = state.config();
-        egressOk = !config.egress().enforce() || result.verified();
+        return result.target().equals(EgressVerifier.Target.of(state.config().egress()));
     }
 
+    /**
+     * Whether new flows may start: decided from the config in force, the newest config asked for and the last
+     * result together, at each use, so neither a config swap nor a late result can leave a stale answer behind.
+     */
     public boolean forwarding() {
-        return egressOk;
+        ConnectorConfig config = state.config();
+        EgressVerifier.Result result = egress;
+        return !config.egress().enforce() || (result != null && result.verified()
+                && result.target().equals(EgressVerifier.Target.of(config.egress()))
+                && result.target().equals(requestedEgress));
     }
 
     // ------------------------------------------------------------------ packets out
@@ -388,7 +398,7 @@ public final class DataPlane implements AutoCloseable {
     /** The data-plane part of /status. */
     public Map<String, Object> status() {
         UdpTunnelDriver d = driver;
-        return statusReport.report(new ConnectorStatus.Snapshot(state, egress, egressOk,
+        return statusReport.report(new ConnectorStatus.Snapshot(state, egress, forwarding(),
                 d == null ? null : d.localAddress(), restartRequired, flowsPerClient));
     }
 

@@ -1,7 +1,10 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.connector.config.ConnectorConfig;
+import dev.pinhole.http.CappedBody;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,10 +16,17 @@ import java.time.Instant;
  * trimmed body must equal {@code elasticIP} (services like checkip/ifconfig.me answer with the caller's address).
  */
 public final class EgressVerifier {
-    /** The outcome of one check. */
-    public record Result(String observedIp, boolean verified, String error, Instant checkedAt) {}
+    /** What one check is about: a result holds only for the elastic IP and the URL it was made with. */
+    public record Target(String elasticIp, String verifyUrl) {
+        public static Target of(ConnectorConfig.Egress egress) {
+            return new Target(egress.elasticIP(), egress.verifyUrl());
+        }
+    }
 
-    private static final int MAX_BODY_CHARS = 256;
+    /** The outcome of one check, for {@link #target()}. */
+    public record Result(Target target, String observedIp, boolean verified, String error, Instant checkedAt) {}
+
+    private static final int MAX_BODY_BYTES = 256;
 
     private final HttpClient http;
     private final Duration timeout;
@@ -28,23 +38,69 @@ public final class EgressVerifier {
     }
 
     public Result check(String url, String elasticIp) {
+        return check(new Target(elasticIp, url));
+    }
+
+    public Result check(Target target) {
+        String url = target.verifyUrl();
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
-                    .header("Accept", "text/plain").GET().build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Accept", "text/plain").GET().build(), CappedBody.ofString(MAX_BODY_BYTES, timeout));
             String body = response.body() == null ? "" : response.body().trim();
-            if (body.length() > MAX_BODY_CHARS) {
-                body = body.substring(0, MAX_BODY_CHARS);
-            }
             if (response.statusCode() != 200) {
-                return new Result(null, false, "HTTP " + response.statusCode() + " from " + url, Instant.now());
+                return failed(target, "HTTP " + response.statusCode() + " from " + printable(url));
             }
-            boolean ok = body.equals(elasticIp);
-            return new Result(body, ok, ok ? null : "observed " + body + ", expected " + elasticIp, Instant.now());
+            boolean ok = body.equals(target.elasticIp());
+            return new Result(target, body, ok, ok ? null : "observed " + body + ", expected " + target.elasticIp(),
+                    Instant.now());
         } catch (IOException | IllegalArgumentException e) {
-            return new Result(null, false, e.getClass().getSimpleName() + ": " + e.getMessage(), Instant.now());
+            return failed(target, "GET " + printable(url) + ": " + cause(e).replace(url, printable(url)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Result(null, false, "interrupted", Instant.now());
+            return failed(target, "interrupted");
         }
+    }
+
+    private static Result failed(Target target, String error) {
+        return new Result(target, null, false, error, Instant.now());
+    }
+
+    /** The URL as safe to show in a status or a log: scheme, host, port and path; no credentials, no query. */
+    static String printable(String url) {
+        try {
+            URI u = new URI(url);
+            if (u.getHost() == null) {
+                return "(an invalid URL)";
+            }
+            String host = u.getHost();
+            return u.getScheme() + "://" + host + (u.getPort() >= 0 ? ":" + u.getPort() : "")
+                    + (u.getRawPath() == null ? "" : u.getRawPath());
+        } catch (URISyntaxException e) {
+            return "(an invalid URL)";
+        }
+    }
+
+    /**
+     * What went wrong, in words: the JDK client's ConnectException has neither a message nor a telling cause (its
+     * cause is a ClosedChannelException), so known types get a sentence; otherwise the deepest cause with a message.
+     */
+    static String cause(Throwable e) {
+        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+            return "connect timed out (HttpConnectTimeoutException)";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer in time (HttpTimeoutException)";
+        }
+        if (e instanceof java.net.ConnectException && (e.getMessage() == null || e.getMessage().isBlank())) {
+            return "could not connect: connection refused or host unreachable (ConnectException)";
+        }
+        Throwable said = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                said = t;
+            }
+        }
+        return said == null ? e.getClass().getSimpleName()
+                : said.getMessage() + " (" + said.getClass().getSimpleName() + ")";
     }
 }
