@@ -409,6 +409,9 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         timer.disarm();
         if (endpoint != null && endpoint.state() != TcpState.CLOSED && reason != FlowEndReason.CLOSED) {
             endpoint.abort();
+        } else if (endpoint == null && reason == FlowEndReason.REVOKED) {
+            // Still connecting: the client's SYN has had no answer yet; a RST ends its wait at once.
+            relay.sendResetForSyn(syn);
         }
         if (channel != null) {
             if (selectionKey != null) {
