@@ -75,7 +75,7 @@ final class ConfigApplication {
         List<Cidr> routes = config.routes() == null ? List.of() : config.routes().stream().map(Cidr::parse).toList();
         DomainMatcher domains = DomainMatcher.parse(config.domains() == null ? List.of() : config.domains());
         Policy policy = new Policy(appRange, routes, context.clusterRanges(), context.pool(), domains::matches);
-        RealAddressPolicy realAddresses = new RealAddressPolicy(context.clusterRanges(), List.of(appRange), routes);
+        RealAddressPolicy realAddresses = new RealAddressPolicy(policy.forbidden());
         AppResolver resolver = new AppResolver(new AppResolverConfig(domains, realAddresses), context.pool(),
                 context.dnsMetrics());
         RuntimeState next = new RuntimeState(config, clients, policy, new DnsQueryHandler(resolver, upstream),

@@ -20,7 +20,14 @@ public record ConnectorConfig(
         List<String> routes,
         Egress egress,
         Dns dns,
-        Http http) {
+        Http http,
+        Network network) {
+
+    /** A config without a {@code network} section (the connector then knows only its own addresses). */
+    public ConnectorConfig(String format, String name, String namespace, Tunnel tunnel, List<Client> clients,
+                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, null);
+    }
 
     /** The only format this build reads and writes; a new incompatible layout gets a new suffix. */
     public static final String FORMAT = "pinhole.dev/connector-config/v1";
@@ -44,4 +51,12 @@ public record ConnectorConfig(
     /** The health/metrics/status HTTP listener. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Http(int port) {}
+
+    /**
+     * What the operator knows of the network around the connector, never reached (added to the built-in forbidden
+     * blocks): the addresses of the nodes the connector may run on, and the cluster's pod ranges it can see.
+     * Static routes may name them as they name other cluster ranges.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Network(List<String> nodeAddresses, List<String> clusterRanges) {}
 }
