@@ -9,8 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,13 +59,13 @@ public final class ConnectorMain {
     /** A running connector: its data plane, HTTP endpoints, readiness gates, egress checks and config reloads. */
     public static final class ConnectorProcess implements AutoCloseable {
         private final HttpEndpoints http;
-        private final ScheduledExecutorService timers;
+        private final GuardedTimers timers;
         private final ConfigWatcher watcher;
         private final Readiness readiness;
         private final DataPlane dataPlane;
         private final EgressChecks egressChecks;
 
-        private ConnectorProcess(HttpEndpoints http, ScheduledExecutorService timers, ConfigWatcher watcher,
+        private ConnectorProcess(HttpEndpoints http, GuardedTimers timers, ConfigWatcher watcher,
                                  Readiness readiness, DataPlane dataPlane, EgressChecks egressChecks) {
             this.http = http;
             this.timers = timers;
@@ -99,13 +97,11 @@ public final class ConnectorMain {
             if (initial.config().egress().enforce()) {
                 readiness.declare("egress", "egress IP not verified yet");
             }
-            ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "connector-timers");
-                t.setDaemon(true);
-                return t;
-            });
+            GuardedTimers timers = new GuardedTimers();
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
+            // A worker that died forwards nothing: the pod must not stay ready (see docs/troubleshooting.md).
+            readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure));
             EgressChecks egressChecks = new EgressChecks(initial.config().egress(), readiness, dataPlane);
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
                 applyWhole(dataPlane, loaded);
@@ -187,9 +183,13 @@ public final class ConnectorMain {
             return dataPlane;
         }
 
+        GuardedTimers timers() {
+            return timers;
+        }
+
         @Override
         public void close() {
-            timers.shutdownNow();
+            timers.close();
             egressChecks.close();
             http.close();
             dataPlane.close();

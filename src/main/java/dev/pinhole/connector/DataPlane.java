@@ -1,5 +1,8 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.budget.Quota;
+import dev.pinhole.budget.Resource;
+import dev.pinhole.budget.ResourceBudget;
 import dev.pinhole.connector.config.ConfigCheck;
 import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.ConnectorConfig;
@@ -69,11 +72,12 @@ public final class DataPlane implements AutoCloseable {
      * @param bind          the WireGuard UDP address; null: the wildcard address on {@code tunnel.listenPort}
      * @param upstream      DNS upstream to use instead of {@code dns.upstream}/resolv.conf (tests), or null
      * @param clusterRanges ranges never reached unless a static route names them
+     * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
         public static Options defaults() {
-            return new Options(null, Ticker.system(), FlowLimits.defaults(), NatTimeouts.defaults(),
+            return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
                     Policy.DEFAULT_CLUSTER_RANGES, null, 4096);
         }
 
@@ -118,6 +122,8 @@ public final class DataPlane implements AutoCloseable {
     private final TunnelIntake intake;
     private final ConnectorStatus statusReport;
     private final RelayLoop.Timer housekeeping;
+    /** What clients may hold: buffered bytes, synthetic names, DNS queries in flight, DNS-over-TCP sessions. */
+    private final ResourceBudget budget;
     private final ConnectorConfig.Tunnel tunnelSettings;
     private final byte[] privateKey;
     private volatile RuntimeState state;
@@ -145,7 +151,8 @@ public final class DataPlane implements AutoCloseable {
         this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu));
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
-        this.table = new FlowTable(options.limits());
+        this.table = new FlowTable(options.limits() != null ? options.limits() : BudgetSettings.flowLimits(config));
+        this.budget = new ResourceBudget(BudgetSettings.quotas(config));
         // TIME_WAIT guards a 4-tuple the client will not reuse soon (it picks fresh ephemeral ports), while every
         // lingering flow counts against the flow limits: 10 s instead of the RFC's 2 MSL.
         TcpConfig tcpConfig = TcpConfig.builder().mtu(mtu).timeWait(Duration.ofSeconds(10)).build();
@@ -161,15 +168,17 @@ public final class DataPlane implements AutoCloseable {
                 counters.of(flow.client()).flowsOpened.increment();
             }
         };
-        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events);
+        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events,
+                client -> budget.client(client).allowance(Resource.BUFFER_BYTES));
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
         Cidr appRange = Cidr.parse(config.tunnel().appRange());
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker);
-        this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, 64);
+        this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
+                budget);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
                 this::toClient);
-        this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80)), loop, tcp,
+        this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
@@ -201,6 +210,12 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private void registerMeters() {
+        for (Resource r : Resource.values()) {
+            metrics.gauge("pinhole.connector.budget.used", "resource", r.label(), budget, b -> b.used(r));
+            metrics.gauge("pinhole.connector.budget.limit", "resource", r.label(), budget,
+                    b -> b.quota(r).total());
+            metrics.budgetRefusals(r.label(), () -> budget.refusals(r));
+        }
         metrics.gauge("pinhole.connector.flows.active", "protocol", "tcp", table, FlowTable::tcpFlows);
         metrics.gauge("pinhole.connector.flows.active", "protocol", "udp", table, FlowTable::udpFlows);
         metrics.gauge("pinhole.connector.dns.mappings", "kind", "synthetic", pool, SyntheticAddressPool::size);
@@ -208,6 +223,22 @@ public final class DataPlane implements AutoCloseable {
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
         metrics.externalDrops("malformed_packet", () -> router.parser().drops().total());
+    }
+
+    /** Why a worker thread (relay loop, WireGuard receive thread) stopped, or empty while both run. */
+    public Optional<String> workerFailure() {
+        UdpTunnelDriver d = driver;
+        return loop.failure().or(() -> d == null ? Optional.empty() : d.failure());
+    }
+
+    /** The relay loop (tests: to break it on purpose). */
+    RelayLoop relayLoop() {
+        return loop;
+    }
+
+    /** Tests: runs {@code hook} once on the WireGuard receive thread, at the end of its next burst. */
+    void receiveThreadHook(Runnable hook) {
+        intake.receiveThreadHook(hook);
     }
 
     // ------------------------------------------------------------------ config
@@ -243,7 +274,11 @@ public final class DataPlane implements AutoCloseable {
                 : List.copyOf(config.dns().upstream());
         UpstreamChoice upstream = chooseUpstream(old, upstreamServers);
         ConfigApplication.Plan plan;
+        FlowLimits limits;
+        Map<Resource, Quota> quotas;
         try {
+            limits = options.limits() == null ? BudgetSettings.flowLimits(config) : null;
+            quotas = BudgetSettings.quotas(config);
             List<ConfigApplication.LiveFlow> live = new ArrayList<>();
             for (Flow f : table.flows()) {
                 live.add(new ConfigApplication.LiveFlow(f.key(), f.client()));
@@ -259,6 +294,10 @@ public final class DataPlane implements AutoCloseable {
                     "the data plane cannot apply it: " + e.getMessage())));
         }
         commit(plan, upstream, loaded);
+        if (limits != null) {
+            table.limits(limits);
+        }
+        budget.quotas(quotas);
     }
 
     /** Puts a plan in force; nothing here can refuse it any more. */

@@ -22,5 +22,7 @@ public enum PolicyDropReason {
      * A live flow a config change took away (its name, route or client was removed or changed): ended at once,
      * TCP with a RST to the client; counted once per flow.
      */
-    REVOKED
+    REVOKED,
+    /** An inner packet larger than the tunnel MTU: a stock client never sends one; dropped before it is copied. */
+    OVER_MTU
 }

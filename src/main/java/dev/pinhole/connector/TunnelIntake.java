@@ -25,6 +25,8 @@ final class TunnelIntake implements PacketSink {
     private final PacketRouter router;
     private final DataPlaneMetrics metrics;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Tests: runs once on the WireGuard receive thread (to break it on purpose). */
+    private volatile Runnable receiveThreadHook;
 
     TunnelIntake(InboundQueue inbound, RelayLoop loop, TcpRelay tcp, PacketRouter router, DataPlaneMetrics metrics) {
         this.inbound = inbound;
@@ -37,13 +39,25 @@ final class TunnelIntake implements PacketSink {
     /** WireGuard receive thread: copy and hand over to the relay thread (woken at the end of the burst). */
     @Override
     public void onPacket(Peer peer, ByteBuffer packet) {
-        if (!inbound.offer(peer, packet)) {
-            metrics.drop(PolicyDropReason.QUEUE_FULL);
+        switch (inbound.offer(peer, packet)) {
+            case FULL -> metrics.drop(PolicyDropReason.QUEUE_FULL);
+            case TOO_BIG -> metrics.drop(PolicyDropReason.OVER_MTU);
+            case QUEUED -> { }
         }
+    }
+
+    /** Tests: runs {@code hook} once on the WireGuard receive thread, at the end of its next burst. */
+    void receiveThreadHook(Runnable hook) {
+        this.receiveThreadHook = hook;
     }
 
     @Override
     public void endOfBurst() {
+        Runnable hook = receiveThreadHook;
+        if (hook != null) {
+            receiveThreadHook = null;
+            hook.run();
+        }
         if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(this::drain);
         }

@@ -109,6 +109,7 @@ public final class ConfigCheck {
                 parseAddress(field.apply("dns.upstream[" + i + "]"), upstream.get(i), problems);
             }
         }
+        checkLimits(config.limits(), problems, field);
         return problems;
     }
 
@@ -342,5 +343,43 @@ public final class ConfigCheck {
             return f.reason();
         }
         return e.getMessage() == null ? "invalid" : e.getMessage();
+    }
+
+    /** Each bound positive, per client not above the total (a per-client bound above the total would be a lie). */
+    private static void checkLimits(ConnectorConfig.Limits limits, List<ConfigProblem> problems,
+                                    UnaryOperator<String> field) {
+        if (limits == null) {
+            return;
+        }
+        ConnectorConfig.Limits effective = ConnectorConfig.Limits.DEFAULTS.overriddenBy(limits);
+        checkLimit("limits.flows", limits.flows(), effective.flows(), Integer.MAX_VALUE, problems, field);
+        checkLimit("limits.bufferBytes", limits.bufferBytes(), effective.bufferBytes(), Long.MAX_VALUE / 4, problems,
+                field);
+        checkLimit("limits.syntheticNames", limits.syntheticNames(), effective.syntheticNames(), Integer.MAX_VALUE,
+                problems, field);
+        checkLimit("limits.dnsQueries", limits.dnsQueries(), effective.dnsQueries(), Integer.MAX_VALUE, problems,
+                field);
+        checkLimit("limits.dnsTcpSessions", limits.dnsTcpSessions(), effective.dnsTcpSessions(), Integer.MAX_VALUE,
+                problems, field);
+    }
+
+    private static void checkLimit(String name, ConnectorConfig.Limit given, ConnectorConfig.Limit effective,
+                                   long max, List<ConfigProblem> problems, UnaryOperator<String> field) {
+        if (given == null) {
+            return;
+        }
+        boolean bad = false;
+        for (var half : List.of(java.util.Map.entry("perClient", java.util.Optional.ofNullable(given.perClient())),
+                java.util.Map.entry("total", java.util.Optional.ofNullable(given.total())))) {
+            if (half.getValue().isPresent() && (half.getValue().get() < 1 || half.getValue().get() > max)) {
+                problems.add(new ConfigProblem(field.apply(name + "." + half.getKey()),
+                        String.valueOf(half.getValue().get()), "must be 1.." + max));
+                bad = true;
+            }
+        }
+        if (!bad && effective.perClient() > effective.total()) {
+            problems.add(new ConfigProblem(field.apply(name + ".perClient"), String.valueOf(effective.perClient()),
+                    "must not exceed " + name + ".total (" + effective.total() + ")"));
+        }
     }
 }
