@@ -147,6 +147,7 @@ public final class Policy {
         return forbidden.reachable(address);
     }
 
+    /** The JDK address; an IPv6 spelling of IPv4 becomes that IPv4, so a socket dials what the policy judged. */
     static InetAddress toInet(IpAddress address) {
         try {
             return InetAddress.getByAddress(address.toBytes());

@@ -23,6 +23,8 @@ public enum PolicyDropReason {
      * TCP with a RST to the client; counted once per flow.
      */
     REVOKED,
+    /** Handling the packet threw inside the connector: dropped and counted, never a stack trace per packet. */
+    PACKET_FAILED,
     /** An inner packet larger than the tunnel MTU: a stock client never sends one; dropped before it is copied. */
     OVER_MTU
 }

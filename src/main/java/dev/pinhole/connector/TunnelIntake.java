@@ -25,6 +25,10 @@ final class TunnelIntake implements PacketSink {
     private final PacketRouter router;
     private final DataPlaneMetrics metrics;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Relay thread only: failures since the last warning, and when that warning was written. */
+    private long failuresUnreported;
+    private long lastFailureWarning = System.nanoTime() - FAILURE_WARNING_EVERY_NANOS;
+    private static final long FAILURE_WARNING_EVERY_NANOS = 60_000_000_000L;
     /** Tests: runs once on the WireGuard receive thread (to break it on purpose). */
     private volatile Runnable receiveThreadHook;
 
@@ -79,7 +83,7 @@ final class TunnelIntake implements PacketSink {
                 try {
                     router.handle(slot.peer, slot.buffer);
                 } catch (RuntimeException e) {
-                    LOG.log(Level.SEVERE, "packet handling failed", e);
+                    failed(e);
                 } finally {
                     inbound.release(slot);
                 }
@@ -89,6 +93,25 @@ final class TunnelIntake implements PacketSink {
         }
         if (handled == BURST_PACKETS && !inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(this::drain);
+        }
+    }
+
+    /**
+     * A packet whose handling threw: a client chose its bytes, so it must not buy a stack trace in the log per
+     * packet (a log flood). It is dropped and counted ({@code packet_failed}); one warning a minute names the
+     * failure, and the stack trace goes to FINE for whoever debugs it.
+     */
+    private void failed(RuntimeException e) {
+        metrics.drop(PolicyDropReason.PACKET_FAILED);
+        failuresUnreported++;
+        LOG.log(Level.FINE, "packet handling failed", e);
+        long now = System.nanoTime();
+        if (now - lastFailureWarning >= FAILURE_WARNING_EVERY_NANOS) {
+            long count = failuresUnreported;
+            LOG.warning(() -> "packet handling failed (" + count + " packets dropped since the last warning,"
+                    + " counted as packet_failed): " + e);
+            failuresUnreported = 0;
+            lastFailureWarning = now;
         }
     }
 }
