@@ -3,6 +3,7 @@ package dev.pinhole.connector;
 import dev.pinhole.budget.Resource;
 import dev.pinhole.budget.ResourceBudget;
 import dev.pinhole.connector.config.ConnectorConfig;
+import dev.pinhole.connector.config.ForbiddenDestinations;
 import dev.pinhole.connector.config.LoadedConfig;
 import dev.pinhole.dns.match.DomainMatcher;
 import dev.pinhole.dns.resolver.AppResolver;
@@ -14,6 +15,7 @@ import dev.pinhole.dns.resolver.UpstreamDnsClient;
 import dev.pinhole.dns.resolver.UpstreamExchange;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.ForbiddenAddresses;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.nat.Flow;
 import dev.pinhole.nat.FlowEndReason;
@@ -75,36 +77,49 @@ public final class DataPlane implements AutoCloseable {
      * @param upstream      DNS upstream to use instead of {@code dns.upstream}/resolv.conf (tests), or null
      * @param clusterRanges ranges never reached unless a static route names them
      * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
+     * @param ownAddresses  the pod's own addresses, never reached whatever the routes say
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
-                          List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
+                          List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots,
+                          List<IpAddress> ownAddresses) {
+        /** Defaults, with the own addresses of this process ({@link OwnAddresses#discover}). */
         public static Options defaults() {
             return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
-                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096);
+                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()));
+        }
+
+        public Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
+                       List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
+            this(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots,
+                    OwnAddresses.discover(System.getenv()));
+        }
+
+        public Options withOwnAddresses(List<IpAddress> own) {
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, own);
         }
 
         public Options withBind(InetSocketAddress b) {
-            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots);
+            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withTicker(Ticker t) {
-            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots);
+            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withLimits(FlowLimits l) {
-            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots);
+            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withTimeouts(NatTimeouts t) {
-            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots);
+            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withClusterRanges(List<Cidr> c) {
-            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots);
+            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withUpstream(UpstreamExchange u) {
-            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots);
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots, ownAddresses);
         }
     }
 
@@ -288,7 +303,9 @@ public final class DataPlane implements AutoCloseable {
             tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new Cidr(IpAddress.ofBytes(addr), addr.length * 8))));
         }
         List<Cidr> clusterRanges = options.clusterRanges();
-        Policy policy = Policy.of(config, clusterRanges, pool);
+        // One forbidden set for the policy and the DNS answer check (built in, own, nodes, app range, cluster).
+        ForbiddenAddresses forbidden = ForbiddenDestinations.of(config, clusterRanges, options.ownAddresses());
+        Policy policy = Policy.of(config, forbidden, pool);
         List<String> upstreamServers = config.dns() == null || config.dns().upstream() == null ? List.of()
                 : List.copyOf(config.dns().upstream());
         UpstreamExchange upstream;
@@ -299,9 +316,7 @@ public final class DataPlane implements AutoCloseable {
         } else {
             upstream = openUpstream(upstreamServers);
         }
-        RealAddressPolicy realAddresses = new RealAddressPolicy(clusterRanges,
-                List.of(Cidr.parse(config.tunnel().appRange())),
-                policy.routes());
+        RealAddressPolicy realAddresses = new RealAddressPolicy(forbidden);
         List<String> domains = config.domains() == null ? List.of() : config.domains();
         AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(domains), realAddresses),
                 pool, metrics);
