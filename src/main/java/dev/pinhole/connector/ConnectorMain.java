@@ -1,10 +1,12 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConnectorMain {
     private static final System.Logger LOG = System.getLogger(ConnectorMain.class.getName());
-    static final long RELOAD_PERIOD_MS = 2000;
+    /**
+     * How often the config files are compared with the config in force: this bounds how long a revoked name, route
+     * or client keeps working after its file changed (a poll of unchanged files is two reads and a hash).
+     */
+    static final long RELOAD_PERIOD_MS = 500;
+    static final long APPLY_TIMEOUT_SECONDS = 30;
 
     private ConnectorMain() {}
 
@@ -99,12 +106,7 @@ public final class ConnectorMain {
             readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure));
             EgressChecks egressChecks = new EgressChecks(initial.config().egress(), readiness, dataPlane);
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
-                dataPlane.apply(loaded).whenComplete((ok, failure) -> {
-                    if (failure != null) {
-                        LOG.log(System.Logger.Level.ERROR, "data plane could not apply config " + loaded.digest(),
-                                failure);
-                    }
-                });
+                applyWhole(dataPlane, loaded);
                 readiness.open("config", "config " + loaded.digest() + " loaded");
                 egressChecks.configChanged(loaded.config().egress());
             }, metrics);
@@ -124,7 +126,8 @@ public final class ConnectorMain {
             egressChecks.start();
             LOG.log(System.Logger.Level.INFO, "connector {0}/{1} serving http on :{2}, WireGuard on {3}, {4} clients",
                     initial.config().namespace(), initial.config().name(), String.valueOf(http.port()),
-                    String.valueOf(dataPlane.localAddress()), initial.config().clients().size());
+                    String.valueOf(dataPlane.localAddress()), initial.config().clients() == null ? 0
+                            : initial.config().clients().size());
             return process;
         }
 
@@ -133,14 +136,34 @@ public final class ConnectorMain {
             egressChecks.checkOnce();
         }
 
+        /** Waits for the data plane to put {@code loaded} in force; any failure means it changed nothing. */
+        private static void applyWhole(DataPlane dataPlane, LoadedConfig loaded) throws InvalidConfigException {
+            try {
+                dataPlane.apply(loaded).get(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof InvalidConfigException invalid) {
+                    throw invalid;
+                }
+                LOG.log(System.Logger.Level.ERROR, "data plane could not apply config " + loaded.digest(), e.getCause());
+                throw new InvalidConfigException(List.of(new ConfigProblem("$", null,
+                        "the data plane could not apply it: " + e.getCause())));
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new InvalidConfigException(List.of(new ConfigProblem("$", null,
+                        "the data plane did not apply it within " + APPLY_TIMEOUT_SECONDS + " s")));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InvalidConfigException(List.of(new ConfigProblem("$", null, "interrupted")));
+            }
+        }
+
         private static Map<String, Object> status(ConfigWatcher watcher, DataPlane dataPlane) {
             var config = watcher.current().config();
             Map<String, Object> status = new LinkedHashMap<>();
             status.put("name", config.name());
             status.put("namespace", config.namespace());
-            status.put("configDigest", watcher.current().digest());
+            status.put("configDigest", dataPlane.configDigest());
             status.put("configError", watcher.lastError());
-            status.put("clients", config.clients().size());
+            status.put("clients", config.clients() == null ? 0 : config.clients().size());
             status.put("elasticIP", config.egress().elasticIP());
             status.putAll(dataPlane.status());
             return status;

@@ -1,21 +1,18 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.budget.Quota;
 import dev.pinhole.budget.Resource;
 import dev.pinhole.budget.ResourceBudget;
+import dev.pinhole.connector.config.ConfigCheck;
+import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.ConnectorConfig;
-import dev.pinhole.connector.config.ForbiddenDestinations;
+import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
-import dev.pinhole.dns.match.DomainMatcher;
-import dev.pinhole.dns.resolver.AppResolver;
-import dev.pinhole.dns.resolver.AppResolverConfig;
-import dev.pinhole.dns.resolver.DnsQueryHandler;
-import dev.pinhole.dns.resolver.RealAddressPolicy;
 import dev.pinhole.dns.resolver.ResolvConf;
 import dev.pinhole.dns.resolver.UpstreamDnsClient;
 import dev.pinhole.dns.resolver.UpstreamExchange;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
-import dev.pinhole.ipset.ForbiddenAddresses;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.nat.Flow;
 import dev.pinhole.nat.FlowEndReason;
@@ -42,7 +39,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -146,10 +142,13 @@ public final class DataPlane implements AutoCloseable {
     private volatile RuntimeState state;
     private volatile UdpTunnelDriver driver;
     private volatile AutoCloseable upstreamClient;
+    /** The upstream exchange of the state in force (relay thread). */
+    private UpstreamExchange upstreamInForce;
     private volatile EgressVerifier.Result egress;
     /** The egress target of the newest config handed to {@link #apply}, applied or still on its way to the loop. */
     private volatile EgressVerifier.Target requestedEgress;
     private volatile String restartRequired;
+    private volatile String inForceDigest;
     private volatile Map<String, Integer> flowsPerClient = Map.of();
     private int housekeepingTicks;
 
@@ -204,7 +203,7 @@ public final class DataPlane implements AutoCloseable {
         DataPlane dp = new DataPlane(loaded, options, metrics);
         try {
             dp.loop.submit(() -> {
-                dp.applyOnLoop(loaded.config());
+                dp.applyOnLoop(loaded);
                 dp.housekeeping.arm(dp.ticker.nanoTime() + HOUSEKEEPING_NANOS);
                 return null;
             }).get(30, TimeUnit.SECONDS);
@@ -257,76 +256,119 @@ public final class DataPlane implements AutoCloseable {
 
     // ------------------------------------------------------------------ config
 
-    /** Applies a new valid config without dropping established flows of clients that stay. */
+    /**
+     * Applies {@code loaded} whole or not at all, on the relay thread: checks it ({@link ConfigCheck}, the same
+     * check the operator runs), plans the new state and its revocations ({@link ConfigApplication}), and only then
+     * swaps the state, reconciles the tunnel's peers and ends what was revoked. The future completes when the
+     * config is in force, or fails with an {@link InvalidConfigException} naming why nothing changed.
+     */
     public CompletableFuture<Void> apply(LoadedConfig loaded) {
-        if (!java.util.Arrays.equals(loaded.privateKey(), privateKey)
-                || !loaded.config().tunnel().equals(tunnelSettings)) {
-            restartRequired = "the private key or tunnel settings changed; restart the connector to apply them";
-            LOG.warning(restartRequired);
-        }
         // Before the loop applies it: from now on only a result for the new egress target opens forwarding.
         requestedEgress = EgressVerifier.Target.of(loaded.config().egress());
-        return loop.submit(() -> {
-            applyOnLoop(loaded.config());
+        CompletableFuture<Void> applied = loop.submit(() -> {
+            applyOnLoop(loaded);
             return null;
+        });
+        return applied.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                requestedEgress = EgressVerifier.Target.of(state.config().egress());
+            }
         });
     }
 
-    private void applyOnLoop(ConnectorConfig config) throws IOException {
+    private void applyOnLoop(LoadedConfig loaded) throws InvalidConfigException {
+        ConnectorConfig config = loaded.config();
+        List<ConfigProblem> problems = ConfigCheck.check(config);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
         RuntimeState old = state;
-        if (options.limits() == null) {
-            table.limits(BudgetSettings.flowLimits(config));
-        }
-        budget.quotas(BudgetSettings.quotas(config));
-        Map<PublicKey, RuntimeState.Client> clients = new LinkedHashMap<>();
-        for (ConnectorConfig.Client c : config.clients() == null ? List.<ConnectorConfig.Client>of()
-                : config.clients()) {
-            PublicKey key = PublicKey.fromBase64(c.publicKey());
-            clients.put(key, new RuntimeState.Client(c.name(), key, IpAddress.parse(c.address().split("/")[0])));
-        }
-        if (old != null) {
-            for (RuntimeState.Client before : old.clients().values()) {
-                RuntimeState.Client after = clients.get(before.key());
-                if (!before.equals(after)) {
-                    int cut = table.endAllOf(before.name(), FlowEndReason.CUT);
-                    dns.cut(before.address());
-                    if (after == null) {
-                        tunnel.removePeer(before.key());
-                    }
-                    LOG.info(() -> "client " + before.name() + (after == null ? " removed" : " changed") + ": "
-                            + cut + " flows cut");
-                }
-            }
-        }
-        for (RuntimeState.Client c : clients.values()) {
-            byte[] addr = c.address().toBytes();
-            tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new Cidr(IpAddress.ofBytes(addr), addr.length * 8))));
-        }
-        List<Cidr> clusterRanges = options.clusterRanges();
-        // One forbidden set for the policy and the DNS answer check (built in, own, nodes, app range, cluster).
-        ForbiddenAddresses forbidden = ForbiddenDestinations.of(config, clusterRanges, options.ownAddresses());
-        Policy policy = Policy.of(config, forbidden, pool);
         List<String> upstreamServers = config.dns() == null || config.dns().upstream() == null ? List.of()
                 : List.copyOf(config.dns().upstream());
-        UpstreamExchange upstream;
-        if (options.upstream() != null) {
-            upstream = options.upstream();
-        } else if (old != null && old.upstreamServers().equals(upstreamServers)) {
-            upstream = (UpstreamExchange) upstreamClient;
-        } else {
-            upstream = openUpstream(upstreamServers);
+        UpstreamChoice upstream = chooseUpstream(old, upstreamServers);
+        ConfigApplication.Plan plan;
+        FlowLimits limits;
+        Map<Resource, Quota> quotas;
+        try {
+            limits = options.limits() == null ? BudgetSettings.flowLimits(config) : null;
+            quotas = BudgetSettings.quotas(config);
+            List<ConfigApplication.LiveFlow> live = new ArrayList<>();
+            for (Flow f : table.flows()) {
+                live.add(new ConfigApplication.LiveFlow(f.key(), f.client()));
+            }
+            plan = ConfigApplication.plan(old, config, tunnel.peers().stream().map(Peer::publicKey).toList(), live,
+                    upstream.exchange(), upstreamServers,
+                    new ConfigApplication.Context(options.clusterRanges(), pool, metrics,
+                            options.ownAddresses()));
+        } catch (RuntimeException e) {
+            if (upstream.opened() != null) {
+                closeQuietly(upstream.opened());
+            }
+            throw new InvalidConfigException(List.of(new ConfigProblem("$", null,
+                    "the data plane cannot apply it: " + e.getMessage())));
         }
-        RealAddressPolicy realAddresses = new RealAddressPolicy(forbidden);
-        List<String> domains = config.domains() == null ? List.of() : config.domains();
-        AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(domains), realAddresses),
-                pool, metrics);
-        state = new RuntimeState(config, clients, policy, new DnsQueryHandler(resolver, upstream), upstreamServers);
+        commit(plan, upstream, loaded);
+        if (limits != null) {
+            table.limits(limits);
+        }
+        budget.quotas(quotas);
     }
 
-    private UpstreamExchange openUpstream(List<String> servers) throws IOException {
+    /** Puts a plan in force; nothing here can refuse it any more. */
+    private void commit(ConfigApplication.Plan plan, UpstreamChoice upstream, LoadedConfig loaded) {
+        state = plan.next();
+        for (PublicKey gone : plan.peersToRemove()) {
+            tunnel.removePeer(gone);
+        }
+        for (PeerConfig peer : plan.peers()) {
+            tunnel.upsertPeer(peer);
+        }
+        ConfigApplication.Revocations revoked = plan.revoked();
+        for (ConfigApplication.LiveFlow f : revoked.flows()) {
+            if (table.end(f.key(), FlowEndReason.REVOKED)) {
+                metrics.drop(PolicyDropReason.REVOKED);
+                counters.of(f.client()).drops.increment();
+            }
+        }
+        for (RuntimeState.Client c : revoked.clients()) {
+            dns.cut(c.address());
+        }
+        if (!revoked.names().isEmpty()) {
+            pool.removeIf(revoked.names()::contains);
+        }
+        upstreamInForce = upstream.exchange();
+        if (upstream.opened() != null) {
+            AutoCloseable previous = upstreamClient;
+            upstreamClient = upstream.opened();
+            closeQuietly(previous);
+        }
+        flowsPerClient = Map.copyOf(table.perClient());
+        inForceDigest = loaded.digest();
+        restartRequired = !java.util.Arrays.equals(loaded.privateKey(), privateKey)
+                || !loaded.config().tunnel().equals(tunnelSettings)
+                ? "the private key or tunnel settings changed; restart the connector to apply them" : null;
+        if (restartRequired != null) {
+            LOG.warning(restartRequired);
+        }
+        if (!revoked.isEmpty()) {
+            LOG.info(() -> "config " + loaded.digest() + " revoked " + revoked.clients().size() + " clients, "
+                    + revoked.names().size() + " names, " + revoked.flows().size() + " flows");
+        }
+    }
+
+    /** The upstream a new state uses, and the client opened for it (null when an existing one is reused). */
+    private record UpstreamChoice(UpstreamExchange exchange, AutoCloseable opened) {}
+
+    private UpstreamChoice chooseUpstream(RuntimeState old, List<String> servers) throws InvalidConfigException {
+        if (options.upstream() != null) {
+            return new UpstreamChoice(options.upstream(), null);
+        }
+        if (old != null && old.upstreamServers().equals(servers)) {
+            return new UpstreamChoice(upstreamInForce, null);
+        }
         List<InetSocketAddress> addresses = new ArrayList<>();
         for (String s : servers) {
-            addresses.add(new InetSocketAddress(InetAddress.getByName(s), 53));
+            addresses.add(new InetSocketAddress(IpAddress.parse(s).toInetAddress(), 53));
         }
         if (addresses.isEmpty()) {
             try {
@@ -335,17 +377,23 @@ public final class DataPlane implements AutoCloseable {
                 LOG.warning("cannot read " + ResolvConf.DEFAULT_PATH + ": " + e.getMessage());
             }
         }
-        AutoCloseable previous = upstreamClient;
         if (addresses.isEmpty()) {
             LOG.warning("no upstream DNS server: names are answered SERVFAIL");
-            upstreamClient = null;
-            closeQuietly(previous);
-            return q -> CompletableFuture.failedFuture(new IOException("no upstream DNS server"));
+            return new UpstreamChoice(q -> CompletableFuture.failedFuture(new IOException("no upstream DNS server")),
+                    () -> { });
         }
-        UpstreamDnsClient client = UpstreamDnsClient.of(addresses);
-        upstreamClient = client;
-        closeQuietly(previous);
-        return client;
+        try {
+            UpstreamDnsClient client = UpstreamDnsClient.of(addresses);
+            return new UpstreamChoice(client, client);
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new ConfigProblem("dns.upstream", String.valueOf(servers),
+                    "cannot open a socket for the upstream DNS servers: " + e.getMessage())));
+        }
+    }
+
+    /** The digest of the config in force (the last one applied whole). */
+    public String configDigest() {
+        return inForceDigest;
     }
 
     // ------------------------------------------------------------------ egress

@@ -1,6 +1,7 @@
 package dev.pinhole.connector;
 
 import dev.pinhole.connector.config.ConnectorConfig;
+import dev.pinhole.dns.message.DnsName;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.dns.synthetic.SyntheticMapping;
 import dev.pinhole.ipset.BlockKind;
@@ -13,6 +14,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Where a client's packet may go. Forwarded only when its source is the sending client's own tunnel address and
@@ -41,15 +43,30 @@ public final class Policy {
     private final List<Cidr> routeList;
     private final ForbiddenAddresses forbidden;
     private final SyntheticAddressPool pool;
+    /** The names the config serves: a mapping whose name it no longer serves forwards nothing. */
+    private final Predicate<DnsName> served;
 
     /** A policy whose forbidden blocks are the built-in ones, the app range and {@code clusterRanges}. */
     public Policy(Cidr appRange, List<Cidr> routes, List<Cidr> clusterRanges, SyntheticAddressPool pool) {
+        this(appRange, routes, clusterRanges, pool, name -> true);
+    }
+
+    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping's name. */
+    public Policy(Cidr appRange, List<Cidr> routes, List<Cidr> clusterRanges, SyntheticAddressPool pool,
+                  Predicate<DnsName> served) {
         this(appRange, routes, new ForbiddenAddresses(ForbiddenAddresses.builtInAnd(
-                clusterBlocks(appRange, clusterRanges)), routes), pool);
+                clusterBlocks(appRange, clusterRanges)), routes), pool, served);
     }
 
     /** A policy with its forbidden blocks given whole (whose naming routes should be {@code routes}). */
     public Policy(Cidr appRange, List<Cidr> routes, ForbiddenAddresses forbidden, SyntheticAddressPool pool) {
+        this(appRange, routes, forbidden, pool, name -> true);
+    }
+
+    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping's name. */
+    public Policy(Cidr appRange, List<Cidr> routes, ForbiddenAddresses forbidden, SyntheticAddressPool pool,
+                  Predicate<DnsName> served) {
+        this.served = served;
         this.appRange = appRange;
         this.routeList = List.copyOf(routes);
         var builder = IpSet.builder();
@@ -89,15 +106,27 @@ public final class Policy {
         return forbidden;
     }
 
-    /** Decides for a new flow to {@code destination} (the address the client dialled). */
+    /** Decides for a new flow to {@code destination} (the address the client dialled); a forward keeps its mapping. */
     public Decision decide(IpAddress destination) {
+        Decision d = judge(destination);
+        if (d instanceof Decision.Forward && appRange.contains(destination)) {
+            pool.touch(toInet(destination));
+        }
+        return d;
+    }
+
+    /** True when a flow to {@code destination} may exist under this policy; touches nothing (revocation check). */
+    public boolean permits(IpAddress destination) {
+        return judge(destination) instanceof Decision.Forward;
+    }
+
+    private Decision judge(IpAddress destination) {
         if (appRange.contains(destination)) {
             InetAddress synthetic = toInet(destination);
             var mapping = pool.lookup(synthetic);
-            if (mapping.isEmpty()) {
+            if (mapping.isEmpty() || !served.test(mapping.get().name())) {
                 return new Decision.Refuse(PolicyDropReason.NOT_MAPPED);
             }
-            pool.touch(synthetic);
             List<InetAddress> targets = allowedReal(mapping.get());
             return targets.isEmpty() ? new Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION)
                     : new Decision.Forward(targets);

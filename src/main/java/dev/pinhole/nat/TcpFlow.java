@@ -418,6 +418,9 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         relay.stopWaitingForBudget(this);
         if (endpoint != null && endpoint.state() != TcpState.CLOSED && reason != FlowEndReason.CLOSED) {
             endpoint.abort();
+        } else if (endpoint == null && reason == FlowEndReason.REVOKED) {
+            // Still connecting: the client's SYN has had no answer yet; a RST ends its wait at once.
+            relay.sendResetForSyn(syn);
         }
         if (endpoint != null) {
             endpoint.releaseBuffers();
