@@ -81,6 +81,8 @@ public final class ConnectorMain {
             if (clusterCidrs != null) {
                 options = options.withClusterRanges(Policy.parseCidrList(clusterCidrs));
             }
+            LOG.log(System.Logger.Level.INFO, "own addresses, never reached through the tunnel: "
+                    + options.ownAddresses());
             if (args.listenPort() != null) {
                 options = options.withBind(new InetSocketAddress(args.listenPort()));
             }
@@ -101,8 +103,9 @@ public final class ConnectorMain {
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
             // A worker that died forwards nothing: the pod must not stay ready (see docs/troubleshooting.md).
-            readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure));
             EgressChecks egressChecks = new EgressChecks(initial.config().egress(), readiness, dataPlane);
+            readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure)
+                    .or(egressChecks::failure));
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
                 applyWhole(dataPlane, loaded);
                 readiness.open("config", "config " + loaded.digest() + " loaded");
