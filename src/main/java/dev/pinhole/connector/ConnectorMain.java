@@ -101,8 +101,9 @@ public final class ConnectorMain {
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
             // A worker that died forwards nothing: the pod must not stay ready (see docs/troubleshooting.md).
-            readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure));
             EgressChecks egressChecks = new EgressChecks(initial.config().egress(), readiness, dataPlane);
+            readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure)
+                    .or(egressChecks::failure));
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
                 applyWhole(dataPlane, loaded);
                 readiness.open("config", "config " + loaded.digest() + " loaded");

@@ -2,8 +2,6 @@ package dev.pinhole.connector;
 
 import dev.pinhole.connector.config.ConnectorConfig;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -31,11 +29,8 @@ final class EgressChecks implements AutoCloseable {
     private final Readiness readiness;
     private final DataPlane dataPlane;
     private final EgressVerifier verifier = new EgressVerifier(Duration.ofSeconds(5));
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "connector-egress");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Guarded: an Error in a check is reported by {@link #failure()} instead of silently ending the checks. */
+    private final GuardedTimers thread = new GuardedTimers("connector-egress");
     private Settings settings;
     private ScheduledFuture<?> next;
 
@@ -133,8 +128,13 @@ final class EgressChecks implements AutoCloseable {
         }
     }
 
+    /** Why the checks can no longer run (their thread's task died of an Error), or empty. */
+    java.util.Optional<String> failure() {
+        return thread.failure();
+    }
+
     @Override
     public void close() {
-        thread.shutdownNow();
+        thread.close();
     }
 }

@@ -18,12 +18,23 @@ final class GuardedTimers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GuardedTimers.class.getName());
     static final String THREAD = "connector-timers";
 
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, THREAD);
-        t.setDaemon(true);
-        return t;
-    });
+    private final String name;
+    private final ScheduledExecutorService executor;
     private volatile Throwable failure;
+
+    GuardedTimers() {
+        this(THREAD);
+    }
+
+    /** Timers on one daemon thread called {@code name}. */
+    GuardedTimers(String name) {
+        this.name = name;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     void execute(Runnable task) {
         executor.execute(guard(task));
@@ -40,7 +51,7 @@ final class GuardedTimers implements AutoCloseable {
     /** Why the timers can no longer be trusted to run, or empty. */
     Optional<String> failure() {
         Throwable f = failure;
-        return f == null ? Optional.empty() : Optional.of("thread " + THREAD + " died: " + f);
+        return f == null ? Optional.empty() : Optional.of("thread " + name + " died: " + f);
     }
 
     private Runnable guard(Runnable task) {
@@ -57,6 +68,10 @@ final class GuardedTimers implements AutoCloseable {
                 LOG.log(Level.SEVERE, "timer task died; readiness goes down", e);
             }
         };
+    }
+
+    boolean isShutdown() {
+        return executor.isShutdown();
     }
 
     @Override
