@@ -215,7 +215,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
 
         // 3. Children, in dependency order: config before the pods that mount it.
-        ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes);
+        ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes,
+                NatGatewayNodes.ipAddresses(connector, context));
         apply(context, connector, DesiredConfigObjects.connectorConfig(connector, config), currentConfig,
                 (d, c) -> Objects.equals(d.getData(), c.getData()));
         String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
