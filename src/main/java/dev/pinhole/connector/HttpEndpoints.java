@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The connector's HTTP listener: /healthz (process alive), /readyz (every readiness gate open), /metrics
+ * The connector's HTTP listener: /healthz (process alive: every worker thread running), /readyz (every readiness gate open), /metrics
  * (Prometheus) and /status (JSON the operator reads into the AppConnector status). Read-only; no request body is
  * ever parsed. Served by a {@link BoundedHttpListener}, so slow or idle peers cannot keep the probes waiting.
  */
@@ -25,7 +25,9 @@ public final class HttpEndpoints implements AutoCloseable {
     public HttpEndpoints(InetSocketAddress bind, Readiness readiness, ConnectorMetrics metrics,
                          Supplier<Map<String, Object>> status) throws IOException {
         Map<String, Supplier<Response>> routes = new LinkedHashMap<>();
-        routes.put("/healthz", () -> Response.text(200, "ok\n"));
+        routes.put("/healthz", () -> readiness.brokenWorker()
+                .map(why -> Response.text(503, why + "\n"))
+                .orElseGet(() -> Response.text(200, "ok\n")));
         routes.put("/readyz", () -> {
             Map<String, Object> body = new LinkedHashMap<>();
             boolean ready = readiness.ready();

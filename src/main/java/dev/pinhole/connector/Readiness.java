@@ -36,6 +36,21 @@ public final class Readiness {
         watched.put(name, failure);
     }
 
+    /**
+     * The first watched gate that reports a failure, as "name: reason", or empty. A watched failure (a worker
+     * thread killed by an Error) never heals, so liveness follows it too: the kubelet restarts the pod rather
+     * than leaving it unready forever.
+     */
+    public Optional<String> brokenWorker() {
+        for (Map.Entry<String, Supplier<Optional<String>>> w : new TreeMap<>(watched).entrySet()) {
+            Optional<String> why = failureOf(w.getValue());
+            if (why.isPresent()) {
+                return Optional.of(w.getKey() + ": " + why.get());
+            }
+        }
+        return Optional.empty();
+    }
+
     public boolean ready() {
         return snapshot().values().stream().allMatch(Gate::open) && !gates.isEmpty();
     }
@@ -43,14 +58,17 @@ public final class Readiness {
     public Map<String, Gate> snapshot() {
         Map<String, Gate> all = new TreeMap<>(gates);
         watched.forEach((name, failure) -> {
-            Optional<String> why;
-            try {
-                why = failure.get();
-            } catch (RuntimeException e) {
-                why = Optional.of("check failed: " + e);
-            }
+            Optional<String> why = failureOf(failure);
             all.put(name, why.map(w -> new Gate(false, w)).orElseGet(() -> new Gate(true, "running")));
         });
         return new LinkedHashMap<>(all);
+    }
+
+    private static Optional<String> failureOf(Supplier<Optional<String>> failure) {
+        try {
+            return failure.get();
+        } catch (RuntimeException e) {
+            return Optional.of("check failed: " + e);
+        }
     }
 }

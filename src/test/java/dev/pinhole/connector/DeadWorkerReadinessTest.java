@@ -47,7 +47,11 @@ class DeadWorkerReadinessTest {
     }
 
     private HttpResponse<String> readyz() throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + process.httpPort() + "/readyz"))
+        return get("/readyz");
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + process.httpPort() + path))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -71,6 +75,20 @@ class DeadWorkerReadinessTest {
         HttpResponse<String> r = readyzOnceSettled(503);
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.body()).contains("pinhole-relay").contains("OutOfMemoryError");
+    }
+
+    @Test
+    void aDeadWorkerAlsoFailsLivenessSoTheKubeletRestartsThePod() throws Exception {
+        assertThat(get("/healthz").statusCode()).isEqualTo(200);
+
+        process.dataPlane().relayLoop().execute(() -> {
+            throw new OutOfMemoryError("test: the relay thread ran out of heap");
+        });
+        readyzOnceSettled(503);
+
+        HttpResponse<String> r = get("/healthz");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("workers").contains("pinhole-relay");
     }
 
     @Test
@@ -109,5 +127,6 @@ class DeadWorkerReadinessTest {
         }
         assertThat(runs.get()).as("runs of the periodic task after it threw once").isGreaterThanOrEqualTo(3);
         assertThat(readyz().statusCode()).isEqualTo(200);
+        assertThat(get("/healthz").statusCode()).isEqualTo(200);
     }
 }
