@@ -59,11 +59,26 @@ public final class ConnectorReports {
         return reports;
     }
 
+    /**
+     * The observed egress IP only when it is an address: it is copied into status and a condition message, where
+     * anyone who can read the AppConnector sees it, so nothing else a verify URL answered may get there.
+     */
+    private static String address(JsonNode value) {
+        if (!value.isTextual()) {
+            return null;
+        }
+        try {
+            return dev.pinhole.ipset.IpAddress.parse(value.asText()).toString();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     static Optional<Report> parse(String pod, String body) {
         try {
             JsonNode n = JSON.readTree(body);
             return Optional.of(new Report(pod,
-                    n.path("observedEgressIP").isTextual() ? n.path("observedEgressIP").asText() : null,
+                    address(n.path("observedEgressIP")),
                     n.path("egressVerified").asBoolean(false),
                     n.path("activeFlows").asLong(0),
                     n.path("mappedNames").asLong(0)));

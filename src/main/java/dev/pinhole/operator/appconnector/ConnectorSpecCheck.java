@@ -23,6 +23,17 @@ public final class ConnectorSpecCheck {
         if (spec.getReplicas() != null && spec.getReplicas() < 0) {
             problems.add(new ConfigProblem("spec.replicas", String.valueOf(spec.getReplicas()), "must be >= 0"));
         }
+        AppConnectorSpec.NatGateway natGateway = spec.getEgress().getNatGateway();
+        boolean anyNode = natGateway != null && Boolean.TRUE.equals(natGateway.getAnyNode());
+        if (!anyNode && (natGateway == null || natGateway.getNodeSelector() == null
+                || natGateway.getNodeSelector().isEmpty())) {
+            // Also refused by the CRD; objects stored before that rule still get here.
+            problems.add(new ConfigProblem("spec.egress.natGateway.nodeSelector", null, "empty: connector pods would"
+                    + " run on any node; name the NAT-gateway nodes' labels or set natGateway.anyNode: true"));
+        }
+        if (anyNode && spec.getEgress().getVerify() == null) {
+            problems.add(new ConfigProblem("spec.egress.natGateway.anyNode", "true", "requires spec.egress.verify"));
+        }
         AppConnector probe = new AppConnector();
         probe.getMetadata().setName("spec-check");
         probe.setSpec(spec);
@@ -31,6 +42,15 @@ public final class ConnectorSpecCheck {
         problems.addAll(ConfigCheck.check(ConnectorConfigRenderer.render(probe, routes),
                 ConnectorSpecCheck::specField));
         return problems;
+    }
+
+    /**
+     * The connector's check on the exact config about to be rendered (routes merged with the IPSets'): the last
+     * guard, so the operator never writes a config the connector would refuse, whatever the steps before missed.
+     */
+    public static List<ConfigProblem> checkRendered(ConnectorConfig config) {
+        return ConfigCheck.check(config, f -> f.startsWith("routes[") ? "spec.routes (with spec.routes.ipSets)"
+                : specField(f));
     }
 
     /** Checks the merged route list (literal CIDRs and resolved IPSets); fields name the route, not an index. */

@@ -293,4 +293,20 @@ class ConnectorSpecCheckTest {
 
         assertThat(onlyProblem().toString()).startsWith("spec.routes.cidrs[0]: \"192.0.2.5/24\": ");
     }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void anEmptyNodeSelectorWithoutAnExplicitOptOutIsRefused() {
+        spec.getEgress().getNatGateway().setNodeSelector(java.util.Map.of());
+        assertThat(onlyProblem().field()).isEqualTo("spec.egress.natGateway.nodeSelector");
+
+        spec.getEgress().getNatGateway().setAnyNode(true);
+        assertThat(onlyProblem()).isEqualTo(new ConfigProblem("spec.egress.natGateway.anyNode", "true",
+                "requires spec.egress.verify"));
+
+        AppConnectorSpec.Verify verify = new AppConnectorSpec.Verify();
+        verify.setUrl("https://checkip.example.com");
+        spec.getEgress().setVerify(verify);
+        assertThat(problems()).isEmpty();
+    }
 }
