@@ -22,6 +22,9 @@ public final class ConnectorMetrics {
         @SuppressWarnings("resource")
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
+        for (BoundedHttpListener.Refusal why : BoundedHttpListener.Refusal.values()) {
+            httpRefusals(why);
+        }
     }
 
     public MeterRegistry registry() {
@@ -30,6 +33,15 @@ public final class ConnectorMetrics {
 
     public String scrape() {
         return registry.scrape();
+    }
+
+    /** A connection to the HTTP port ended without a normal answer, and why. */
+    void httpRefused(BoundedHttpListener.Refusal why) {
+        httpRefusals(why).increment();
+    }
+
+    private io.micrometer.core.instrument.Counter httpRefusals(BoundedHttpListener.Refusal why) {
+        return registry.counter("pinhole.connector.http.refused", "reason", why.label);
     }
 
     public void configReload(String outcome) {

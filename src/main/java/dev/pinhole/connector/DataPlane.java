@@ -24,16 +24,6 @@ import dev.pinhole.nat.NatTimeouts;
 import dev.pinhole.nat.RelayLoop;
 import dev.pinhole.nat.TcpRelay;
 import dev.pinhole.nat.UdpRelay;
-import dev.pinhole.netstack.packet.IcmpErrorWriter;
-import dev.pinhole.netstack.packet.IcmpType;
-import dev.pinhole.netstack.packet.InternetChecksum;
-import dev.pinhole.netstack.packet.IpHeader;
-import dev.pinhole.netstack.packet.IpHeaderWriter;
-import dev.pinhole.netstack.packet.IpProtocol;
-import dev.pinhole.netstack.packet.PacketParser;
-import dev.pinhole.netstack.packet.ParseResult;
-import dev.pinhole.netstack.packet.TcpSegmentBuilder;
-import dev.pinhole.netstack.packet.TransportChecksums;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
@@ -41,7 +31,6 @@ import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.Tunnel;
 import dev.pinhole.wireguard.TunnelConfig;
-import dev.pinhole.wireguard.udp.PacketSink;
 import dev.pinhole.wireguard.udp.UdpTunnelDriver;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -49,28 +38,24 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The connector's data plane: WireGuard on a UDP socket, the policy, the tunnel DNS and the NAT.
  *
  * <p>Stages. In: UDP socket → {@link UdpTunnelDriver} receive thread → {@link Tunnel} (decrypt, AllowedIPs) →
- * {@link InboundQueue} (copy) → relay thread: parse → known peer and own source address → tunnel address port 53:
- * {@link TunnelDns}; an existing flow: {@link TcpRelay}/{@link UdpRelay}; a new flow: egress check → {@link Policy}
- * → NAT (or TCP RST / ICMP administratively prohibited). Out: flows and DNS build IP packets on the relay thread →
- * {@link UdpTunnelDriver#sendIp} encrypts and sends on that same thread.
+ * {@link TunnelIntake} ({@link InboundQueue} copy) → relay thread: {@link PacketRouter}: parse → known peer and own
+ * source address → tunnel address port 53: {@link TunnelDns}; an existing flow: {@link TcpRelay}/{@link UdpRelay};
+ * a new flow: egress check → {@link Policy} → NAT (or TCP RST / ICMP administratively prohibited). Out: flows and
+ * DNS build IP packets on the relay thread → {@link UdpTunnelDriver#sendIp} encrypts and sends on that same thread.
+ * This class wires those parts, applies configs and owns the lifecycle; {@link ConnectorStatus} reports.
  *
  * <p>Threads: the WireGuard receive thread (decrypt, handshakes, timers) and the relay thread (everything else).
  * Config changes and egress results are posted to the relay thread, so the flow table, policy swaps and packet
@@ -81,8 +66,6 @@ public final class DataPlane implements AutoCloseable {
     private static final long HOUSEKEEPING_NANOS = 1_000_000_000L;
     private static final int TOUCH_EVERY_TICKS = 30;
     private static final Duration MAPPING_IDLE = Duration.ofMinutes(10);
-    /** Packets per burst between flushes (one socket write and one ACK per flow per burst). */
-    static final int BURST_PACKETS = 64;
 
     /**
      * Settings that are not in the config file.
@@ -123,20 +106,6 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
-    /** A configured client as the data plane knows it. */
-    record Client(String name, PublicKey key, IpAddress address) {}
-
-    /** Per-client counters that survive config reloads (keyed by client name). */
-    static final class ClientCounters {
-        final LongAdder packetsIn = new LongAdder();
-        final LongAdder drops = new LongAdder();
-        final LongAdder flowsOpened = new LongAdder();
-    }
-
-    /** Everything a config change swaps at once. */
-    private record State(ConnectorConfig config, Map<PublicKey, Client> clients, Policy policy,
-                         DnsQueryHandler dns, List<String> upstreamServers) {}
-
     private final Options options;
     private final Ticker ticker;
     private final DataPlaneMetrics metrics;
@@ -147,18 +116,15 @@ public final class DataPlane implements AutoCloseable {
     private final UdpRelay udp;
     private final TunnelDns dns;
     private final SyntheticAddressPool pool;
-    /** Every packet it sees was just authenticated by WireGuard (Poly1305): transport checksums are not summed. */
-    private final PacketParser parser = new PacketParser(TransportChecksums.TRUST);
-    private final InboundQueue inbound;
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final IpAddress tunnelAddress;
-    private final Map<String, ClientCounters> counters = new ConcurrentHashMap<>();
+    private final ClientCounters counters = new ClientCounters();
+    private final PacketRouter router;
+    private final TunnelIntake intake;
+    private final ConnectorStatus statusReport;
     private final RelayLoop.Timer housekeeping;
     private final ConnectorConfig.Tunnel tunnelSettings;
     private final byte[] privateKey;
-    /** ALIASING: refusals (RST, ICMP) are built here and handed to the tunnel at once. */
-    private final ByteBuffer refusalOut = ByteBuffer.allocate(1400);
-    private volatile State state;
+    private volatile RuntimeState state;
     private volatile UdpTunnelDriver driver;
     private volatile AutoCloseable upstreamClient;
     private volatile boolean egressOk;
@@ -186,20 +152,25 @@ public final class DataPlane implements AutoCloseable {
             @Override
             public void refused(FlowKey key, String client, NatDropReason reason) {
                 metrics.drop(reason);
-                countersOf(client).drops.increment();
+                counters.of(client).drops.increment();
             }
 
             @Override
             public void opened(Flow flow) {
-                countersOf(flow.client()).flowsOpened.increment();
+                counters.of(flow.client()).flowsOpened.increment();
             }
         };
         this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events);
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
-        this.pool = new SyntheticAddressPool(Cidr.parse(config.tunnel().appRange()),
-                Optional.empty(), maxMappings(config.tunnel().appRange()), MAPPING_IDLE, ticker);
+        Cidr appRange = Cidr.parse(config.tunnel().appRange());
+        this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
+                SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker);
         this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, 64);
-        this.inbound = new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80));
+        this.router = new PacketRouter(tunnelAddress, () -> state, () -> egressOk, tcp, udp, dns, metrics, counters,
+                this::toClient);
+        this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80)), loop, tcp,
+                router, metrics);
+        this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
         this.egressOk = !config.egress().enforce();
         registerMeters();
@@ -216,7 +187,7 @@ public final class DataPlane implements AutoCloseable {
             }).get(30, TimeUnit.SECONDS);
             InetSocketAddress bind = options.bind() != null ? options.bind()
                     : new InetSocketAddress(loaded.config().tunnel().listenPort());
-            dp.driver = UdpTunnelDriver.start(dp.tunnel, bind, dp.ticker, dp.fromTunnel);
+            dp.driver = UdpTunnelDriver.start(dp.tunnel, bind, dp.ticker, dp.intake);
         } catch (Exception e) {
             dp.close();
             if (e instanceof IOException io) {
@@ -229,13 +200,6 @@ public final class DataPlane implements AutoCloseable {
         return dp;
     }
 
-    private static int maxMappings(String appRange) {
-        int hostBits = 32 - Integer.parseInt(appRange.substring(appRange.indexOf('/') + 1));
-        long size = 1L << hostBits;
-        long slots = hostBits >= 8 ? size / 256 * 254 : size - 2;
-        return (int) Math.min(65_536, slots);
-    }
-
     private void registerMeters() {
         metrics.gauge("pinhole.connector.flows.active", "protocol", "tcp", table, FlowTable::tcpFlows);
         metrics.gauge("pinhole.connector.flows.active", "protocol", "udp", table, FlowTable::udpFlows);
@@ -243,7 +207,7 @@ public final class DataPlane implements AutoCloseable {
         metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.egressOk ? 1 : 0);
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
-        metrics.externalDrops("malformed_packet", () -> parser.drops().total());
+        metrics.externalDrops("malformed_packet", () -> router.parser().drops().total());
     }
 
     // ------------------------------------------------------------------ config
@@ -262,16 +226,16 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private void applyOnLoop(ConnectorConfig config) throws IOException {
-        State old = state;
-        Map<PublicKey, Client> clients = new LinkedHashMap<>();
+        RuntimeState old = state;
+        Map<PublicKey, RuntimeState.Client> clients = new LinkedHashMap<>();
         for (ConnectorConfig.Client c : config.clients() == null ? List.<ConnectorConfig.Client>of()
                 : config.clients()) {
             PublicKey key = PublicKey.fromBase64(c.publicKey());
-            clients.put(key, new Client(c.name(), key, IpAddress.parse(c.address().split("/")[0])));
+            clients.put(key, new RuntimeState.Client(c.name(), key, IpAddress.parse(c.address().split("/")[0])));
         }
         if (old != null) {
-            for (Client before : old.clients().values()) {
-                Client after = clients.get(before.key());
+            for (RuntimeState.Client before : old.clients().values()) {
+                RuntimeState.Client after = clients.get(before.key());
                 if (!before.equals(after)) {
                     int cut = table.endAllOf(before.name(), FlowEndReason.CUT);
                     dns.cut(before.address());
@@ -283,7 +247,7 @@ public final class DataPlane implements AutoCloseable {
                 }
             }
         }
-        for (Client c : clients.values()) {
+        for (RuntimeState.Client c : clients.values()) {
             byte[] addr = c.address().toBytes();
             tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new Cidr(IpAddress.ofBytes(addr), addr.length * 8))));
         }
@@ -307,7 +271,7 @@ public final class DataPlane implements AutoCloseable {
                 pool, metrics);
         egressOk = !config.egress().enforce() || (egress != null && egress.verified()
                 && Objects.equals(egress.observedIp(), config.egress().elasticIP()));
-        state = new State(config, clients, policy, new DnsQueryHandler(resolver, upstream), upstreamServers);
+        state = new RuntimeState(config, clients, policy, new DnsQueryHandler(resolver, upstream), upstreamServers);
     }
 
     private UpstreamExchange openUpstream(List<String> servers) throws IOException {
@@ -346,192 +310,6 @@ public final class DataPlane implements AutoCloseable {
 
     public boolean forwarding() {
         return egressOk;
-    }
-
-    // ------------------------------------------------------------------ packets in
-
-    /** WireGuard receive thread: copy and hand over to the relay thread (woken at the end of the burst). */
-    private final PacketSink fromTunnel = new PacketSink() {
-        @Override
-        public void onPacket(Peer peer, ByteBuffer packet) {
-            if (!inbound.offer(peer, packet)) {
-                metrics.drop(PolicyDropReason.QUEUE_FULL);
-            }
-        }
-
-        @Override
-        public void endOfBurst() {
-            if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
-                loop.execute(DataPlane.this::drain);
-            }
-        }
-    };
-
-    /**
-     * Relay thread: handles what the receive thread queued, in bursts of at most {@link #BURST_PACKETS}. Within a
-     * burst TCP flows keep received bytes and routine ACKs back (see {@link TcpRelay#beginBatch()}); the bound keeps
-     * ACKs flowing while the queue never runs dry, and lets socket I/O and timers run between bursts.
-     */
-    private void drain() {
-        drainScheduled.set(false);
-        int handled = 0;
-        tcp.beginBatch();
-        try {
-            InboundQueue.Slot slot;
-            while (handled < BURST_PACKETS && (slot = inbound.poll()) != null) {
-                handled++;
-                try {
-                    handle(slot.peer, slot.buffer);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.SEVERE, "packet handling failed", e);
-                } finally {
-                    inbound.release(slot);
-                }
-            }
-        } finally {
-            tcp.endBatch();
-        }
-        if (handled == BURST_PACKETS && !inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
-            loop.execute(this::drain);
-        }
-    }
-
-    /** Relay thread: one decrypted packet from {@code peer}. */
-    void handle(Peer peer, ByteBuffer packet) {
-        metrics.packetIn(packet.remaining());
-        State st = state;
-        Client client = st.clients().get(peer.publicKey());
-        if (client == null) {
-            metrics.drop(PolicyDropReason.UNKNOWN_PEER);
-            return;
-        }
-        ClientCounters cc = countersOf(client.name());
-        cc.packetsIn.increment();
-        ParseResult parsed = parser.parse(packet);
-        if (parsed instanceof ParseResult.Dropped) {
-            cc.drops.increment();
-            return;
-        }
-        IpHeader ip = headerOf(parsed);
-        if (!client.address().equals(FlowKey.source(ip))) {
-            metrics.drop(PolicyDropReason.SPOOFED_SOURCE);
-            cc.drops.increment();
-            return;
-        }
-        if (parsed instanceof ParseResult.TcpSegment seg) {
-            onTcp(st, client, seg);
-        } else if (parsed instanceof ParseResult.UdpDatagram dgram) {
-            onUdp(st, client, dgram);
-        } else if (parsed instanceof ParseResult.IcmpMessage icmp) {
-            if (tunnelAddress.equals(FlowKey.destination(ip))) {
-                if (icmp.icmp().isEchoRequest()) {
-                    echoReply(icmp);
-                }
-            } else if (!icmp.icmp().isError()) {
-                refuse(client, ip, PolicyDropReason.NO_ROUTE, null);
-            }
-        }
-    }
-
-    private void onTcp(State st, Client client, ParseResult.TcpSegment seg) {
-        FlowKey key = FlowKey.of(seg);
-        if (key.app().equals(tunnelAddress)) {
-            if (key.appPort() == TunnelDns.PORT) {
-                dns.onTcp(key, seg);
-            } else {
-                refuse(client, seg.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, seg);
-            }
-            return;
-        }
-        if (tcp.deliver(key, seg)) {
-            return;
-        }
-        var t = seg.tcp();
-        if (!t.syn() || t.ack() || t.rst()) {
-            tcp.refuse(key, client.name(), seg, NatDropReason.NO_FLOW);
-            return;
-        }
-        if (!egressOk) {
-            refuse(client, seg.ip(), PolicyDropReason.EGRESS_UNVERIFIED, seg);
-            return;
-        }
-        Policy.Decision d = st.policy().decide(key.app());
-        if (d instanceof Policy.Decision.Refuse r) {
-            refuse(client, seg.ip(), r.reason(), seg);
-        } else if (d instanceof Policy.Decision.Forward f) {
-            tcp.open(key, client.name(), seg, targets(f, key.appPort()));
-        }
-    }
-
-    private void onUdp(State st, Client client, ParseResult.UdpDatagram dgram) {
-        FlowKey key = FlowKey.of(dgram);
-        if (key.app().equals(tunnelAddress)) {
-            if (key.appPort() == TunnelDns.PORT) {
-                dns.onUdp(dgram);
-            } else {
-                refuse(client, dgram.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, null);
-            }
-            return;
-        }
-        if (udp.deliver(key, dgram)) {
-            return;
-        }
-        if (!egressOk) {
-            refuse(client, dgram.ip(), PolicyDropReason.EGRESS_UNVERIFIED, null);
-            return;
-        }
-        Policy.Decision d = st.policy().decide(key.app());
-        if (d instanceof Policy.Decision.Refuse r) {
-            refuse(client, dgram.ip(), r.reason(), null);
-        } else if (d instanceof Policy.Decision.Forward f) {
-            udp.open(key, client.name(), dgram, targets(f, key.appPort()));
-        }
-    }
-
-    /** Answers a ping to the tunnel address (what users try first when the tunnel seems down). */
-    private void echoReply(ParseResult.IcmpMessage request) {
-        IpHeader ip = request.ip();
-        int length = request.icmp().length();
-        int protocol = ip.version() == 4 ? IpProtocol.ICMP
-                : IpProtocol.ICMPV6;
-        byte[] from = ip.destinationBytes();
-        byte[] to = ip.sourceBytes();
-        int headerLength = IpHeaderWriter.headerLength(from);
-        if (headerLength + length > refusalOut.capacity()) {
-            return;
-        }
-        refusalOut.clear().limit(headerLength + length);
-        IpHeaderWriter.write(refusalOut, 0, from, to, protocol, length,
-                IpHeaderWriter.DEFAULT_HOP_LIMIT);
-        refusalOut.put(headerLength, ip.buffer(), request.icmp().offset(), length);
-        refusalOut.put(headerLength, (byte) (ip.version() == 4 ? IcmpType.V4_ECHO_REPLY
-                : IcmpType.V6_ECHO_REPLY));
-        refusalOut.putShort(headerLength + 2, (short) 0);
-        long sum = ip.version() == 4 ? 0
-                : IpHeaderWriter.pseudoHeaderSum(from, to, protocol, length);
-        refusalOut.putShort(headerLength + 2, (short) InternetChecksum.finish(
-                InternetChecksum.add(sum, refusalOut, headerLength, length)));
-        toClient(refusalOut);
-    }
-
-    private static List<InetSocketAddress> targets(Policy.Decision.Forward f, int port) {
-        List<InetSocketAddress> out = new ArrayList<>(f.targets().size());
-        for (InetAddress a : f.targets()) {
-            out.add(new InetSocketAddress(a, port));
-        }
-        return out;
-    }
-
-    /** TCP: RST; anything else: ICMP administratively prohibited from the dialled address. Counted. */
-    private void refuse(Client client, IpHeader ip, PolicyDropReason reason, ParseResult.TcpSegment seg) {
-        metrics.drop(reason);
-        countersOf(client.name()).drops.increment();
-        refusalOut.clear();
-        int n = seg != null ? TcpSegmentBuilder.writeResetFor(refusalOut, seg)
-                : IcmpErrorWriter.administrativelyProhibited(refusalOut, ip.destinationBytes(), ip);
-        if (n > 0) {
-            toClient(refusalOut);
-        }
     }
 
     // ------------------------------------------------------------------ packets out
@@ -609,57 +387,9 @@ public final class DataPlane implements AutoCloseable {
 
     /** The data-plane part of /status. */
     public Map<String, Object> status() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        EgressVerifier.Result e = egress;
-        s.put("observedEgressIP", e == null ? null : e.observedIp());
-        s.put("egressVerified", e != null && e.verified());
-        s.put("egressError", e == null ? null : e.error());
-        s.put("egressCheckedAt", e == null ? null : e.checkedAt().toString());
-        s.put("forwarding", egressOk);
         UdpTunnelDriver d = driver;
-        s.put("listenAddress", d == null ? null : d.localAddress().toString());
-        s.put("publicKey", tunnel.publicKey().toBase64());
-        s.put("activeFlows", table.size());
-        s.put("tcpFlows", table.tcpFlows());
-        s.put("udpFlows", table.udpFlows());
-        s.put("mappedNames", pool.size());
-        s.put("restartRequired", restartRequired);
-        Map<String, Object> clients = new LinkedHashMap<>();
-        long now = ticker.nanoTime();
-        Map<String, Integer> flows = flowsPerClient;
-        for (Client c : state.clients().values()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("address", c.address().toString());
-            Optional<Peer> peer = tunnel.peer(c.key());
-            m.put("endpoint", peer.map(p -> p.endpoint() == null ? null : p.endpoint().toString()).orElse(null));
-            m.put("handshakes", peer.map(Peer::handshakesCompleted).orElse(0L));
-            m.put("lastHandshakeSecondsAgo", peer.filter(p -> p.lastHandshakeNanos() != 0)
-                    .map(p -> (now - p.lastHandshakeNanos()) / 1_000_000_000L).orElse(null));
-            m.put("rxBytes", peer.map(Peer::rxBytes).orElse(0L));
-            m.put("txBytes", peer.map(Peer::txBytes).orElse(0L));
-            ClientCounters cc = countersOf(c.name());
-            m.put("packetsIn", cc.packetsIn.sum());
-            m.put("drops", cc.drops.sum());
-            m.put("flowsOpened", cc.flowsOpened.sum());
-            m.put("activeFlows", flows.getOrDefault(c.name(), 0));
-            clients.put(c.name(), m);
-        }
-        s.put("clientStats", clients);
-        return s;
-    }
-
-    private ClientCounters countersOf(String name) {
-        return counters.computeIfAbsent(name, n -> new ClientCounters());
-    }
-
-    private static IpHeader headerOf(ParseResult r) {
-        if (r instanceof ParseResult.TcpSegment t) {
-            return t.ip();
-        }
-        if (r instanceof ParseResult.UdpDatagram u) {
-            return u.ip();
-        }
-        return ((ParseResult.IcmpMessage) r).ip();
+        return statusReport.report(new ConnectorStatus.Snapshot(state, egress, egressOk,
+                d == null ? null : d.localAddress(), restartRequired, flowsPerClient));
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -1,73 +1,59 @@
 package dev.pinhole.connector;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.pinhole.connector.BoundedHttpListener.Response;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
  * The connector's HTTP listener: /healthz (process alive), /readyz (every readiness gate open), /metrics
  * (Prometheus) and /status (JSON the operator reads into the AppConnector status). Read-only; no request body is
- * ever parsed.
+ * ever parsed. Served by a {@link BoundedHttpListener}, so slow or idle peers cannot keep the probes waiting.
  */
 public final class HttpEndpoints implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final HttpServer server;
+    private final BoundedHttpListener listener;
 
     public HttpEndpoints(InetSocketAddress bind, Readiness readiness, ConnectorMetrics metrics,
                          Supplier<Map<String, Object>> status) throws IOException {
-        server = HttpServer.create(bind, 16);
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "connector-http");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
-        server.createContext("/readyz", ex -> {
+        Map<String, Supplier<Response>> routes = new LinkedHashMap<>();
+        routes.put("/healthz", () -> Response.text(200, "ok\n"));
+        routes.put("/readyz", () -> {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("ready", readiness.ready());
+            boolean ready = readiness.ready();
+            body.put("ready", ready);
             body.put("gates", readiness.snapshot());
-            respond(ex, readiness.ready() ? 200 : 503, "application/json", JSON.writeValueAsString(body));
+            return json(ready ? 200 : 503, body);
         });
-        server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
-                metrics.scrape()));
-        server.createContext("/status", ex -> respond(ex, 200, "application/json",
-                JSON.writeValueAsString(status.get())));
-        server.start();
+        routes.put("/metrics", () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+        routes.put("/status", () -> json(200, status.get()));
+        listener = new BoundedHttpListener(bind, routes, BoundedHttpListener.HttpLimits.defaults(),
+                metrics::httpRefused);
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return listener.port();
     }
 
-    private static void respond(HttpExchange ex, int code, String type, String body) throws IOException {
-        try (ex) {
-            if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
-                ex.sendResponseHeaders(405, -1);
-                return;
-            }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", type);
-            ex.sendResponseHeaders(code, "HEAD".equals(ex.getRequestMethod()) ? -1 : bytes.length);
-            if (!"HEAD".equals(ex.getRequestMethod())) {
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(bytes);
-                }
-            }
+    private static Response json(int code, Object body) {
+        try {
+            return new Response(code, "application/json", JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        listener.close();
     }
 }

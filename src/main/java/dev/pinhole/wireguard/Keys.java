@@ -57,6 +57,27 @@ public final class Keys {
         return key;
     }
 
+    /**
+     * True when {@code publicKey} is a point of small order (all zeros, one, the order-8 points and their
+     * non-canonical encodings): X25519 with it yields all zeros whatever the private key, so no handshake with it
+     * can authenticate. Decided by the curve itself, not a list: every clamped scalar is a multiple of the cofactor
+     * 8, so a fixed one maps exactly the small-order points to zero.
+     */
+    public static boolean isLowOrder(byte[] publicKey) {
+        checkLength(publicKey);
+        return X25519.sharedSecret(LOW_ORDER_PROBE, publicKey).isEmpty();
+    }
+
+    /** Any clamped scalar works for {@link #isLowOrder}; this one is fixed so the check is deterministic. */
+    private static final byte[] LOW_ORDER_PROBE = probeScalar();
+
+    private static byte[] probeScalar() {
+        byte[] k = new byte[KEY_LEN];
+        java.util.Arrays.fill(k, (byte) 0x5a);
+        X25519.clamp(k);
+        return k;
+    }
+
     private static void checkLength(byte[] key) {
         if (key == null || key.length != KEY_LEN) {
             throw new IllegalArgumentException("a WireGuard key is 32 bytes, got "

@@ -1,9 +1,12 @@
 package dev.pinhole.connector.config;
 
+import dev.pinhole.dns.match.DomainPattern;
+import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
-import dev.pinhole.wireguard.Keys;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.ipset.IpEntryFormatException;
+import dev.pinhole.wireguard.Keys;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +17,12 @@ import java.util.function.UnaryOperator;
  * Checks a connector config's values and their relations: every address parses, client addresses are single
  * addresses inside the tunnel network, the app range and the routes stay clear of the tunnel. Each problem names
  * its field (as a path in the config file) and the value. The operator runs the same check on a rendered spec.
+ *
+ * <p>It is the one gate before the data plane: whatever building the runtime from a config could fail on (domain
+ * patterns, the synthetic pool's range, client keys, the elastic IP) is refused here with the field named, so a
+ * config that passes is applied whole and a config that fails changes nothing. Where a library owns a rule the
+ * check asks that library ({@link DomainPattern#parse}, {@link SyntheticAddressPool#ipv4RangeProblem},
+ * {@link Keys#isLowOrder}) rather than restating it.
  */
 public final class ConfigCheck {
     private ConfigCheck() {}
@@ -31,7 +40,11 @@ public final class ConfigCheck {
         if (config.egress() == null || config.egress().elasticIP() == null) {
             problems.add(new ConfigProblem(field.apply("egress.elasticIP"), null, "required"));
         } else {
-            parseAddress(field.apply("egress.elasticIP"), config.egress().elasticIP(), problems);
+            IpAddress elastic = parseAddress(field.apply("egress.elasticIP"), config.egress().elasticIP(), problems);
+            if (elastic != null) {
+                notUnicast(elastic).ifPresent(why -> problems.add(new ConfigProblem(field.apply("egress.elasticIP"),
+                        config.egress().elasticIP(), why + "; the elastic IP is the unicast address apps see")));
+            }
             if (config.egress().enforce() && config.egress().verifyUrl() == null) {
                 problems.add(new ConfigProblem(field.apply("egress.verifyUrl"), null, "required when egress.enforce is true"));
             }
@@ -67,11 +80,22 @@ public final class ConfigCheck {
             }
         }
         Cidr appRange = parseCidr(field.apply("tunnel.appRange"), tunnel.appRange(), problems);
+        if (appRange != null) {
+            SyntheticAddressPool.ipv4RangeProblem(appRange).ifPresent(why -> problems.add(
+                    new ConfigProblem(field.apply("tunnel.appRange"), tunnel.appRange(), why)));
+        }
         if (appRange != null && tunnelNet != null && overlaps(appRange, tunnelNet)) {
             problems.add(new ConfigProblem(field.apply("tunnel.appRange"), tunnel.appRange(),
                     "overlaps the tunnel network " + tunnelNet));
         }
         checkClients(config.clients(), tunnelAddress, tunnelNet, problems, field);
+        checkDomains(config.domains(), problems, field);
+        if (config.http() == null) {
+            problems.add(new ConfigProblem(field.apply("http"), null, "required"));
+        } else if (config.http().port() < 0 || config.http().port() > 65535) {
+            problems.add(new ConfigProblem(field.apply("http.port"), String.valueOf(config.http().port()),
+                    "must be 0..65535 (0: any free port)"));
+        }
         problems.addAll(checkRoutes(appRange, tunnelNet, config.routes(), field));
         if (config.dns() != null && config.dns().upstream() != null) {
             List<String> upstream = config.dns().upstream();
@@ -136,14 +160,19 @@ public final class ConfigCheck {
         for (int i = 0; i < clients.size(); i++) {
             ConnectorConfig.Client client = clients.get(i);
             String base = "clients[" + i + "]";  // config path; named through field
-            Integer firstName = names.putIfAbsent(String.valueOf(client.name()), i);
-            if (firstName != null) {
+            Integer firstName = client.name() == null ? null : names.putIfAbsent(client.name(), i);
+            if (client.name() == null || client.name().isBlank()) {
+                problems.add(new ConfigProblem(field.apply(base + ".name"), client.name(), "required"));
+            } else if (firstName != null) {
                 problems.add(new ConfigProblem(field.apply(base + ".name"), client.name(),
                         "duplicate of " + field.apply("clients[" + firstName + "].name")));
             }
             if (!isWireGuardKey(client.publicKey())) {
                 problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
                         "not a WireGuard key (32 bytes, base64)"));
+            } else if (Keys.isLowOrder(Keys.fromBase64(client.publicKey()))) {
+                problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
+                        "a low-order X25519 point (every shared secret with it is zero): not a real client key"));
             } else {
                 Integer firstKey = keys.putIfAbsent(client.publicKey(), i);
                 if (firstKey != null) {
@@ -178,6 +207,56 @@ public final class ConfigCheck {
                 problems.add(new ConfigProblem(field.apply(base + ".address"), text,
                         "duplicate of " + field.apply("clients[" + firstAddress + "].address")));
             }
+        }
+    }
+
+    /** Each pattern as the DNS matcher parses it ({@link DomainPattern#parse}, what DomainMatcher.parse calls). */
+    private static void checkDomains(List<String> domains, List<ConfigProblem> problems, UnaryOperator<String> field) {
+        if (domains == null) {
+            return;
+        }
+        for (int i = 0; i < domains.size(); i++) {
+            try {
+                DomainPattern.parse(domains.get(i));
+            } catch (IllegalArgumentException e) {
+                problems.add(new ConfigProblem(field.apply("domains[" + i + "]"), domains.get(i), reason(e)));
+            }
+        }
+    }
+
+    /**
+     * Why {@code address} is not a unicast host address, or empty. Mapped IPv6 forms ({@code ::ffff:a.b.c.d}) are
+     * judged as the IPv4 inside (the JDK turns 16 such bytes into an IPv4 address).
+     */
+    static java.util.Optional<String> notUnicast(IpAddress address) {
+        InetAddress a = toInet(address);
+        if (a.isAnyLocalAddress()) {
+            return java.util.Optional.of("the unspecified address");
+        }
+        if (a.isMulticastAddress()) {
+            return java.util.Optional.of("a multicast address");
+        }
+        if (a.isLoopbackAddress()) {
+            return java.util.Optional.of("a loopback address");
+        }
+        if (a.isLinkLocalAddress()) {
+            return java.util.Optional.of("a link-local address");
+        }
+        byte[] b = a.getAddress();
+        if (b.length == 4 && (b[0] & 0xf0) == 0xf0) {
+            return java.util.Optional.of("a reserved or broadcast address (240.0.0.0/4)");
+        }
+        if (b.length == 4 && b[0] == 0) {
+            return java.util.Optional.of("in 0.0.0.0/8 (this network), not a host address");
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static InetAddress toInet(IpAddress address) {
+        try {
+            return InetAddress.getByAddress(address.toBytes());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("4 or 16 bytes always make an address", e);
         }
     }
 

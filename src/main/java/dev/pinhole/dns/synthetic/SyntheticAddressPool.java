@@ -74,11 +74,9 @@ public final class SyntheticAddressPool {
         this.ipv4Range = Objects.requireNonNull(ipv4Range, "ipv4Range");
         this.ipv6Range = Objects.requireNonNull(ipv6Range, "ipv6Range");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
-        if (ipv4Range.family() != IpFamily.IPV4) {
-            throw new IllegalArgumentException("app range " + ipv4Range + " is not IPv4");
-        }
-        if (ipv4Range.hostBits() < 2) {
-            throw new IllegalArgumentException("app range " + ipv4Range + " is too small (at least a /30)");
+        Optional<String> rangeProblem = ipv4RangeProblem(ipv4Range);
+        if (rangeProblem.isPresent()) {
+            throw new IllegalArgumentException("app range " + ipv4Range + " " + rangeProblem.get());
         }
         if (ipv6Range.isPresent() && (ipv6Range.get().family() == IpFamily.IPV4 || ipv6Range.get().hostBits() < 8)) {
             throw new IllegalArgumentException("IPv6 app range " + ipv6Range.get() + " must be IPv6, at least a /120");
@@ -100,6 +98,27 @@ public final class SyntheticAddressPool {
         }
         this.maxMappings = maxMappings;
         this.idleNanos = idleTimeout.toNanos();
+    }
+
+    /**
+     * Why {@code range} cannot be the pool's IPv4 app range (not IPv4, narrower than a /30), or empty when it
+     * can. The connector's config check asks the same question, so a config is refused before a pool is built.
+     */
+    public static Optional<String> ipv4RangeProblem(Cidr range) {
+        if (range.family() != IpFamily.IPV4) {
+            return Optional.of("is not IPv4 (synthetic app addresses are IPv4)");
+        }
+        if (range.hostBits() < 2) {
+            return Optional.of("is too small (at least a /30)");
+        }
+        return Optional.empty();
+    }
+
+    /** The most names a pool over {@code range} maps at once: its usable addresses, capped at 65,536. */
+    public static int defaultMaxMappings(Cidr range) {
+        long size = 1L << range.hostBits();
+        long slots = range.hostBits() >= 8 ? size / 256 * 254 : size - 2;
+        return (int) Math.min(65_536, slots);
     }
 
     public Duration idleTimeout() {

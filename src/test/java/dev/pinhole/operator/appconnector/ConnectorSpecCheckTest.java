@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.connector.config.ConfigProblem;
+import dev.pinhole.testing.Adversarial;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +42,6 @@ class ConnectorSpecCheckTest {
     @Test
     void validIpv6TunnelWithIpv6ClientsHasNoProblems() {
         spec.getTunnel().setAddress("fd00:96::1/64");
-        spec.getTunnel().setAppRange("fd00:80::/48");
         setClientAddress(0, "fd00:96::2/128");
         setClientAddress(1, "fd00:96::3/128");
         spec.getRoutes().setCidrs(List.of("2001:db8::/32", "198.51.100.0/24"));
@@ -49,10 +49,59 @@ class ConnectorSpecCheckTest {
         assertThat(problems()).isEmpty();
     }
 
+    @Adversarial
+    @Test
+    void anIpv6AppRangeIsRefusedNamingTheSpecField() {
+        spec.getTunnel().setAppRange("fd00:80::/48");
+
+        ConfigProblem p = onlyProblem();
+
+        assertThat(p.field()).isEqualTo("spec.tunnel.appRange");
+        assertThat(p.value()).isEqualTo("fd00:80::/48");
+        assertThat(p.reason()).contains("IPv4");
+    }
+
+    @Adversarial
+    @Test
+    void anAppRangeNarrowerThanASlash30IsRefusedNamingTheSpecField() {
+        spec.getTunnel().setAppRange("100.80.0.0/31");
+
+        ConfigProblem p = onlyProblem();
+
+        assertThat(p.field()).isEqualTo("spec.tunnel.appRange");
+        assertThat(p.reason()).contains("/30");
+    }
+
+    @Adversarial
+    @Test
+    void aDomainMatchingEveryNameIsRefusedNamingTheSpecField() {
+        spec.setDomains(List.of("example.com", "*"));
+
+        ConfigProblem p = onlyProblem();
+
+        assertThat(p.field()).isEqualTo("spec.domains[1]");
+        assertThat(p.value()).isEqualTo("*");
+    }
+
+    @Adversarial
+    @Test
+    void aLowOrderClientKeyIsRefusedNamingTheSpecField() {
+        spec.getClients().get(0).setPublicKey("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+
+        assertThat(onlyProblem().field()).isEqualTo("spec.clients[0].publicKey");
+    }
+
+    @Adversarial
+    @Test
+    void anUnspecifiedElasticIpIsRefusedNamingTheSpecField() {
+        spec.getEgress().setElasticIP("0.0.0.0");
+
+        assertThat(onlyProblem().field()).isEqualTo("spec.egress.elasticIP");
+    }
+
     @Test
     void ipv6ClientWrittenAsSlash32IsRejected() {
         spec.getTunnel().setAddress("fd00:96::1/64");
-        spec.getTunnel().setAppRange("fd00:80::/48");
         setClientAddress(0, "fd00:96::2/32");
         setClientAddress(1, "fd00:96::3/128");
 

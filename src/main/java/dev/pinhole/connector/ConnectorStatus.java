@@ -1,0 +1,74 @@
+package dev.pinhole.connector;
+
+import dev.pinhole.dns.synthetic.SyntheticAddressPool;
+import dev.pinhole.nat.FlowTable;
+import dev.pinhole.time.Ticker;
+import dev.pinhole.wireguard.Peer;
+import dev.pinhole.wireguard.Tunnel;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The data-plane part of {@code /status}: egress, listener, flow and mapping counts, and per client its peer's
+ * handshake and traffic figures with the client counters. Built from what is in force at the time of the call.
+ */
+final class ConnectorStatus {
+    /** The parts of the data plane that change over time, read once per report. */
+    record Snapshot(RuntimeState state, EgressVerifier.Result egress, boolean forwarding, InetSocketAddress listen,
+                    String restartRequired, Map<String, Integer> flowsPerClient) {}
+
+    private final Tunnel tunnel;
+    private final FlowTable table;
+    private final SyntheticAddressPool pool;
+    private final ClientCounters counters;
+    private final Ticker ticker;
+
+    ConnectorStatus(Tunnel tunnel, FlowTable table, SyntheticAddressPool pool, ClientCounters counters,
+                    Ticker ticker) {
+        this.tunnel = tunnel;
+        this.table = table;
+        this.pool = pool;
+        this.counters = counters;
+        this.ticker = ticker;
+    }
+
+    Map<String, Object> report(Snapshot now) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        EgressVerifier.Result e = now.egress();
+        s.put("observedEgressIP", e == null ? null : e.observedIp());
+        s.put("egressVerified", e != null && e.verified());
+        s.put("egressError", e == null ? null : e.error());
+        s.put("egressCheckedAt", e == null ? null : e.checkedAt().toString());
+        s.put("forwarding", now.forwarding());
+        s.put("listenAddress", now.listen() == null ? null : now.listen().toString());
+        s.put("publicKey", tunnel.publicKey().toBase64());
+        s.put("activeFlows", table.size());
+        s.put("tcpFlows", table.tcpFlows());
+        s.put("udpFlows", table.udpFlows());
+        s.put("mappedNames", pool.size());
+        s.put("restartRequired", now.restartRequired());
+        Map<String, Object> clients = new LinkedHashMap<>();
+        long nanos = ticker.nanoTime();
+        for (RuntimeState.Client c : now.state().clients().values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", c.address().toString());
+            Optional<Peer> peer = tunnel.peer(c.key());
+            m.put("endpoint", peer.map(p -> p.endpoint() == null ? null : p.endpoint().toString()).orElse(null));
+            m.put("handshakes", peer.map(Peer::handshakesCompleted).orElse(0L));
+            m.put("lastHandshakeSecondsAgo", peer.filter(p -> p.lastHandshakeNanos() != 0)
+                    .map(p -> (nanos - p.lastHandshakeNanos()) / 1_000_000_000L).orElse(null));
+            m.put("rxBytes", peer.map(Peer::rxBytes).orElse(0L));
+            m.put("txBytes", peer.map(Peer::txBytes).orElse(0L));
+            ClientCounters.Counts cc = counters.of(c.name());
+            m.put("packetsIn", cc.packetsIn.sum());
+            m.put("drops", cc.drops.sum());
+            m.put("flowsOpened", cc.flowsOpened.sum());
+            m.put("activeFlows", now.flowsPerClient().getOrDefault(c.name(), 0));
+            clients.put(c.name(), m);
+        }
+        s.put("clientStats", clients);
+        return s;
+    }
+}
