@@ -113,7 +113,7 @@ class BadInputE2ETest {
                 connector("AppConnector name", "at most 63", set("metadata.name", sixtyFour)),
                 connector("AppConnector name", "without dots", set("metadata.name", "github.team-a")),
                 connector("AppConnector name", "starting with a letter", set("metadata.name", "1password")),
-                connector("AppConnector name", "starting with a letter", set("metadata.name", "-lead")),
+                connector("metadata.name", "RFC 1123", set("metadata.name", "-lead")),
                 connector("metadata.name", "RFC 1123", set("metadata.name", "GitHub")),
                 connector("metadata.name", "RFC 1123", set("metadata.name", "git_hub")),
                 // domains
@@ -277,9 +277,9 @@ class BadInputE2ETest {
                 connector("spec.replicas", "greater than or equal to 0", set("spec.replicas", -1)),
                 connector("spec.replicas", "less than or equal to 20", set("spec.replicas", 21)),
                 connector("spec.replicas", "must be of type integer", set("spec.replicas", "two")),
-                connector("spec.resources.limits", "not a quantity such as 500m, 2 or 256Mi: cpu: lots",
+                connector("spec.resources.limits", "not a quantity such as 500m, 2 or 256Mi: the value of cpu",
                         set("spec.resources", Map.of("limits", Map.of("cpu", "lots")))),
-                connector("spec.resources.requests", "not a quantity such as 500m, 2 or 256Mi: memory: 1 GB",
+                connector("spec.resources.requests", "not a quantity such as 500m, 2 or 256Mi: the value of memory",
                         set("spec.resources", Map.of("requests", Map.of("memory", "1 GB")))),
                 // IPSet
                 ipSet("metadata.name", "RFC 1123", set("metadata.name", "Vendors")),

@@ -25,7 +25,8 @@ public final class LabelSelectorSchema {
     public enum Operator { In, NotIn, Exists, DoesNotExist }
 
     /** Schema of a meta/v1 LabelSelectorRequirement. */
-    @ValidationRule(value = "!has(self.operator) || (self.operator in ['In', 'NotIn']"
+    @ValidationRule(value = "!has(self.operator) || !(self.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])"
+            + " || (self.operator in ['In', 'NotIn']"
             + " ? (has(self.values) && size(self.values) > 0) : (!has(self.values) || size(self.values) == 0))",
             messageExpression = "'operator ' + self.operator + (self.operator in ['In', 'NotIn']"
                     + " ? ' needs at least one value' : ' takes no values')", fieldPath = ".values")

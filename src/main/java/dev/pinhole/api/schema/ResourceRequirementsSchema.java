@@ -10,13 +10,13 @@ import java.util.Map;
 /** Schema of a core/v1 ResourceRequirements, with the field descriptions Kubernetes gives them. */
 public final class ResourceRequirementsSchema {
     @JsonPropertyDescription("Most compute resources the container may use, e.g. cpu: 500m, memory: 256Mi.")
-    @Size(max = 16)
+    @Size(max = 8)
     @ValidationRule(value = QUANTITIES, messageExpression = QUANTITIES_MESSAGE)
     public Map<String, Quantity> limits;
 
     @JsonPropertyDescription("Compute resources the scheduler reserves for the container; defaults to limits when"
             + " omitted.")
-    @Size(max = 16)
+    @Size(max = 8)
     @ValidationRule(value = QUANTITIES, messageExpression = QUANTITIES_MESSAGE)
     public Map<String, Quantity> requests;
 
@@ -25,8 +25,8 @@ public final class ResourceRequirementsSchema {
 
     /** CEL (Kubernetes quantity library): every value is a quantity, as the Deployment will require. */
     static final String QUANTITIES = "self.all(k, isQuantity(string(self[k])))";
-    static final String QUANTITIES_MESSAGE = "'not a quantity such as 500m, 2 or 256Mi: ' + self.filter(k,"
-            + " !isQuantity(string(self[k])))[0] + ': ' + string(self[self.filter(k, !isQuantity(string(self[k])))[0]])";
+    static final String QUANTITIES_MESSAGE = "'not a quantity such as 500m, 2 or 256Mi: the value of ' + self.filter(k,"
+            + " !isQuantity(string(self[k])))[0]";
 
     private ResourceRequirementsSchema() {
     }
