@@ -172,13 +172,20 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             LOG.debugf("AppConnector %s: namespace is being deleted, nothing more to create", name);
             return UpdateControl.noUpdate();
         }
-        String message = ((ChildWriteFailure.InvalidSpec) failure).message();
-        LOG.infof("AppConnector %s: InvalidSpec: %s", name, message);
+        String message = failure instanceof ChildWriteFailure.NameTaken taken ? taken.message()
+                : ((ChildWriteFailure.InvalidSpec) failure).message();
         AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
+        boolean known = previous.getConditions() != null && previous.getConditions().stream().anyMatch(c ->
+                DEGRADED.equals(c.getType()) && c.getMessage() != null && c.getMessage().startsWith(message));
+        if (!known) {
+            LOG.infof("AppConnector %s: InvalidSpec: %s", name, message);
+        }
         ConditionSet conditions = new ConditionSet(previous.getConditions(),
                 Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L), clock);
-        return failed(connector, context, previous, conditions, Reason.INVALID_SPEC, message,
-                previous.getPublicKey());
+        UpdateControl<AppConnector> control = failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
+                message, previous.getPublicKey());
+        return failure instanceof ChildWriteFailure.NameTaken
+                ? control.rescheduleAfter(Duration.ofSeconds(settings.operator().recheckSeconds())) : control;
     }
 
     private UpdateControl<AppConnector> doReconcile(AppConnector connector, Context<AppConnector> context) {

@@ -17,6 +17,12 @@ public sealed interface ChildWriteFailure {
     /** The child was refused for a value that came from the spec: {@code message} names the spec field. */
     record InvalidSpec(String message) implements ChildWriteFailure {}
 
+    /**
+     * The child's name is taken by an object that is not this AppConnector's: freed by deleting that object, which
+     * sends the operator no event (it only watches its own objects), so it is looked at again after a while.
+     */
+    record NameTaken(String message) implements ChildWriteFailure {}
+
     /** The namespace is being deleted: nothing can be created in it again, so nothing is retried. */
     record NamespaceTerminating(String namespace) implements ChildWriteFailure {}
 
@@ -32,6 +38,13 @@ public sealed interface ChildWriteFailure {
         if (terminating(e)) {
             String namespace = status != null && status.getDetails() != null ? status.getDetails().getName() : null;
             return Optional.of(new NamespaceTerminating(namespace));
+        }
+        if (e.getCode() == 409 && status != null && "AlreadyExists".equals(status.getReason())) {
+            // Only creates can meet it (applies patch whatever exists): the name the connector derives for this
+            // child is taken by an object that is not its own (it carries no managed-by label, or another owner).
+            String name = status.getDetails() != null ? status.getDetails().getName() : "";
+            return Optional.of(new NameTaken(kind + " " + name + " already exists and is not this AppConnector's:"
+                    + " rename the AppConnector or remove that " + kind));
         }
         if (e.getCode() != 422 && e.getCode() != 400) {
             return Optional.empty();

@@ -66,4 +66,16 @@ class ChildWriteFailureTest {
         var conflict = new KubernetesClientException("conflict", 409, new StatusBuilder().withCode(409).build());
         assertThat(ChildWriteFailure.of(conflict, "Deployment")).isEmpty();
     }
+
+    @Test
+    @Adversarial
+    void aChildNameTakenByAnotherObjectIsNamedWithWhatToDo() {
+        Status status = new StatusBuilder().withCode(409).withReason("AlreadyExists")
+                .withMessage("secrets \"github-key\" already exists").withNewDetails().withName("github-key")
+                .withKind("secrets").endDetails().build();
+        var e = new KubernetesClientException("Failure executing: POST at: https://127.0.0.1:6443/x", 409, status);
+        assertThat(ChildWriteFailure.of(e, "Secret")).contains(new ChildWriteFailure.NameTaken(
+                "Secret github-key already exists and is not this AppConnector's: rename the AppConnector or remove"
+                        + " that Secret"));
+    }
 }
