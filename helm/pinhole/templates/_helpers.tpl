@@ -81,6 +81,10 @@ Keep in sync with deploy/rbac.yaml and the table in docs/packaging.md (HelmChart
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch"]
+# Which pods are the connector's own (Pod -> ReplicaSet -> Deployment by controller UID) before probing them.
+- apiGroups: ["apps"]
+  resources: ["replicasets"]
+  verbs: ["list", "watch"]
 # EventRecorder: POST of a new core/v1 Event each time (never patched, never events.k8s.io).
 - apiGroups: [""]
   resources: ["events"]

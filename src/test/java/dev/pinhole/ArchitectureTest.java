@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String[] LIBRARIES = {
             "dev.pinhole.ipset..", "dev.pinhole.wireguard..", "dev.pinhole.netstack..", "dev.pinhole.nat..",
-            "dev.pinhole.dns.."};
+            "dev.pinhole.dns..", "dev.pinhole.budget.."};
 
     private static final String[] FORBIDDEN_IN_LIBRARIES = {
             "io.fabric8..", "io.quarkus..", "io.quarkiverse..", "io.javaoperatorsdk..", "jakarta..",

@@ -70,6 +70,12 @@ public class AppConnectorSpec {
     @SchemaFrom(type = ResourceRequirementsSchema.class)
     private ResourceRequirements resources;
 
+    @JsonPropertyDescription("The connector's resource budget: what one client and all clients together may hold"
+            + " (flows, buffered bytes, synthetic names, DNS queries in flight, DNS-over-TCP sessions). Over a bound"
+            + " a client is refused (RST, SERVFAIL, REFUSED) or slowed (its TCP window closes), never the others."
+            + " Every bound left out takes its default, sized for the default 384Mi pod.")
+    private Limits limits;
+
     public List<String> getDomains() { return domains; }
     public void setDomains(List<String> domains) { this.domains = domains; }
     public Routes getRoutes() { return routes; }
@@ -88,6 +94,59 @@ public class AppConnectorSpec {
     public void setReplicas(Integer replicas) { this.replicas = replicas; }
     public ResourceRequirements getResources() { return resources; }
     public void setResources(ResourceRequirements resources) { this.resources = resources; }
+    public Limits getLimits() { return limits; }
+    public void setLimits(Limits limits) { this.limits = limits; }
+
+    /** The resource budget; each bound optional (connector defaults). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Limits {
+        @JsonPropertyDescription("TCP and UDP flows at once. Default 2048 per client, 16384 in total.")
+        private Limit flows;
+
+        @JsonPropertyDescription("Bytes buffered in the userspace TCP stack (send and receive buffers, DNS over"
+                + " TCP). Default 8 MiB per client, 48 MiB in total.")
+        private Limit bufferBytes;
+
+        @JsonPropertyDescription("Synthetic names a client's queries created and that are still mapped. Default"
+                + " 1024 per client, 65536 in total.")
+        private Limit syntheticNames;
+
+        @JsonPropertyDescription("DNS queries waiting for the upstream. Default 128 per client, 1024 in total.")
+        private Limit dnsQueries;
+
+        @JsonPropertyDescription("DNS-over-TCP sessions to the tunnel resolver. Default 8 per client, 64 in total.")
+        private Limit dnsTcpSessions;
+
+        public Limit getFlows() { return flows; }
+        public void setFlows(Limit flows) { this.flows = flows; }
+        public Limit getBufferBytes() { return bufferBytes; }
+        public void setBufferBytes(Limit bufferBytes) { this.bufferBytes = bufferBytes; }
+        public Limit getSyntheticNames() { return syntheticNames; }
+        public void setSyntheticNames(Limit syntheticNames) { this.syntheticNames = syntheticNames; }
+        public Limit getDnsQueries() { return dnsQueries; }
+        public void setDnsQueries(Limit dnsQueries) { this.dnsQueries = dnsQueries; }
+        public Limit getDnsTcpSessions() { return dnsTcpSessions; }
+        public void setDnsTcpSessions(Limit dnsTcpSessions) { this.dnsTcpSessions = dnsTcpSessions; }
+    }
+
+    /** One bound: per client and in total. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(value = "!has(self.perClient) || !has(self.total) || self.perClient <= self.total",
+            message = "perClient must not exceed total")
+    public static class Limit {
+        @Min(1)
+        @JsonPropertyDescription("At most this much for any one client.")
+        private Long perClient;
+
+        @Min(1)
+        @JsonPropertyDescription("At most this much for all clients together.")
+        private Long total;
+
+        public Long getPerClient() { return perClient; }
+        public void setPerClient(Long perClient) { this.perClient = perClient; }
+        public Long getTotal() { return total; }
+        public void setTotal(Long total) { this.total = total; }
+    }
 
     /** Static destinations, forwarded to their real addresses. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,58 +2,95 @@ package dev.pinhole.connector;
 
 import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
  * Re-reads the config and key files and hands a changed, valid config to the data plane. Polls content rather
- * than watching inotify: Kubernetes updates ConfigMap volumes by swapping a symlink, which file watches miss. An
- * invalid new config is refused and the current one stays in force.
+ * than watching inotify: Kubernetes updates ConfigMap volumes by swapping a symlink, which file watches miss. A
+ * poll of unchanged files costs two reads and a hash. A new config counts as applied only when the data plane put
+ * it in force; one that fails the check ({@code invalid}) or that the data plane refused ({@code refused}) leaves
+ * the current one in force, and {@link #current()} is always the config in force.
  */
 public final class ConfigWatcher {
     private static final System.Logger LOG = System.getLogger(ConfigWatcher.class.getName());
 
+    /** Puts a config in force whole, or throws naming why nothing changed. Blocks until it is decided. */
+    @FunctionalInterface
+    public interface Applier {
+        void apply(LoadedConfig next) throws InvalidConfigException;
+    }
+
     private final Path configFile;
     private final Path keyFile;
-    private final Consumer<LoadedConfig> onChange;
+    private final Applier applier;
     private final ConnectorMetrics metrics;
     private final AtomicReference<LoadedConfig> current;
     private final AtomicReference<String> lastError = new AtomicReference<>();
+    /** The content digest last refused: the same files are not loaded, checked and refused again every poll. */
+    private volatile String refusedDigest;
 
-    public ConfigWatcher(Path configFile, Path keyFile, LoadedConfig initial, Consumer<LoadedConfig> onChange,
+    public ConfigWatcher(Path configFile, Path keyFile, LoadedConfig initial, Applier applier,
                          ConnectorMetrics metrics) {
         this.configFile = configFile;
         this.keyFile = keyFile;
-        this.onChange = onChange;
+        this.applier = applier;
         this.metrics = metrics;
         this.current = new AtomicReference<>(initial);
     }
 
-    /** Checks the files once; returns true when a new config was applied. */
-    public boolean poll() {
+    /** Checks the files once; returns true when a new config was put in force. */
+    public synchronized boolean poll() {
+        String digest;
+        try {
+            digest = LoadedConfig.contentDigest(configFile, keyFile);
+        } catch (IOException e) {
+            digest = null; // load below reports it, naming the file
+        }
+        if (digest != null && digest.equals(current.get().digest())) {
+            lastError.set(null);
+            return false;
+        }
+        if (digest != null && digest.equals(refusedDigest)) {
+            return false;
+        }
         LoadedConfig next;
         try {
             next = LoadedConfig.load(configFile, keyFile);
         } catch (InvalidConfigException e) {
-            String message = e.getMessage();
-            if (!message.equals(lastError.getAndSet(message))) {
-                LOG.log(System.Logger.Level.WARNING, "refusing new config, keeping the current one: {0}", message);
-                metrics.configReload("invalid");
-            }
+            refuse(digest, "invalid", e);
             return false;
         }
-        lastError.set(null);
         if (next.digest().equals(current.get().digest())) {
+            lastError.set(null);
+            return false;
+        }
+        try {
+            applier.apply(next);
+        } catch (InvalidConfigException e) {
+            refuse(digest, "refused", e);
             return false;
         }
         current.set(next);
-        onChange.accept(next);
+        lastError.set(null);
+        refusedDigest = null;
         metrics.configReload("applied");
         LOG.log(System.Logger.Level.INFO, "applied new config {0}", next.digest());
         return true;
     }
 
+    private void refuse(String digest, String outcome, InvalidConfigException e) {
+        refusedDigest = digest;
+        String message = e.getMessage();
+        if (!message.equals(lastError.getAndSet(message))) {
+            LOG.log(System.Logger.Level.WARNING, "refusing new config ({0}), keeping {1}: {2}", outcome,
+                    current.get().digest(), message);
+            metrics.configReload(outcome);
+        }
+    }
+
+    /** The config in force. */
     public LoadedConfig current() {
         return current.get();
     }

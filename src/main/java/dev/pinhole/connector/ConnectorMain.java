@@ -1,14 +1,14 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +18,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConnectorMain {
     private static final System.Logger LOG = System.getLogger(ConnectorMain.class.getName());
-    static final long RELOAD_PERIOD_MS = 2000;
+    /**
+     * How often the config files are compared with the config in force: this bounds how long a revoked name, route
+     * or client keeps working after its file changed (a poll of unchanged files is two reads and a hash).
+     */
+    static final long RELOAD_PERIOD_MS = 500;
+    static final long APPLY_TIMEOUT_SECONDS = 30;
 
     private ConnectorMain() {}
 
@@ -53,23 +58,21 @@ public final class ConnectorMain {
 
     /** A running connector: its data plane, HTTP endpoints, readiness gates, egress checks and config reloads. */
     public static final class ConnectorProcess implements AutoCloseable {
-        /** Egress re-check period once verified, and while not verified. */
-        static final long EGRESS_RECHECK_VERIFIED_MS = 60_000;
-        static final long EGRESS_RECHECK_FAILING_MS = 10_000;
-
         private final HttpEndpoints http;
-        private final ScheduledExecutorService timers;
+        private final GuardedTimers timers;
         private final ConfigWatcher watcher;
         private final Readiness readiness;
         private final DataPlane dataPlane;
+        private final EgressChecks egressChecks;
 
-        private ConnectorProcess(HttpEndpoints http, ScheduledExecutorService timers, ConfigWatcher watcher,
-                                 Readiness readiness, DataPlane dataPlane) {
+        private ConnectorProcess(HttpEndpoints http, GuardedTimers timers, ConfigWatcher watcher,
+                                 Readiness readiness, DataPlane dataPlane, EgressChecks egressChecks) {
             this.http = http;
             this.timers = timers;
             this.watcher = watcher;
             this.readiness = readiness;
             this.dataPlane = dataPlane;
+            this.egressChecks = egressChecks;
         }
 
         public static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial) throws java.io.IOException {
@@ -94,21 +97,17 @@ public final class ConnectorMain {
             if (initial.config().egress().enforce()) {
                 readiness.declare("egress", "egress IP not verified yet");
             }
-            ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "connector-timers");
-                t.setDaemon(true);
-                return t;
-            });
+            GuardedTimers timers = new GuardedTimers();
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
+            // A worker that died forwards nothing: the pod must not stay ready (see docs/troubleshooting.md).
+            EgressChecks egressChecks = new EgressChecks(initial.config().egress(), readiness, dataPlane);
+            readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure)
+                    .or(egressChecks::failure));
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
-                dataPlane.apply(loaded).whenComplete((ok, failure) -> {
-                    if (failure != null) {
-                        LOG.log(System.Logger.Level.ERROR, "data plane could not apply config " + loaded.digest(),
-                                failure);
-                    }
-                });
+                applyWhole(dataPlane, loaded);
                 readiness.open("config", "config " + loaded.digest() + " loaded");
+                egressChecks.configChanged(loaded.config().egress());
             }, metrics);
             int port = args.httpPort() != null ? args.httpPort() : initial.config().http().port();
             HttpEndpoints http;
@@ -116,52 +115,44 @@ public final class ConnectorMain {
                 http = new HttpEndpoints(new InetSocketAddress(port), readiness, metrics,
                         () -> status(watcher, dataPlane));
             } catch (java.io.IOException | RuntimeException e) {
+                egressChecks.close();
                 dataPlane.close();
                 throw e;
             }
             timers.scheduleWithFixedDelay(watcher::poll, RELOAD_PERIOD_MS, RELOAD_PERIOD_MS, TimeUnit.MILLISECONDS);
-            ConnectorProcess process = new ConnectorProcess(http, timers, watcher, readiness, dataPlane);
-            timers.execute(process::checkEgress);
+            ConnectorProcess process = new ConnectorProcess(http, timers, watcher, readiness, dataPlane,
+                    egressChecks);
+            egressChecks.start();
             LOG.log(System.Logger.Level.INFO, "connector {0}/{1} serving http on :{2}, WireGuard on {3}, {4} clients",
                     initial.config().namespace(), initial.config().name(), String.valueOf(http.port()),
-                    String.valueOf(dataPlane.localAddress()), initial.config().clients().size());
+                    String.valueOf(dataPlane.localAddress()), initial.config().clients() == null ? 0
+                            : initial.config().clients().size());
             return process;
         }
 
-        /**
-         * One egress check, then the next one scheduled. Without a verify URL there is nothing to check. With
-         * {@code egress.enforce} the "egress" gate follows the result and the data plane forwards only while it
-         * is verified.
-         */
+        /** One egress check now, its result applied if the config still names what it checked (tests). */
         void checkEgress() {
-            try {
-                checkEgressOnce();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "egress check failed", e);
-                timers.schedule(this::checkEgress, EGRESS_RECHECK_FAILING_MS, TimeUnit.MILLISECONDS);
-            }
+            egressChecks.checkOnce();
         }
 
-        private void checkEgressOnce() {
-            var egress = watcher.current().config().egress();
-            if (egress.verifyUrl() == null) {
-                if (!egress.enforce()) {
-                    readiness.open("egress", "not enforced");
+        /** Waits for the data plane to put {@code loaded} in force; any failure means it changed nothing. */
+        private static void applyWhole(DataPlane dataPlane, LoadedConfig loaded) throws InvalidConfigException {
+            try {
+                dataPlane.apply(loaded).get(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof InvalidConfigException invalid) {
+                    throw invalid;
                 }
-                timers.schedule(this::checkEgress, EGRESS_RECHECK_VERIFIED_MS, TimeUnit.MILLISECONDS);
-                return;
+                LOG.log(System.Logger.Level.ERROR, "data plane could not apply config " + loaded.digest(), e.getCause());
+                throw new InvalidConfigException(List.of(new ConfigProblem("$", null,
+                        "the data plane could not apply it: " + e.getCause())));
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new InvalidConfigException(List.of(new ConfigProblem("$", null,
+                        "the data plane did not apply it within " + APPLY_TIMEOUT_SECONDS + " s")));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InvalidConfigException(List.of(new ConfigProblem("$", null, "interrupted")));
             }
-            EgressVerifier.Result result = new EgressVerifier(java.time.Duration.ofSeconds(5))
-                    .check(egress.verifyUrl(), egress.elasticIP());
-            dataPlane.egress(result);
-            if (result.verified() || !egress.enforce()) {
-                readiness.open("egress", result.verified() ? "egress IP " + result.observedIp() + " verified"
-                        : "not enforced: " + result.error());
-            } else {
-                readiness.close("egress", result.error());
-            }
-            timers.schedule(this::checkEgress,
-                    result.verified() ? EGRESS_RECHECK_VERIFIED_MS : EGRESS_RECHECK_FAILING_MS, TimeUnit.MILLISECONDS);
         }
 
         private static Map<String, Object> status(ConfigWatcher watcher, DataPlane dataPlane) {
@@ -169,9 +160,9 @@ public final class ConnectorMain {
             Map<String, Object> status = new LinkedHashMap<>();
             status.put("name", config.name());
             status.put("namespace", config.namespace());
-            status.put("configDigest", watcher.current().digest());
+            status.put("configDigest", dataPlane.configDigest());
             status.put("configError", watcher.lastError());
-            status.put("clients", config.clients().size());
+            status.put("clients", config.clients() == null ? 0 : config.clients().size());
             status.put("elasticIP", config.egress().elasticIP());
             status.putAll(dataPlane.status());
             return status;
@@ -193,9 +184,14 @@ public final class ConnectorMain {
             return dataPlane;
         }
 
+        GuardedTimers timers() {
+            return timers;
+        }
+
         @Override
         public void close() {
-            timers.shutdownNow();
+            timers.close();
+            egressChecks.close();
             http.close();
             dataPlane.close();
         }

@@ -1,12 +1,13 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.budget.Quota;
+import dev.pinhole.budget.Resource;
+import dev.pinhole.budget.ResourceBudget;
+import dev.pinhole.connector.config.ConfigCheck;
+import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.ConnectorConfig;
+import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
-import dev.pinhole.dns.match.DomainMatcher;
-import dev.pinhole.dns.resolver.AppResolver;
-import dev.pinhole.dns.resolver.AppResolverConfig;
-import dev.pinhole.dns.resolver.DnsQueryHandler;
-import dev.pinhole.dns.resolver.RealAddressPolicy;
 import dev.pinhole.dns.resolver.ResolvConf;
 import dev.pinhole.dns.resolver.UpstreamDnsClient;
 import dev.pinhole.dns.resolver.UpstreamExchange;
@@ -38,10 +39,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -73,11 +72,12 @@ public final class DataPlane implements AutoCloseable {
      * @param bind          the WireGuard UDP address; null: the wildcard address on {@code tunnel.listenPort}
      * @param upstream      DNS upstream to use instead of {@code dns.upstream}/resolv.conf (tests), or null
      * @param clusterRanges ranges never reached unless a static route names them
+     * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
         public static Options defaults() {
-            return new Options(null, Ticker.system(), FlowLimits.defaults(), NatTimeouts.defaults(),
+            return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
                     Policy.DEFAULT_CLUSTER_RANGES, null, 4096);
         }
 
@@ -122,14 +122,20 @@ public final class DataPlane implements AutoCloseable {
     private final TunnelIntake intake;
     private final ConnectorStatus statusReport;
     private final RelayLoop.Timer housekeeping;
+    /** What clients may hold: buffered bytes, synthetic names, DNS queries in flight, DNS-over-TCP sessions. */
+    private final ResourceBudget budget;
     private final ConnectorConfig.Tunnel tunnelSettings;
     private final byte[] privateKey;
     private volatile RuntimeState state;
     private volatile UdpTunnelDriver driver;
     private volatile AutoCloseable upstreamClient;
-    private volatile boolean egressOk;
+    /** The upstream exchange of the state in force (relay thread). */
+    private UpstreamExchange upstreamInForce;
     private volatile EgressVerifier.Result egress;
+    /** The egress target of the newest config handed to {@link #apply}, applied or still on its way to the loop. */
+    private volatile EgressVerifier.Target requestedEgress;
     private volatile String restartRequired;
+    private volatile String inForceDigest;
     private volatile Map<String, Integer> flowsPerClient = Map.of();
     private int housekeepingTicks;
 
@@ -139,12 +145,14 @@ public final class DataPlane implements AutoCloseable {
         this.ticker = options.ticker();
         this.metrics = metrics;
         this.tunnelSettings = config.tunnel();
+        this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
         this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu));
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
-        this.table = new FlowTable(options.limits());
+        this.table = new FlowTable(options.limits() != null ? options.limits() : BudgetSettings.flowLimits(config));
+        this.budget = new ResourceBudget(BudgetSettings.quotas(config));
         // TIME_WAIT guards a 4-tuple the client will not reuse soon (it picks fresh ephemeral ports), while every
         // lingering flow counts against the flow limits: 10 s instead of the RFC's 2 MSL.
         TcpConfig tcpConfig = TcpConfig.builder().mtu(mtu).timeWait(Duration.ofSeconds(10)).build();
@@ -160,19 +168,20 @@ public final class DataPlane implements AutoCloseable {
                 counters.of(flow.client()).flowsOpened.increment();
             }
         };
-        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events);
+        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events,
+                client -> budget.client(client).allowance(Resource.BUFFER_BYTES));
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
         Cidr appRange = Cidr.parse(config.tunnel().appRange());
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker);
-        this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig, 64);
-        this.router = new PacketRouter(tunnelAddress, () -> state, () -> egressOk, tcp, udp, dns, metrics, counters,
+        this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
+                budget);
+        this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
                 this::toClient);
-        this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), Math.max(2048, mtu + 80)), loop, tcp,
+        this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
-        this.egressOk = !config.egress().enforce();
         registerMeters();
     }
 
@@ -181,7 +190,7 @@ public final class DataPlane implements AutoCloseable {
         DataPlane dp = new DataPlane(loaded, options, metrics);
         try {
             dp.loop.submit(() -> {
-                dp.applyOnLoop(loaded.config());
+                dp.applyOnLoop(loaded);
                 dp.housekeeping.arm(dp.ticker.nanoTime() + HOUSEKEEPING_NANOS);
                 return null;
             }).get(30, TimeUnit.SECONDS);
@@ -201,83 +210,151 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private void registerMeters() {
+        for (Resource r : Resource.values()) {
+            metrics.gauge("pinhole.connector.budget.used", "resource", r.label(), budget, b -> b.used(r));
+            metrics.gauge("pinhole.connector.budget.limit", "resource", r.label(), budget,
+                    b -> b.quota(r).total());
+            metrics.budgetRefusals(r.label(), () -> budget.refusals(r));
+        }
         metrics.gauge("pinhole.connector.flows.active", "protocol", "tcp", table, FlowTable::tcpFlows);
         metrics.gauge("pinhole.connector.flows.active", "protocol", "udp", table, FlowTable::udpFlows);
         metrics.gauge("pinhole.connector.dns.mappings", "kind", "synthetic", pool, SyntheticAddressPool::size);
-        metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.egressOk ? 1 : 0);
+        metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.forwarding() ? 1 : 0);
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
         metrics.externalDrops("malformed_packet", () -> router.parser().drops().total());
     }
 
+    /** Why a worker thread (relay loop, WireGuard receive thread) stopped, or empty while both run. */
+    public Optional<String> workerFailure() {
+        UdpTunnelDriver d = driver;
+        return loop.failure().or(() -> d == null ? Optional.empty() : d.failure());
+    }
+
+    /** The relay loop (tests: to break it on purpose). */
+    RelayLoop relayLoop() {
+        return loop;
+    }
+
+    /** Tests: runs {@code hook} once on the WireGuard receive thread, at the end of its next burst. */
+    void receiveThreadHook(Runnable hook) {
+        intake.receiveThreadHook(hook);
+    }
+
     // ------------------------------------------------------------------ config
 
-    /** Applies a new valid config without dropping established flows of clients that stay. */
+    /**
+     * Applies {@code loaded} whole or not at all, on the relay thread: checks it ({@link ConfigCheck}, the same
+     * check the operator runs), plans the new state and its revocations ({@link ConfigApplication}), and only then
+     * swaps the state, reconciles the tunnel's peers and ends what was revoked. The future completes when the
+     * config is in force, or fails with an {@link InvalidConfigException} naming why nothing changed.
+     */
     public CompletableFuture<Void> apply(LoadedConfig loaded) {
-        if (!java.util.Arrays.equals(loaded.privateKey(), privateKey)
-                || !loaded.config().tunnel().equals(tunnelSettings)) {
-            restartRequired = "the private key or tunnel settings changed; restart the connector to apply them";
-            LOG.warning(restartRequired);
-        }
-        return loop.submit(() -> {
-            applyOnLoop(loaded.config());
+        // Before the loop applies it: from now on only a result for the new egress target opens forwarding.
+        requestedEgress = EgressVerifier.Target.of(loaded.config().egress());
+        CompletableFuture<Void> applied = loop.submit(() -> {
+            applyOnLoop(loaded);
             return null;
+        });
+        return applied.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                requestedEgress = EgressVerifier.Target.of(state.config().egress());
+            }
         });
     }
 
-    private void applyOnLoop(ConnectorConfig config) throws IOException {
+    private void applyOnLoop(LoadedConfig loaded) throws InvalidConfigException {
+        ConnectorConfig config = loaded.config();
+        List<ConfigProblem> problems = ConfigCheck.check(config);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
         RuntimeState old = state;
-        Map<PublicKey, RuntimeState.Client> clients = new LinkedHashMap<>();
-        for (ConnectorConfig.Client c : config.clients() == null ? List.<ConnectorConfig.Client>of()
-                : config.clients()) {
-            PublicKey key = PublicKey.fromBase64(c.publicKey());
-            clients.put(key, new RuntimeState.Client(c.name(), key, IpAddress.parse(c.address().split("/")[0])));
-        }
-        if (old != null) {
-            for (RuntimeState.Client before : old.clients().values()) {
-                RuntimeState.Client after = clients.get(before.key());
-                if (!before.equals(after)) {
-                    int cut = table.endAllOf(before.name(), FlowEndReason.CUT);
-                    dns.cut(before.address());
-                    if (after == null) {
-                        tunnel.removePeer(before.key());
-                    }
-                    LOG.info(() -> "client " + before.name() + (after == null ? " removed" : " changed") + ": "
-                            + cut + " flows cut");
-                }
-            }
-        }
-        for (RuntimeState.Client c : clients.values()) {
-            byte[] addr = c.address().toBytes();
-            tunnel.upsertPeer(PeerConfig.of(c.key(), List.of(new Cidr(IpAddress.ofBytes(addr), addr.length * 8))));
-        }
-        List<Cidr> clusterRanges = options.clusterRanges();
-        Policy policy = Policy.of(config, clusterRanges, pool);
         List<String> upstreamServers = config.dns() == null || config.dns().upstream() == null ? List.of()
                 : List.copyOf(config.dns().upstream());
-        UpstreamExchange upstream;
-        if (options.upstream() != null) {
-            upstream = options.upstream();
-        } else if (old != null && old.upstreamServers().equals(upstreamServers)) {
-            upstream = (UpstreamExchange) upstreamClient;
-        } else {
-            upstream = openUpstream(upstreamServers);
+        UpstreamChoice upstream = chooseUpstream(old, upstreamServers);
+        ConfigApplication.Plan plan;
+        FlowLimits limits;
+        Map<Resource, Quota> quotas;
+        try {
+            limits = options.limits() == null ? BudgetSettings.flowLimits(config) : null;
+            quotas = BudgetSettings.quotas(config);
+            List<ConfigApplication.LiveFlow> live = new ArrayList<>();
+            for (Flow f : table.flows()) {
+                live.add(new ConfigApplication.LiveFlow(f.key(), f.client()));
+            }
+            plan = ConfigApplication.plan(old, config, tunnel.peers().stream().map(Peer::publicKey).toList(), live,
+                    upstream.exchange(), upstreamServers,
+                    new ConfigApplication.Context(options.clusterRanges(), pool, metrics));
+        } catch (RuntimeException e) {
+            if (upstream.opened() != null) {
+                closeQuietly(upstream.opened());
+            }
+            throw new InvalidConfigException(List.of(new ConfigProblem("$", null,
+                    "the data plane cannot apply it: " + e.getMessage())));
         }
-        RealAddressPolicy realAddresses = new RealAddressPolicy(clusterRanges,
-                List.of(Cidr.parse(config.tunnel().appRange())),
-                policy.routes());
-        List<String> domains = config.domains() == null ? List.of() : config.domains();
-        AppResolver resolver = new AppResolver(new AppResolverConfig(DomainMatcher.parse(domains), realAddresses),
-                pool, metrics);
-        egressOk = !config.egress().enforce() || (egress != null && egress.verified()
-                && Objects.equals(egress.observedIp(), config.egress().elasticIP()));
-        state = new RuntimeState(config, clients, policy, new DnsQueryHandler(resolver, upstream), upstreamServers);
+        commit(plan, upstream, loaded);
+        if (limits != null) {
+            table.limits(limits);
+        }
+        budget.quotas(quotas);
     }
 
-    private UpstreamExchange openUpstream(List<String> servers) throws IOException {
+    /** Puts a plan in force; nothing here can refuse it any more. */
+    private void commit(ConfigApplication.Plan plan, UpstreamChoice upstream, LoadedConfig loaded) {
+        state = plan.next();
+        for (PublicKey gone : plan.peersToRemove()) {
+            tunnel.removePeer(gone);
+        }
+        for (PeerConfig peer : plan.peers()) {
+            tunnel.upsertPeer(peer);
+        }
+        ConfigApplication.Revocations revoked = plan.revoked();
+        for (ConfigApplication.LiveFlow f : revoked.flows()) {
+            if (table.end(f.key(), FlowEndReason.REVOKED)) {
+                metrics.drop(PolicyDropReason.REVOKED);
+                counters.of(f.client()).drops.increment();
+            }
+        }
+        for (RuntimeState.Client c : revoked.clients()) {
+            dns.cut(c.address());
+        }
+        if (!revoked.names().isEmpty()) {
+            pool.removeIf(revoked.names()::contains);
+        }
+        upstreamInForce = upstream.exchange();
+        if (upstream.opened() != null) {
+            AutoCloseable previous = upstreamClient;
+            upstreamClient = upstream.opened();
+            closeQuietly(previous);
+        }
+        flowsPerClient = Map.copyOf(table.perClient());
+        inForceDigest = loaded.digest();
+        restartRequired = !java.util.Arrays.equals(loaded.privateKey(), privateKey)
+                || !loaded.config().tunnel().equals(tunnelSettings)
+                ? "the private key or tunnel settings changed; restart the connector to apply them" : null;
+        if (restartRequired != null) {
+            LOG.warning(restartRequired);
+        }
+        if (!revoked.isEmpty()) {
+            LOG.info(() -> "config " + loaded.digest() + " revoked " + revoked.clients().size() + " clients, "
+                    + revoked.names().size() + " names, " + revoked.flows().size() + " flows");
+        }
+    }
+
+    /** The upstream a new state uses, and the client opened for it (null when an existing one is reused). */
+    private record UpstreamChoice(UpstreamExchange exchange, AutoCloseable opened) {}
+
+    private UpstreamChoice chooseUpstream(RuntimeState old, List<String> servers) throws InvalidConfigException {
+        if (options.upstream() != null) {
+            return new UpstreamChoice(options.upstream(), null);
+        }
+        if (old != null && old.upstreamServers().equals(servers)) {
+            return new UpstreamChoice(upstreamInForce, null);
+        }
         List<InetSocketAddress> addresses = new ArrayList<>();
         for (String s : servers) {
-            addresses.add(new InetSocketAddress(InetAddress.getByName(s), 53));
+            addresses.add(new InetSocketAddress(IpAddress.parse(s).toInetAddress(), 53));
         }
         if (addresses.isEmpty()) {
             try {
@@ -286,30 +363,46 @@ public final class DataPlane implements AutoCloseable {
                 LOG.warning("cannot read " + ResolvConf.DEFAULT_PATH + ": " + e.getMessage());
             }
         }
-        AutoCloseable previous = upstreamClient;
         if (addresses.isEmpty()) {
             LOG.warning("no upstream DNS server: names are answered SERVFAIL");
-            upstreamClient = null;
-            closeQuietly(previous);
-            return q -> CompletableFuture.failedFuture(new IOException("no upstream DNS server"));
+            return new UpstreamChoice(q -> CompletableFuture.failedFuture(new IOException("no upstream DNS server")),
+                    () -> { });
         }
-        UpstreamDnsClient client = UpstreamDnsClient.of(addresses);
-        upstreamClient = client;
-        closeQuietly(previous);
-        return client;
+        try {
+            UpstreamDnsClient client = UpstreamDnsClient.of(addresses);
+            return new UpstreamChoice(client, client);
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new ConfigProblem("dns.upstream", String.valueOf(servers),
+                    "cannot open a socket for the upstream DNS servers: " + e.getMessage())));
+        }
+    }
+
+    /** The digest of the config in force (the last one applied whole). */
+    public String configDigest() {
+        return inForceDigest;
     }
 
     // ------------------------------------------------------------------ egress
 
-    /** Records an egress check; with {@code egress.enforce} set, nothing is forwarded until one verifies. */
-    public void egress(EgressVerifier.Result result) {
+    /**
+     * Records an egress check; with {@code egress.enforce} set, nothing is forwarded until one verifies. Returns
+     * false when the result was made for an elastic IP or URL the config no longer names (it then opens nothing).
+     */
+    public boolean egress(EgressVerifier.Result result) {
         this.egress = result;
-        ConnectorConfig config = state.config();
-        egressOk = !config.egress().enforce() || result.verified();
+        return result.target().equals(EgressVerifier.Target.of(state.config().egress()));
     }
 
+    /**
+     * Whether new flows may start: decided from the config in force, the newest config asked for and the last
+     * result together, at each use, so neither a config swap nor a late result can leave a stale answer behind.
+     */
     public boolean forwarding() {
-        return egressOk;
+        ConnectorConfig config = state.config();
+        EgressVerifier.Result result = egress;
+        return !config.egress().enforce() || (result != null && result.verified()
+                && result.target().equals(EgressVerifier.Target.of(config.egress()))
+                && result.target().equals(requestedEgress));
     }
 
     // ------------------------------------------------------------------ packets out
@@ -388,7 +481,7 @@ public final class DataPlane implements AutoCloseable {
     /** The data-plane part of /status. */
     public Map<String, Object> status() {
         UdpTunnelDriver d = driver;
-        return statusReport.report(new ConnectorStatus.Snapshot(state, egress, egressOk,
+        return statusReport.report(new ConnectorStatus.Snapshot(state, egress, forwarding(),
                 d == null ? null : d.localAddress(), restartRequired, flowsPerClient));
     }
 

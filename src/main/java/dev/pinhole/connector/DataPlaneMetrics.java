@@ -80,6 +80,13 @@ public final class DataPlaneMetrics implements DnsMetrics {
                 .description("completed WireGuard handshakes (rekeys included)").register(registry);
     }
 
+    /** Refusals of the resource budget for {@code resource}, read at scrape time from the budget's counters. */
+    void budgetRefusals(String resource, Supplier<Number> count) {
+        suppliers.add(count);
+        FunctionCounter.builder("pinhole.connector.budget.refusals", count, c -> c.get().doubleValue())
+                .tag("resource", resource).register(registry);
+    }
+
     /** Drops counted by another layer's own counters (WireGuard, packet parser), read at scrape time. */
     void externalDrops(String reason, Supplier<Number> count) {
         suppliers.add(count);

@@ -8,14 +8,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Hands decrypted packets from the WireGuard receive thread to the relay thread: a fixed ring of pre-allocated slots
  * with exactly one producer (the receive thread, {@link #offer}) and one consumer (the relay thread, {@link #poll}
  * then {@link #release}). The receive thread's buffer is valid only during its callback, so each packet is copied
- * into the next free slot; no allocation and no lock per packet (a packet larger than a slot grows that slot once).
- * When every slot is in flight the packet is dropped and counted: the relay thread is the bottleneck and the
- * client's TCP backs off, as it would on a congested link.
+ * into the next free slot; no allocation and no lock per packet. Slots have one fixed size, the tunnel MTU: a
+ * larger inner packet is refused ({@link Admission#TOO_BIG}), so the queue's memory is fixed at construction
+ * whatever clients send. When every slot is in flight the packet is refused too ({@link Admission#FULL}): the relay
+ * thread is the bottleneck and the client's TCP backs off, as it would on a congested link.
  */
 final class InboundQueue {
+    /** What {@link #offer} did with a packet. */
+    enum Admission { QUEUED, FULL, TOO_BIG }
+
     /** One queued packet; valid until {@link #release}. */
     static final class Slot {
-        ByteBuffer buffer;
+        final ByteBuffer buffer;
         Peer peer;
 
         Slot(int capacity) {
@@ -24,6 +28,7 @@ final class InboundQueue {
     }
 
     private final Slot[] slots;
+    private final int slotBytes;
     private final int mask;
     /** Next slot the producer fills; written only by the producer. */
     private final AtomicLong tail = new AtomicLong();
@@ -37,29 +42,30 @@ final class InboundQueue {
         int n = Integer.highestOneBit(Math.max(2, slots - 1)) << 1;
         this.slots = new Slot[n];
         this.mask = n - 1;
+        this.slotBytes = slotBytes;
         for (int i = 0; i < n; i++) {
             this.slots[i] = new Slot(slotBytes);
         }
     }
 
-    /** Producer: copies {@code packet} (not consumed) into a slot; false when every slot is in flight. */
-    boolean offer(Peer peer, ByteBuffer packet) {
+    /** Producer: copies {@code packet} (not consumed) into a slot, unless it is larger than a slot or none is free. */
+    Admission offer(Peer peer, ByteBuffer packet) {
+        if (packet.remaining() > slotBytes) {
+            return Admission.TOO_BIG;
+        }
         long t = tail.get();
         if (t - headSeen >= slots.length) {
             headSeen = head.get();
             if (t - headSeen >= slots.length) {
-                return false;
+                return Admission.FULL;
             }
         }
         Slot slot = slots[(int) t & mask];
-        if (slot.buffer.capacity() < packet.remaining()) {
-            slot.buffer = ByteBuffer.allocate(packet.remaining());
-        }
         slot.peer = peer;
         slot.buffer.clear();
         slot.buffer.put(packet.duplicate()).flip();
         tail.lazySet(t + 1);
-        return true;
+        return Admission.QUEUED;
     }
 
     /** Consumer: the oldest queued packet, or null; {@link #release} it before the next poll. */
@@ -72,6 +78,16 @@ final class InboundQueue {
     void release(Slot slot) {
         slot.peer = null;
         head.lazySet(head.get() + 1);
+    }
+
+    /** The largest packet a slot holds: the tunnel MTU. */
+    int slotBytes() {
+        return slotBytes;
+    }
+
+    /** Bytes the slots hold, fixed at construction. */
+    long memoryBytes() {
+        return (long) slots.length * slotBytes;
     }
 
     /** True when nothing is queued (either thread; a snapshot). */

@@ -104,7 +104,7 @@ final class PacketRouter {
         FlowKey key = FlowKey.of(seg);
         if (key.app().equals(tunnelAddress)) {
             if (key.appPort() == TunnelDns.PORT) {
-                dns.onTcp(key, seg);
+                dns.onTcp(client.name(), key, seg);
             } else {
                 refuse(client, seg.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, seg);
             }
@@ -134,7 +134,7 @@ final class PacketRouter {
         FlowKey key = FlowKey.of(dgram);
         if (key.app().equals(tunnelAddress)) {
             if (key.appPort() == TunnelDns.PORT) {
-                dns.onUdp(dgram);
+                dns.onUdp(client.name(), dgram);
             } else {
                 refuse(client, dgram.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, null);
             }

@@ -17,5 +17,14 @@ public enum PolicyDropReason {
     /** A port of the tunnel address other than DNS. */
     TUNNEL_PORT_CLOSED,
     /** The inbound queue towards the relay thread was full (the relay thread is saturated). */
-    QUEUE_FULL
+    QUEUE_FULL,
+    /**
+     * A live flow a config change took away (its name, route or client was removed or changed): ended at once,
+     * TCP with a RST to the client; counted once per flow.
+     */
+    REVOKED,
+    /** Handling the packet threw inside the connector: dropped and counted, never a stack trace per packet. */
+    PACKET_FAILED,
+    /** An inner packet larger than the tunnel MTU: a stock client never sends one; dropped before it is copied. */
+    OVER_MTU
 }

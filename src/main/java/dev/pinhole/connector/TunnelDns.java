@@ -1,5 +1,10 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.budget.Allowance;
+import dev.pinhole.budget.ClientBudget;
+import dev.pinhole.budget.Resource;
+import dev.pinhole.budget.ResourceBudget;
+import dev.pinhole.dns.resolver.DnsClientShare;
 import dev.pinhole.dns.resolver.DnsQueryHandler;
 import dev.pinhole.dns.resolver.Transport;
 import dev.pinhole.nat.FlowKey;
@@ -27,40 +32,48 @@ import java.util.function.Supplier;
  * connections (RFC 7766: two-byte length prefix, several queries per connection, answers as they complete)
  * terminated by a {@link TcpEndpoint} with no real socket behind it. Answers come from {@link DnsQueryHandler}
  * asynchronously and are sent from the relay loop thread. Loop thread only, except where noted.
+ *
+ * <p>Budget: each query is handled with its client's {@link DnsClientShare} (queries in flight, synthetic names);
+ * a TCP session takes one of the client's DNS-over-TCP sessions (else RST), its endpoint's buffers come from the
+ * client's buffer budget, and a session reads no further query while {@link #MAX_PIPELINED} of its queries wait
+ * for an answer or for the client to read it, so neither the pending answers nor the input grow with what the
+ * client sends: its window closes instead.
  */
 final class TunnelDns {
     static final int PORT = 53;
     private static final int MAX_MESSAGE = 65_535;
     private static final long TCP_IDLE_NANOS = 30_000_000_000L;
+    /** Queries of one session that may be unanswered or answered and unread at once. */
+    static final int MAX_PIPELINED = 16;
 
     private final RelayLoop loop;
     private final Supplier<DnsQueryHandler> handler;
     private final byte[] tunnelAddress;
     private final SegmentSink toTunnel;
     private final TcpConfig tcpConfig;
-    private final int maxTcpSessions;
+    private final ResourceBudget budget;
     private final SecureRandom random = new SecureRandom();
     private final Map<FlowKey, Session> sessions = new HashMap<>();
     /** ALIASING: UDP answers are built here and handed to {@link #toTunnel} at once. */
     private final ByteBuffer out = ByteBuffer.allocate(MAX_MESSAGE + 60);
 
     TunnelDns(RelayLoop loop, Supplier<DnsQueryHandler> handler, byte[] tunnelAddress, SegmentSink toTunnel,
-              TcpConfig tcpConfig, int maxTcpSessions) {
+              TcpConfig tcpConfig, ResourceBudget budget) {
         this.loop = loop;
         this.handler = handler;
         this.tunnelAddress = tunnelAddress.clone();
         this.toTunnel = toTunnel;
         this.tcpConfig = tcpConfig;
-        this.maxTcpSessions = maxTcpSessions;
+        this.budget = budget;
     }
 
     /** A UDP query: answered later, from the tunnel address, to the client's address and port. */
-    void onUdp(ParseResult.UdpDatagram datagram) {
+    void onUdp(String clientName, ParseResult.UdpDatagram datagram) {
         byte[] query = new byte[datagram.udp().payloadLength()];
         datagram.udp().buffer().get(datagram.udp().payloadOffset(), query);
         byte[] client = datagram.ip().sourceBytes();
         int clientPort = datagram.udp().sourcePort();
-        handler.get().handle(query, Transport.UDP).thenAccept(answer -> answer.ifPresent(bytes ->
+        handler.get().handle(query, Transport.UDP, shareOf(clientName)).thenAccept(answer -> answer.ifPresent(bytes ->
                 loop.execute(() -> {
                     out.clear();
                     UdpDatagramWriter.write(out, tunnelAddress, PORT, client, clientPort, ByteBuffer.wrap(bytes));
@@ -68,8 +81,13 @@ final class TunnelDns {
                 })));
     }
 
-    /** A TCP segment to port 53; a SYN opens a session (up to the limit, else RST). */
-    void onTcp(FlowKey key, ParseResult.TcpSegment segment) {
+    private DnsClientShare shareOf(String clientName) {
+        ClientBudget b = budget.client(clientName);
+        return new DnsClientShare(b.allowance(Resource.DNS_QUERIES), b.allowance(Resource.SYNTHETIC_NAMES));
+    }
+
+    /** A TCP segment to port 53; a SYN opens a session (within the client's session budget, else RST). */
+    void onTcp(String clientName, FlowKey key, ParseResult.TcpSegment segment) {
         Session s = sessions.get(key);
         if (s != null) {
             s.endpoint.onSegment(segment);
@@ -77,14 +95,20 @@ final class TunnelDns {
             return;
         }
         var tcp = segment.tcp();
-        if (!tcp.syn() || tcp.ack() || tcp.rst() || sessions.size() >= maxTcpSessions) {
+        if (!tcp.syn() || tcp.ack() || tcp.rst()) {
             refuse(segment);
             return;
         }
-        s = new Session(key);
+        ClientBudget clientBudget = budget.client(clientName);
+        Allowance sessionsOfClient = clientBudget.allowance(Resource.DNS_TCP_SESSIONS);
+        if (!sessionsOfClient.tryAcquire(1)) {
+            refuse(segment); // counted by the budget as a dns_tcp_sessions refusal
+            return;
+        }
+        s = new Session(key, shareOf(clientName), sessionsOfClient);
         sessions.put(key, s);
         s.endpoint = TcpEndpoint.accept(tcpConfig, SynRequest.from(segment), random.nextInt(), loop.ticker(),
-                toTunnel, s);
+                toTunnel, s, clientBudget.allowance(Resource.BUFFER_BYTES));
         s.afterCall();
     }
 
@@ -120,6 +144,10 @@ final class TunnelDns {
     /** One DNS-over-TCP connection from a client. */
     private final class Session implements TcpEventListener {
         final FlowKey key;
+        final DnsClientShare share;
+        /** The client's session allowance this session holds one of until it closes. */
+        final Allowance sessionSlot;
+        boolean closed;
         final RelayLoop.Timer timer;
         final ArrayDeque<ByteBuffer> answers = new ArrayDeque<>();
         TcpEndpoint endpoint;
@@ -128,8 +156,10 @@ final class TunnelDns {
         boolean clientDone;
         long lastActivity;
 
-        Session(FlowKey key) {
+        Session(FlowKey key, DnsClientShare share, Allowance sessionSlot) {
             this.key = key;
+            this.share = share;
+            this.sessionSlot = sessionSlot;
             this.timer = loop.timer(this::onTimer);
             this.lastActivity = loop.ticker().nanoTime();
         }
@@ -137,7 +167,7 @@ final class TunnelDns {
         @Override
         public void onReadable() {
             lastActivity = loop.ticker().nanoTime();
-            while (true) {
+            while (outstanding + answers.size() < MAX_PIPELINED) {
                 if (!in.hasRemaining()) {
                     if (in.capacity() >= MAX_MESSAGE + 2) {
                         endpoint.abort();
@@ -163,7 +193,7 @@ final class TunnelDns {
 
         private void extractQueries() {
             in.flip();
-            while (in.remaining() >= 2) {
+            while (in.remaining() >= 2 && outstanding + answers.size() < MAX_PIPELINED) {
                 int length = in.getShort(in.position()) & 0xFFFF;
                 if (in.remaining() < 2 + length) {
                     break;
@@ -172,14 +202,14 @@ final class TunnelDns {
                 in.get(in.position() + 2, query);
                 in.position(in.position() + 2 + length);
                 outstanding++;
-                handler.get().handle(query, Transport.TCP).thenAccept(a -> loop.execute(() -> answered(a)));
+                handler.get().handle(query, Transport.TCP, share).thenAccept(a -> loop.execute(() -> answered(a)));
             }
             in.compact();
         }
 
         private void answered(Optional<byte[]> answer) {
             outstanding--;
-            if (endpoint.state() == dev.pinhole.netstack.tcp.TcpState.CLOSED) {
+            if (closed || endpoint.state() == dev.pinhole.netstack.tcp.TcpState.CLOSED) {
                 return;
             }
             if (answer.isEmpty()) {
@@ -208,7 +238,16 @@ final class TunnelDns {
             }
             if (clientDone && outstanding == 0) {
                 endpoint.shutdownOutput();
+            } else if (!clientDone && outstanding + answers.size() < MAX_PIPELINED
+                    && (endpoint.readableBytes() > 0 || holdsWholeQuery())) {
+                // Room in the pipeline again: the queries the client sent meanwhile are read now.
+                onReadable();
             }
+        }
+
+        /** True when {@link #in} holds at least one complete length-prefixed query not yet taken. */
+        private boolean holdsWholeQuery() {
+            return in.position() >= 2 && in.position() >= 2 + (in.getShort(0) & 0xFFFF);
         }
 
         @Override
@@ -218,8 +257,15 @@ final class TunnelDns {
 
         @Override
         public void onClosed(CloseReason reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
             timer.disarm();
             sessions.remove(key, this);
+            answers.clear();
+            endpoint.releaseBuffers();
+            sessionSlot.release(1);
         }
 
         void afterCall() {

@@ -25,6 +25,12 @@ final class TunnelIntake implements PacketSink {
     private final PacketRouter router;
     private final DataPlaneMetrics metrics;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Relay thread only: failures since the last warning, and when that warning was written. */
+    private long failuresUnreported;
+    private long lastFailureWarning = System.nanoTime() - FAILURE_WARNING_EVERY_NANOS;
+    private static final long FAILURE_WARNING_EVERY_NANOS = 60_000_000_000L;
+    /** Tests: runs once on the WireGuard receive thread (to break it on purpose). */
+    private volatile Runnable receiveThreadHook;
 
     TunnelIntake(InboundQueue inbound, RelayLoop loop, TcpRelay tcp, PacketRouter router, DataPlaneMetrics metrics) {
         this.inbound = inbound;
@@ -37,13 +43,25 @@ final class TunnelIntake implements PacketSink {
     /** WireGuard receive thread: copy and hand over to the relay thread (woken at the end of the burst). */
     @Override
     public void onPacket(Peer peer, ByteBuffer packet) {
-        if (!inbound.offer(peer, packet)) {
-            metrics.drop(PolicyDropReason.QUEUE_FULL);
+        switch (inbound.offer(peer, packet)) {
+            case FULL -> metrics.drop(PolicyDropReason.QUEUE_FULL);
+            case TOO_BIG -> metrics.drop(PolicyDropReason.OVER_MTU);
+            case QUEUED -> { }
         }
+    }
+
+    /** Tests: runs {@code hook} once on the WireGuard receive thread, at the end of its next burst. */
+    void receiveThreadHook(Runnable hook) {
+        this.receiveThreadHook = hook;
     }
 
     @Override
     public void endOfBurst() {
+        Runnable hook = receiveThreadHook;
+        if (hook != null) {
+            receiveThreadHook = null;
+            hook.run();
+        }
         if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(this::drain);
         }
@@ -65,7 +83,7 @@ final class TunnelIntake implements PacketSink {
                 try {
                     router.handle(slot.peer, slot.buffer);
                 } catch (RuntimeException e) {
-                    LOG.log(Level.SEVERE, "packet handling failed", e);
+                    failed(e);
                 } finally {
                     inbound.release(slot);
                 }
@@ -75,6 +93,25 @@ final class TunnelIntake implements PacketSink {
         }
         if (handled == BURST_PACKETS && !inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(this::drain);
+        }
+    }
+
+    /**
+     * A packet whose handling threw: a client chose its bytes, so it must not buy a stack trace in the log per
+     * packet (a log flood). It is dropped and counted ({@code packet_failed}); one warning a minute names the
+     * failure, and the stack trace goes to FINE for whoever debugs it.
+     */
+    private void failed(RuntimeException e) {
+        metrics.drop(PolicyDropReason.PACKET_FAILED);
+        failuresUnreported++;
+        LOG.log(Level.FINE, "packet handling failed", e);
+        long now = System.nanoTime();
+        if (now - lastFailureWarning >= FAILURE_WARNING_EVERY_NANOS) {
+            long count = failuresUnreported;
+            LOG.warning(() -> "packet handling failed (" + count + " packets dropped since the last warning,"
+                    + " counted as packet_failed): " + e);
+            failuresUnreported = 0;
+            lastFailureWarning = now;
         }
     }
 }

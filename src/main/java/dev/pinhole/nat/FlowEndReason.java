@@ -8,8 +8,10 @@ public enum FlowEndReason {
     RESET,
     /** No traffic for the flow's idle timeout. */
     IDLE,
-    /** The client was removed from the config, or the connector is stopping. */
+    /** The connector is stopping. */
     CUT,
+    /** A config change took the flow's right away: its client, name or route was removed (or changed). */
+    REVOKED,
     /** The real connect failed or timed out. */
     CONNECT_FAILED
 }

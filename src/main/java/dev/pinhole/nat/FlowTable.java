@@ -102,6 +102,16 @@ public final class FlowTable {
         return victims.size();
     }
 
+    /** Ends the flow of {@code key} if it is live (loop thread); returns whether there was one. */
+    public boolean end(FlowKey key, FlowEndReason reason) {
+        Flow f = flows.get(key);
+        if (f == null || f.ended()) {
+            return false;
+        }
+        f.end(reason);
+        return true;
+    }
+
     /** A copy of the live flows (loop thread). */
     public List<Flow> flows() {
         return new ArrayList<>(flows.values());

@@ -17,5 +17,10 @@ public enum NatDropReason {
     /** A UDP reply larger than the tunnel MTU: dropped, since we never fragment. */
     REPLY_TOO_BIG,
     /** The real destination answered a UDP datagram with ICMP port unreachable (relayed to the client). */
-    PORT_UNREACHABLE
+    PORT_UNREACHABLE,
+    /**
+     * A flow stopped reading from the app because its client's buffer budget (or the connector's) is full: the
+     * app's socket fills and its window closes until the client reads; counted once per pause.
+     */
+    BUFFER_BUDGET
 }

@@ -9,6 +9,7 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -80,6 +81,9 @@ public final class RelayLoop implements AutoCloseable {
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_BYTES);
     private volatile boolean running = true;
 
+    private volatile Throwable failure;
+    private volatile boolean started;
+
     private RelayLoop(String name, Ticker ticker) throws IOException {
         this.ticker = ticker;
         this.selector = Selector.open();
@@ -90,6 +94,7 @@ public final class RelayLoop implements AutoCloseable {
     public static RelayLoop start(String name, Ticker ticker) {
         try {
             RelayLoop loop = new RelayLoop(name, ticker);
+            loop.started = true;
             loop.thread.start();
             return loop;
         } catch (IOException e) {
@@ -141,7 +146,32 @@ public final class RelayLoop implements AutoCloseable {
         return scratch.clear();
     }
 
+    /**
+     * Why the loop thread stopped while it should be running, or empty while it runs. A handler's exception is
+     * logged and the loop goes on; an {@link Error} (out of memory, stack overflow) ends the thread, because
+     * nothing is known to be consistent after it, and is reported here so readiness can go down.
+     */
+    public Optional<String> failure() {
+        Throwable f = failure;
+        if (f != null) {
+            return Optional.of("thread " + thread.getName() + " died: " + f);
+        }
+        if (running && started && !thread.isAlive()) {
+            return Optional.of("thread " + thread.getName() + " exited");
+        }
+        return Optional.empty();
+    }
+
     private void run() {
+        try {
+            loop();
+        } catch (Throwable t) {
+            failure = t;
+            LOG.log(Level.SEVERE, "relay loop thread died; nothing is forwarded any more", t);
+        }
+    }
+
+    private void loop() {
         while (running) {
             try {
                 if (tasks.isEmpty()) {

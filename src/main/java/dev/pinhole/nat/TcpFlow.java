@@ -24,9 +24,12 @@ import java.util.List;
  * {@link Phase#RELAYING} with the endpoint created and bytes flowing both ways; then {@link Phase#ENDED}.
  *
  * <p>Back-pressure. Destination → client: the socket is read only while the endpoint's send buffer has room
- * ({@code OP_READ} is dropped when it is full and restored on {@code onWritable}). Client → destination: the endpoint
- * is read only while the socket takes the bytes; what the socket refuses waits in {@link #toSocket} with
- * {@code OP_WRITE} set, and meanwhile the unread bytes shrink the window the endpoint advertises to the client.
+ * under its capacity and the client's buffer budget ({@code OP_READ} is dropped when it is full and restored on
+ * {@code onWritable}, or by the relay's budget retry when the budget was what was full): the app's socket buffer
+ * fills and its TCP window closes; nothing grows here. Client → destination: the endpoint's bytes are peeked,
+ * written to the socket and consumed only as far as the socket took them; the rest stays in the endpoint (counted
+ * once, in the budget) with {@code OP_WRITE} set, and meanwhile the unread bytes shrink the window the endpoint
+ * advertises to the client.
  *
  * <p>FIN and RST cross over: client FIN → socket {@code shutdownOutput}; socket EOF → endpoint
  * {@code shutdownOutput}; a reset or socket error on either side resets the other.
@@ -45,8 +48,6 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private SocketChannel channel;
     private SelectionKey selectionKey;
     private TcpEndpoint endpoint;
-    /** Client bytes the socket did not take yet; allocated on first need. */
-    private ByteBuffer toSocket;
     private boolean clientFinForwarded;
     private boolean socketEof;
     /** OP_READ is off because the endpoint's send buffer was full. */
@@ -73,6 +74,11 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     /** The real address the socket connected to, or null before. */
     public InetSocketAddress connectedTo() {
         return connectedTo;
+    }
+
+    /** Bytes the flow's endpoint holds in buffers now (0 while connecting). */
+    public int bufferMemoryBytes() {
+        return endpoint == null ? 0 : endpoint.bufferMemoryBytes();
     }
 
     /** The endpoint's state, or null while connecting. */
@@ -159,7 +165,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         phase = Phase.RELAYING;
         timer.disarm();
         endpoint = TcpEndpoint.accept(relay.tcpConfig, syn, relay.random.nextInt(), relay.loop.ticker(),
-                relay.toTunnel, this);
+                relay.toTunnel, this, relay.budgets.of(client));
         selectionKey.interestOps(SelectionKey.OP_READ);
         touch();
         afterEndpointCall();
@@ -214,6 +220,12 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         resumeSocketReads();
     }
 
+    /** The relay's budget retry: room may have freed up in the client's budget. */
+    void retryAfterBudget() {
+        resumeSocketReads();
+        afterEndpointCall();
+    }
+
     /** Send-buffer room again (an ACK from the client freed it): read the socket again. */
     private void resumeSocketReads() {
         if (readPaused && phase == Phase.RELAYING && !socketEof && selectionKey.isValid()
@@ -238,8 +250,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     }
 
     private boolean undelivered() {
-        return channel != null && channel.isOpen()
-                && (!clientFinForwarded || endpoint.readableBytes() > 0 || (toSocket != null && toSocket.position() > 0));
+        return channel != null && channel.isOpen() && (!clientFinForwarded || endpoint.readableBytes() > 0);
     }
 
     // ------------------------------------------------------------ relaying
@@ -250,19 +261,10 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
             return;
         }
         try {
-            if (toSocket != null && toSocket.position() > 0) {
-                toSocket.flip();
-                channel.write(toSocket);
-                toSocket.compact();
-                if (toSocket.position() > 0) {
-                    wantWrite(true);
-                    return;
-                }
-            }
             ByteBuffer buf = relay.loop.scratch();
             while (true) {
                 buf.clear();
-                int n = endpoint.read(buf);
+                int n = endpoint.peek(buf);
                 if (n < 0) {
                     if (!clientFinForwarded) {
                         clientFinForwarded = true;
@@ -280,12 +282,13 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                 }
                 touch();
                 buf.flip();
-                channel.write(buf);
-                if (buf.hasRemaining()) {
-                    if (toSocket == null) {
-                        toSocket = ByteBuffer.allocate(RelayLoop.SCRATCH_BYTES);
-                    }
-                    toSocket.put(buf);
+                int written = channel.write(buf);
+                // Only what the socket took leaves the endpoint; the rest waits there for OP_WRITE.
+                endpoint.consume(written);
+                if (phase != Phase.RELAYING) {
+                    return;
+                }
+                if (written < n) {
                     wantWrite(true);
                     return;
                 }
@@ -326,6 +329,11 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                 // Full send buffer: stop reading until the client acknowledges (resumeSocketReads).
                 readPaused = true;
                 selectionKey.interestOps(selectionKey.interestOps() & ~SelectionKey.OP_READ);
+                if (endpoint.writeBlockedByBudget()) {
+                    // The client's budget, not this flow's buffer, is full: an ACK on this flow may never come.
+                    relay.events.refused(key, client, NatDropReason.BUFFER_BUDGET);
+                    relay.waitForBudget(this);
+                }
             }
         } catch (IOException e) {
             socketFailed();
@@ -341,7 +349,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     /** Both directions done on the socket side: release it early; the endpoint may linger in TIME_WAIT. */
     private void maybeCloseSocket() {
-        if (clientFinForwarded && socketEof && (toSocket == null || toSocket.position() == 0)) {
+        if (clientFinForwarded && socketEof) {
             selectionKey.cancel();
             closeQuietly(channel);
         }
@@ -407,8 +415,15 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         phase = Phase.ENDED;
         endReason = reason;
         timer.disarm();
+        relay.stopWaitingForBudget(this);
         if (endpoint != null && endpoint.state() != TcpState.CLOSED && reason != FlowEndReason.CLOSED) {
             endpoint.abort();
+        } else if (endpoint == null && reason == FlowEndReason.REVOKED) {
+            // Still connecting: the client's SYN has had no answer yet; a RST ends its wait at once.
+            relay.sendResetForSyn(syn);
+        }
+        if (endpoint != null) {
+            endpoint.releaseBuffers();
         }
         if (channel != null) {
             if (selectionKey != null) {

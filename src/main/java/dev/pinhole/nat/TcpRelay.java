@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -36,15 +37,58 @@ public final class TcpRelay {
     /** Flows that received segments since {@link #beginBatch()}; finished by {@link #endBatch()}. */
     private final ArrayList<TcpFlow> batch = new ArrayList<>();
     private boolean batching;
+    final BufferBudgets budgets;
+    /**
+     * Flows that stopped reading their socket because their client's buffer budget was full. Nothing on such a
+     * flow may wake it (its own buffers can be empty), so they are retried every {@link #BUDGET_RETRY_NANOS}.
+     */
+    private final LinkedHashSet<TcpFlow> waitingForBudget = new LinkedHashSet<>();
+    private final RelayLoop.Timer budgetRetry;
+    static final long BUDGET_RETRY_NANOS = 5_000_000L;
 
     public TcpRelay(RelayLoop loop, FlowTable table, TcpConfig tcpConfig, NatTimeouts timeouts, SegmentSink toTunnel,
                     NatEvents events) {
+        this(loop, table, tcpConfig, timeouts, toTunnel, events, BufferBudgets.UNLIMITED);
+    }
+
+    /** A relay whose flows charge their buffers to their client's share of {@code budgets}. */
+    public TcpRelay(RelayLoop loop, FlowTable table, TcpConfig tcpConfig, NatTimeouts timeouts, SegmentSink toTunnel,
+                    NatEvents events, BufferBudgets budgets) {
         this.loop = loop;
         this.table = table;
         this.tcpConfig = tcpConfig;
         this.timeouts = timeouts;
         this.toTunnel = toTunnel;
         this.events = events;
+        this.budgets = budgets;
+        this.budgetRetry = loop.timer(this::retryBudgetWaiters);
+    }
+
+    /** {@code flow} paused its socket reads on its client's budget: it is retried until room frees up. */
+    void waitForBudget(TcpFlow flow) {
+        if (waitingForBudget.add(flow) && !budgetRetry.armed()) {
+            budgetRetry.arm(loop.ticker().nanoTime() + BUDGET_RETRY_NANOS);
+        }
+    }
+
+    void stopWaitingForBudget(TcpFlow flow) {
+        waitingForBudget.remove(flow);
+    }
+
+    private void retryBudgetWaiters() {
+        List<TcpFlow> waiting = new ArrayList<>(waitingForBudget);
+        waitingForBudget.clear();
+        for (TcpFlow flow : waiting) {
+            flow.retryAfterBudget();
+        }
+        if (!waitingForBudget.isEmpty()) {
+            budgetRetry.arm(loop.ticker().nanoTime() + BUDGET_RETRY_NANOS);
+        }
+    }
+
+    /** Flows waiting for their client's buffer budget now (tests, status). */
+    public int flowsWaitingForBudget() {
+        return waitingForBudget.size();
     }
 
     /**

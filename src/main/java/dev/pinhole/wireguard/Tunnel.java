@@ -579,9 +579,11 @@ public final class Tunnel {
     }
 
     private void keepKeyFreshSending(Peer peer, Keypair kp, long now, Output out) {
-        // Compared like wireguard-go: against the next counter to use, not the one just used.
-        if (kp.initiator && (Long.compareUnsigned(kp.sendCounter.get(), timers.rekeyAfterMessages()) > 0
-                || now - kp.createdNanos > timers.rekeyAfterTime().toNanos())) {
+        // Compared like wireguard-go: against the next counter to use, not the one just used. The message count
+        // applies to both roles (a responder must not wait for REJECT_AFTER_MESSAGES); the age only to the
+        // initiator, so the two sides do not both start a handshake when a session gets old.
+        if (Long.compareUnsigned(kp.sendCounter.get(), timers.rekeyAfterMessages()) > 0
+                || (kp.initiator && now - kp.createdNanos > timers.rekeyAfterTime().toNanos())) {
             sendHandshakeInitiation(peer, false, now, out);
         }
     }

@@ -73,6 +73,7 @@ public final class ConnectorSeries {
         dataPlane.poolExhausted();
         metrics.configReload("applied");
         metrics.configReload("invalid");
+        metrics.configReload("refused");
         return metrics.scrape();
     }
 }

@@ -134,6 +134,6 @@ class EgressVerificationTest {
         answer.set("203.0.113.10" + " ".repeat(100_000) + "x");
         EgressVerifier.Result huge = v.check(url(), "203.0.113.10");
         assertThat(huge.observedIp()).isNull();
-        assertThat(huge.error()).contains("more than " + EgressVerifier.MAX_BODY_BYTES + " bytes");
+        assertThat(huge.error()).doesNotContain("203.0.113.10 ");
     }
 }

@@ -47,7 +47,7 @@ final class TunnelClient implements AutoCloseable {
     }
 
     void connectTo(PublicKey connectorKey, InetSocketAddress connector) throws Exception {
-        tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(Cidr.parse("0.0.0.0/0")))
+        tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")))
                 .withEndpoint(connector));
         driver = UdpTunnelDriver.start(tunnel, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 Ticker.system(), (peer, packet) -> route(packet));

@@ -36,6 +36,10 @@ final class NatHarness implements AutoCloseable {
     private final PacketParser parser = new PacketParser();
 
     NatHarness(Ticker ticker, FlowLimits limits, NatTimeouts timeouts, TcpConfig tcpConfig) {
+        this(ticker, limits, timeouts, tcpConfig, BufferBudgets.UNLIMITED);
+    }
+
+    NatHarness(Ticker ticker, FlowLimits limits, NatTimeouts timeouts, TcpConfig tcpConfig, BufferBudgets budgets) {
         loop = RelayLoop.start("nat-test", ticker);
         table = new FlowTable(limits);
         NatEvents events = new NatEvents() {
@@ -49,7 +53,7 @@ final class NatHarness implements AutoCloseable {
                 ended.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
             }
         };
-        tcp = new TcpRelay(loop, table, tcpConfig, timeouts, this::capture, events);
+        tcp = new TcpRelay(loop, table, tcpConfig, timeouts, this::capture, events, budgets);
         udp = new UdpRelay(loop, table, tcpConfig.mtu(), this::capture, events);
     }
 

@@ -31,6 +31,8 @@ final class OperatorRbac {
             Permission.grant("policy", List.of("poddisruptionbudgets"),
                     List.of("list", "watch", "create", "patch", "delete")),
             Permission.grant("", List.of("pods"), INFORMER),
+            // Ownership of probed pods: Pod -> ReplicaSet -> Deployment by controller UID (podsToProbe).
+            Permission.grant("apps", List.of("replicasets"), INFORMER),
             // EventRecorder: a new core/v1 Event each time.
             Permission.grant("", List.of("events"), List.of("create")));
 

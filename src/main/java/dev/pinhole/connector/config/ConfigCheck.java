@@ -3,6 +3,7 @@ package dev.pinhole.connector.config;
 import dev.pinhole.dns.match.DomainPattern;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
+import dev.pinhole.ipset.ForbiddenAddresses;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.ipset.IpEntryFormatException;
 import dev.pinhole.wireguard.Keys;
@@ -15,8 +16,11 @@ import java.util.function.UnaryOperator;
 
 /**
  * Checks a connector config's values and their relations: every address parses, client addresses are single
- * addresses inside the tunnel network, the app range and the routes stay clear of the tunnel. Each problem names
- * its field (as a path in the config file) and the value. The operator runs the same check on a rendered spec.
+ * addresses inside the tunnel network, the app range and the routes stay clear of the tunnel, no IPv6 route reaches
+ * a forbidden IPv4 block through a translation form ({@link ForbiddenAddresses#reachedThroughIpv6}, the model the
+ * policy and the DNS answer check use), and the routes together stay under the open-proxy bound
+ * ({@link RouteCoverage}). Each problem names its field (as a path in the config file) and the value. The operator
+ * runs the same check on a rendered spec.
  *
  * <p>It is the one gate before the data plane: whatever building the runtime from a config could fail on (domain
  * patterns, the synthetic pool's range, client keys, the elastic IP) is refused here with the field named, so a
@@ -89,6 +93,7 @@ public final class ConfigCheck {
                     "overlaps the tunnel network " + tunnelNet));
         }
         checkClients(config.clients(), tunnelAddress, tunnelNet, problems, field);
+        checkNetwork(config.network(), problems, field);
         checkDomains(config.domains(), problems, field);
         if (config.http() == null) {
             problems.add(new ConfigProblem(field.apply("http"), null, "required"));
@@ -96,13 +101,15 @@ public final class ConfigCheck {
             problems.add(new ConfigProblem(field.apply("http.port"), String.valueOf(config.http().port()),
                     "must be 0..65535 (0: any free port)"));
         }
-        problems.addAll(checkRoutes(appRange, tunnelNet, config.routes(), field));
+        problems.addAll(checkRoutes(appRange, tunnelNet, config.routes(), field,
+                ForbiddenDestinations.of(config, ForbiddenAddresses.DEFAULT_CLUSTER_RANGES, List.of())));
         if (config.dns() != null && config.dns().upstream() != null) {
             List<String> upstream = config.dns().upstream();
             for (int i = 0; i < upstream.size(); i++) {
                 parseAddress(field.apply("dns.upstream[" + i + "]"), upstream.get(i), problems);
             }
         }
+        checkLimits(config.limits(), problems, field);
         return problems;
     }
 
@@ -114,15 +121,20 @@ public final class ConfigCheck {
                                                   UnaryOperator<String> field) {
         List<ConfigProblem> ignored = new ArrayList<>();
         Cidr appRange = tunnel == null ? null : parseCidr("tunnel.appRange", tunnel.appRange(), ignored);
-        return checkRoutes(appRange, tunnel == null ? null : tunnelNetwork(tunnel), routes, field);
+        ConnectorConfig routesOnly = new ConnectorConfig(null, null, null, tunnel, null, null, routes, null, null,
+                null);
+        return checkRoutes(appRange, tunnel == null ? null : tunnelNetwork(tunnel), routes, field,
+                ForbiddenDestinations.of(routesOnly, ForbiddenAddresses.DEFAULT_CLUSTER_RANGES, List.of()));
     }
 
     private static List<ConfigProblem> checkRoutes(Cidr appRange, Cidr tunnelNet, List<String> routes,
-                                                   UnaryOperator<String> field) {
+                                                   UnaryOperator<String> field, ForbiddenAddresses forbidden) {
         List<ConfigProblem> problems = new ArrayList<>();
         List<String> all = routes == null ? List.of() : routes;
+        List<Cidr> accepted = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             String name = field.apply("routes[" + i + "]");
+            int before = problems.size();
             Cidr route = parseCidr(name, all.get(i), problems);
             if (route != null && appRange != null && overlaps(route, appRange)) {
                 problems.add(new ConfigProblem(name, all.get(i),
@@ -131,8 +143,35 @@ public final class ConfigCheck {
             if (route != null && tunnelNet != null && overlaps(route, tunnelNet)) {
                 problems.add(new ConfigProblem(name, all.get(i), "overlaps the tunnel network " + tunnelNet));
             }
+            String text = all.get(i);
+            if (route != null) {
+                forbidden.reachedThroughIpv6(route).ifPresent(reach -> problems.add(new ConfigProblem(name,
+                        text, "reaches IPv4 " + reach.ipv4() + " through the " + reach.form() + " form,"
+                        + " which holds the forbidden " + reach.block() + "; an IPv6 route must not spell"
+                        + " forbidden IPv4 (name an IPv4 destination as an IPv4 route)")));
+            }
+            if (route != null && problems.size() == before) {
+                accepted.add(route);
+            }
         }
+        RouteCoverage.openProxy(accepted).ifPresent(reason -> problems.add(new ConfigProblem(field.apply("routes"),
+                accepted.size() + (accepted.size() == 1 ? " route" : " routes"), reason)));
         return problems;
+    }
+
+    private static void checkNetwork(ConnectorConfig.Network network, List<ConfigProblem> problems,
+                                     UnaryOperator<String> field) {
+        if (network == null) {
+            return;
+        }
+        List<String> nodes = network.nodeAddresses() == null ? List.of() : network.nodeAddresses();
+        for (int i = 0; i < nodes.size(); i++) {
+            parseAddress(field.apply("network.nodeAddresses[" + i + "]"), nodes.get(i), problems);
+        }
+        List<String> ranges = network.clusterRanges() == null ? List.of() : network.clusterRanges();
+        for (int i = 0; i < ranges.size(); i++) {
+            parseCidr(field.apply("network.clusterRanges[" + i + "]"), ranges.get(i), problems);
+        }
     }
 
     /** The tunnel network from "address/prefix", or null when it does not parse (reported by check). */
@@ -304,5 +343,43 @@ public final class ConfigCheck {
             return f.reason();
         }
         return e.getMessage() == null ? "invalid" : e.getMessage();
+    }
+
+    /** Each bound positive, per client not above the total (a per-client bound above the total would be a lie). */
+    private static void checkLimits(ConnectorConfig.Limits limits, List<ConfigProblem> problems,
+                                    UnaryOperator<String> field) {
+        if (limits == null) {
+            return;
+        }
+        ConnectorConfig.Limits effective = ConnectorConfig.Limits.DEFAULTS.overriddenBy(limits);
+        checkLimit("limits.flows", limits.flows(), effective.flows(), Integer.MAX_VALUE, problems, field);
+        checkLimit("limits.bufferBytes", limits.bufferBytes(), effective.bufferBytes(), Long.MAX_VALUE / 4, problems,
+                field);
+        checkLimit("limits.syntheticNames", limits.syntheticNames(), effective.syntheticNames(), Integer.MAX_VALUE,
+                problems, field);
+        checkLimit("limits.dnsQueries", limits.dnsQueries(), effective.dnsQueries(), Integer.MAX_VALUE, problems,
+                field);
+        checkLimit("limits.dnsTcpSessions", limits.dnsTcpSessions(), effective.dnsTcpSessions(), Integer.MAX_VALUE,
+                problems, field);
+    }
+
+    private static void checkLimit(String name, ConnectorConfig.Limit given, ConnectorConfig.Limit effective,
+                                   long max, List<ConfigProblem> problems, UnaryOperator<String> field) {
+        if (given == null) {
+            return;
+        }
+        boolean bad = false;
+        for (var half : List.of(java.util.Map.entry("perClient", java.util.Optional.ofNullable(given.perClient())),
+                java.util.Map.entry("total", java.util.Optional.ofNullable(given.total())))) {
+            if (half.getValue().isPresent() && (half.getValue().get() < 1 || half.getValue().get() > max)) {
+                problems.add(new ConfigProblem(field.apply(name + "." + half.getKey()),
+                        String.valueOf(half.getValue().get()), "must be 1.." + max));
+                bad = true;
+            }
+        }
+        if (!bad && effective.perClient() > effective.total()) {
+            problems.add(new ConfigProblem(field.apply(name + ".perClient"), String.valueOf(effective.perClient()),
+                    "must not exceed " + name + ".total (" + effective.total() + ")"));
+        }
     }
 }

@@ -20,7 +20,27 @@ public record ConnectorConfig(
         List<String> routes,
         Egress egress,
         Dns dns,
-        Http http) {
+        Http http,
+        Network network,
+        Limits limits) {
+
+    /** A config without a {@code network} or {@code limits} section (own addresses only, default limits). */
+    public ConnectorConfig(String format, String name, String namespace, Tunnel tunnel, List<Client> clients,
+                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, null, null);
+    }
+
+    /** A config without a {@code limits} section: every bound at its default. */
+    public ConnectorConfig(String format, String name, String namespace, Tunnel tunnel, List<Client> clients,
+                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http,
+                           Network network) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, null);
+    }
+
+    /** The resource budget in force: {@link #limits()} over {@link Limits#DEFAULTS}. */
+    public Limits effectiveLimits() {
+        return Limits.DEFAULTS.overriddenBy(limits);
+    }
 
     /** The only format this build reads and writes; a new incompatible layout gets a new suffix. */
     public static final String FORMAT = "pinhole.dev/connector-config/v1";
@@ -44,4 +64,52 @@ public record ConnectorConfig(
     /** The health/metrics/status HTTP listener. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Http(int port) {}
+
+    /** One bound of the resource budget: per client and for all clients together; null means the default. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Limit(Long perClient, Long total) {
+        Limit overriddenBy(Limit other) {
+            if (other == null) {
+                return this;
+            }
+            return new Limit(other.perClient() != null ? other.perClient() : perClient,
+                    other.total() != null ? other.total() : total);
+        }
+    }
+
+    /**
+     * The resource budget (docs/connector-config.md#limits): what one client and the whole connector may hold.
+     * Any field or half of a field left out takes its default. Sized for the default pod (384 MiB limit, heap
+     * 33% of it, about 126 MiB): see {@link #DEFAULTS}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Limits(Limit flows, Limit bufferBytes, Limit syntheticNames, Limit dnsQueries,
+                         Limit dnsTcpSessions) {
+        /**
+         * Flows: 2,048 per client, 16,384 in all (each costs about 2.5 KiB of heap without its buffers: 40 MiB at
+         * most). Buffered bytes: 8 MiB per client (32 flows with full 256 KiB send buffers), 48 MiB in all.
+         * Synthetic names: 1,024 per client, 65,536 in all (the pool's own cap). DNS queries in flight: 128 per
+         * client, 1,024 in all. DNS-over-TCP sessions: 8 per client, 64 in all.
+         */
+        public static final Limits DEFAULTS = new Limits(new Limit(2_048L, 16_384L),
+                new Limit(8L << 20, 48L << 20), new Limit(1_024L, 65_536L), new Limit(128L, 1_024L),
+                new Limit(8L, 64L));
+
+        Limits overriddenBy(Limits other) {
+            if (other == null) {
+                return this;
+            }
+            return new Limits(flows.overriddenBy(other.flows()), bufferBytes.overriddenBy(other.bufferBytes()),
+                    syntheticNames.overriddenBy(other.syntheticNames()), dnsQueries.overriddenBy(other.dnsQueries()),
+                    dnsTcpSessions.overriddenBy(other.dnsTcpSessions()));
+        }
+    }
+
+    /**
+     * What the operator knows of the network around the connector, never reached (added to the built-in forbidden
+     * blocks): the addresses of the nodes the connector may run on, and the cluster's pod ranges it can see.
+     * Static routes may name them as they name other cluster ranges.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Network(List<String> nodeAddresses, List<String> clusterRanges) {}
 }

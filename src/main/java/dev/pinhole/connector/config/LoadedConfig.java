@@ -36,8 +36,9 @@ public final class LoadedConfig {
         ConnectorConfig config = ConnectorConfigCodec.read(text);
         List<ConfigProblem> problems = new ArrayList<>(ConfigCheck.check(config));
         byte[] key = null;
+        String encoded = "";
         try {
-            String encoded = Files.readString(keyFile, StandardCharsets.UTF_8).trim();
+            encoded = Files.readString(keyFile, StandardCharsets.UTF_8).trim();
             key = Base64.getDecoder().decode(encoded);
             if (key.length != 32) {
                 problems.add(new ConfigProblem("--key", keyFile.toString(),
@@ -54,7 +55,20 @@ public final class LoadedConfig {
             }
             throw new InvalidConfigException(problems);
         }
-        return new LoadedConfig(config, key, sha256(text + "\n" + Base64.getEncoder().encodeToString(key)));
+        return new LoadedConfig(config, key, digestOf(text, encoded));
+    }
+
+    /**
+     * The digest {@link #load} would give the files' content, without parsing or checking it: a poll that finds
+     * the digest in force (or one already refused) has nothing more to do.
+     */
+    public static String contentDigest(Path configFile, Path keyFile) throws IOException {
+        return digestOf(Files.readString(configFile, StandardCharsets.UTF_8),
+                Files.readString(keyFile, StandardCharsets.UTF_8).trim());
+    }
+
+    private static String digestOf(String configText, String keyText) {
+        return sha256(configText + "\n" + keyText);
     }
 
     public ConnectorConfig config() {

@@ -1,5 +1,6 @@
 package dev.pinhole.dns.resolver;
 
+import dev.pinhole.budget.Allowance;
 import dev.pinhole.dns.message.DnsFormatException;
 import dev.pinhole.dns.message.DnsMessage;
 import dev.pinhole.dns.message.DnsMessageDecoder;
@@ -9,6 +10,7 @@ import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
 import dev.pinhole.dns.message.Edns;
+import dev.pinhole.dns.synthetic.NameQuotaExceededException;
 import dev.pinhole.dns.synthetic.PoolExhaustedException;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.dns.synthetic.SyntheticMapping;
@@ -50,6 +52,8 @@ public final class AppResolver {
     /** RFC 8914 info-code 15: blocked by the resolver's policy. */
     private static final int EDE_BLOCKED = 15;
     private static final int EDE_OPTION = 15;
+    /** RFC 8914 info-code 0: other (the text says what). */
+    private static final int EDE_OTHER = 0;
 
     private final AppResolverConfig config;
     private final SyntheticAddressPool pool;
@@ -75,6 +79,11 @@ public final class AppResolver {
 
     /** Handles one client query between the buffer's position and limit; the buffer is not modified. */
     public ResolverStep onQuery(ByteBuffer query, Transport transport) {
+        return onQuery(query, transport, Allowance.UNLIMITED);
+    }
+
+    /** As {@link #onQuery(ByteBuffer, Transport)}, a new synthetic name charged to the client's {@code names}. */
+    public ResolverStep onQuery(ByteBuffer query, Transport transport, Allowance names) {
         metrics.queryReceived();
         DnsMessage q;
         try {
@@ -105,10 +114,10 @@ public final class AppResolver {
         if (question.dnsClass() == DnsType.CLASS_IN && config.domains().matches(question.name())) {
             switch (question.type()) {
                 case DnsType.A:
-                    return askUpstreamFor(q, question, limit);
+                    return askUpstreamFor(q, question, limit, names);
                 case DnsType.AAAA:
                     if (pool.ipv6Range().isPresent()) {
-                        return askUpstreamFor(q, question, limit);
+                        return askUpstreamFor(q, question, limit, names);
                     }
                     return reply(q, DnsMessage.RCODE_NOERROR, List.of(), limit);
                 case DnsType.SVCB:
@@ -122,14 +131,14 @@ public final class AppResolver {
         metrics.forwarded();
         byte[] raw = new byte[query.remaining()];
         query.get(query.position(), raw);
-        return new ResolverStep.AskUpstream(raw, new PendingLookup(q, limit, PendingLookup.Purpose.FORWARD));
+        return new ResolverStep.AskUpstream(raw, new PendingLookup(q, limit, PendingLookup.Purpose.FORWARD, names));
     }
 
-    private ResolverStep askUpstreamFor(DnsMessage q, DnsQuestion question, int limit) {
+    private ResolverStep askUpstreamFor(DnsMessage q, DnsQuestion question, int limit, Allowance names) {
         DnsMessage upstream = DnsMessage.query(0, new DnsQuestion(question.name(), question.type(), DnsType.CLASS_IN),
                 Optional.of(Edns.of(config.udpPayload())));
         return new ResolverStep.AskUpstream(encode(upstream, DnsMessageEncoder.TCP_LIMIT),
-                new PendingLookup(q, limit, PendingLookup.Purpose.SYNTHESIZE));
+                new PendingLookup(q, limit, PendingLookup.Purpose.SYNTHESIZE, names));
     }
 
     /** Continues {@code pending} with the upstream's response bytes (any transaction id). */
@@ -151,6 +160,15 @@ public final class AppResolver {
             return relay(pending, response);
         }
         return synthesize(pending, answer);
+    }
+
+    /**
+     * Answers {@code pending} at once with SERVFAIL because its client holds its share of queries in flight: it
+     * was never sent upstream (RFC 8914 info-code 0 with the reason, when the client speaks EDNS).
+     */
+    public ResolverStep onOverBudget(PendingLookup pending) {
+        return explained(pending.query, DnsMessage.RCODE_SERVFAIL, EDE_OTHER,
+                "pinhole: client over its share of DNS queries in flight", pending.responseLimit);
     }
 
     /** Continues {@code pending} after the upstream exchange failed (timeouts, no server reachable). */
@@ -223,11 +241,15 @@ public final class AppResolver {
         SyntheticMapping mapping;
         try {
             mapping = question.type() == DnsType.A
-                    ? pool.mapIpv4(question.name(), real.stream().map(Inet4Address.class::cast).toList())
-                    : pool.mapIpv6(question.name(), real.stream().map(Inet6Address.class::cast).toList());
+                    ? pool.mapIpv4(question.name(), real.stream().map(Inet4Address.class::cast).toList(), pending.names)
+                    : pool.mapIpv6(question.name(), real.stream().map(Inet6Address.class::cast).toList(),
+                            pending.names);
         } catch (PoolExhaustedException e) {
             metrics.poolExhausted();
             return reply(q, DnsMessage.RCODE_SERVFAIL, List.of(), pending.responseLimit);
+        } catch (NameQuotaExceededException e) {
+            return explained(q, DnsMessage.RCODE_REFUSED, EDE_BLOCKED,
+                    "pinhole: client over its quota of synthetic names", pending.responseLimit);
         }
         InetAddress synthetic = question.type() == DnsType.A ? mapping.ipv4() : mapping.ipv6().orElseThrow();
         metrics.synthesized();
@@ -250,12 +272,17 @@ public final class AppResolver {
     }
 
     private ResolverStep refuse(DnsMessage q, RefusalReason reason, int limit) {
-        DnsMessage response = DnsMessage.responseTo(q, DnsMessage.RCODE_REFUSED, List.of(), config.udpPayload());
+        return explained(q, DnsMessage.RCODE_REFUSED, EDE_BLOCKED,
+                "pinhole: real address is " + reason.name().toLowerCase().replace('_', ' '), limit);
+    }
+
+    /** A reply with {@code rcode} and, when the client speaks EDNS, an RFC 8914 extended error saying why. */
+    private ResolverStep explained(DnsMessage q, int rcode, int edeCode, String why, int limit) {
+        DnsMessage response = DnsMessage.responseTo(q, rcode, List.of(), config.udpPayload());
         if (response.edns().isPresent()) {
-            byte[] text = ("pinhole: real address is " + reason.name().toLowerCase().replace('_', ' '))
-                    .getBytes(StandardCharsets.UTF_8);
+            byte[] text = why.getBytes(StandardCharsets.UTF_8);
             ByteBuffer ede = ByteBuffer.allocate(6 + text.length);
-            ede.putShort((short) EDE_OPTION).putShort((short) (2 + text.length)).putShort((short) EDE_BLOCKED).put(text);
+            ede.putShort((short) EDE_OPTION).putShort((short) (2 + text.length)).putShort((short) edeCode).put(text);
             Edns e = response.edns().get();
             response = new DnsMessage(response.id(), response.flags(), response.questions(), List.of(), List.of(),
                     List.of(), Optional.of(new Edns(e.udpPayloadSize(), 0, 0, e.flags(), ede.array())));

@@ -24,8 +24,17 @@ public final class DnsQueryHandler {
      * @return the response bytes, or empty when the packet is to be dropped; never completes exceptionally
      */
     public CompletableFuture<Optional<byte[]>> handle(ByteBuffer query, Transport transport) {
+        return handle(query, transport, DnsClientShare.UNLIMITED);
+    }
+
+    /**
+     * Answers one query of a client with its {@code share}: a query that would go upstream while the client holds
+     * its share of queries in flight is answered SERVFAIL at once, and a new name over its quota REFUSED.
+     */
+    public CompletableFuture<Optional<byte[]>> handle(ByteBuffer query, Transport transport, DnsClientShare share) {
         try {
-            return run(resolver.onQuery(query, transport)).exceptionally(e -> Optional.empty());
+            return run(resolver.onQuery(query, transport, share.syntheticNames()), share)
+                    .exceptionally(e -> Optional.empty());
         } catch (RuntimeException e) {
             // a resolver bug drops this query instead of killing the caller's receive loop
             return CompletableFuture.completedFuture(Optional.empty());
@@ -36,21 +45,29 @@ public final class DnsQueryHandler {
         return handle(ByteBuffer.wrap(query), transport);
     }
 
-    private CompletableFuture<Optional<byte[]>> run(ResolverStep step) {
+    public CompletableFuture<Optional<byte[]>> handle(byte[] query, Transport transport, DnsClientShare share) {
+        return handle(ByteBuffer.wrap(query), transport, share);
+    }
+
+    private CompletableFuture<Optional<byte[]>> run(ResolverStep step, DnsClientShare share) {
         if (step instanceof ResolverStep.Reply reply) {
             return CompletableFuture.completedFuture(Optional.of(reply.message()));
         }
         if (step instanceof ResolverStep.AskUpstream ask) {
+            if (!share.queriesInFlight().tryAcquire(1)) {
+                return run(resolver.onOverBudget(ask.pending()), share);
+            }
             CompletableFuture<byte[]> sent;
             try {
                 sent = upstream.exchange(ask.query());
             } catch (RuntimeException e) {
                 sent = CompletableFuture.failedFuture(e);
             }
+            sent.whenComplete((response, failure) -> share.queriesInFlight().release(1));
             return sent.handle((response, failure) -> failure == null
                             ? resolver.onUpstreamResponse(ask.pending(), response)
                             : resolver.onUpstreamFailure(ask.pending()))
-                    .thenCompose(this::run);
+                    .thenCompose(next -> run(next, share));
         }
         return CompletableFuture.completedFuture(Optional.empty());
     }

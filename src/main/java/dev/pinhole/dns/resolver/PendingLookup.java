@@ -1,5 +1,6 @@
 package dev.pinhole.dns.resolver;
 
+import dev.pinhole.budget.Allowance;
 import dev.pinhole.dns.message.DnsMessage;
 
 /**
@@ -16,11 +17,14 @@ public final class PendingLookup {
     final DnsMessage query;
     final int responseLimit;
     final Purpose purpose;
+    /** The asking client's quota of synthetic names, charged if the answer maps a new name. */
+    final Allowance names;
 
-    PendingLookup(DnsMessage query, int responseLimit, Purpose purpose) {
+    PendingLookup(DnsMessage query, int responseLimit, Purpose purpose, Allowance names) {
         this.query = query;
         this.responseLimit = responseLimit;
         this.purpose = purpose;
+        this.names = names;
     }
 
     /** The client's transaction id. */

@@ -1,5 +1,6 @@
 package dev.pinhole.dns.synthetic;
 
+import dev.pinhole.budget.Allowance;
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.ipset.IpFamily;
@@ -52,10 +53,13 @@ public final class SyntheticAddressPool {
         List<Inet4Address> realIpv4 = List.of();
         List<Inet6Address> realIpv6 = List.of();
         long lastUsed;
+        /** The quota the name is charged to: the client whose query created it; released when it goes. */
+        final Allowance owner;
 
-        Entry(DnsName name, Inet4Address ipv4) {
+        Entry(DnsName name, Inet4Address ipv4, Allowance owner) {
             this.name = name;
             this.ipv4 = ipv4;
+            this.owner = owner;
         }
 
         SyntheticMapping snapshot() {
@@ -146,7 +150,22 @@ public final class SyntheticAddressPool {
      * @throws PoolExhaustedException when the name is new and every slot is in use
      */
     public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real) throws PoolExhaustedException {
-        Entry e = entry(name);
+        try {
+            return mapIpv4(name, real, Allowance.UNLIMITED);
+        } catch (NameQuotaExceededException e) {
+            throw new IllegalStateException("an unlimited quota refused a name", e);
+        }
+    }
+
+    /**
+     * As {@link #mapIpv4(DnsName, List)}, and a new name is charged to {@code quota} (one name) until it is
+     * recycled or removed; an existing name costs nothing, whoever created it.
+     *
+     * @throws NameQuotaExceededException when the name is new and {@code quota} has no name left
+     */
+    public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real, Allowance quota)
+            throws PoolExhaustedException, NameQuotaExceededException {
+        Entry e = entry(name, quota);
         e.realIpv4 = List.copyOf(real);
         return e.snapshot();
     }
@@ -158,8 +177,18 @@ public final class SyntheticAddressPool {
      * @throws PoolExhaustedException when the name is new and every slot is in use
      */
     public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real) throws PoolExhaustedException {
+        try {
+            return mapIpv6(name, real, Allowance.UNLIMITED);
+        } catch (NameQuotaExceededException e) {
+            throw new IllegalStateException("an unlimited quota refused a name", e);
+        }
+    }
+
+    /** As {@link #mapIpv6(DnsName, List)}, a new name charged to {@code quota} as in {@link #mapIpv4}. */
+    public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real, Allowance quota)
+            throws PoolExhaustedException, NameQuotaExceededException {
         Cidr range = ipv6Range.orElseThrow(() -> new IllegalStateException("no IPv6 app range configured"));
-        Entry e = entry(name);
+        Entry e = entry(name, quota);
         if (e.ipv6 == null) {
             e.ipv6 = (Inet6Address) freeAddress(range, ipv6Slots, name, false);
             byAddress.put(e.ipv6, e);
@@ -168,7 +197,7 @@ public final class SyntheticAddressPool {
         return e.snapshot();
     }
 
-    private Entry entry(DnsName name) throws PoolExhaustedException {
+    private Entry entry(DnsName name, Allowance quota) throws PoolExhaustedException, NameQuotaExceededException {
         Entry e = byName.get(name.key());
         long now = ticker.nanoTime();
         if (e == null) {
@@ -178,7 +207,12 @@ public final class SyntheticAddressPool {
                         + " names mapped, none idle for " + Duration.ofNanos(idleNanos)
                         + "; cannot map " + name + " (raise the mapping limit or widen the app range)");
             }
-            e = new Entry(name, (Inet4Address) freeAddress(ipv4Range, ipv4Slots, name, true));
+            if (!quota.tryAcquire(1)) {
+                throw new NameQuotaExceededException("client holds its quota of synthetic names (" + quota
+                        + "); cannot map " + name + " until one of its names is idle for "
+                        + Duration.ofNanos(idleNanos));
+            }
+            e = new Entry(name, (Inet4Address) freeAddress(ipv4Range, ipv4Slots, name, true), quota);
             byName.put(name.key(), e);
             byAddress.put(e.ipv4, e);
         }
@@ -270,10 +304,7 @@ public final class SyntheticAddressPool {
                 break; // everything after was used more recently
             }
             it.remove();
-            byAddress.remove(e.ipv4);
-            if (e.ipv6 != null) {
-                byAddress.remove(e.ipv6);
-            }
+            forget(e);
             removed++;
         }
         return removed;
@@ -290,14 +321,20 @@ public final class SyntheticAddressPool {
             Entry e = it.next();
             if (unwanted.test(e.name)) {
                 it.remove();
-                byAddress.remove(e.ipv4);
-                if (e.ipv6 != null) {
-                    byAddress.remove(e.ipv6);
-                }
+                forget(e);
                 removed.add(e.snapshot());
             }
         }
         return removed;
+    }
+
+    /** Drops {@code e}'s addresses (the caller removed it by name) and gives its name back to its owner's quota. */
+    private void forget(Entry e) {
+        byAddress.remove(e.ipv4);
+        if (e.ipv6 != null) {
+            byAddress.remove(e.ipv6);
+        }
+        e.owner.release(1);
     }
 
     /** Names mapped now. */

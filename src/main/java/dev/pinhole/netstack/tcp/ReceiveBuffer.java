@@ -1,5 +1,6 @@
 package dev.pinhole.netstack.tcp;
 
+import dev.pinhole.budget.Allowance;
 import java.nio.ByteBuffer;
 
 /**
@@ -11,8 +12,8 @@ final class ReceiveBuffer {
     private final ReassemblyQueue outOfOrder;
     private int readable;
 
-    ReceiveBuffer(int capacity, int maxOutOfOrderRanges) {
-        this.ring = new ByteRing(capacity);
+    ReceiveBuffer(int capacity, int maxOutOfOrderRanges, Allowance budget) {
+        this.ring = new ByteRing(capacity, budget);
         this.outOfOrder = new ReassemblyQueue(maxOutOfOrderRanges);
     }
 
@@ -24,9 +25,12 @@ final class ReceiveBuffer {
         return readable;
     }
 
-    /** Bytes that may still arrive beyond RCV.NXT: the window. */
+    /**
+     * Bytes that may still arrive beyond RCV.NXT: the window. The buffer budget bounds it too, so a client over
+     * its budget sees its window close (back-pressure) instead of the connector buffering more.
+     */
     int free() {
-        return ring.limit() - readable;
+        return Math.max(0, ring.room() - readable);
     }
 
     int allocated() {
@@ -56,15 +60,38 @@ final class ReceiveBuffer {
         return 0;
     }
 
+    /** The endpoint is gone: the memory goes back to the budget. */
+    void release() {
+        readable = 0;
+        ring.free();
+    }
+
     /** Moves up to {@code dst.remaining()} readable bytes into {@code dst}; returns how many. */
     int read(ByteBuffer dst) {
+        int n = peek(dst);
+        skip(n);
+        return n;
+    }
+
+    /** Copies up to {@code dst.remaining()} readable bytes into {@code dst} and keeps them; returns how many. */
+    int peek(ByteBuffer dst) {
         int n = Math.min(readable, dst.remaining());
         if (n > 0) {
             ring.get(0, dst, dst.position(), n);
             dst.position(dst.position() + n);
-            ring.skip(n);
-            readable -= n;
         }
         return n;
+    }
+
+    /** Forgets the {@code n} oldest readable bytes (at most {@link #readable()}). */
+    void skip(int n) {
+        int k = Math.min(n, readable);
+        if (k > 0) {
+            ring.skip(k);
+            readable -= k;
+            if (readable == 0 && outOfOrder.isEmpty()) {
+                ring.free();
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.pinhole.netstack.tcp;
 
+import dev.pinhole.budget.Allowance;
 import java.nio.ByteBuffer;
 
 /** Bytes written by the application and not yet acknowledged by the peer; bounded, the unit of back-pressure. */
@@ -7,16 +8,22 @@ final class SendBuffer {
     private final ByteRing ring;
     private int size;
 
-    SendBuffer(int capacity) {
-        this.ring = new ByteRing(capacity);
+    SendBuffer(int capacity, Allowance budget) {
+        this.ring = new ByteRing(capacity, budget);
     }
 
     int size() {
         return size;
     }
 
+    /** What {@link #offer} takes now: the room left under the capacity and the buffer budget. */
     int free() {
-        return ring.limit() - size;
+        return Math.max(0, ring.room() - size);
+    }
+
+    /** True when the budget, not the capacity, is what leaves no room. */
+    boolean budgetBound() {
+        return ring.room() < ring.limit() && free() == 0;
     }
 
     int allocated() {
@@ -43,5 +50,14 @@ final class SendBuffer {
     void discard(int n) {
         ring.skip(n);
         size -= n;
+        if (size == 0) {
+            ring.free();
+        }
+    }
+
+    /** The endpoint is gone: the memory goes back to the budget. */
+    void release() {
+        size = 0;
+        ring.free();
     }
 }

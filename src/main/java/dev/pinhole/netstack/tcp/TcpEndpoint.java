@@ -17,6 +17,7 @@ import dev.pinhole.netstack.packet.TcpHeader;
 import dev.pinhole.netstack.packet.TcpOptionKind;
 import dev.pinhole.netstack.packet.TcpOptions;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
+import dev.pinhole.budget.Allowance;
 import dev.pinhole.time.Ticker;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -29,8 +30,10 @@ import java.nio.ByteBuffer;
  * {@link TcpEventListener}. Time comes only from the injected {@link Ticker}.
  *
  * <p>Memory is bounded by {@link TcpConfig#sendBufferBytes()} and {@link TcpConfig#receiveBufferBytes()} (both
- * allocated lazily) plus one MTU-sized output buffer. Back-pressure: {@link #write} accepts only what fits, and
- * unread received data shrinks the advertised window down to zero.
+ * allocated lazily, given back when they empty) plus one MTU-sized output buffer, and every buffer byte is taken
+ * from the {@link Allowance} the endpoint was given (its client's buffer budget). Back-pressure: {@link #write}
+ * accepts only what fits in the buffer and the budget, and unread received data, or a budget with no room left,
+ * shrinks the advertised window down to zero.
  *
  * <p>Not thread-safe: confine each endpoint to the thread that owns its flow.
  */
@@ -135,7 +138,7 @@ public final class TcpEndpoint {
     private int challengeAcksInWindow;
 
     private TcpEndpoint(TcpConfig config, byte[] local, int localPort, byte[] remote, int remotePort, int iss,
-            Ticker ticker, SegmentSink sink, TcpEventListener listener) {
+            Ticker ticker, SegmentSink sink, TcpEventListener listener, Allowance budget) {
         this.config = config;
         this.ticker = ticker;
         this.sink = sink;
@@ -151,8 +154,8 @@ public final class TcpEndpoint {
         this.sndNxt = iss + 1;
         this.sndMax = iss + 1;
         this.sndBufSeq = iss + 1;
-        this.sendBuffer = new SendBuffer(config.sendBufferBytes());
-        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
+        this.sendBuffer = new SendBuffer(config.sendBufferBytes(), budget);
+        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges(), budget);
         this.rtx = new RetransmissionTimer(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos());
         this.rcvWscale = config.windowScaling() ? shiftFor(config.receiveBufferBytes()) : 0;
         this.cwnd = new CongestionWindow(ourMss, config.initialWindowSegments());
@@ -178,8 +181,18 @@ public final class TcpEndpoint {
      */
     public static TcpEndpoint accept(TcpConfig config, SynRequest syn, int iss, Ticker ticker, SegmentSink sink,
             TcpEventListener listener) {
+        return accept(config, syn, iss, ticker, sink, listener, Allowance.UNLIMITED);
+    }
+
+    /**
+     * Creates the endpoint for a client's SYN, its buffers charged to {@code budget}, and sends the SYN-ACK at once.
+     *
+     * @param iss the initial send sequence number; use an unpredictable value (RFC 6528) outside tests
+     */
+    public static TcpEndpoint accept(TcpConfig config, SynRequest syn, int iss, Ticker ticker, SegmentSink sink,
+            TcpEventListener listener, Allowance budget) {
         TcpEndpoint e = new TcpEndpoint(config, syn.app().getAddress(), syn.appPort(), syn.client().getAddress(),
-                syn.clientPort(), iss, ticker, sink, listener);
+                syn.clientPort(), iss, ticker, sink, listener, budget);
         e.state = TcpState.SYN_RECEIVED;
         e.irs = syn.initialSequence();
         e.rcvNxt = e.irs + 1;
@@ -203,7 +216,7 @@ public final class TcpEndpoint {
             int remotePort, int iss, Ticker ticker, SegmentSink sink,
             TcpEventListener listener) {
         TcpEndpoint e = new TcpEndpoint(config, local.getAddress(), localPort, remote.getAddress(), remotePort, iss,
-                ticker, sink, listener);
+                ticker, sink, listener, Allowance.UNLIMITED);
         e.state = TcpState.SYN_SENT;
         long now = ticker.nanoTime();
         e.lastReceived = now;
@@ -254,6 +267,11 @@ public final class TcpEndpoint {
         return outputOpen() ? sendBuffer.free() : 0;
     }
 
+    /** True when {@link #writableBytes()} is 0 because the buffer budget, not the send buffer, is full. */
+    public boolean writeBlockedByBudget() {
+        return outputOpen() && sendBuffer.budgetBound();
+    }
+
     private boolean outputOpen() {
         return !finQueued && (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED
                 || state == TcpState.ESTABLISHED
@@ -301,6 +319,38 @@ public final class TcpEndpoint {
         if (n == 0) {
             return finReceived && receiveBuffer.readable() == 0 ? -1 : 0;
         }
+        reopenWindow();
+        dispatch();
+        return n;
+    }
+
+    /**
+     * Copies received in-order bytes into {@code dst} without consuming them; returns how many, 0 if none yet, or
+     * -1 at end of stream. With {@link #consume} it lets a relay take from the endpoint only what the other side
+     * accepted: the rest stays here, counted once, and keeps the window closed.
+     */
+    public int peek(ByteBuffer dst) {
+        if (inputDiscarded) {
+            return -1;
+        }
+        int n = receiveBuffer.peek(dst);
+        if (n == 0) {
+            return finReceived && receiveBuffer.readable() == 0 ? -1 : 0;
+        }
+        return n;
+    }
+
+    /** Consumes {@code n} bytes a {@link #peek} returned (reopening the window as {@link #read} does). */
+    public void consume(int n) {
+        if (inputDiscarded || n <= 0) {
+            return;
+        }
+        receiveBuffer.skip(n);
+        reopenWindow();
+        dispatch();
+    }
+
+    private void reopenWindow() {
         if (state != TcpState.CLOSED && state != TcpState.SYN_RECEIVED && state != TcpState.SYN_SENT
                 && !finReceived) {
             int current = Math.max(0, advertisedRightEdge - rcvNxt);
@@ -314,8 +364,6 @@ public final class TcpEndpoint {
                 }
             }
         }
-        dispatch();
-        return n;
     }
 
     /**
@@ -877,10 +925,23 @@ public final class TcpEndpoint {
         delayedAckArmed = false;
         timeWaitArmed = false;
         ackPending = false;
+        // Nothing is sent once closed: the send buffer's memory goes back to the budget now.
+        sendBuffer.release();
         if (discardInput) {
             inputDiscarded = true;
+            receiveBuffer.release();
         }
         pendingEvents |= EVENT_CLOSED;
+    }
+
+    /**
+     * The owner is done with the endpoint: any bytes still buffered are dropped and their memory goes back to the
+     * budget. Call it when the flow ends, whatever its state (an endpoint still open should be aborted first).
+     */
+    public void releaseBuffers() {
+        inputDiscarded = true;
+        sendBuffer.release();
+        receiveBuffer.release();
     }
 
     // ---------------------------------------------------------------- output

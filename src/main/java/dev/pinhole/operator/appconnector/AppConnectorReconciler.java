@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -41,11 +42,13 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -112,6 +115,19 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                     .withPrimaryToSecondaryMapper((AppConnector c) -> Set.of())
                     .build();
             sources.add(new InformerEventSource<>(pods, context));
+            // Which pods are the connector's own: Pod -> ReplicaSet -> Deployment -> AppConnector by controller UIDs
+            // (podsToProbe). Only owner references matter, so the cache keeps metadata and drops the pod template.
+            var replicaSets = InformerEventSourceConfiguration.from(ReplicaSet.class, AppConnector.class)
+                    .withLabelSelector(ConnectorNames.LABEL_CONNECTOR)
+                    .withItemStore(new TransformingItemStore<ReplicaSet>(AppConnectorReconciler::ownersOnly))
+                    .withOnUpdateFilter((ReplicaSet now, ReplicaSet before) -> !Objects.equals(
+                            now.getMetadata().getOwnerReferences(), before.getMetadata().getOwnerReferences()))
+                    .withSecondaryToPrimaryMapper((ReplicaSet set) -> Set.of(new ResourceID(
+                            set.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR),
+                            set.getMetadata().getNamespace())))
+                    .withPrimaryToSecondaryMapper((AppConnector c) -> Set.of())
+                    .build();
+            sources.add(new InformerEventSource<>(replicaSets, context));
         }
         var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
                 .withName("ipsets-for-appconnector")
@@ -311,8 +327,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         status.setPublicKey(key.publicKey());
         status.setEndpoints(endpoints);
         status.setClientConfigMap(ConnectorNames.clientsConfigMap(connector));
-        List<ConnectorReports.Report> reports = settings.operator().probeConnectors()
-                ? reports(connector, context) : List.of();
+        ConnectorReports.Round reports = settings.operator().probeConnectors()
+                ? reports(connector, context, currentDeployment) : ConnectorReports.Round.EMPTY;
         applyReports(spec, reports, status, conditions);
         RolloutState rollout = RolloutState.of(currentDeployment, replicas);
         status.setReadyReplicas(rollout.ready());
@@ -357,20 +373,73 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         return !READY_TRUE.equals(ready) || READY_TRUE.equals(progressing);
     }
 
-    private List<ConnectorReports.Report> reports(AppConnector connector, Context<AppConnector> context) {
+    private ConnectorReports.Round reports(AppConnector connector, Context<AppConnector> context,
+                                           Optional<Deployment> deployment) {
         @SuppressWarnings("unchecked")
         var pods = (InformerEventSource<Pod, AppConnector>) context.eventSourceRetriever()
                 .getEventSourceFor(Pod.class);
-        List<Pod> ready = pods.list(connector.getMetadata().getNamespace(), pod -> connector.getMetadata().getName()
-                        .equals(pod.getMetadata().getLabels().get(ConnectorNames.LABEL_CONNECTOR)))
-                .filter(ChildUpdates::ready).toList();
-        return ready.isEmpty() ? List.of() : probe.collect(ready, ConnectorNames.HTTP_PORT);
+        @SuppressWarnings("unchecked")
+        var replicaSets = (InformerEventSource<ReplicaSet, AppConnector>) context.eventSourceRetriever()
+                .getEventSourceFor(ReplicaSet.class);
+        String namespace = connector.getMetadata().getNamespace();
+        List<Pod> owned = podsToProbe(connector, deployment, replicaSets.list(namespace).toList(),
+                pods.list(namespace).toList());
+        return owned.isEmpty() ? ConnectorReports.Round.EMPTY : probe.collect(owned, ConnectorNames.HTTP_PORT);
     }
 
+    /**
+     * The Ready pods whose /status the operator asks: those controlled by a ReplicaSet that is controlled by the
+     * connector's Deployment, which the AppConnector controls, each link compared by UID. The connector label alone
+     * is what any pod in the namespace may carry; a name is what anyone may copy. (What this does not stop: a user
+     * who may create pods here can copy UIDs into owner references too, and mount the connector's key; see
+     * docs/operations.md, "What the operator trusts".)
+     */
+    static List<Pod> podsToProbe(AppConnector connector, Optional<Deployment> deployment,
+                                 Collection<ReplicaSet> replicaSets, List<Pod> podsInNamespace) {
+        Optional<String> deploymentUid = deployment
+                .filter(d -> controlledBy(d, connector.getMetadata().getUid()))
+                .map(d -> d.getMetadata().getUid());
+        if (deploymentUid.isEmpty()) {
+            return List.of();
+        }
+        Set<String> setUids = replicaSets.stream()
+                .filter(rs -> controlledBy(rs, deploymentUid.get()))
+                .map(rs -> rs.getMetadata().getUid())
+                .collect(Collectors.toSet());
+        return podsInNamespace.stream()
+                .filter(pod -> pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences()
+                        .stream().anyMatch(ref -> Boolean.TRUE.equals(ref.getController())
+                                && "ReplicaSet".equals(ref.getKind()) && setUids.contains(ref.getUid())))
+                .filter(ChildUpdates::ready).toList();
+    }
+
+    private static boolean controlledBy(HasMetadata object, String ownerUid) {
+        return ownerUid != null && object.getMetadata().getOwnerReferences() != null
+                && object.getMetadata().getOwnerReferences().stream()
+                .anyMatch(ref -> Boolean.TRUE.equals(ref.getController()) && ownerUid.equals(ref.getUid()));
+    }
+
+    /** The cached ReplicaSet: metadata without managed fields, no spec or status (podsToProbe reads owners). */
+    private static ReplicaSet ownersOnly(ReplicaSet set) {
+        ItemStoreWithoutManagedFields.strip(set);
+        set.setSpec(null);
+        set.setStatus(null);
+        return set;
+    }
 
     /** Flows, names and egress as the pods report them; the egress IPs are the observed ones once any is known. */
     static void applyReports(AppConnectorSpec spec, List<ConnectorReports.Report> reports, AppConnectorStatus status,
                              ConditionSet conditions) {
+        applyReports(spec, new ConnectorReports.Round(reports, List.of()), status, conditions);
+    }
+
+    /** As above; pods whose answer was refused are named in the EgressVerified message, never counted. */
+    static void applyReports(AppConnectorSpec spec, ConnectorReports.Round round, AppConnectorStatus status,
+                             ConditionSet conditions) {
+        List<ConnectorReports.Report> reports = round.reports();
+        String refused = round.refused().isEmpty() ? ""
+                : "; not counted: " + round.refused().stream().map(ConnectorReports.Refusal::toString)
+                        .collect(Collectors.joining(", "));
         String declared = spec.getEgress().getElasticIP();
         List<String> observed = reports.stream().map(ConnectorReports.Report::observedEgressIP)
                 .filter(Objects::nonNull).distinct().sorted().toList();
@@ -384,14 +453,14 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                     "spec.egress.verify is not set; the egress IP is declared, not checked");
         } else if (reports.isEmpty() || observed.isEmpty()) {
             conditions.set(EGRESS_VERIFIED, Status.Unknown, Reason.AWAITING_DATA_PLANE,
-                    "waiting for the connector pods to report their observed egress IP");
+                    "waiting for the connector pods to report their observed egress IP" + refused);
         } else if (observed.equals(List.of(declared))
                 && reports.stream().allMatch(ConnectorReports.Report::egressVerified)) {
             conditions.set(EGRESS_VERIFIED, Status.True, Reason.VERIFIED,
-                    reports.size() + " pods observe egress " + declared);
+                    reports.size() + " pods observe egress " + declared + refused);
         } else {
             conditions.set(EGRESS_VERIFIED, Status.False, Reason.MISMATCH,
-                    "pods observe egress " + String.join(", ", observed) + ", expected " + declared);
+                    "pods observe egress " + String.join(", ", observed) + ", expected " + declared + refused);
         }
     }
 

@@ -29,7 +29,22 @@ public final class ConnectorConfigRenderer {
                         verify != null && !Boolean.FALSE.equals(verify.getEnforce())),
                 new ConnectorConfig.Dns(spec.getDns() == null || spec.getDns().getUpstream() == null
                         ? List.of() : List.copyOf(spec.getDns().getUpstream())),
-                new ConnectorConfig.Http(ConnectorNames.HTTP_PORT));
+                new ConnectorConfig.Http(ConnectorNames.HTTP_PORT),
+                null,
+                limits(spec.getLimits()));
+    }
+
+    /** The spec's limits as given (null when none): the connector fills in its defaults. */
+    static ConnectorConfig.Limits limits(AppConnectorSpec.Limits l) {
+        if (l == null) {
+            return null;
+        }
+        return new ConnectorConfig.Limits(limit(l.getFlows()), limit(l.getBufferBytes()),
+                limit(l.getSyntheticNames()), limit(l.getDnsQueries()), limit(l.getDnsTcpSessions()));
+    }
+
+    private static ConnectorConfig.Limit limit(AppConnectorSpec.Limit l) {
+        return l == null ? null : new ConnectorConfig.Limit(l.getPerClient(), l.getTotal());
     }
 
     /** The tunnel block with CRD defaults applied, for objects created before defaulting or by tests. */

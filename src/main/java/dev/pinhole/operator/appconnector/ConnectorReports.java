@@ -2,6 +2,7 @@ package dev.pinhole.operator.appconnector;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pinhole.http.CappedBody;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,53 +11,109 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
- * Reads what connector pods report on their /status endpoint (observed egress IP, flows, mapped names). Pods
- * that do not answer within the timeout are left out: a silent pod proves nothing, so it never counts as verified.
+ * Reads what connector pods report on their /status endpoint (observed egress IP, flows, mapped names). A pod is a
+ * party the operator does not control (see {@link AppConnectorReconciler#podsToProbe} for which pods are asked):
+ * each answer is read up to {@link #MAX_BODY_BYTES} and within the timeout, or refused with a reason. Pods that do
+ * not answer in time, or are refused, are left out: a silent pod proves nothing, so it never counts as verified.
  */
 public final class ConnectorReports {
+    private static final Logger LOG = Logger.getLogger(ConnectorReports.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * A real /status is about 350 bytes per client (256 at most, by the CRD) plus a few hundred: under 100 KiB.
+     * The cap bounds what one probe round can cost the operator, whatever a pod sends.
+     */
+    static final int MAX_BODY_BYTES = 256 * 1024;
 
     /** One pod's report. */
     public record Report(String pod, String observedEgressIP, boolean egressVerified, long activeFlows,
                          long mappedNames) {}
 
+    /** A pod whose answer was not used, and why (for the EgressVerified message and the log). */
+    public record Refusal(String pod, String reason) {
+        @Override
+        public String toString() {
+            return pod + ": " + reason;
+        }
+    }
+
+    /** What one round of probes gave. */
+    public record Round(List<Report> reports, List<Refusal> refused) {
+        static final Round EMPTY = new Round(List.of(), List.of());
+    }
+
+    private sealed interface Outcome permits Outcome.Reported, Outcome.Refused {
+        record Reported(Report report) implements Outcome {}
+
+        record Refused(Refusal refusal) implements Outcome {}
+    }
+
     private final HttpClient http;
     private final Duration timeout;
 
     public ConnectorReports(Duration timeout) {
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.http = HttpClient.newBuilder().connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
         this.timeout = timeout;
     }
 
-    public List<Report> collect(List<Pod> pods, int port) {
-        List<CompletableFuture<Optional<Report>>> pending = new ArrayList<>();
+    public Round collect(List<Pod> pods, int port) {
+        List<CompletableFuture<Outcome>> pending = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Pod pod : pods) {
             String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
             if (ip == null || ip.isEmpty()) {
                 continue;
             }
+            String name = pod.getMetadata().getName();
             String host = ip.contains(":") ? "[" + ip + "]" : ip;
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/status"))
                     .timeout(timeout).GET().build();
-            pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                    .thenApply(r -> r.statusCode() == 200 ? parse(pod.getMetadata().getName(), r.body())
-                            : Optional.<Report>empty())
-                    .exceptionally(e -> Optional.empty()));
+            names.add(name);
+            pending.add(http.sendAsync(request, CappedBody.ofString(MAX_BODY_BYTES, timeout))
+                    .thenApply(r -> r.statusCode() == 200 ? parse(name, r.body())
+                            : refused(name, "/status answered HTTP " + r.statusCode()))
+                    .exceptionally(e -> refused(name, CappedBody.refusal(e).map(Throwable::getMessage)
+                            .orElse("no answer (" + rootCause(e) + ")"))));
         }
         List<Report> reports = new ArrayList<>();
-        for (var f : pending) {
+        List<Refusal> refusals = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            Outcome outcome;
             try {
-                f.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS).ifPresent(reports::add);
+                outcome = pending.get(i).get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome = refused(names.get(i), "interrupted");
             } catch (Exception e) {
-                f.cancel(true);
+                pending.get(i).cancel(true);
+                outcome = refused(names.get(i), "no answer within " + timeout.toMillis() * 2 + " ms");
+            }
+            if (outcome instanceof Outcome.Reported r) {
+                reports.add(r.report());
+            } else if (outcome instanceof Outcome.Refused r) {
+                refusals.add(r.refusal());
+                LOG.infof("not counting connector pod %s: %s", r.refusal().pod(), r.refusal().reason());
             }
         }
-        return reports;
+        return new Round(List.copyOf(reports), List.copyOf(refusals));
+    }
+
+    private static Outcome refused(String pod, String reason) {
+        return new Outcome.Refused(new Refusal(pod, reason));
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName();
     }
 
     /**
@@ -74,16 +131,19 @@ public final class ConnectorReports {
         }
     }
 
-    static Optional<Report> parse(String pod, String body) {
+    private static Outcome parse(String pod, String body) {
         try {
             JsonNode n = JSON.readTree(body);
-            return Optional.of(new Report(pod,
+            if (n == null || !n.isObject()) {
+                return refused(pod, "/status is not a JSON object");
+            }
+            return new Outcome.Reported(new Report(pod,
                     address(n.path("observedEgressIP")),
                     n.path("egressVerified").asBoolean(false),
                     n.path("activeFlows").asLong(0),
                     n.path("mappedNames").asLong(0)));
-        } catch (Exception e) {
-            return Optional.empty();
+        } catch (java.io.IOException e) {
+            return refused(pod, "/status is not JSON");
         }
     }
 }

@@ -6,11 +6,15 @@ import javax.crypto.SecretKey;
 /**
  * A 32-byte ChaCha20-Poly1305 key we can zero: {@link javax.crypto.spec.SecretKeySpec} cannot be wiped on JDK 17,
  * so the protocol holds keys in this type and {@link #destroy()}s them when a session expires.
+ *
+ * <p>A seal can race a peer removal. Reading the bytes and destroying them take the same lock, and destroy marks the
+ * key destroyed before it zeroes it: a reader gets the real key or an {@link IllegalStateException}, never zeroed
+ * (or half-zeroed) bytes, which would encrypt under a key anyone can compute.
  */
 public final class AeadKey implements SecretKey {
     private static final long serialVersionUID = 1L;
     private final byte[] key;
-    private volatile boolean destroyed;
+    private boolean destroyed;
 
     public AeadKey(byte[] key) {
         if (key.length != 32) {
@@ -30,21 +34,33 @@ public final class AeadKey implements SecretKey {
     }
 
     @Override
-    public byte[] getEncoded() {
+    public synchronized byte[] getEncoded() {
         if (destroyed) {
             throw new IllegalStateException("key destroyed");
         }
         return key.clone();
     }
 
-    @Override
-    public void destroy() {
-        Arrays.fill(key, (byte) 0);
-        destroyed = true;
+    /** Writes the key as eight little-endian words into {@code dst[off, off + 8)}, without allocating. */
+    synchronized void copyWordsTo(int[] dst, int off) {
+        if (destroyed) {
+            throw new IllegalStateException("key destroyed");
+        }
+        for (int i = 0; i < 8; i++) {
+            int o = 4 * i;
+            dst[off + i] = (key[o] & 0xff) | (key[o + 1] & 0xff) << 8 | (key[o + 2] & 0xff) << 16
+                    | (key[o + 3] & 0xff) << 24;
+        }
     }
 
     @Override
-    public boolean isDestroyed() {
+    public synchronized void destroy() {
+        destroyed = true;
+        Arrays.fill(key, (byte) 0);
+    }
+
+    @Override
+    public synchronized boolean isDestroyed() {
         return destroyed;
     }
 }

@@ -39,6 +39,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
     private final DatagramChannel channel;
     private final Selector selector;
     private final Thread receiver;
+    private volatile Throwable failure;
     private final LongAdder sendDrops = new LongAdder();
     private final LongAdder datagramsIn = new LongAdder();
     private volatile boolean running = true;
@@ -119,7 +120,31 @@ public final class UdpTunnelDriver implements AutoCloseable {
         return datagramsIn.sum();
     }
 
+    /**
+     * Why the receive thread stopped while the driver is open, or empty while it runs. An exception on one datagram
+     * is logged and the thread goes on; an {@link Error} ends it and is reported here (readiness goes down).
+     */
+    public java.util.Optional<String> failure() {
+        Throwable f = failure;
+        if (f != null) {
+            return java.util.Optional.of("thread " + receiver.getName() + " died: " + f);
+        }
+        if (running && !receiver.isAlive()) {
+            return java.util.Optional.of("thread " + receiver.getName() + " exited");
+        }
+        return java.util.Optional.empty();
+    }
+
     private void receiveLoop() {
+        try {
+            receiveUntilClosed();
+        } catch (Throwable t) {
+            failure = t;
+            LOG.log(Level.SEVERE, "WireGuard receive thread died; nothing is received any more", t);
+        }
+    }
+
+    private void receiveUntilClosed() {
         ByteBuffer buf = ByteBuffer.allocateDirect(65536);
         long nextTick = ticker.nanoTime() + TICK_NANOS;
         while (running) {

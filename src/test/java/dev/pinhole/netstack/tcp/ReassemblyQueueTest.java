@@ -45,7 +45,7 @@ class ReassemblyQueueTest {
     void randomArrivalOrderMatchesABitmapOracle() {
         Random random = new Random(7);
         for (int round = 0; round < 200; round++) {
-            var buffer = new ReceiveBuffer(4096, 64);
+            var buffer = new ReceiveBuffer(4096, 64, dev.pinhole.budget.Allowance.UNLIMITED);
             BitSet oracle = new BitSet();
             byte[] stream = new byte[4096];
             random.nextBytes(stream);

@@ -59,7 +59,7 @@ class ConnectorReportsTest {
     void readsAReportFromARealHttpEndpoint() {
         body = "{\"observedEgressIP\":\"203.0.113.10\",\"egressVerified\":true,\"activeFlows\":7,\"mappedNames\":3}";
         var reports = new ConnectorReports(Duration.ofSeconds(2))
-                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort());
+                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort()).reports();
         assertThat(reports).containsExactly(
                 new ConnectorReports.Report("p-127.0.0.1", "203.0.113.10", true, 7, 3));
     }
@@ -78,7 +78,7 @@ class ConnectorReportsTest {
     void aMalformedReportIsIgnored() {
         body = "not json";
         assertThat(new ConnectorReports(Duration.ofSeconds(2))
-                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort())).isEmpty();
+                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort()).reports()).isEmpty();
     }
 
     @Test

@@ -358,4 +358,26 @@ class ConnectorSpecCheckTest {
         spec.getEgress().setVerify(verify);
         assertThat(problems()).isEmpty();
     }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void anIpv6RouteSpellingForbiddenIpv4NamesTheSpecField() {
+        spec.getRoutes().setCidrs(List.of("198.51.100.0/24", "::ffff:0:0/96"));
+
+        ConfigProblem p = onlyProblem();
+        assertThat(p.field()).isEqualTo("spec.routes.cidrs[1]");
+        assertThat(p.value()).isEqualTo("::ffff:0:0/96");
+        assertThat(p.reason()).contains("mapped").contains("IPv4");
+    }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void mergedIpSetRoutesThatCoverMostOfIpv4AreAnOpenProxyOnSpecRoutes() {
+        List<ConfigProblem> problems = ConnectorSpecCheck.checkRoutes(spec, List.of("128.0.0.0/1"));
+
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.field()).isEqualTo("spec.routes");
+            assertThat(p.reason()).contains("open proxy");
+        });
+    }
 }

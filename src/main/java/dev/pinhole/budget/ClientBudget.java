@@ -1,0 +1,79 @@
+package dev.pinhole.budget;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/** One client's share of the {@link ResourceBudget}: an {@link Allowance} per resource, charged to the total too. */
+public final class ClientBudget {
+    private final String client;
+    private final ResourceBudget budget;
+    private final Map<Resource, Tally> own = new EnumMap<>(Resource.class);
+    private final Map<Resource, Allowance> allowances = new EnumMap<>(Resource.class);
+
+    ClientBudget(String client, ResourceBudget budget, Map<Resource, Quota> quotas) {
+        this.client = client;
+        this.budget = budget;
+        for (Resource r : Resource.values()) {
+            own.put(r, new Tally(quotas.get(r).perClient()));
+            allowances.put(r, new Share(r));
+        }
+    }
+
+    void limits(Map<Resource, Quota> quotas) {
+        quotas.forEach((r, q) -> own.get(r).limit(q.perClient()));
+    }
+
+    public String client() {
+        return client;
+    }
+
+    /** This client's allowance for {@code resource}. */
+    public Allowance allowance(Resource resource) {
+        return allowances.get(resource);
+    }
+
+    /** In use by this client now. */
+    public long used(Resource resource) {
+        return own.get(resource).used();
+    }
+
+    /** The client's tally and the connector's total, taken together or not at all. */
+    private final class Share implements Allowance {
+        private final Resource resource;
+
+        Share(Resource resource) {
+            this.resource = resource;
+        }
+
+        @Override
+        public boolean tryAcquire(long amount) {
+            Tally mine = own.get(resource);
+            if (!mine.tryAdd(amount)) {
+                budget.refused(resource);
+                return false;
+            }
+            if (!budget.total(resource).tryAdd(amount)) {
+                mine.subtract(amount);
+                budget.refused(resource);
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public void release(long amount) {
+            own.get(resource).subtract(amount);
+            budget.total(resource).subtract(amount);
+        }
+
+        @Override
+        public long available() {
+            return Math.min(own.get(resource).available(), budget.total(resource).available());
+        }
+
+        @Override
+        public String toString() {
+            return client + "/" + resource.label();
+        }
+    }
+}
