@@ -70,7 +70,7 @@ class ConnectorReportsTest {
         body = "{\"observedEgressIP\":\"{\\\"SecretAccessKey\\\":\\\"wJalrXUtnFEMI\\\"}\","
                 + "\"egressVerified\":false,\"activeFlows\":0,\"mappedNames\":0}";
         var reports = new ConnectorReports(Duration.ofSeconds(2))
-                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort());
+                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort()).reports();
         assertThat(reports).containsExactly(new ConnectorReports.Report("p-127.0.0.1", null, false, 0, 0));
     }
 
