@@ -1,5 +1,7 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.ipset.ForbiddenAddresses;
+import dev.pinhole.connector.config.ForbiddenDestinations;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.dns.match.DomainMatcher;
 import dev.pinhole.dns.message.DnsName;
@@ -57,7 +59,13 @@ final class ConfigApplication {
     record Plan(RuntimeState next, List<PeerConfig> peers, List<PublicKey> peersToRemove, Revocations revoked) {}
 
     /** What the plan reads besides the config: fixed for the data plane's life, or owned by it. */
-    record Context(List<Cidr> clusterRanges, SyntheticAddressPool pool, DnsMetrics dnsMetrics) {}
+    record Context(List<Cidr> clusterRanges, SyntheticAddressPool pool, DnsMetrics dnsMetrics,
+                   List<IpAddress> ownAddresses) {
+        /** A context with no own addresses (tests that do not look at them). */
+        Context(List<Cidr> clusterRanges, SyntheticAddressPool pool, DnsMetrics dnsMetrics) {
+            this(clusterRanges, pool, dnsMetrics, List.of());
+        }
+    }
 
     /**
      * Plans {@code config} (already passed {@code ConfigCheck}) over {@code inForce} (null at start).
@@ -74,7 +82,10 @@ final class ConfigApplication {
         Cidr appRange = context.pool().ipv4Range(); // the pool's range: a new appRange needs a restart
         List<Cidr> routes = config.routes() == null ? List.of() : config.routes().stream().map(Cidr::parse).toList();
         DomainMatcher domains = DomainMatcher.parse(config.domains() == null ? List.of() : config.domains());
-        Policy policy = new Policy(appRange, routes, context.clusterRanges(), context.pool(), domains::matches);
+        // One forbidden set for the policy and the DNS answer check (built in, own, nodes, app range, cluster).
+        ForbiddenAddresses forbidden = ForbiddenDestinations.of(config, appRange, context.clusterRanges(),
+                context.ownAddresses());
+        Policy policy = new Policy(appRange, routes, forbidden, context.pool(), domains::matches);
         RealAddressPolicy realAddresses = new RealAddressPolicy(policy.forbidden());
         AppResolver resolver = new AppResolver(new AppResolverConfig(domains, realAddresses), context.pool(),
                 context.dnsMetrics());

@@ -81,6 +81,8 @@ public final class ConnectorMain {
             if (clusterCidrs != null) {
                 options = options.withClusterRanges(Policy.parseCidrList(clusterCidrs));
             }
+            LOG.log(System.Logger.Level.INFO, "own addresses, never reached through the tunnel: "
+                    + options.ownAddresses());
             if (args.listenPort() != null) {
                 options = options.withBind(new InetSocketAddress(args.listenPort()));
             }

@@ -73,36 +73,49 @@ public final class DataPlane implements AutoCloseable {
      * @param upstream      DNS upstream to use instead of {@code dns.upstream}/resolv.conf (tests), or null
      * @param clusterRanges ranges never reached unless a static route names them
      * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
+     * @param ownAddresses  the pod's own addresses, never reached whatever the routes say
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
-                          List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
+                          List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots,
+                          List<IpAddress> ownAddresses) {
+        /** Defaults, with the own addresses of this process ({@link OwnAddresses#discover}). */
         public static Options defaults() {
             return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
-                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096);
+                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()));
+        }
+
+        public Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
+                       List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
+            this(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots,
+                    OwnAddresses.discover(System.getenv()));
+        }
+
+        public Options withOwnAddresses(List<IpAddress> own) {
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, own);
         }
 
         public Options withBind(InetSocketAddress b) {
-            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots);
+            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withTicker(Ticker t) {
-            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots);
+            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withLimits(FlowLimits l) {
-            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots);
+            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withTimeouts(NatTimeouts t) {
-            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots);
+            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withClusterRanges(List<Cidr> c) {
-            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots);
+            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots, ownAddresses);
         }
 
         public Options withUpstream(UpstreamExchange u) {
-            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots);
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots, ownAddresses);
         }
     }
 
@@ -285,7 +298,8 @@ public final class DataPlane implements AutoCloseable {
             }
             plan = ConfigApplication.plan(old, config, tunnel.peers().stream().map(Peer::publicKey).toList(), live,
                     upstream.exchange(), upstreamServers,
-                    new ConfigApplication.Context(options.clusterRanges(), pool, metrics));
+                    new ConfigApplication.Context(options.clusterRanges(), pool, metrics,
+                            options.ownAddresses()));
         } catch (RuntimeException e) {
             if (upstream.opened() != null) {
                 closeQuietly(upstream.opened());

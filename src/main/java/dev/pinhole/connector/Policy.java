@@ -83,6 +83,13 @@ public final class Policy {
         return out;
     }
 
+    /** The policy of a validated config, judging real destinations by {@code forbidden}. */
+    public static Policy of(ConnectorConfig config, ForbiddenAddresses forbidden, SyntheticAddressPool pool) {
+        List<Cidr> routes = config.routes() == null ? List.of()
+                : config.routes().stream().map(Cidr::parse).toList();
+        return new Policy(Cidr.parse(config.tunnel().appRange()), routes, forbidden, pool);
+    }
+
     /** The policy of a validated config. */
     public static Policy of(ConnectorConfig config, List<Cidr> clusterRanges, SyntheticAddressPool pool) {
         List<Cidr> routes = config.routes() == null ? List.of()

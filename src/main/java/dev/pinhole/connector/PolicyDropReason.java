@@ -20,7 +20,7 @@ public enum PolicyDropReason {
     QUEUE_FULL,
     /**
      * A live flow a config change took away (its name, route or client was removed or changed): ended at once,
-     * TCP with a RST to the client; counted once per flow.
+     * TCP with a RST to the client, UDP with ICMP administratively prohibited; counted once per flow.
      */
     REVOKED,
     /** Handling the packet threw inside the connector: dropped and counted, never a stack trace per packet. */

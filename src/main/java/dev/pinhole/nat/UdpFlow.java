@@ -88,6 +88,9 @@ public final class UdpFlow extends Flow implements RelayLoop.IoHandler {
             return;
         }
         endReason = reason;
+        if (reason == FlowEndReason.REVOKED) {
+            relay.revoked(this);
+        }
         selectionKey.cancel();
         try {
             channel.close();

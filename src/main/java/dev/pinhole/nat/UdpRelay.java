@@ -121,6 +121,19 @@ public final class UdpRelay {
         flow.end(FlowEndReason.RESET);
     }
 
+    /**
+     * The flow's right was revoked: tell the client at once with ICMP administratively prohibited from the
+     * destination (quoting a datagram of the flow), as a refused new datagram would be answered.
+     */
+    void revoked(UdpFlow flow) {
+        quoted.clear();
+        UdpDatagramWriter.write(quoted, flow.clientBytes(), flow.key.clientPort(), flow.appBytes(),
+                flow.key.appPort(), ByteBuffer.allocate(0));
+        if (parser.parse(quoted) instanceof ParseResult.UdpDatagram original) {
+            emitIcmp(original.ip(), flow.appBytes(), true);
+        }
+    }
+
     void sendFailed(UdpFlow flow) {
         events.refused(flow.key, flow.client, NatDropReason.SOCKET_ERROR);
         flow.end(FlowEndReason.RESET);

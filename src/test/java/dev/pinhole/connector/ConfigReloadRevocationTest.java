@@ -182,6 +182,26 @@ class ConfigReloadRevocationTest {
     }
 
     @Test
+    void removingARouteEndsItsUdpFlowWithIcmpProhibitedAtOnce() throws Exception {
+        try (dev.pinhole.testing.UdpEchoServer echo = dev.pinhole.testing.UdpEchoServer.start()) {
+            laptop.sendUdp(6100, LOOPBACK, echo.port(), new byte[] {1});
+            assertThat(laptop.receiveUdp(6100, 10_000)).as("the echo through the route").isNotNull();
+            laptop.other.clear();
+
+            write(config(List.of(client("laptop-1", laptop)), List.of("app.example.test"), List.of()));
+            assertThat(process.watcher().poll()).isTrue();
+
+            byte[] notice = laptop.other.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(notice).as("an ICMP error for the revoked UDP flow, without sending anything").isNotNull();
+            var icmp = (dev.pinhole.netstack.packet.ParseResult.IcmpMessage) new dev.pinhole.netstack.packet
+                    .PacketParser().parse(java.nio.ByteBuffer.wrap(notice));
+            assertThat(icmp.icmp().type()).isEqualTo(dev.pinhole.netstack.packet.IcmpType.V4_DESTINATION_UNREACHABLE);
+            assertThat(icmp.icmp().code()).isEqualTo(dev.pinhole.netstack.packet.IcmpType.V4_CODE_ADMIN_PROHIBITED);
+            assertThat(process.dataPlane().activeFlows()).isZero();
+        }
+    }
+
+    @Test
     void aConfigTheDataPlaneCannotApplyAddsNoPeerAndIsNotReportedAsApplied() throws Exception {
         String inForce = process.watcher().current().digest();
         TunnelClient intruder = new TunnelClient("100.96.0.3");

@@ -23,6 +23,14 @@ public final class ForbiddenDestinations {
         return new ForbiddenAddresses(blocks(config, clusterRanges, ownAddresses), routes(config));
     }
 
+    /** As {@link #of(ConnectorConfig, List, List)} with the app range in force (the pool's), besides the config's. */
+    public static ForbiddenAddresses of(ConnectorConfig config, Cidr appRangeInForce, List<Cidr> clusterRanges,
+                                        List<IpAddress> ownAddresses) {
+        List<ForbiddenBlock> blocks = new ArrayList<>(blocks(config, clusterRanges, ownAddresses));
+        blocks.add(new ForbiddenBlock(appRangeInForce, BlockKind.APP_RANGE));
+        return new ForbiddenAddresses(blocks, routes(config));
+    }
+
     static List<ForbiddenBlock> blocks(ConnectorConfig config, List<Cidr> clusterRanges,
                                        List<IpAddress> ownAddresses) {
         List<ForbiddenBlock> out = new ArrayList<>();

@@ -267,7 +267,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         // 3. Children, in dependency order: config before the pods that mount it. The connector runs ConfigCheck on
         // what it loads; the very config about to be written passes the same check first, so nothing the connector
         // would refuse ever replaces the last good one.
-        ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes);
+        ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes,
+                NatGatewayNodes.ipAddresses(connector, context));
         List<ConfigProblem> renderedProblems = ConnectorSpecCheck.checkRendered(config);
         if (!renderedProblems.isEmpty()) {
             return failed(connector, context, previous, conditions, Reason.INVALID_SPEC,

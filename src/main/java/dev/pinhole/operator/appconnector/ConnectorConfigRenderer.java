@@ -10,6 +10,16 @@ public final class ConnectorConfigRenderer {
     private ConnectorConfigRenderer() {}
 
     public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes) {
+        return render(connector, resolvedRoutes, List.of());
+    }
+
+    /**
+     * As {@link #render(AppConnector, List)}, with the addresses of the NAT-gateway nodes the connector may run on:
+     * rendered as {@code network.nodeAddresses} (sorted, so an unchanged pool renders the same file), which the
+     * connector never reaches. None: no {@code network} section.
+     */
+    public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes,
+                                         List<String> nodeAddresses) {
         AppConnectorSpec spec = connector.getSpec();
         AppConnectorSpec.Tunnel t = tunnel(spec);
         AppConnectorSpec.Egress egress = spec.getEgress();
@@ -30,7 +40,8 @@ public final class ConnectorConfigRenderer {
                 new ConnectorConfig.Dns(spec.getDns() == null || spec.getDns().getUpstream() == null
                         ? List.of() : List.copyOf(spec.getDns().getUpstream())),
                 new ConnectorConfig.Http(ConnectorNames.HTTP_PORT),
-                null,
+                nodeAddresses.isEmpty() ? null
+                        : new ConnectorConfig.Network(nodeAddresses.stream().distinct().sorted().toList(), null),
                 limits(spec.getLimits()));
     }
 

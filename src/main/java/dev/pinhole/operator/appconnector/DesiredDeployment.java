@@ -1,5 +1,6 @@
 package dev.pinhole.operator.appconnector;
 
+import dev.pinhole.connector.OwnAddresses;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import io.fabric8.kubernetes.api.model.Affinity;
@@ -148,6 +149,9 @@ public final class DesiredDeployment {
                         "--config", ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE,
                         "--key", ConnectorNames.KEY_DIR + "/" + ConnectorNames.KEY_SECRET_DATA)
                 .addNewEnv().withName("JAVA_OPTS").withValue(CONNECTOR_JAVA_OPTS).endEnv()
+                // The pod's own addresses, never reached through the tunnel (the connector also reads its interfaces).
+                .addNewEnv().withName(OwnAddresses.POD_IPS).withNewValueFrom().withNewFieldRef()
+                    .withFieldPath("status.podIPs").endFieldRef().endValueFrom().endEnv()
                 .addNewPort().withName(ConnectorNames.WIREGUARD_PORT_NAME).withProtocol("UDP")
                     .withContainerPort(tunnel.getListenPort()).endPort()
                 .addNewPort().withName(ConnectorNames.HTTP_PORT_NAME).withProtocol("TCP")

@@ -97,6 +97,18 @@ final class NatGatewayNodes {
         return egress.getNatGateway().getNodeSelector();
     }
 
+    /**
+     * The IP addresses (InternalIP, ExternalIP; not host names) of the nodes {@code connector} selects: the nodes it
+     * may run on, whose own services no client may reach through it.
+     */
+    static List<String> ipAddresses(AppConnector connector, Context<AppConnector> context) {
+        return of(connector, context).stream()
+                .flatMap(n -> n.getStatus() == null || n.getStatus().getAddresses() == null ? Stream.empty()
+                        : n.getStatus().getAddresses().stream())
+                .filter(a -> "InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType()))
+                .map(NodeAddress::getAddress).filter(Objects::nonNull).distinct().sorted().toList();
+    }
+
     private static List<String> addresses(Node node) {
         if (node.getStatus() == null || node.getStatus().getAddresses() == null) {
             return List.of();

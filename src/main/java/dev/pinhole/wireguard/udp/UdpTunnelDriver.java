@@ -22,7 +22,8 @@ import java.util.logging.Logger;
  * <p>Threads: one receive thread owns the socket's read side: it waits on a selector (at most one tick period),
  * drains every ready datagram into one reused direct buffer, hands each to the tunnel (decrypt, handshakes), tells
  * the sink when a burst ends (the socket ran dry, or every {@value #BURST_DATAGRAMS} datagrams) and runs the
- * tunnel's timers every tick. Outbound IP packets are encrypted on the caller's thread in
+ * tunnel's timers every tick, also when a flood never lets the socket run dry (the drain stops when a tick is
+ * due). Outbound IP packets are encrypted on the caller's thread in
  * {@link #sendIp}; so the connector's packet thread and the receive thread use two cores. Sends from both threads
  * go straight to the non-blocking channel ({@code DatagramChannel.send} is thread-safe); a datagram the kernel
  * cannot take at once is dropped and counted, as a full NIC queue would drop it.
@@ -42,6 +43,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
     private volatile Throwable failure;
     private final LongAdder sendDrops = new LongAdder();
     private final LongAdder datagramsIn = new LongAdder();
+    private final LongAdder ticks = new LongAdder();
     private volatile boolean running = true;
 
     private final Output output = new Output() {
@@ -120,6 +122,11 @@ public final class UdpTunnelDriver implements AutoCloseable {
         return datagramsIn.sum();
     }
 
+    /** Times the tunnel's timers have run (about one per tick, also under a flood). */
+    public long ticksRun() {
+        return ticks.sum();
+    }
+
     /**
      * Why the receive thread stopped while the driver is open, or empty while it runs. An exception on one datagram
      * is logged and the thread goes on; an {@link Error} ends it and is reported here (readiness goes down).
@@ -167,6 +174,11 @@ public final class UdpTunnelDriver implements AutoCloseable {
                             burst = 0;
                             sink.endOfBurst();
                         }
+                        if (ticker.nanoTime() - nextTick >= 0) {
+                            // A flood keeps the socket from running dry: timers (retransmits, keepalives, key
+                            // expiry) go first; the select below returns at once for the rest.
+                            break;
+                        }
                     }
                 } finally {
                     sink.endOfBurst();
@@ -174,6 +186,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
                 long now = ticker.nanoTime();
                 if (now - nextTick >= 0) {
                     tunnel.onTick(now, output);
+                    ticks.increment();
                     nextTick = now + TICK_NANOS;
                 }
             } catch (IOException e) {

@@ -129,4 +129,20 @@ class ConnectorConfigRendererTest {
     void httpPortIsTheProbePort() {
         assertThat(render().http().port()).isEqualTo(ConnectorNames.HTTP_PORT);
     }
+
+    @Test
+    void theNatGatewayNodesAddressesAreRenderedSortedAsNetworkNodeAddresses() throws InvalidConfigException {
+        ConnectorConfig config = ConnectorConfigRenderer.render(c, List.of("198.51.100.0/24"),
+                List.of("198.18.100.21", "2001:db8::21", "198.18.100.20", "198.18.100.21"));
+
+        assertThat(config.network().nodeAddresses()).containsExactly("198.18.100.20", "198.18.100.21",
+                "2001:db8::21");
+        assertThat(ConnectorConfigCodec.read(ConnectorConfigCodec.write(config))).isEqualTo(config);
+    }
+
+    @Test
+    void withoutNodesThereIsNoNetworkSection() {
+        assertThat(render().network()).isNull();
+        assertThat(ConnectorConfigCodec.write(render())).doesNotContain("network");
+    }
 }

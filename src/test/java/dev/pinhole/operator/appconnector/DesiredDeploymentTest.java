@@ -314,4 +314,11 @@ class DesiredDeploymentTest {
         assertThat(rolling.getMaxSurge().getIntVal()).isZero();
         assertThat(rolling.getMaxUnavailable().getIntVal()).isEqualTo(1);
     }
+
+    @Test
+    void thePodLearnsItsOwnAddressesFromTheDownwardApi() {
+        var env = container().getEnv().stream().filter(e -> e.getName().equals("POD_IPS")).findFirst().orElseThrow();
+
+        assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIPs");
+    }
 }
