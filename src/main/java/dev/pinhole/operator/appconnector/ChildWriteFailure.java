@@ -35,7 +35,9 @@ public sealed interface ChildWriteFailure {
      */
     static Optional<ChildWriteFailure> of(KubernetesClientException e, String kind) {
         Status status = e.getStatus();
-        if (terminating(e)) {
+        if (terminating(e) || e.getCode() == 404) {
+            // 404 on a write: the namespace (or the AppConnector, whose children are written with it as owner) is
+            // gone; the same quiet end as a namespace being deleted.
             String namespace = status != null && status.getDetails() != null ? status.getDetails().getName() : null;
             return Optional.of(new NamespaceTerminating(namespace));
         }

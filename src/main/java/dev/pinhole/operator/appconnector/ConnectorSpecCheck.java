@@ -13,6 +13,12 @@ import java.util.List;
  * check on the spec rendered as-is (static routes unmerged, so indexes match) and names fields as spec paths.
  */
 public final class ConnectorSpecCheck {
+    private static final java.util.regex.Pattern LABEL_KEY = java.util.regex.Pattern.compile(
+            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                    + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    private static final java.util.regex.Pattern LABEL_VALUE = java.util.regex.Pattern.compile(
+            "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
+
     private ConnectorSpecCheck() {}
 
     public static List<ConfigProblem> check(AppConnectorSpec spec) {
@@ -30,6 +36,20 @@ public final class ConnectorSpecCheck {
             // Also refused by the CRD; objects stored before that rule still get here.
             problems.add(new ConfigProblem("spec.egress.natGateway.nodeSelector", null, "empty: connector pods would"
                     + " run on any node; name the NAT-gateway nodes' labels or set natGateway.anyNode: true"));
+        }
+        if (natGateway != null && natGateway.getNodeSelector() != null) {
+            // Checked here, not by the Deployment: the selector also picks the node addresses rendered into the
+            // config, so a selector the API server would refuse must stop before the config is written.
+            natGateway.getNodeSelector().forEach((k, v) -> {
+                if (k == null || !LABEL_KEY.matcher(k).matches()) {
+                    problems.add(new ConfigProblem("spec.egress.natGateway.nodeSelector", k,
+                            "not a label key (an optional DNS prefix and '/', then at most 63 letters, digits, '-',"
+                                    + " '_', '.')"));
+                } else if (v == null || !LABEL_VALUE.matcher(v).matches()) {
+                    problems.add(new ConfigProblem("spec.egress.natGateway.nodeSelector[" + k + "]", v,
+                            "not a label value (at most 63 letters, digits, '-', '_', '.')"));
+                }
+            });
         }
         if (anyNode && spec.getEgress().getVerify() == null) {
             problems.add(new ConfigProblem("spec.egress.natGateway.anyNode", "true", "requires spec.egress.verify"));
