@@ -32,6 +32,36 @@ public final class ClientBudget {
         return allowances.get(resource);
     }
 
+    /**
+     * This client's allowance for {@code resource} that never takes the last {@code headroom} of it (of the
+     * client's share or of the total): what one use may not starve another of, e.g. TCP send buffers leaving room
+     * for receive buffers, so a new flow can always take in the client's first bytes.
+     */
+    public Allowance allowanceLeaving(Resource resource, long headroom) {
+        Allowance all = allowances.get(resource);
+        return new Allowance() {
+            @Override
+            public boolean tryAcquire(long amount) {
+                return amount <= available() && all.tryAcquire(amount);
+            }
+
+            @Override
+            public void release(long amount) {
+                all.release(amount);
+            }
+
+            @Override
+            public long available() {
+                return Math.max(0, all.available() - headroom);
+            }
+
+            @Override
+            public String toString() {
+                return all + " leaving " + headroom;
+            }
+        };
+    }
+
     /** In use by this client now. */
     public long used(Resource resource) {
         return own.get(resource).used();

@@ -25,15 +25,6 @@ public final class ResourceBudget {
         }
     }
 
-    /** A budget with no bound that matters (tests of other things). */
-    public static ResourceBudget unbounded() {
-        Map<Resource, Quota> q = new EnumMap<>(Resource.class);
-        for (Resource r : Resource.values()) {
-            q.put(r, new Quota(Long.MAX_VALUE / 4, Long.MAX_VALUE / 2));
-        }
-        return new ResourceBudget(q);
-    }
-
     private static Map<Resource, Quota> complete(Map<Resource, Quota> quotas) {
         for (Resource r : Resource.values()) {
             if (!quotas.containsKey(r)) {

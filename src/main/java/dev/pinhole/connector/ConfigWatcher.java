@@ -28,7 +28,7 @@ public final class ConfigWatcher {
     private final ConnectorMetrics metrics;
     private final AtomicReference<LoadedConfig> current;
     private final AtomicReference<String> lastError = new AtomicReference<>();
-    /** The content digest last refused: the same files are not loaded, checked and refused again every poll. */
+    /** The content digest last found invalid: the same files are not loaded and checked again every poll. */
     private volatile String refusedDigest;
 
     public ConfigWatcher(Path configFile, Path keyFile, LoadedConfig initial, Applier applier,
@@ -69,7 +69,9 @@ public final class ConfigWatcher {
         try {
             applier.apply(next);
         } catch (InvalidConfigException e) {
-            refuse(digest, "refused", e);
+            // Not remembered by digest: what the data plane refuses after the check passed may be passing
+            // (a DNS upstream socket that could not be opened), so the same files are tried again next poll.
+            refuse(null, "refused", e);
             return false;
         }
         current.set(next);

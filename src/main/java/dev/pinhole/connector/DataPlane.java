@@ -1,5 +1,6 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.budget.Allowance;
 import dev.pinhole.budget.Quota;
 import dev.pinhole.budget.Resource;
 import dev.pinhole.budget.ResourceBudget;
@@ -14,6 +15,7 @@ import dev.pinhole.dns.resolver.UpstreamExchange;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.nat.BufferBudgets;
 import dev.pinhole.nat.Flow;
 import dev.pinhole.nat.FlowEndReason;
 import dev.pinhole.nat.FlowKey;
@@ -182,7 +184,20 @@ public final class DataPlane implements AutoCloseable {
             }
         };
         this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events,
-                client -> budget.client(client).allowance(Resource.BUFFER_BYTES));
+                new BufferBudgets() {
+                    @Override
+                    public Allowance of(String client) {
+                        return budget.client(client).allowance(Resource.BUFFER_BYTES);
+                    }
+
+                    @Override
+                    public Allowance forSending(String client) {
+                        // Send buffers the client does not drain never take the last eighth of its share (or of the
+                        // total): its new flows still get a receive window for their first bytes (a TLS hello).
+                        return budget.client(client).allowanceLeaving(Resource.BUFFER_BYTES,
+                                budget.quota(Resource.BUFFER_BYTES).perClient() / 8);
+                    }
+                });
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
         Cidr appRange = Cidr.parse(config.tunnel().appRange());
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),

@@ -165,7 +165,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         phase = Phase.RELAYING;
         timer.disarm();
         endpoint = TcpEndpoint.accept(relay.tcpConfig, syn, relay.random.nextInt(), relay.loop.ticker(),
-                relay.toTunnel, this, relay.budgets.of(client));
+                relay.toTunnel, this, relay.budgets.of(client), relay.budgets.forSending(client));
         selectionKey.interestOps(SelectionKey.OP_READ);
         touch();
         afterEndpointCall();
@@ -223,6 +223,10 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     /** The relay's budget retry: room may have freed up in the client's budget. */
     void retryAfterBudget() {
         resumeSocketReads();
+        if (phase == Phase.RELAYING && readPaused && endpoint.writeBlockedByBudget()) {
+            // Still no room: keep waiting, or nothing would ever wake a flow whose own buffers are empty.
+            relay.waitForBudget(this);
+        }
         afterEndpointCall();
     }
 

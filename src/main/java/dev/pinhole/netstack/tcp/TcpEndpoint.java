@@ -138,7 +138,8 @@ public final class TcpEndpoint {
     private int challengeAcksInWindow;
 
     private TcpEndpoint(TcpConfig config, byte[] local, int localPort, byte[] remote, int remotePort, int iss,
-            Ticker ticker, SegmentSink sink, TcpEventListener listener, Allowance budget) {
+            Ticker ticker, SegmentSink sink, TcpEventListener listener, Allowance receiveBudget,
+            Allowance sendBudget) {
         this.config = config;
         this.ticker = ticker;
         this.sink = sink;
@@ -154,8 +155,9 @@ public final class TcpEndpoint {
         this.sndNxt = iss + 1;
         this.sndMax = iss + 1;
         this.sndBufSeq = iss + 1;
-        this.sendBuffer = new SendBuffer(config.sendBufferBytes(), budget);
-        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges(), budget);
+        this.sendBuffer = new SendBuffer(config.sendBufferBytes(), sendBudget);
+        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges(),
+                receiveBudget);
         this.rtx = new RetransmissionTimer(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos());
         this.rcvWscale = config.windowScaling() ? shiftFor(config.receiveBufferBytes()) : 0;
         this.cwnd = new CongestionWindow(ourMss, config.initialWindowSegments());
@@ -191,8 +193,14 @@ public final class TcpEndpoint {
      */
     public static TcpEndpoint accept(TcpConfig config, SynRequest syn, int iss, Ticker ticker, SegmentSink sink,
             TcpEventListener listener, Allowance budget) {
+        return accept(config, syn, iss, ticker, sink, listener, budget, budget);
+    }
+
+    /** As above, the send buffer charged to {@code sendBudget} and the receive buffer to {@code receiveBudget}. */
+    public static TcpEndpoint accept(TcpConfig config, SynRequest syn, int iss, Ticker ticker, SegmentSink sink,
+            TcpEventListener listener, Allowance receiveBudget, Allowance sendBudget) {
         TcpEndpoint e = new TcpEndpoint(config, syn.app().getAddress(), syn.appPort(), syn.client().getAddress(),
-                syn.clientPort(), iss, ticker, sink, listener, budget);
+                syn.clientPort(), iss, ticker, sink, listener, receiveBudget, sendBudget);
         e.state = TcpState.SYN_RECEIVED;
         e.irs = syn.initialSequence();
         e.rcvNxt = e.irs + 1;
@@ -216,7 +224,7 @@ public final class TcpEndpoint {
             int remotePort, int iss, Ticker ticker, SegmentSink sink,
             TcpEventListener listener) {
         TcpEndpoint e = new TcpEndpoint(config, local.getAddress(), localPort, remote.getAddress(), remotePort, iss,
-                ticker, sink, listener, Allowance.UNLIMITED);
+                ticker, sink, listener, Allowance.UNLIMITED, Allowance.UNLIMITED);
         e.state = TcpState.SYN_SENT;
         long now = ticker.nanoTime();
         e.lastReceived = now;
