@@ -8,7 +8,6 @@ import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -25,14 +24,20 @@ import java.util.Map;
         message = "client names must be unique", fieldPath = ".clients")
 @ValidationRule(value = "!has(self.clients) || self.clients.all(c, self.clients.exists_one(d, d.address == c.address))",
         message = "client addresses must be unique", fieldPath = ".clients")
-@ValidationRule(value = "has(self.domains) || has(self.routes)",
-        message = "at least one of domains or routes must be set: a connector with neither forwards nothing")
+@ValidationRule(value = "(has(self.domains) && size(self.domains) > 0) || (has(self.routes)"
+        + " && ((has(self.routes.cidrs) && size(self.routes.cidrs) > 0)"
+        + " || (has(self.routes.ipSets) && size(self.routes.ipSets) > 0)))",
+        message = "at least one of domains, routes.cidrs or routes.ipSets must have an entry: a connector with"
+                + " none forwards nothing")
 public class AppConnectorSpec {
 
     @JsonPropertyDescription("Apps reached by name. \"example.com\" matches that name only; \"*.example.com\" matches"
             + " every name below it but not the apex. Case-insensitive, trailing dot optional.")
     @Size(max = 256)
-    private List<@Pattern(Patterns.DOMAIN_PATTERN) @Size(max = 253) String> domains;
+    @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_DOMAIN + ")",
+            messageExpression = "'not a domain name (example.com) or wildcard (*.example.com): ' + self.filter(x, !"
+                    + Patterns.CEL_IS_DOMAIN + ")[0]")
+    private List<@Size(max = 253) String> domains;
 
     @JsonPropertyDescription("Apps reached by address: CIDRs and IPSets forwarded to their real addresses.")
     private Routes routes;
@@ -150,7 +155,7 @@ public class AppConnectorSpec {
         @Size(max = 1024)
         @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_CIDR + ")",
                 messageExpression = "'not a CIDR: ' + self.filter(x, !" + Patterns.CEL_IS_CIDR + ")[0]")
-        private List<@Pattern(Patterns.ADDRESS_CHARS) @Size(max = 43) String> cidrs;
+        private List<@Size(max = 43) String> cidrs;
 
         @JsonPropertyDescription("IPSets in the same namespace whose addresses are forwarded.")
         @Size(max = 64)
@@ -167,14 +172,16 @@ public class AppConnectorSpec {
     public static class Client {
         @Required
         @Size(max = 63)
-        @Pattern(Patterns.CLIENT_NAME)
+        @ValidationRule(value = "self.matches('" + Patterns.CLIENT_NAME + "')", messageExpression = "'not a client"
+                + " name (letters, digits, \\'-\\', \\'_\\', \\'.\\'; starting and ending with a letter or digit): ' + self")
         @JsonPropertyDescription("Client name; also the key of its rendered config in the <connector>-clients"
                 + " ConfigMap.")
         private String name;
 
         @Required
         @Size(max = 44)
-        @Pattern(Patterns.WG_KEY)
+        @ValidationRule(value = "self.matches('" + Patterns.WG_KEY + "')", messageExpression = "'not a WireGuard"
+                + " public key (44 characters of base64 ending in =, as wg pubkey prints it): ' + self")
         @JsonPropertyDescription("The client's WireGuard public key (base64, 32 bytes). Its private key never"
                 + " leaves the client.")
         private String publicKey;
@@ -261,6 +268,16 @@ public class AppConnectorSpec {
 
     /** Where traffic leaves the cluster, and how that is checked. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(value = "(has(self.natGateway) && has(self.natGateway.nodeSelector)"
+            + " && size(self.natGateway.nodeSelector) > 0)"
+            + " || (has(self.natGateway) && has(self.natGateway.anyNode) && self.natGateway.anyNode)",
+            message = "natGateway.nodeSelector is empty: connector pods would run on any node and leave through an"
+                    + " address the app may not allow. Name the NAT-gateway nodes' labels, or opt out explicitly"
+                    + " with natGateway.anyNode: true (which requires verify)", fieldPath = ".natGateway")
+    @ValidationRule(value = "!(has(self.natGateway) && has(self.natGateway.anyNode) && self.natGateway.anyNode)"
+            + " || has(self.verify)",
+            message = "natGateway.anyNode: true requires verify: without node affinity only the egress check can"
+                    + " show that traffic leaves through elasticIP", fieldPath = ".natGateway.anyNode")
     public static class Egress {
         @Required
         @Size(max = 39)
@@ -285,13 +302,23 @@ public class AppConnectorSpec {
     /** Node selection for the NAT gateway node pool. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class NatGateway {
-        @JsonPropertyDescription("Labels of the NAT-gateway nodes; becomes a required node affinity.")
+        @JsonPropertyDescription("Labels of the NAT-gateway nodes; becomes a required node affinity. Required"
+                + " (non-empty) unless anyNode is true.")
+        @Size(max = 32)
         private Map<String, String> nodeSelector = new LinkedHashMap<>();
+
+        @JsonPropertyDescription("Explicit opt-out of node affinity: pods may run on any node. Only for clusters"
+                + " whose every node leaves through the NAT gateway; requires egress.verify, so EgressVerified"
+                + " shows the address the pods really leave through.")
+        private Boolean anyNode;
 
         @JsonPropertyDescription("Tolerations for the NAT-gateway nodes' taints.")
         @SchemaFrom(type = TolerationSchema[].class)
+        @io.fabric8.generator.annotation.Size(max = 32)
         private List<Toleration> tolerations = new ArrayList<>();
 
+        public Boolean getAnyNode() { return anyNode; }
+        public void setAnyNode(Boolean anyNode) { this.anyNode = anyNode; }
         public Map<String, String> getNodeSelector() { return nodeSelector; }
         public void setNodeSelector(Map<String, String> nodeSelector) { this.nodeSelector = nodeSelector; }
         public List<Toleration> getTolerations() { return tolerations; }
@@ -302,8 +329,12 @@ public class AppConnectorSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Verify {
         @Required
-        @Pattern("^https?://.+")
-        @JsonPropertyDescription("A URL whose body is the caller's public IP (plain text), e.g. a checkip service.")
+        @Size(max = 2048)
+        @ValidationRule(value = "self.matches('" + Patterns.HTTP_URL + "')",
+                messageExpression = "'not an http:// or https:// URL with a host: ' + self")
+        @JsonPropertyDescription("A URL whose body is the caller's public IP (plain text), e.g. a checkip service."
+                + " Link-local, metadata and cluster-internal hosts are refused unless the operator allows them"
+                + " (pinhole.operator.verify-url-allow-internal).")
         private String url;
 
         @Default("true")

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pinhole.api.schema.LabelSelectorSchema;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -23,7 +22,7 @@ public class IPSetSpec {
     @ValidationRule(value = "self.all(x, " + Patterns.CEL_V4_RANGE_ORDERED + ")",
             messageExpression = "'range start is after its end: ' + self.filter(x, !"
                     + Patterns.CEL_V4_RANGE_ORDERED + ")[0]")
-    private List<@Size(max = 83) @Pattern(Patterns.ADDRESS_CHARS) String> addresses = new ArrayList<>();
+    private List<@Size(max = 83) String> addresses = new ArrayList<>();
 
     @JsonPropertyDescription("Other IPSets in the same namespace whose addresses are added.")
     @Size(max = 64)
@@ -37,7 +36,7 @@ public class IPSetSpec {
     @ValidationRule(value = "self.all(x, " + Patterns.CEL_V4_RANGE_ORDERED + ")",
             messageExpression = "'range start is after its end: ' + self.filter(x, !"
                     + Patterns.CEL_V4_RANGE_ORDERED + ")[0]")
-    private List<@Size(max = 83) @Pattern(Patterns.ADDRESS_CHARS) String> exclude = new ArrayList<>();
+    private List<@Size(max = 83) String> exclude = new ArrayList<>();
 
     @JsonPropertyDescription("Adds the egress IPs (spec.egress.elasticIP) of the AppConnectors in this namespace"
             + " that match this selector.")

@@ -1,14 +1,17 @@
 package dev.pinhole.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
 /** A reference by name to another object of a known kind in the same namespace. */
 public class ObjectReference {
     @Required
-    @Pattern(Patterns.OBJECT_NAME)
+    @Size(max = 253)
+    @ValidationRule(value = "self.matches('" + Patterns.OBJECT_NAME + "')",
+            messageExpression = "'not an object name (lower-case letters, digits, \\'-\\' and \\'.\\'): ' + self")
     @JsonPropertyDescription("Name of the referenced object, in the same namespace.")
     private String name;
 

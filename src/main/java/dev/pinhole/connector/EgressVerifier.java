@@ -2,6 +2,8 @@ package dev.pinhole.connector;
 
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.http.CappedBody;
+import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.ipset.IpEntryFormatException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -26,7 +28,11 @@ public final class EgressVerifier {
     /** The outcome of one check, for {@link #target()}. */
     public record Result(Target target, String observedIp, boolean verified, String error, Instant checkedAt) {}
 
-    private static final int MAX_BODY_BYTES = 256;
+    /**
+     * The longest spelling of an address (IPv6 with an embedded IPv4, 45 characters) plus whitespace: the body is
+     * whatever the URL's owner chose, and no more of it than an address needs is read.
+     */
+    static final int MAX_BODY_BYTES = 64;
 
     private final HttpClient http;
     private final Duration timeout;
@@ -50,14 +56,33 @@ public final class EgressVerifier {
             if (response.statusCode() != 200) {
                 return failed(target, "HTTP " + response.statusCode() + " from " + printable(url));
             }
-            boolean ok = body.equals(target.elasticIp());
-            return new Result(target, body, ok, ok ? null : "observed " + body + ", expected " + target.elasticIp(),
-                    Instant.now());
+            // Only an address ever leaves this class: the observed IP is published in the AppConnector's status,
+            // so a body that is not one is reported by its length, never echoed.
+            IpAddress observed;
+            try {
+                observed = IpAddress.parse(body);
+            } catch (IpEntryFormatException e) {
+                return failed(target, "the response of " + printable(url) + " is not an IP address ("
+                        + body.length() + " characters)");
+            }
+            String observedIp = observed.toString();
+            boolean ok = observedIp.equals(canonical(target.elasticIp()));
+            return new Result(target, observedIp, ok,
+                    ok ? null : "observed " + observedIp + ", expected " + target.elasticIp(), Instant.now());
         } catch (IOException | IllegalArgumentException e) {
             return failed(target, "GET " + printable(url) + ": " + cause(e).replace(url, printable(url)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed(target, "interrupted");
+        }
+    }
+
+    /** The elastic IP in the same spelling as an observed one (2001:DB8::1 and 2001:db8::1 are one address). */
+    private static String canonical(String ip) {
+        try {
+            return IpAddress.parse(ip).toString();
+        } catch (IpEntryFormatException e) {
+            return ip;
         }
     }
 

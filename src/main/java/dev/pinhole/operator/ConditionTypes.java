@@ -19,6 +19,7 @@ public final class ConditionTypes {
         public static final String INVALID_ENTRY = "InvalidEntry";
         public static final String UNKNOWN_REFERENCE = "UnknownReference";
         public static final String INCLUDE_CYCLE = "IncludeCycle";
+        public static final String INVALID_SELECTOR = "InvalidSelector";
         public static final String INVALID_SPEC = "InvalidSpec";
         public static final String ALL_REPLICAS_READY = "AllReplicasReady";
         public static final String SOME_REPLICAS_READY = "SomeReplicasReady";
@@ -29,6 +30,7 @@ public final class ConditionTypes {
         public static final String AS_EXPECTED = "AsExpected";
         public static final String APPLY_FAILED = "ApplyFailed";
         public static final String IPSET_NOT_READY = "IPSetNotReady";
+        public static final String IPSET_PENDING = "IPSetPending";
         public static final String REPLICAS_UNAVAILABLE = "ReplicasUnavailable";
         public static final String SERVICE_PENDING = "ServicePending";
         public static final String AWAITING_DATA_PLANE = "AwaitingDataPlane";

@@ -81,5 +81,13 @@ public interface OperatorSettings {
         /** Timeout of one /status read, in milliseconds. */
         @WithDefault("1500")
         int probeTimeoutMillis();
+
+        /**
+         * Whether spec.egress.verify.url may name a link-local, metadata, loopback, private or cluster-internal
+         * host (see VerifyUrlTarget). Off: such an AppConnector is Degraded=InvalidSpec, so a tenant cannot make the
+         * connector fetch the cloud metadata service or an in-cluster URL.
+         */
+        @WithDefault("false")
+        boolean verifyUrlAllowInternal();
     }
 }

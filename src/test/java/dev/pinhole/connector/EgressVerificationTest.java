@@ -119,4 +119,21 @@ class EgressVerificationTest {
         assertThat(process.dataPlane().status()).containsEntry("observedEgressIP", "198.51.100.1")
                 .containsEntry("egressVerified", false);
     }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void aBodyThatIsNotAnAddressIsReportedByItsLengthNeverEchoed() {
+        EgressVerifier v = new EgressVerifier(Duration.ofSeconds(5));
+        String secret = "{\"AccessKeyId\":\"ASIAEXAMPLE\",\"SecretAccessKey\":\"wJalrXUtnFEMI\"}";
+        answer.set(secret);
+        EgressVerifier.Result r = v.check(url(), "203.0.113.10");
+        assertThat(r.verified()).isFalse();
+        assertThat(r.observedIp()).isNull();
+        assertThat(r.error()).contains("is not an IP address").doesNotContain("ASIAEXAMPLE").doesNotContain("wJalr");
+
+        answer.set("203.0.113.10" + " ".repeat(100_000) + "x");
+        EgressVerifier.Result huge = v.check(url(), "203.0.113.10");
+        assertThat(huge.observedIp()).isNull();
+        assertThat(huge.error()).doesNotContain("203.0.113.10 ");
+    }
 }

@@ -93,6 +93,9 @@ class OperatorProbeInClusterE2ETest {
                 "PINHOLE_OPERATOR_RECHECK_SECONDS", "2",
                 "PINHOLE_OPERATOR_REPORT_SECONDS", "2",
                 "PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS", "5000",
+                // The "SaaS" answering the egress check sits on the Kind network, a private address: the admin
+                // setting that allows such verify URLs (refused by default, issue 12).
+                "PINHOLE_OPERATOR_VERIFY_URL_ALLOW_INTERNAL", "true",
                 "QUARKUS_OPERATOR_SDK_NAMESPACES", ns));
 
         AppConnector connector = TestObjects.connector(ns, NAME);

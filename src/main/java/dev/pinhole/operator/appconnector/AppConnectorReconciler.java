@@ -66,6 +66,9 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     public static final String NAME = "appconnector";
     static final String MANAGED_BY = "app.kubernetes.io/managed-by=pinhole-operator";
 
+    private static final org.jboss.logging.Logger LOG =
+            org.jboss.logging.Logger.getLogger(AppConnectorReconciler.class);
+
     private final OperatorSettings settings;
     private final ChildWriter writer;
     private final EventRecorder events;
@@ -164,7 +167,41 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     @Override
     public UpdateControl<AppConnector> reconcile(AppConnector connector, Context<AppConnector> context)
             throws Exception {
-        return metrics.time("AppConnector", () -> doReconcile(connector, context));
+        return metrics.time("AppConnector", () -> {
+            try {
+                return doReconcile(connector, context);
+            } catch (RefusedChildWrite refused) {
+                return refusedWrite(connector, context, refused.failure());
+            }
+        });
+    }
+
+    /**
+     * A child the API server refused: a value from the spec it does not accept is the user's to fix (InvalidSpec,
+     * naming the spec field, one log line, no retry until the spec changes); a namespace being deleted ends here
+     * quietly, since nothing can be created in it again and the AppConnector goes with it.
+     */
+    private UpdateControl<AppConnector> refusedWrite(AppConnector connector, Context<AppConnector> context,
+                                                     ChildWriteFailure failure) {
+        String name = connector.getMetadata().getNamespace() + "/" + connector.getMetadata().getName();
+        if (failure instanceof ChildWriteFailure.NamespaceTerminating) {
+            LOG.debugf("AppConnector %s: namespace is being deleted, nothing more to create", name);
+            return UpdateControl.noUpdate();
+        }
+        String message = failure instanceof ChildWriteFailure.NameTaken taken ? taken.message()
+                : ((ChildWriteFailure.InvalidSpec) failure).message();
+        AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
+        boolean known = previous.getConditions() != null && previous.getConditions().stream().anyMatch(c ->
+                DEGRADED.equals(c.getType()) && c.getMessage() != null && c.getMessage().startsWith(message));
+        if (!known) {
+            LOG.infof("AppConnector %s: InvalidSpec: %s", name, message);
+        }
+        ConditionSet conditions = new ConditionSet(previous.getConditions(),
+                Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L), clock);
+        UpdateControl<AppConnector> control = failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
+                message, previous.getPublicKey());
+        return failure instanceof ChildWriteFailure.NameTaken
+                ? control.rescheduleAfter(Duration.ofSeconds(settings.operator().recheckSeconds())) : control;
     }
 
     private UpdateControl<AppConnector> doReconcile(AppConnector connector, Context<AppConnector> context) {
@@ -176,8 +213,13 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         // 1. The key: created once, then only ever read.
         Optional<Secret> existingKey = named(context, Secret.class, ConnectorNames.keySecret(connector));
         Secret keySecret = existingKey.orElseGet(() -> {
-            Secret created = writer.createIfAbsent(context, connector,
-                    DesiredConfigObjects.keySecret(connector, ConnectorKey.generate()), Optional.empty());
+            Secret created;
+            try {
+                created = writer.createIfAbsent(context, connector,
+                        DesiredConfigObjects.keySecret(connector, ConnectorKey.generate()), Optional.empty());
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                throw RefusedChildWrite.of(e, "Secret");
+            }
             metrics.childWritten("AppConnector", "Secret");
             events.record(context.getClient(), connector, EventRecorder.Type.Normal, "KeyGenerated",
                     "Generated the connector's WireGuard key in Secret " + ConnectorNames.keySecret(connector));
@@ -194,10 +236,18 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
 
         // 2. What CEL cannot check, and the routes from IPSets; either failing keeps the last good config.
         List<ConfigProblem> problems = new ArrayList<>(ConnectorSpecCheck.check(spec));
+        if (!settings.operator().verifyUrlAllowInternal() && spec.getEgress() != null
+                && spec.getEgress().getVerify() != null) {
+            VerifyUrlTarget.problem(spec.getEgress().getVerify().getUrl()).ifPresent(problems::add);
+        }
         List<String> routes = new ArrayList<>(spec.getRoutes() == null || spec.getRoutes().getCidrs() == null
                 ? List.of() : spec.getRoutes().getCidrs());
-        String routeProblem = resolveIpSetRoutes(connector, context, routes);
+        IpSetRoutes ipSetRoutes = resolveIpSetRoutes(connector, context, routes);
+        String routeProblem = ipSetRoutes.problem();
         Optional<ConfigMap> currentConfig = named(context, ConfigMap.class, ConnectorNames.configMap(connector));
+        if (problems.isEmpty() && routeProblem == null && !ipSetRoutes.pending().isEmpty()) {
+            return waitingForIpSets(connector, previous, conditions, ipSetRoutes.pending(), key.publicKey());
+        }
         if (!problems.isEmpty() || routeProblem != null) {
             String message = !problems.isEmpty()
                     ? problems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; "))
@@ -214,9 +264,17 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                     key.publicKey());
         }
 
-        // 3. Children, in dependency order: config before the pods that mount it.
+        // 3. Children, in dependency order: config before the pods that mount it. The connector runs ConfigCheck on
+        // what it loads; the very config about to be written passes the same check first, so nothing the connector
+        // would refuse ever replaces the last good one.
         ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes,
                 NatGatewayNodes.ipAddresses(connector, context));
+        List<ConfigProblem> renderedProblems = ConnectorSpecCheck.checkRendered(config);
+        if (!renderedProblems.isEmpty()) {
+            return failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
+                    renderedProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")),
+                    key.publicKey());
+        }
         apply(context, connector, DesiredConfigObjects.connectorConfig(connector, config), currentConfig,
                 (d, c) -> Objects.equals(d.getData(), c.getData()));
         String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
@@ -412,25 +470,76 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         applyReports(spec, List.of(), new AppConnectorStatus(), conditions);
     }
 
-    private String resolveIpSetRoutes(AppConnector connector, Context<AppConnector> context, List<String> routes) {
+    /** The IPSets' part of the routes: a problem to report (Degraded), or sets still resolving (wait). */
+    private record IpSetRoutes(String problem, List<String> pending) {}
+
+    private IpSetRoutes resolveIpSetRoutes(AppConnector connector, Context<AppConnector> context,
+                                           List<String> routes) {
         Set<String> names = new LinkedHashSet<>(referencedIpSets(connector));
         if (names.isEmpty()) {
-            return null;
+            return new IpSetRoutes(null, List.of());
         }
         Set<IPSet> available = context.getSecondaryResources(IPSet.class);
         List<String> problems = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
         for (String name : names) {
             Optional<IPSet> set = available.stream().filter(s -> name.equals(s.getMetadata().getName())).findFirst();
-            if (set.isEmpty()) {
-                problems.add("spec.routes.ipSets: IPSet \"" + name + "\" not found");
-            } else if (!IpSetReadiness.isReady(set.get())) {
+            if (set.isEmpty() && isNew(connector)) {
+                pending.add(name);
+            } else if (set.isEmpty()) {
+                // Decided (docs/troubleshooting.md): a deleted IPSet is a spec that cannot be rendered, like any
+                // other; the last good config, with the set's CIDRs, stays until the reference goes.
+                problems.add("spec.routes.ipSets: IPSet \"" + name + "\" not found (the CIDRs it gave stay in"
+                        + " force until spec.routes.ipSets no longer names it)");
+            } else if (IpSetReadiness.of(set.get()) == IpSetReadiness.State.PENDING) {
+                pending.add(name);
+            } else if (IpSetReadiness.of(set.get()) == IpSetReadiness.State.FAILED) {
                 problems.add("spec.routes.ipSets: IPSet \"" + name + "\" is not Ready ("
                         + IpSetReadiness.why(set.get()) + ")");
             } else {
                 routes.addAll(set.get().getStatus().getCidrs());
             }
         }
-        return problems.isEmpty() ? null : String.join("; ", problems);
+        return new IpSetRoutes(problems.isEmpty() ? null : String.join("; ", problems), pending);
+    }
+
+    /**
+     * Whether the connector is younger than one recheck period: an IPSet it names that does not exist yet is then
+     * still on its way (a connector and its IPSet applied together arrive in either order), not missing.
+     */
+    private boolean isNew(AppConnector connector) {
+        String created = connector.getMetadata().getCreationTimestamp();
+        return created != null && java.time.Instant.parse(created)
+                .plusSeconds(settings.operator().recheckSeconds()).isAfter(clock.instant());
+    }
+
+    /**
+     * IPSets still being resolved (or, for a new connector, not yet seen): an ordinary step of applying several
+     * objects at once, so Progressing rather than Degraded, no Warning, and a look again soon. The last good config
+     * stays until every set is resolved.
+     */
+    private UpdateControl<AppConnector> waitingForIpSets(AppConnector connector, AppConnectorStatus previous,
+                                                         ConditionSet conditions, List<String> pending,
+                                                         String publicKey) {
+        AppConnectorStatus status = carriedOver(previous);
+        status.setObservedGeneration(Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L));
+        status.setPublicKey(publicKey);
+        String message = "waiting for IPSet " + String.join(", ", pending) + " to resolve";
+        // The pods keep serving the last good config meanwhile: a Ready connector stays Ready while a set it
+        // routes through is edited and re-resolved.
+        Optional<io.fabric8.kubernetes.api.model.Condition> wasReady = previous.getConditions() == null
+                ? Optional.empty() : previous.getConditions().stream().filter(c -> READY.equals(c.getType()))
+                .filter(c -> READY_TRUE.equals(c.getStatus())).findFirst();
+        if (wasReady.isPresent()) {
+            conditions.set(READY, Status.True, wasReady.get().getReason(), wasReady.get().getMessage());
+        } else {
+            conditions.set(READY, Status.False, Reason.IPSET_PENDING, message);
+        }
+        conditions.set(PROGRESSING, Status.True, Reason.IPSET_PENDING, message);
+        conditions.set(DEGRADED, Status.False, Reason.IPSET_PENDING, message);
+        egressCondition(connector.getSpec(), previous, conditions);
+        status.setConditions(conditions.toList());
+        return finish(connector, previous, status, true);
     }
 
     private UpdateControl<AppConnector> failed(AppConnector connector, Context<AppConnector> context,
@@ -500,7 +609,12 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     private <R extends HasMetadata> Optional<R> apply(Context<AppConnector> context, AppConnector owner, R desired,
                                                       Optional<R> current,
                                                       java.util.function.BiPredicate<R, R> matches) {
-        Optional<R> written = writer.apply(context, owner, desired, current, matches);
+        Optional<R> written;
+        try {
+            written = writer.apply(context, owner, desired, current, matches);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            throw RefusedChildWrite.of(e, desired.getKind());
+        }
         if (written.isPresent()) {
             metrics.childWritten("AppConnector", desired.getKind());
             return written;

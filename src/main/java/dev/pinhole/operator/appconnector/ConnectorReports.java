@@ -116,6 +116,21 @@ public final class ConnectorReports {
         return t.getClass().getSimpleName();
     }
 
+    /**
+     * The observed egress IP only when it is an address: it is copied into status and a condition message, where
+     * anyone who can read the AppConnector sees it, so nothing else a verify URL answered may get there.
+     */
+    private static String address(JsonNode value) {
+        if (!value.isTextual()) {
+            return null;
+        }
+        try {
+            return dev.pinhole.ipset.IpAddress.parse(value.asText()).toString();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static Outcome parse(String pod, String body) {
         try {
             JsonNode n = JSON.readTree(body);
@@ -123,7 +138,7 @@ public final class ConnectorReports {
                 return refused(pod, "/status is not a JSON object");
             }
             return new Outcome.Reported(new Report(pod,
-                    n.path("observedEgressIP").isTextual() ? n.path("observedEgressIP").asText() : null,
+                    address(n.path("observedEgressIP")),
                     n.path("egressVerified").asBoolean(false),
                     n.path("activeFlows").asLong(0),
                     n.path("mappedNames").asLong(0)));

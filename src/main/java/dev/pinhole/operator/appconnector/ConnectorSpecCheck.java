@@ -13,6 +13,12 @@ import java.util.List;
  * check on the spec rendered as-is (static routes unmerged, so indexes match) and names fields as spec paths.
  */
 public final class ConnectorSpecCheck {
+    private static final java.util.regex.Pattern LABEL_KEY = java.util.regex.Pattern.compile(
+            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                    + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    private static final java.util.regex.Pattern LABEL_VALUE = java.util.regex.Pattern.compile(
+            "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
+
     private ConnectorSpecCheck() {}
 
     public static List<ConfigProblem> check(AppConnectorSpec spec) {
@@ -23,6 +29,31 @@ public final class ConnectorSpecCheck {
         if (spec.getReplicas() != null && spec.getReplicas() < 0) {
             problems.add(new ConfigProblem("spec.replicas", String.valueOf(spec.getReplicas()), "must be >= 0"));
         }
+        AppConnectorSpec.NatGateway natGateway = spec.getEgress().getNatGateway();
+        boolean anyNode = natGateway != null && Boolean.TRUE.equals(natGateway.getAnyNode());
+        if (!anyNode && (natGateway == null || natGateway.getNodeSelector() == null
+                || natGateway.getNodeSelector().isEmpty())) {
+            // Also refused by the CRD; objects stored before that rule still get here.
+            problems.add(new ConfigProblem("spec.egress.natGateway.nodeSelector", null, "empty: connector pods would"
+                    + " run on any node; name the NAT-gateway nodes' labels or set natGateway.anyNode: true"));
+        }
+        if (natGateway != null && natGateway.getNodeSelector() != null) {
+            // Checked here, not by the Deployment: the selector also picks the node addresses rendered into the
+            // config, so a selector the API server would refuse must stop before the config is written.
+            natGateway.getNodeSelector().forEach((k, v) -> {
+                if (k == null || !LABEL_KEY.matcher(k).matches()) {
+                    problems.add(new ConfigProblem("spec.egress.natGateway.nodeSelector", k,
+                            "not a label key (an optional DNS prefix and '/', then at most 63 letters, digits, '-',"
+                                    + " '_', '.')"));
+                } else if (v == null || !LABEL_VALUE.matcher(v).matches()) {
+                    problems.add(new ConfigProblem("spec.egress.natGateway.nodeSelector[" + k + "]", v,
+                            "not a label value (at most 63 letters, digits, '-', '_', '.')"));
+                }
+            });
+        }
+        if (anyNode && spec.getEgress().getVerify() == null) {
+            problems.add(new ConfigProblem("spec.egress.natGateway.anyNode", "true", "requires spec.egress.verify"));
+        }
         AppConnector probe = new AppConnector();
         probe.getMetadata().setName("spec-check");
         probe.setSpec(spec);
@@ -31,6 +62,15 @@ public final class ConnectorSpecCheck {
         problems.addAll(ConfigCheck.check(ConnectorConfigRenderer.render(probe, routes),
                 ConnectorSpecCheck::specField));
         return problems;
+    }
+
+    /**
+     * The connector's check on the exact config about to be rendered (routes merged with the IPSets'): the last
+     * guard, so the operator never writes a config the connector would refuse, whatever the steps before missed.
+     */
+    public static List<ConfigProblem> checkRendered(ConnectorConfig config) {
+        return ConfigCheck.check(config, f -> f.startsWith("routes[") ? "spec.routes (with spec.routes.ipSets)"
+                : specField(f));
     }
 
     /** Checks the merged route list (literal CIDRs and resolved IPSets); fields name the route, not an index. */

@@ -86,7 +86,9 @@ final class ServiceCreations extends AbstractEventSource<ServiceCreations.Outcom
                 create.get();
                 outcomes.remove(key, pending);
             } catch (RuntimeException e) {
-                outcomes.put(key, new Outcome.Failed(clock.instant(), String.valueOf(e.getMessage())));
+                outcomes.put(key, new Outcome.Failed(clock.instant(),
+                        e instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+                                ? ChildWriteFailure.describe(k, "Service") : String.valueOf(e.getMessage())));
             }
             getEventHandler().handleEvent(new Event(key.id()));
         });

@@ -83,6 +83,11 @@ public final class IpSetResolver {
             builder.addAll(((IpSetResolution.Resolved) inner).addresses());
         }
         if (spec.getAppConnectors() != null) {
+            Optional<String> selectorProblem = LabelSelectorMatch.problem(spec.getAppConnectors(),
+                    "spec.appConnectors");
+            if (selectorProblem.isPresent()) {
+                return new IpSetResolution.Failed(Reason.INVALID_SELECTOR, prefix + selectorProblem.get());
+            }
             for (AppConnector c : connectors) {
                 if (!LabelSelectorMatch.matches(spec.getAppConnectors(), c.getMetadata().getLabels())) {
                     continue;

@@ -65,6 +65,16 @@ class ConnectorReportsTest {
     }
 
     @Test
+    @dev.pinhole.testing.Adversarial
+    void anObservedEgressThatIsNotAnAddressNeverReachesTheStatus() {
+        body = "{\"observedEgressIP\":\"{\\\"SecretAccessKey\\\":\\\"wJalrXUtnFEMI\\\"}\","
+                + "\"egressVerified\":false,\"activeFlows\":0,\"mappedNames\":0}";
+        var reports = new ConnectorReports(Duration.ofSeconds(2))
+                .collect(List.of(pod("127.0.0.1")), server.getAddress().getPort()).reports();
+        assertThat(reports).containsExactly(new ConnectorReports.Report("p-127.0.0.1", null, false, 0, 0));
+    }
+
+    @Test
     void aMalformedReportIsIgnored() {
         body = "not json";
         assertThat(new ConnectorReports(Duration.ofSeconds(2))

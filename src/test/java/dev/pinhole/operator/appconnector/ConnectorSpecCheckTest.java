@@ -345,6 +345,22 @@ class ConnectorSpecCheckTest {
 
     @Test
     @dev.pinhole.testing.Adversarial
+    void anEmptyNodeSelectorWithoutAnExplicitOptOutIsRefused() {
+        spec.getEgress().getNatGateway().setNodeSelector(java.util.Map.of());
+        assertThat(onlyProblem().field()).isEqualTo("spec.egress.natGateway.nodeSelector");
+
+        spec.getEgress().getNatGateway().setAnyNode(true);
+        assertThat(onlyProblem()).isEqualTo(new ConfigProblem("spec.egress.natGateway.anyNode", "true",
+                "requires spec.egress.verify"));
+
+        AppConnectorSpec.Verify verify = new AppConnectorSpec.Verify();
+        verify.setUrl("https://checkip.example.com");
+        spec.getEgress().setVerify(verify);
+        assertThat(problems()).isEmpty();
+    }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
     void anIpv6RouteSpellingForbiddenIpv4NamesTheSpecField() {
         spec.getRoutes().setCidrs(List.of("198.51.100.0/24", "::ffff:0:0/96"));
 

@@ -54,4 +54,12 @@ class IpSetReadinessTest {
         assertThat(IpSetReadiness.why(set(2, 2L, "False", List.of())))
                 .isEqualTo("InvalidEntry: spec.addresses[0]: bad");
     }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void aStatusLaggingItsGenerationIsPendingAndItsOldReadyIsNeverQuoted() {
+        IPSet lagging = set(3, 2L, "True", List.of("198.51.100.0/24"));
+        assertThat(IpSetReadiness.of(lagging)).isEqualTo(IpSetReadiness.State.PENDING);
+        assertThat(IpSetReadiness.why(lagging)).isEqualTo("not reconciled yet");
+    }
 }

@@ -32,6 +32,10 @@ class NextCheckTest {
             public int serviceCreateConcurrency() {
                 return 4;
             }
+
+            public boolean verifyUrlAllowInternal() {
+                return false;
+            }
         };
     }
 

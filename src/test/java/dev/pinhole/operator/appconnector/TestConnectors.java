@@ -30,6 +30,7 @@ final class TestConnectors {
                 new AppConnectorSpec.Client("bob", BOB_PUBLIC, "100.96.0.3/32"))));
         AppConnectorSpec.Egress egress = new AppConnectorSpec.Egress();
         egress.setElasticIP("203.0.113.10");
+        egress.getNatGateway().setNodeSelector(java.util.Map.of("pinhole.dev/egress", "nat-gateway"));
         spec.setEgress(egress);
         c.setSpec(spec);
         return c;

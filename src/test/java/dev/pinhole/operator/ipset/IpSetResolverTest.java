@@ -316,4 +316,33 @@ class IpSetResolverTest {
 
         assertThat(failure(a).message()).doesNotContain("IPSet a");
     }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void aSelectorWithAnUnknownOperatorIsInvalidNamingTheFieldAndTheValue() {
+        connector("pay", Map.of("team", "pay"), "203.0.113.10");
+        IPSet root = set("egress");
+        root.getSpec().setAppConnectors(new LabelSelectorBuilder().addNewMatchExpression().withKey("team")
+                .withOperator("Matches").withValues("pay").endMatchExpression().build());
+        assertThat(resolve(root)).isEqualTo(new IpSetResolution.Failed(Reason.INVALID_SELECTOR,
+                "spec.appConnectors.matchExpressions[0].operator: \"Matches\": expected In, NotIn, Exists or"
+                        + " DoesNotExist"));
+    }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void aSelectorRequirementWithoutOperatorOrWithMisplacedValuesIsInvalid() {
+        connector("pay", Map.of("team", "pay"), "203.0.113.10");
+        IPSet missing = set("missing");
+        missing.getSpec().setAppConnectors(new LabelSelectorBuilder().addNewMatchExpression().withKey("team")
+                .endMatchExpression().build());
+        IPSet noValues = set("no-values");
+        noValues.getSpec().setAppConnectors(new LabelSelectorBuilder().addNewMatchExpression().withKey("team")
+                .withOperator("In").endMatchExpression().build());
+        assertThat(resolve(missing)).isEqualTo(new IpSetResolution.Failed(Reason.INVALID_SELECTOR,
+                "spec.appConnectors.matchExpressions[0].operator: missing: expected In, NotIn, Exists or"
+                        + " DoesNotExist"));
+        assertThat(resolve(noValues)).isEqualTo(new IpSetResolution.Failed(Reason.INVALID_SELECTOR,
+                "spec.appConnectors.matchExpressions[0].values: empty: operator In needs at least one value"));
+    }
 }

@@ -1,7 +1,6 @@
 package dev.pinhole.operator.ipset;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -93,8 +92,11 @@ class LabelSelectorMatchTest {
     }
 
     @Test
-    void unknownOperatorIsRejectedByName() {
-        assertThatThrownBy(() -> LabelSelectorMatch.matches(expression("team", "Gt", "1"), PAYMENTS_EU))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Gt");
+    @dev.pinhole.testing.Adversarial
+    void anUnknownOperatorMatchesNothingAndIsNamedAsAProblemInsteadOfThrowing() {
+        assertThat(LabelSelectorMatch.matches(expression("team", "Gt", "1"), PAYMENTS_EU)).isFalse();
+        assertThat(LabelSelectorMatch.problem(expression("team", "Gt", "1"), "spec.appConnectors"))
+                .contains("spec.appConnectors.matchExpressions[0].operator: \"Gt\": expected In, NotIn, Exists or"
+                        + " DoesNotExist");
     }
 }

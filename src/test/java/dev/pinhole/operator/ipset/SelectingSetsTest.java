@@ -84,4 +84,16 @@ class SelectingSetsTest {
         assertThat(selecting.acceptUpdate(after, before)).isTrue();
         assertThat(selecting.affected(sets, after)).containsExactlyInAnyOrder("pay-egress", "all-egress");
     }
+
+    @Test
+    @dev.pinhole.testing.Adversarial
+    void aSetWithAMalformedSelectorDoesNotStopTheOtherSetsOfItsNamespaceFollowingConnectors() {
+        for (String operator : new String[] {"Matches", null}) {
+            IPSet broken = set("broken-" + operator);
+            broken.getSpec().setAppConnectors(new LabelSelectorBuilder().addNewMatchExpression()
+                    .withKey("team").withOperator(operator).withValues("pay").endMatchExpression().build());
+        }
+        assertThat(selecting.affected(sets, connector(Map.of("team", "pay"))))
+                .containsExactlyInAnyOrder("pay-egress", "all-egress");
+    }
 }
