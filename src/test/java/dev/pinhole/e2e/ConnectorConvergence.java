@@ -6,6 +6,7 @@ import dev.pinhole.api.AppConnector;
 import dev.pinhole.operator.appconnector.ConnectorConfigRenderer;
 import dev.pinhole.operator.appconnector.ConnectorNames;
 import dev.pinhole.operator.appconnector.DesiredConfigObjects;
+import dev.pinhole.operator.appconnector.NatGatewayNodes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -88,8 +89,10 @@ final class ConnectorConvergence {
             return "no Service";
         }
         List<String> routes = c.getSpec().getRoutes().getCidrs();
-        Map<String, String> config = DesiredConfigObjects.connectorConfig(c, ConnectorConfigRenderer.render(c, routes))
-                .getData();
+        List<String> nodeAddresses = NatGatewayNodes.ipAddresses(client.nodes().list().getItems().stream()
+                .filter(n -> NatGatewayNodes.selects(c, n)).toList());
+        Map<String, String> config = DesiredConfigObjects.connectorConfig(c,
+                ConnectorConfigRenderer.render(c, routes, nodeAddresses)).getData();
         ConfigMap liveConfig = client.configMaps().inNamespace(namespace).withName(name + "-config").get();
         if (liveConfig == null || !config.equals(liveConfig.getData())) {
             return "ConfigMap " + name + "-config differs from the rendered spec: "

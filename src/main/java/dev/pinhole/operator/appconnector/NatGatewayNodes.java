@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * reconcile reads a cache instead of listing nodes. A node event re-triggers only the connectors it can affect, and
  * only when what endpoints are made of (labels, addresses) changed: node heartbeats cause no reconcile.
  */
-final class NatGatewayNodes {
+public final class NatGatewayNodes {
     static final String SOURCE = "nat-gateway-nodes";
 
     private NatGatewayNodes() {}
@@ -68,7 +68,7 @@ final class NatGatewayNodes {
     }
 
     /** Whether the node carries every label of the connector's NAT-gateway selector (an empty one selects all). */
-    static boolean selects(AppConnector connector, Node node) {
+    public static boolean selects(AppConnector connector, Node node) {
         Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
         return selector(connector).entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
     }
@@ -102,7 +102,12 @@ final class NatGatewayNodes {
      * may run on, whose own services no client may reach through it.
      */
     static List<String> ipAddresses(AppConnector connector, Context<AppConnector> context) {
-        return of(connector, context).stream()
+        return ipAddresses(of(connector, context));
+    }
+
+    /** The InternalIP and ExternalIP addresses of {@code nodes}, sorted: what a config's network.nodeAddresses holds. */
+    public static List<String> ipAddresses(List<Node> nodes) {
+        return nodes.stream()
                 .flatMap(n -> n.getStatus() == null || n.getStatus().getAddresses() == null ? Stream.empty()
                         : n.getStatus().getAddresses().stream())
                 .filter(a -> "InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType()))
