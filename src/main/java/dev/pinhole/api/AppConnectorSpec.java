@@ -233,8 +233,11 @@ public class AppConnectorSpec {
 
         @Default("100.80.0.0/12")
         @Size(max = 43)
-        @ValidationRule(value = "isCIDR(self)", messageExpression = "'not a CIDR: ' + self")
-        @JsonPropertyDescription("Pool of synthetic addresses handed out by the connector's DNS for app names.")
+        @ValidationRule(value = "isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self).prefixLength() <= 30",
+                messageExpression = "!isCIDR(self) ? 'not a CIDR: ' + self : 'must be an IPv4 range of at least a"
+                        + " /30 (the pool of synthetic app addresses, e.g. 100.80.0.0/12), got ' + self")
+        @JsonPropertyDescription("Pool of synthetic addresses handed out by the connector's DNS for app names"
+                + " (IPv4, at least a /30).")
         private String appRange = "100.80.0.0/12";
 
         public String getAddress() { return address; }

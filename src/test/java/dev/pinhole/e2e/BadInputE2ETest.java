@@ -213,6 +213,10 @@ class BadInputE2ETest {
                         "100.80.0.0/33")),
                 connector("spec.tunnel.appRange", "not a CIDR: everything", set("spec.tunnel.appRange",
                         "everything")),
+                connector("spec.tunnel.appRange", "must be an IPv4 range of at least a /30",
+                        set("spec.tunnel.appRange", "fd00:80::/48")),
+                connector("spec.tunnel.appRange", "must be an IPv4 range of at least a /30",
+                        set("spec.tunnel.appRange", "100.80.0.0/31")),
                 // service
                 connector("spec.service.type", "supported values", set("spec.service.type", "ExternalName")),
                 connector("spec.service.annotations", "must be of type string",
