@@ -45,10 +45,7 @@ final class Poly1305Check {
     /** r and s from the first ChaCha20 block (counter 0) of this key and nonce. */
     private void oneTimeKey(AeadKey key, long counter) {
         int[] x = state;
-        x[0] = 0x61707865;
-        x[1] = 0x3320646e;
-        x[2] = 0x79622d32;
-        x[3] = 0x6b206574;
+        ChaChaRounds.constants(x);
         key.copyWordsTo(x, 4);
         x[12] = 0;
         x[13] = 0;
@@ -56,16 +53,7 @@ final class Poly1305Check {
         x[15] = (int) (counter >>> 32);
         int[] w = working;
         System.arraycopy(x, 0, w, 0, 16);
-        for (int round = 0; round < 10; round++) {
-            quarter(w, 0, 4, 8, 12);
-            quarter(w, 1, 5, 9, 13);
-            quarter(w, 2, 6, 10, 14);
-            quarter(w, 3, 7, 11, 15);
-            quarter(w, 0, 5, 10, 15);
-            quarter(w, 1, 6, 11, 12);
-            quarter(w, 2, 7, 8, 13);
-            quarter(w, 3, 4, 9, 14);
-        }
+        ChaChaRounds.twentyRounds(w);
         for (int i = 0; i < 8; i++) {
             w[i] += x[i];
         }
@@ -105,10 +93,10 @@ final class Poly1305Check {
     }
 
     private void blockAt(byte[] m, int o) {
-        long t0 = intLe(m, o);
-        long t1 = intLe(m, o + 4);
-        long t2 = intLe(m, o + 8);
-        long t3 = intLe(m, o + 12);
+        long t0 = Integer.toUnsignedLong(ChaChaRounds.intLe(m, o));
+        long t1 = Integer.toUnsignedLong(ChaChaRounds.intLe(m, o + 4));
+        long t2 = Integer.toUnsignedLong(ChaChaRounds.intLe(m, o + 8));
+        long t3 = Integer.toUnsignedLong(ChaChaRounds.intLe(m, o + 12));
         h0 += t0 & MASK26;
         h1 += ((t0 >>> 26) | (t1 << 6)) & MASK26;
         h2 += ((t1 >>> 20) | (t2 << 12)) & MASK26;
@@ -186,38 +174,16 @@ final class Poly1305Check {
         long w3 = ((h3 >>> 18) | (h4 << 8)) & 0xffffffffL;
 
         long f = w0 + pad0;
-        putIntLe(computed, 0, (int) f);
+        ChaChaRounds.putIntLe(computed, 0, (int) f);
         f = w1 + pad1 + (f >>> 32);
-        putIntLe(computed, 4, (int) f);
+        ChaChaRounds.putIntLe(computed, 4, (int) f);
         f = w2 + pad2 + (f >>> 32);
-        putIntLe(computed, 8, (int) f);
+        ChaChaRounds.putIntLe(computed, 8, (int) f);
         f = w3 + pad3 + (f >>> 32);
-        putIntLe(computed, 12, (int) f);
+        ChaChaRounds.putIntLe(computed, 12, (int) f);
         h0 = h1 = h2 = h3 = h4 = 0;
         r0 = r1 = r2 = r3 = r4 = s1 = s2 = s3 = s4 = 0;
         pad0 = pad1 = pad2 = pad3 = 0;
-    }
-
-    private static void quarter(int[] x, int a, int b, int c, int d) {
-        x[a] += x[b];
-        x[d] = Integer.rotateLeft(x[d] ^ x[a], 16);
-        x[c] += x[d];
-        x[b] = Integer.rotateLeft(x[b] ^ x[c], 12);
-        x[a] += x[b];
-        x[d] = Integer.rotateLeft(x[d] ^ x[a], 8);
-        x[c] += x[d];
-        x[b] = Integer.rotateLeft(x[b] ^ x[c], 7);
-    }
-
-    private static long intLe(byte[] b, int off) {
-        return ((b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xffL) << 24);
-    }
-
-    private static void putIntLe(byte[] b, int off, int v) {
-        b[off] = (byte) v;
-        b[off + 1] = (byte) (v >>> 8);
-        b[off + 2] = (byte) (v >>> 16);
-        b[off + 3] = (byte) (v >>> 24);
     }
 
     private static void putLongLe(byte[] b, int off, long v) {
