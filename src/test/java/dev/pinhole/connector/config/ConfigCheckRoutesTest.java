@@ -62,6 +62,14 @@ class ConfigCheckRoutesTest {
         assertThat(ConfigCheck.check(withRoutes(routes))).extracting(ConfigProblem::field).containsExactly("routes");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"::ffff:4000:0/99,::ffff:2000:0/100", "64:ff9b::4000:0/99,64:ff9b::2000:0/100",
+            "::ffff:0:4000:0/99,::ffff:0:2000:0/100", "::ffff:4000:0/99,32.0.0.0/4"})
+    void ipv6SpellingsOfIpv4CountTowardsTheIpv4OpenProxyBound(String routes) {
+        assertThat(ConfigCheck.check(withRoutes(routes.split(",")))).as(routes).extracting(ConfigProblem::field)
+                .containsExactly("routes");
+    }
+
     @Test
     void aWideIpv6RouteIsAnOpenProxy() {
         assertThat(ConfigCheck.check(withRoutes("3000::/4"))).extracting(ConfigProblem::field)
