@@ -36,8 +36,8 @@ import java.util.Map;
 final class ConfigApplication {
     private ConfigApplication() {}
 
-    /** A flow of the table as the plan sees it: its key and its client's name. */
-    record LiveFlow(FlowKey key, String client) {}
+    /** A flow of the table as the plan sees it: its key, its client's name and the real address it dialled (or null). */
+    record LiveFlow(FlowKey key, String client, IpAddress realAddress) {}
 
     /** What a config change takes away; each list is acted on at once when the plan is committed. */
     record Revocations(List<RuntimeState.Client> clients, List<DnsName> names, List<LiveFlow> flows) {
@@ -103,7 +103,9 @@ final class ConfigApplication {
         List<String> goneNames = goneClients.stream().map(RuntimeState.Client::name).toList();
         List<LiveFlow> goneFlows = new ArrayList<>();
         for (LiveFlow f : flows) {
-            if (goneNames.contains(f.client()) || !policy.permits(f.key().app())) {
+            // A name with several real addresses stays permitted through the others: judge the one dialled too.
+            if (goneNames.contains(f.client()) || !policy.permits(f.key().app())
+                    || (f.realAddress() != null && !policy.reachable(f.realAddress()))) {
                 goneFlows.add(f);
             }
         }

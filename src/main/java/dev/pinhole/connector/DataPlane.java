@@ -309,7 +309,8 @@ public final class DataPlane implements AutoCloseable {
             quotas = BudgetSettings.quotas(config);
             List<ConfigApplication.LiveFlow> live = new ArrayList<>();
             for (Flow f : table.flows()) {
-                live.add(new ConfigApplication.LiveFlow(f.key(), f.client()));
+                live.add(new ConfigApplication.LiveFlow(f.key(), f.client(), f.realTarget() == null ? null
+                        : IpAddress.ofBytes(f.realTarget().getAddress().getAddress())));
             }
             plan = ConfigApplication.plan(old, config, tunnel.peers().stream().map(Peer::publicKey).toList(), live,
                     upstream.exchange(), upstreamServers,

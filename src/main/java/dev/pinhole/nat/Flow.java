@@ -37,6 +37,9 @@ public abstract sealed class Flow permits TcpFlow, UdpFlow {
         return endReason != null;
     }
 
+    /** The real socket address the flow dialled (for TCP: the target being tried or connected), or null before any. */
+    public abstract java.net.InetSocketAddress realTarget();
+
     /** The idle timeout that applies to the flow in its current state. */
     abstract long idleTimeoutNanos(NatTimeouts timeouts);
 

@@ -76,6 +76,11 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         return connectedTo;
     }
 
+    @Override
+    public InetSocketAddress realTarget() {
+        return connectedTo;
+    }
+
     /** Bytes the flow's endpoint holds in buffers now (0 while connecting). */
     public int bufferMemoryBytes() {
         return endpoint == null ? 0 : endpoint.bufferMemoryBytes();

@@ -35,6 +35,11 @@ public final class UdpFlow extends Flow implements RelayLoop.IoHandler {
         return target;
     }
 
+    @Override
+    public InetSocketAddress realTarget() {
+        return target;
+    }
+
     /** Client → destination; the payload view is read during the call only. */
     void send(ByteBuffer payload) {
         lastActivityNanos = relay.loop.ticker().nanoTime();

@@ -67,8 +67,13 @@ class ConfigApplicationTest {
     }
 
     static ConfigApplication.LiveFlow tcp(String client, String from, byte[] to) {
+        return tcp(client, from, to, null);
+    }
+
+    /** A flow to {@code to} whose real socket is connected to {@code real} (null: not connected yet). */
+    static ConfigApplication.LiveFlow tcp(String client, String from, byte[] to, String real) {
         return new ConfigApplication.LiveFlow(new FlowKey(IpProtocol.TCP, IpAddress.parse(from), 40000,
-                IpAddress.ofBytes(to), 443), client);
+                IpAddress.ofBytes(to), 443), client, real == null ? null : IpAddress.parse(real));
     }
 
     static byte[] ip(String text) {
@@ -129,6 +134,23 @@ class ConfigApplicationTest {
                 List.of(PublicKey.fromBase64(ALICE)), List.of(tcp("alice", "100.96.0.2", local)));
 
         assertThat(p.revoked().flows()).hasSize(1);
+        assertThat(p.revoked().names()).isEmpty();
+    }
+
+    @Adversarial
+    @Test
+    void aFlowConnectedToAnAddressTheNewConfigForbidsIsRevokedWhileTheNameHasOtherAllowedAddresses()
+            throws Exception {
+        byte[] app = pool.mapIpv4(DnsName.of("app.example.com"), List.of(
+                (Inet4Address) InetAddress.getByName("10.0.0.5"),
+                (Inet4Address) InetAddress.getByName("198.51.100.9"))).ipv4().getAddress();
+        RuntimeState before = inForce(config(List.of(alice()), List.of("*.example.com"), List.of("10.0.0.5/32")));
+
+        ConfigApplication.Plan p = plan(before, config(List.of(alice()), List.of("*.example.com"), List.of()),
+                List.of(PublicKey.fromBase64(ALICE)), List.of(tcp("alice", "100.96.0.2", app, "10.0.0.5"),
+                        tcp("alice", "100.96.0.2", app, "198.51.100.9")));
+
+        assertThat(p.revoked().flows()).containsExactly(tcp("alice", "100.96.0.2", app, "10.0.0.5"));
         assertThat(p.revoked().names()).isEmpty();
     }
 
