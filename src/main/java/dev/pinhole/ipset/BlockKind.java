@@ -2,7 +2,8 @@ package dev.pinhole.ipset;
 
 /** Why an address block is never reached, and whether a static route may still name it on purpose. */
 public enum BlockKind {
-    UNSPECIFIED(true),
+    /** 0.0.0.0/8 and {@code ::}: never nameable, since dialling the unspecified address reaches the host itself. */
+    UNSPECIFIED(false),
     LOOPBACK(true),
     LINK_LOCAL(true),
     CLOUD_METADATA(true),

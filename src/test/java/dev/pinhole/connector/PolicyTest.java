@@ -8,6 +8,7 @@ import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.time.FakeTicker;
+import dev.pinhole.testing.Adversarial;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -88,6 +89,15 @@ class PolicyTest {
         assertThat(policy("10.1.0.0/16").decide(ip("10.1.2.3"))).isInstanceOf(Policy.Decision.Forward.class);
         assertThat(policy("10.1.0.0/16").decide(ip("10.2.0.1")))
                 .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.NO_ROUTE));
+    }
+
+    @Adversarial
+    @Test
+    void theUnspecifiedAddressCannotBeNamedBecauseDiallingItReachesThePodItself() throws Exception {
+        assertThat(policy("0.0.0.0/32").decide(ip("0.0.0.0")))
+                .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION));
+        assertThat(policy("::/128").decide(ip("::")))
+                .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION));
     }
 
     @Test
