@@ -35,6 +35,8 @@ import java.util.function.Supplier;
 final class BoundedHttpListener implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(BoundedHttpListener.class.getName());
     private static final long SWEEP_MS = 100;
+    /** How long a refused peer's leftover input is read after its answer: long enough for the answer to land. */
+    private static final long DRAIN_NANOS = 1_000_000_000L;
 
     /** An answer to send: status code, content type and body (omitted for HEAD). */
     record Response(int code, String contentType, byte[] body) {
@@ -80,6 +82,8 @@ final class BoundedHttpListener implements AutoCloseable {
         /** After a refusal of an unread request: close only once the peer stops sending, so it sees the answer. */
         boolean drainAfterAnswer;
         Phase phase = Phase.READING;
+        /** How much of {@code request} was searched for the end of the head already. */
+        int scanned;
         long writingSinceNanos;
 
         Connection(SocketChannel channel, long now) {
@@ -169,7 +173,7 @@ final class BoundedHttpListener implements AutoCloseable {
 
     private void accept(long now) throws IOException {
         for (SocketChannel channel; (channel = server.accept()) != null; ) {
-            if (open.size() >= limits.maxConnections() && !evictOldestReading()) {
+            if (open.size() >= limits.maxConnections() && !evictOne()) {
                 refusals.refused(Refusal.CONNECTIONS);
                 channel.close();
                 continue;
@@ -181,12 +185,18 @@ final class BoundedHttpListener implements AutoCloseable {
         }
     }
 
-    private boolean evictOldestReading() {
-        for (Connection c : open) {
-            if (c.phase == Phase.READING) {
-                refusals.refused(Refusal.CONNECTIONS);
-                close(c);
-                return true;
+    /**
+     * Makes room for a new connection: the oldest one that was answered already and is only draining, else the
+     * oldest still sending its head. Answers being computed or written are never cut.
+     */
+    private boolean evictOne() {
+        for (Phase evictable : new Phase[] {Phase.DRAINING, Phase.READING}) {
+            for (Connection c : open) {
+                if (c.phase == evictable) {
+                    refusals.refused(Refusal.CONNECTIONS);
+                    close(c);
+                    return true;
+                }
             }
         }
         return false;
@@ -214,7 +224,8 @@ final class BoundedHttpListener implements AutoCloseable {
             close(c);
             return;
         }
-        int end = endOfHead(c.request);
+        int end = endOfHead(c.request, c.scanned);
+        c.scanned = c.request.position();
         if (end >= 0) {
             key.interestOps(0);
             dispatch(c, new String(c.request.array(), 0, end, StandardCharsets.ISO_8859_1));
@@ -227,10 +238,14 @@ final class BoundedHttpListener implements AutoCloseable {
         }
     }
 
-    /** Index of the end of the request head (the blank line), or -1 while it has not arrived. */
-    private static int endOfHead(ByteBuffer buf) {
+    /**
+     * Index of the end of the request head (the blank line), or -1 while it has not arrived. Resumes where the last
+     * read's scan stopped (less the 3 bytes a terminator can straddle), so a peer dripping one byte at a time costs
+     * linear, not quadratic, work on the selector thread.
+     */
+    private static int endOfHead(ByteBuffer buf, int scanned) {
         byte[] a = buf.array();
-        for (int i = 0; i < buf.position(); i++) {
+        for (int i = Math.max(0, scanned - 3); i < buf.position(); i++) {
             if (a[i] == '\n' && ((i >= 1 && a[i - 1] == '\n') || (i >= 3 && a[i - 1] == '\r' && a[i - 2] == '\n'))) {
                 return i + 1;
             }
@@ -349,8 +364,8 @@ final class BoundedHttpListener implements AutoCloseable {
             if (c.phase == Phase.READING && now - c.openedNanos > limits.requestDeadline().toNanos()) {
                 refusals.refused(Refusal.REQUEST_DEADLINE);
                 close(c);
-            } else if ((c.phase == Phase.WRITING || c.phase == Phase.DRAINING)
-                    && now - c.writingSinceNanos > limits.responseDeadline().toNanos()) {
+            } else if ((c.phase == Phase.WRITING && now - c.writingSinceNanos > limits.responseDeadline().toNanos())
+                    || (c.phase == Phase.DRAINING && now - c.writingSinceNanos > DRAIN_NANOS)) {
                 refusals.refused(Refusal.RESPONSE_DEADLINE);
                 close(c);
             }

@@ -111,6 +111,25 @@ class HttpEndpointsUnderSlowlorisTest {
         assertThat(get("/healthz")).startsWith("HTTP/1.1 200");
     }
 
+    @Test
+    void connectionsRefusedForAnOversizedHeadCannotHoldEverySlot() throws Exception {
+        byte[] head = ("GET / HTTP/1.1\r\nX-Pad: " + "a".repeat(9000)).getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 200; i++) {
+            Socket s = connect(); // 431, then silent: it neither sends more nor closes
+            attackers.add(s);
+            try {
+                s.getOutputStream().write(head);
+                s.getOutputStream().flush();
+            } catch (IOException closedByTheServer) {
+                // evicted already: what it should do
+            }
+        }
+        Thread.sleep(200); // every head read and answered: the attackers now only hold their slots
+
+        assertThat(get("/healthz")).startsWith("HTTP/1.1 200");
+        assertThat(get("/readyz")).startsWith("HTTP/1.1 200");
+    }
+
     private Socket connect() throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), http.port()), PROBE_TIMEOUT_MS);
