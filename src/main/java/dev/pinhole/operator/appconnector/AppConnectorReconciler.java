@@ -643,6 +643,13 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     @Override
     public ErrorStatusUpdateControl<AppConnector> updateErrorStatus(AppConnector connector,
                                                                    Context<AppConnector> context, Exception e) {
+        if (ChildWriteFailure.namespaceOrConnectorGone(e)) {
+            // A write raced the deletion of the namespace or of the AppConnector (any write, not only a child's):
+            // no status to patch (it would 404 too) and nothing a retry could create.
+            LOG.debugf("AppConnector %s/%s: gone while reconciling (%s)", connector.getMetadata().getNamespace(),
+                    connector.getMetadata().getName(), e.getMessage());
+            return ErrorStatusUpdateControl.<AppConnector>noStatusUpdate().withNoRetry();
+        }
         AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
         ConditionSet conditions = new ConditionSet(previous.getConditions(),
                 Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L), clock);

@@ -76,6 +76,19 @@ public sealed interface ChildWriteFailure {
         return String.join("; ", parts);
     }
 
+    /**
+     * Whether {@code failure} (or a cause of it) is a write the API server refused because the namespace is being
+     * deleted or the object is gone already: whatever failed in the reconcile, there is nothing left to report on.
+     */
+    static boolean namespaceOrConnectorGone(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof KubernetesClientException k && (terminating(k) || k.getCode() == 404)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the refusal is the NamespaceLifecycle admission plugin's: the namespace is being deleted. */
     static boolean terminating(KubernetesClientException e) {
         Status status = e.getStatus();

@@ -68,6 +68,20 @@ class ChildWriteFailureTest {
     }
 
     @Test
+    void anyWriteRacingTheDeletionOfItsNamespaceOrConnectorEndsQuietlyWhereverItWasWrapped() {
+        var gone = new KubernetesClientException("appconnectors \"doomed\" not found", 404,
+                new StatusBuilder().withCode(404).withReason("NotFound").build());
+        assertThat(ChildWriteFailure.namespaceOrConnectorGone(new IllegalStateException("status patch", gone)))
+                .isTrue();
+        var terminating = refused(403, "secrets is forbidden: unable to create new content in namespace team-a"
+                + " because it is being terminated", "", "namespace team-a is being terminated", "NamespaceTerminating");
+        assertThat(ChildWriteFailure.namespaceOrConnectorGone(terminating)).isTrue();
+        var conflict = new KubernetesClientException("conflict", 409, new StatusBuilder().withCode(409).build());
+        assertThat(ChildWriteFailure.namespaceOrConnectorGone(conflict)).isFalse();
+        assertThat(ChildWriteFailure.namespaceOrConnectorGone(new IllegalStateException("a bug"))).isFalse();
+    }
+
+    @Test
     @Adversarial
     void aChildNameTakenByAnotherObjectIsNamedWithWhatToDo() {
         Status status = new StatusBuilder().withCode(409).withReason("AlreadyExists")
