@@ -37,6 +37,13 @@ final class BoundedHttpListener implements AutoCloseable {
     private static final long SWEEP_MS = 100;
     /** How long a refused peer's leftover input is read after its answer: long enough for the answer to land. */
     private static final long DRAIN_NANOS = 1_000_000_000L;
+    /**
+     * The kernel's queue of connections not yet accepted. Far above {@link HttpLimits#maxConnections}: while the
+     * selector thread is starved of CPU, a burst of peers would otherwise fill a queue the size of the cap, and the
+     * kernel would drop the next SYN, the kubelet's probe's too, which then waits a 1 s retransmit past its timeout.
+     * A queued connection costs kernel memory only; the cap still applies the moment it is accepted.
+     */
+    private static final int ACCEPT_BACKLOG = 1024;
 
     /** An answer to send: status code, content type and body (omitted for HEAD). */
     record Response(int code, String contentType, byte[] body) {
@@ -114,7 +121,7 @@ final class BoundedHttpListener implements AutoCloseable {
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open();
         try {
-            server.bind(bind, limits.maxConnections());
+            server.bind(bind, Math.max(ACCEPT_BACKLOG, limits.maxConnections()));
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException e) {
