@@ -123,11 +123,14 @@ class RealNodeE2ETest {
 
     /** socat in the operator's namespace: {@code GET /ip} answers the caller's address (after reading the request). */
     private static Process startSaas(int port) throws IOException {
-        String reply = "while read -r l && [ \"${#l}\" -gt 1 ]; do :; done; "
-                + "printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\n%s\\n' "
-                + "\"$SOCAT_PEERADDR\"";
+        // A script file: socat's address syntax would take the shell's brackets and quotes apart.
+        Path reply = Files.createTempFile("pinhole-saas", ".sh");
+        Files.writeString(reply, """
+                while read -r line && [ "${#line}" -gt 1 ]; do :; done
+                printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\n%s\\n' "$SOCAT_PEERADDR"
+                """);
         ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", node.get("OPERATOR_NETNS"), "socat",
-                "TCP4-LISTEN:" + port + ",bind=" + SAAS_ADDRESS + ",reuseaddr,fork", "SYSTEM:" + reply)
+                "TCP4-LISTEN:" + port + ",bind=" + SAAS_ADDRESS + ",reuseaddr,fork", "EXEC:sh " + reply)
                 .redirectErrorStream(true).redirectOutput(Files.createTempFile("pinhole-saas", ".log").toFile());
         pb.environment().merge("PATH", "/usr/sbin:/sbin", (a, b) -> a + ":" + b);
         return pb.start();
