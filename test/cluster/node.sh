@@ -123,7 +123,7 @@ down() {
   done
   ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$NODE_NS" && ip netns del "$NODE_NS"
   # The fixed paths this node created on the host (empty mount points; the data lived in the state dir).
-  if [[ -f "$N/created-paths" ]]; then
+  if [[ -f "$N/$MARKER" && -f "$N/created-paths" ]]; then
     while read -r p; do
       [[ -d "$p" ]] && find "$p" -depth -type d -empty -delete 2>/dev/null
       [[ -e "$p" ]] && nlog "$p is not empty; left in place"
