@@ -53,6 +53,17 @@ final class TunnelClient implements AutoCloseable {
                 Ticker.system(), (peer, packet) -> route(packet));
     }
 
+    /**
+     * Moves to another replica (same key, another endpoint) as after a failover: the old session is dropped and
+     * the next packet starts a handshake with {@code connector}, so the client keeps its addresses and its DNS
+     * answers but the replica has never seen it.
+     */
+    void failOverTo(PublicKey connectorKey, InetSocketAddress connector) {
+        tunnel.removePeer(connectorKey);
+        tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")))
+                .withEndpoint(connector));
+    }
+
     private void route(ByteBuffer packet) {
         byte[] copy = new byte[packet.remaining()];
         packet.get(packet.position(), copy);
