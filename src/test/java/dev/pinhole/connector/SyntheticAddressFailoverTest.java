@@ -185,7 +185,7 @@ class SyntheticAddressFailoverTest {
                 .isEqualTo(TcpOutcome.ESTABLISHED);
         accepted.add(yApp.accept());
 
-        laptop.failOverTo(replicaB.dataPlane().publicKey(), replicaB.dataPlane().localAddress());
+        laptop.moveTo(replicaB.dataPlane().publicKey(), replicaB.dataPlane().localAddress());
         laptop.other.clear();
 
         assertThat(laptop.openTcp(xOnA, yApp.getLocalPort()).awaitOutcome(10_000))

@@ -54,14 +54,14 @@ final class TunnelClient implements AutoCloseable {
     }
 
     /**
-     * Moves to another replica (same key, another endpoint) as after a failover: the old session is dropped and
-     * the next packet starts a handshake with {@code connector}, so the client keeps its addresses and its DNS
-     * answers but the replica has never seen it.
+     * What a load balancer's backend change looks like from the laptop: the same connector key at another address.
+     * The session is forgotten, so the next packet starts a handshake with the new replica (the client's own
+     * recovery; no waiting for its timers here).
      */
-    void failOverTo(PublicKey connectorKey, InetSocketAddress connector) {
+    void moveTo(PublicKey connectorKey, InetSocketAddress replica) {
         tunnel.removePeer(connectorKey);
         tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")))
-                .withEndpoint(connector));
+                .withEndpoint(replica));
     }
 
     private void route(ByteBuffer packet) {
