@@ -380,6 +380,9 @@ public final class DataPlane implements AutoCloseable {
         if (!revoked.names().isEmpty()) {
             pool.removeIf(revoked.names()::contains);
         }
+        // Atomic in the pool: a name mapped by a lookup that raced this reload under the old reservations goes too
+        // (the new policy already forwards nothing to it).
+        pool.reserve(plan.reserved());
         upstreamInForce = upstream.exchange();
         if (upstream.opened() != null) {
             AutoCloseable previous = upstreamClient;

@@ -45,17 +45,20 @@ public final class Policy {
     private final List<Cidr> routeList;
     private final ForbiddenAddresses forbidden;
     private final SyntheticAddressPool pool;
-    /** The names the config serves: a mapping whose name it no longer serves forwards nothing. */
-    private final Predicate<DnsName> served;
+    /**
+     * The mappings the config serves: a mapping whose name it no longer serves, or that sits at an address its
+     * name no longer has (the config's exact names moved it), forwards nothing.
+     */
+    private final Predicate<SyntheticMapping> served;
 
     /** A policy whose forbidden blocks are the built-in ones, the app range and {@code clusterRanges}. */
     public Policy(Cidr appRange, List<Cidr> routes, List<Cidr> clusterRanges, SyntheticAddressPool pool) {
         this(appRange, routes, clusterRanges, pool, name -> true);
     }
 
-    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping's name. */
+    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping. */
     public Policy(Cidr appRange, List<Cidr> routes, List<Cidr> clusterRanges, SyntheticAddressPool pool,
-                  Predicate<DnsName> served) {
+                  Predicate<SyntheticMapping> served) {
         this(appRange, routes, new ForbiddenAddresses(ForbiddenAddresses.builtInAnd(
                 clusterBlocks(appRange, clusterRanges)), routes), pool, served);
     }
@@ -65,9 +68,9 @@ public final class Policy {
         this(appRange, routes, forbidden, pool, name -> true);
     }
 
-    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping's name. */
+    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping. */
     public Policy(Cidr appRange, List<Cidr> routes, ForbiddenAddresses forbidden, SyntheticAddressPool pool,
-                  Predicate<DnsName> served) {
+                  Predicate<SyntheticMapping> served) {
         this.served = served;
         this.appRange = appRange;
         this.routeList = List.copyOf(routes);
@@ -133,7 +136,7 @@ public final class Policy {
         if (appRange.contains(destination)) {
             InetAddress synthetic = toInet(destination);
             var mapping = pool.lookup(synthetic); // one snapshot: the name checked is the one whose targets go out
-            if (mapping.isEmpty() || !served.test(mapping.get().name())) {
+            if (mapping.isEmpty() || !served.test(mapping.get())) {
                 return new Decision.Refuse(PolicyDropReason.NOT_MAPPED);
             }
             if (answered != null && !answered.answered(synthetic, mapping.get().name())) {

@@ -12,6 +12,10 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -30,7 +34,8 @@ import java.util.function.Predicate;
  * onto the usable addresses ({@link #addressOf}). Every replica built with the same key and range answers a
  * name with the same address, whatever the order of queries and whatever was recycled before. When that address
  * is held by another name (a hash collision), the new name is refused ({@link AddressHeldException}) instead of
- * getting another address, which would depend on the order of queries. IPv4 addresses whose last octet is 0 or
+ * getting another address, which would depend on the order of queries. Names the config lists exactly get
+ * collision-free addresses computed from the sorted list ({@link #reserve}); other names skip those addresses. IPv4 addresses whose last octet is 0 or
  * 255 are never handed out. An IPv6 range of 64 host bits or more carries 64+ bits of the hash.
  *
  * <p>Thread-safe: every method holds the pool's lock (the DNS and NAT threads both call in).
@@ -45,6 +50,8 @@ public final class SyntheticAddressPool {
     private final long ipv6Slots;
 
     private final NameHash hash;
+    /** The addresses of the names the config in force lists exactly; see {@link #reserve}. */
+    private ReservedAddresses reserved = ReservedAddresses.NONE;
     /** Names refused because another name held their address, since the pool was built. */
     private long collisions;
     /** The most recent of those, oldest first, at most {@link #RECENT_COLLISIONS}. */
@@ -274,16 +281,76 @@ public final class SyntheticAddressPool {
     }
 
     /**
-     * The IPv4 address {@code name} gets whenever it is mapped: its keyed hash reduced onto the usable addresses
-     * of the range (no .0/.255 in ranges of a /24 or wider, no network or broadcast address), so every usable
-     * address is as likely as any other. Depends on nothing but the name, the key and the range.
+     * The IPv4 address {@code name} gets whenever it is mapped under the reservations in force: see
+     * {@link #addressOf(DnsName, ReservedAddresses)}.
      */
     public synchronized Inet4Address addressOf(DnsName name) {
+        return addressOf(name, reserved);
+    }
+
+    /**
+     * The IPv4 address {@code name} gets under {@code reservations}: its reserved address if the config lists it
+     * exactly; otherwise its keyed hash reduced onto the usable addresses of the range (no .0/.255 in ranges of a
+     * /24 or wider, no network or broadcast address; every usable address as likely as any other), moved on to the
+     * next usable address while that one is reserved. Depends on nothing but the name, the key, the range and the
+     * reservations (the config): never on the order of queries or on what was mapped before.
+     */
+    public synchronized Inet4Address addressOf(DnsName name, ReservedAddresses reservations) {
+        Optional<Inet4Address> own = reservations.of(name);
+        if (own.isPresent()) {
+            return own.get();
+        }
         long slot = Long.remainderUnsigned(hash.of(name.key())[1], ipv4Slots);
+        Inet4Address candidate = ipv4At(slot);
+        // At most ipv4Slots - 1 addresses are reserved, so a free one comes within ipv4Slots steps.
+        while (reservations.taken(candidate)) {
+            slot = slot + 1 == ipv4Slots ? 0 : slot + 1;
+            candidate = ipv4At(slot);
+        }
+        return candidate;
+    }
+
+    /** The usable IPv4 address number {@code slot} (0-based, in address order). */
+    private Inet4Address ipv4At(long slot) {
         // Ranges of a /24 and wider: 254 usable addresses (.1 to .254) in each aligned /24; narrower: all but the
         // network (offset 0) and broadcast addresses.
         long offset = ipv4Range.hostBits() >= 8 ? slot / 254 * 256 + 1 + slot % 254 : slot + 1;
         return (Inet4Address) ipv4Range.addressAt(offset).toInetAddress();
+    }
+
+    /**
+     * The reservations for a config that lists {@code exactNames} exactly: in the order of their keys, each takes
+     * its hash address, or the next usable one not yet taken by a name before it. A pure function of the set of
+     * names, so every replica with the same config computes the same table. At most all but one usable address
+     * are reserved (names beyond that get none and are placed like wildcard names).
+     */
+    public synchronized ReservedAddresses reservationsFor(Collection<DnsName> exactNames) {
+        TreeMap<String, DnsName> sorted = new TreeMap<>();
+        exactNames.forEach(n -> sorted.put(n.key(), n));
+        Map<DnsName, Inet4Address> out = new HashMap<>();
+        Set<InetAddress> taken = new HashSet<>();
+        for (DnsName name : sorted.values()) {
+            if (out.size() == ipv4Slots - 1) {
+                break;
+            }
+            long slot = Long.remainderUnsigned(hash.of(name.key())[1], ipv4Slots);
+            while (taken.contains(ipv4At(slot))) {
+                slot = slot + 1 == ipv4Slots ? 0 : slot + 1;
+            }
+            out.put(name, ipv4At(slot));
+            taken.add(ipv4At(slot));
+        }
+        return new ReservedAddresses(out);
+    }
+
+    /**
+     * Puts {@code reservations} in force (a config reload) and drops every mapping whose name now has another
+     * address (a listed name moved, or another name sat on an address now reserved); returns those so the NAT
+     * layer can end their flows. Atomic with respect to mapping.
+     */
+    public synchronized List<SyntheticMapping> reserve(ReservedAddresses reservations) {
+        this.reserved = Objects.requireNonNull(reservations, "reservations");
+        return removeMappings(m -> !addressOf(m.name(), reservations).equals(m.ipv4()));
     }
 
     /** The IPv6 address {@code name} gets: the low host bits of the range filled with its hash (never all zero). */
@@ -355,11 +422,15 @@ public final class SyntheticAddressPool {
      * a config reload; returns the snapshots removed so the NAT layer can cut their flows.
      */
     public synchronized List<SyntheticMapping> removeIf(Predicate<DnsName> unwanted) {
+        return removeMappings(m -> unwanted.test(m.name()));
+    }
+
+    private List<SyntheticMapping> removeMappings(Predicate<SyntheticMapping> unwanted) {
         List<SyntheticMapping> removed = new ArrayList<>();
         Iterator<Entry> it = byName.values().iterator();
         while (it.hasNext()) {
             Entry e = it.next();
-            if (unwanted.test(e.name)) {
+            if (unwanted.test(e.snapshot())) {
                 it.remove();
                 forget(e);
                 removed.add(e.snapshot());

@@ -114,4 +114,40 @@ class ReplicaNameAgreementTest {
                 NAMES, NAMES - distinct, expected, crossReplica);
         assertThat((double) (NAMES - distinct)).isBetween(expected / 3, expected * 3);
     }
+
+    @Test
+    void namesTheConfigListsExactlyAreNeverRefusedAndNeverShareAnAddressOnEitherReplica() throws Exception {
+        List<DnsName> exact = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            exact.add(DnsName.of("app" + i + ".example.org"));
+        }
+        List<DnsName> all = new ArrayList<>(randomNames(15));
+        all.addAll(exact);
+        Collections.shuffle(all, new Random(16));
+        Replica a = Replica.of();
+        Replica b = Replica.of();
+        List<DnsName> exactReversed = new ArrayList<>(exact);
+        Collections.reverse(exactReversed);
+        a.pool.reserve(a.pool.reservationsFor(exact));
+        b.pool.reserve(b.pool.reservationsFor(exactReversed)); // the config's list, in another order
+        a.resolve(all);
+        List<DnsName> reversed = new ArrayList<>(all);
+        Collections.reverse(reversed);
+        b.resolve(reversed);
+
+        for (DnsName n : exact) {
+            assertThat(a.answered.get(n)).as(n.toString()).isNotNull().isEqualTo(b.answered.get(n));
+        }
+        Map<InetAddress, DnsName> onB = new HashMap<>();
+        b.answered.forEach((n, addr) -> onB.put(addr, n));
+        for (var e : a.answered.entrySet()) {
+            DnsName other = onB.get(e.getValue());
+            if (other != null && !other.equals(e.getKey())) {
+                assertThat(exact).as("a cross-replica conflict never involves a listed name")
+                        .doesNotContain(e.getKey(), other);
+            }
+        }
+        assertThat(a.refused).doesNotContainAnyElementsOf(exact);
+        assertThat(b.refused).doesNotContainAnyElementsOf(exact);
+    }
 }

@@ -163,6 +163,65 @@ class SyntheticAddressPoolTest {
         assertThat(seen).hasSize(10_000 - ipv4Refused);
     }
 
+    static List<DnsName> names(String prefix, int count) {
+        List<DnsName> out = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(name(prefix + i + ".example.com"));
+        }
+        return out;
+    }
+
+    @Test
+    void exactNamesNeverShareAnAddressEvenWhereTheirHashesCollide() throws Exception {
+        List<DnsName> exact = names("exact", 200); // 200 names in 254 addresses: dozens of hash collisions
+        ReservedAddresses r = narrow.reservationsFor(exact);
+
+        Set<InetAddress> addresses = new HashSet<>();
+        for (DnsName n : exact) {
+            addresses.add(r.of(n).orElseThrow());
+        }
+        assertThat(addresses).hasSize(200);
+    }
+
+    @Test
+    void reservationsDependOnTheSetOfNamesNotTheirOrder() throws Exception {
+        List<DnsName> exact = names("exact", 200);
+        List<DnsName> shuffled = new java.util.ArrayList<>(exact);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+        SyntheticAddressPool otherReplica = new SyntheticAddressPool(Cidr.parse("100.80.0.0/24"), Optional.empty(),
+                100, IDLE, new FakeTicker());
+        ReservedAddresses mine = narrow.reservationsFor(exact);
+        ReservedAddresses theirs = otherReplica.reservationsFor(shuffled);
+
+        for (DnsName n : exact) {
+            assertThat(theirs.of(n)).as(n.toString()).isEqualTo(mine.of(n));
+        }
+    }
+
+    @Test
+    void otherNamesNeverGetAReservedAddress() throws Exception {
+        ReservedAddresses r = narrow.reservationsFor(names("exact", 200));
+        narrow.reserve(r);
+
+        for (DnsName n : names("other", 2_000)) {
+            assertThat(r.taken(narrow.addressOf(n))).as(n.toString()).isFalse();
+        }
+    }
+
+    @Test
+    void aReservedNameMapsAtItsReservedAddressWhateverCameFirst() throws Exception {
+        DnsName exact = name("exact.example.com");
+        DnsName squatter = collidingWith(narrow, exact);
+        SyntheticMapping before = narrow.mapIpv4(squatter, List.of());
+        ReservedAddresses r = narrow.reservationsFor(List.of(exact));
+
+        List<SyntheticMapping> moved = narrow.reserve(r);
+
+        assertThat(moved).extracting(SyntheticMapping::name).containsExactly(squatter);
+        assertThat(narrow.mapIpv4(exact, List.of()).ipv4()).isEqualTo(before.ipv4());
+        assertThat(narrow.mapIpv4(squatter, List.of()).ipv4()).isNotEqualTo(before.ipv4());
+    }
+
     /** A name whose synthetic address in {@code pool} is {@code name}'s (found by trying names in order). */
     static DnsName collidingWith(SyntheticAddressPool pool, DnsName name) {
         InetAddress target = pool.addressOf(name);
