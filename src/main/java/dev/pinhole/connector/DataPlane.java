@@ -531,6 +531,11 @@ public final class DataPlane implements AutoCloseable {
         return pool;
     }
 
+    /** The synthetic answers remembered for {@code client} now (tests: the bound holds). */
+    int answersHeld(String client) {
+        return answers.size(client);
+    }
+
     RelayLoop loop() {
         return loop;
     }
