@@ -148,6 +148,8 @@ public final class DataPlane implements AutoCloseable {
     private final SyntheticAddressPool pool;
     private final IpAddress tunnelAddress;
     private final ClientCounters counters = new ClientCounters();
+    /** The synthetic answers each client was given here: a new flow to a synthetic address needs one. */
+    private final ClientAnswers answers;
     private final PacketRouter router;
     private final TunnelIntake intake;
     private final ConnectorStatus statusReport;
@@ -217,16 +219,40 @@ public final class DataPlane implements AutoCloseable {
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
         Cidr appRange = Cidr.parse(config.tunnel().appRange());
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
-                SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker);
+                SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
+                nameKey(loaded.privateKey()));
+        this.answers = new ClientAnswers(answersBound(budget, pool));
         this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
-                budget);
+                budget, answers);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
-                this::toClient);
+                answers, this::toClient);
         this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
         registerMeters();
+    }
+
+    /**
+     * The key that places names in the app range: derived from the private key every replica shares, so replicas
+     * agree on every name's address, and secret, so a client cannot pick names that collide with another's.
+     */
+    static byte[] nameKey(byte[] privateKey) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(privateKey, "HmacSHA256"));
+            return mac.doFinal("pinhole synthetic address key v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("every JDK has HmacSHA256", e);
+        }
+    }
+
+    /**
+     * How many synthetic answers are remembered per client: its quota of synthetic names, at most the names the
+     * pool maps at once (a client cannot use more addresses than exist at a time).
+     */
+    private static int answersBound(ResourceBudget budget, SyntheticAddressPool pool) {
+        return (int) Math.min(budget.quota(Resource.SYNTHETIC_NAMES).perClient(), pool.maxMappings());
     }
 
     /** Builds the data plane for {@code loaded}, binds the WireGuard socket and starts both threads. */
@@ -347,6 +373,7 @@ public final class DataPlane implements AutoCloseable {
             table.limits(limits);
         }
         budget.quotas(quotas);
+        answers.bound(answersBound(budget, pool));
     }
 
     /** Puts a plan in force; nothing here can refuse it any more. */
@@ -367,6 +394,7 @@ public final class DataPlane implements AutoCloseable {
         }
         for (RuntimeState.Client c : revoked.clients()) {
             dns.cut(c.address());
+            answers.forget(c.name());
         }
         if (!revoked.names().isEmpty()) {
             pool.removeIf(revoked.names()::contains);

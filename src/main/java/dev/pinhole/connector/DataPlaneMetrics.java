@@ -140,4 +140,10 @@ public final class DataPlaneMetrics implements DnsMetrics {
         drops.computeIfAbsent("dns_pool_exhausted", n -> registry.counter("pinhole.connector.drops", "reason", n))
                 .increment();
     }
+
+    @Override
+    public void nameCollision() {
+        drops.computeIfAbsent("dns_name_collision", n -> registry.counter("pinhole.connector.drops", "reason", n))
+                .increment();
+    }
 }
