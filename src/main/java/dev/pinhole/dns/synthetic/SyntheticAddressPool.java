@@ -10,7 +10,6 @@ import dev.pinhole.time.Ticker;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,9 +26,12 @@ import java.util.function.Predicate;
  * addresses behind each. The DNS resolver maps names; the NAT layer looks synthetic destinations up and
  * {@link #touch touches} them while flows use them; mappings idle longer than the idle timeout are recycled.
  *
- * <p>A name's first candidate address is a hash of the name, so the same name usually gets the same address
- * again after a recycle or a restart, and a recycled address is unlikely to be handed to another name soon
- * (a client may still have it cached). IPv4 addresses whose last octet is 0 or 255 are never handed out.
+ * <p>A name's address is a pure function of the name, the pool's key and its range: a keyed hash of the name
+ * onto the usable addresses ({@link #addressOf}). Every replica built with the same key and range answers a
+ * name with the same address, whatever the order of queries and whatever was recycled before. When that address
+ * is held by another name (a hash collision), the new name is refused ({@link AddressHeldException}) instead of
+ * getting another address, which would depend on the order of queries. IPv4 addresses whose last octet is 0 or
+ * 255 are never handed out. An IPv6 range of 64 host bits or more carries 64+ bits of the hash.
  *
  * <p>Thread-safe: every method holds the pool's lock (the DNS and NAT threads both call in).
  */
@@ -41,6 +43,13 @@ public final class SyntheticAddressPool {
     private final Ticker ticker;
     private final long ipv4Slots;
     private final long ipv6Slots;
+
+    private final NameHash hash;
+    /** Names refused because another name held their address, since the pool was built. */
+    private long collisions;
+    /** The most recent of those, oldest first, at most {@link #RECENT_COLLISIONS}. */
+    private final java.util.ArrayDeque<NameCollision> recentCollisions = new java.util.ArrayDeque<>();
+    static final int RECENT_COLLISIONS = 8;
 
     /** By name key, least recently used first: {@link #used} re-inserts an entry to move it last. */
     private final LinkedHashMap<String, Entry> byName = new LinkedHashMap<>();
@@ -75,6 +84,16 @@ public final class SyntheticAddressPool {
      */
     public SyntheticAddressPool(Cidr ipv4Range, Optional<Cidr> ipv6Range, int maxMappings,
             Duration idleTimeout, Ticker ticker) {
+        this(ipv4Range, ipv6Range, maxMappings, idleTimeout, ticker, NameHash.PUBLIC_KEY);
+    }
+
+    /**
+     * As above, names hashed with {@code nameKey} (at least 16 bytes, the same on every replica, secret: without
+     * it no one can choose a name whose address is another name's).
+     */
+    public SyntheticAddressPool(Cidr ipv4Range, Optional<Cidr> ipv6Range, int maxMappings,
+            Duration idleTimeout, Ticker ticker, byte[] nameKey) {
+        this.hash = new NameHash(nameKey);
         this.ipv4Range = Objects.requireNonNull(ipv4Range, "ipv4Range");
         this.ipv6Range = Objects.requireNonNull(ipv6Range, "ipv6Range");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -125,6 +144,11 @@ public final class SyntheticAddressPool {
         return (int) Math.min(65_536, slots);
     }
 
+    /** The most names mapped at once. */
+    public int maxMappings() {
+        return maxMappings;
+    }
+
     public Duration idleTimeout() {
         return Duration.ofNanos(idleNanos);
     }
@@ -148,8 +172,10 @@ public final class SyntheticAddressPool {
      * addresses, replacing those of an earlier resolution. Counts as a use.
      *
      * @throws PoolExhaustedException when the name is new and every slot is in use
+     * @throws AddressHeldException   when the name is new and another name holds its address
      */
-    public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real) throws PoolExhaustedException {
+    public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real)
+            throws PoolExhaustedException, AddressHeldException {
         try {
             return mapIpv4(name, real, Allowance.UNLIMITED);
         } catch (NameQuotaExceededException e) {
@@ -164,7 +190,7 @@ public final class SyntheticAddressPool {
      * @throws NameQuotaExceededException when the name is new and {@code quota} has no name left
      */
     public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real, Allowance quota)
-            throws PoolExhaustedException, NameQuotaExceededException {
+            throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Entry e = entry(name, quota);
         e.realIpv4 = List.copyOf(real);
         return e.snapshot();
@@ -175,8 +201,10 @@ public final class SyntheticAddressPool {
      * real IPv6 addresses. Counts as a use.
      *
      * @throws PoolExhaustedException when the name is new and every slot is in use
+     * @throws AddressHeldException   when another name holds the name's IPv4 or IPv6 address
      */
-    public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real) throws PoolExhaustedException {
+    public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real)
+            throws PoolExhaustedException, AddressHeldException {
         try {
             return mapIpv6(name, real, Allowance.UNLIMITED);
         } catch (NameQuotaExceededException e) {
@@ -186,22 +214,27 @@ public final class SyntheticAddressPool {
 
     /** As {@link #mapIpv6(DnsName, List)}, a new name charged to {@code quota} as in {@link #mapIpv4}. */
     public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real, Allowance quota)
-            throws PoolExhaustedException, NameQuotaExceededException {
+            throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Cidr range = ipv6Range.orElseThrow(() -> new IllegalStateException("no IPv6 app range configured"));
         Entry e = entry(name, quota);
         if (e.ipv6 == null) {
-            e.ipv6 = (Inet6Address) freeAddress(range, ipv6Slots, name, false);
+            Inet6Address candidate = ipv6AddressOf(name, range);
+            refuseIfHeld(name, candidate);
+            e.ipv6 = candidate;
             byAddress.put(e.ipv6, e);
         }
         e.realIpv6 = List.copyOf(real);
         return e.snapshot();
     }
 
-    private Entry entry(DnsName name, Allowance quota) throws PoolExhaustedException, NameQuotaExceededException {
+    private Entry entry(DnsName name, Allowance quota)
+            throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Entry e = byName.get(name.key());
         long now = ticker.nanoTime();
         if (e == null) {
             expireIdle();
+            Inet4Address address = addressOf(name);
+            refuseIfHeld(name, address);
             if (byName.size() >= maxMappings) {
                 throw new PoolExhaustedException("synthetic address pool " + ipv4Range + " is full: " + byName.size()
                         + " names mapped, none idle for " + Duration.ofNanos(idleNanos)
@@ -212,7 +245,7 @@ public final class SyntheticAddressPool {
                         + "); cannot map " + name + " until one of its names is idle for "
                         + Duration.ofNanos(idleNanos));
             }
-            e = new Entry(name, (Inet4Address) freeAddress(ipv4Range, ipv4Slots, name, true), quota);
+            e = new Entry(name, address, quota);
             byName.put(name.key(), e);
             byAddress.put(e.ipv4, e);
         }
@@ -226,45 +259,52 @@ public final class SyntheticAddressPool {
         byName.put(e.name.key(), e);
     }
 
-    /** Probes from the name's hash slot; the caller guarantees fewer mappings than usable slots. */
-    private InetAddress freeAddress(Cidr range, long slots, DnsName name, boolean ipv4) {
-        long size = range.hostBits() >= 63 ? Long.MAX_VALUE : 1L << range.hostBits();
-        long offset = Math.floorMod(hash(name.key()), size);
-        for (long probes = 0; probes < size; probes++) {
-            if (usable(offset, size, ipv4)) {
-                InetAddress candidate = range.addressAt(offset).toInetAddress();
-                if (!byAddress.containsKey(candidate)) {
-                    return candidate;
-                }
+    /** Refuses {@code name} when another name holds {@code address}: counted, and kept for {@code /status}. */
+    private void refuseIfHeld(DnsName name, InetAddress address) throws AddressHeldException {
+        Entry holder = byAddress.get(address);
+        if (holder != null && !holder.name.equals(name)) {
+            NameCollision c = new NameCollision(name, holder.name, address);
+            collisions++;
+            if (recentCollisions.size() == RECENT_COLLISIONS) {
+                recentCollisions.removeFirst();
             }
-            offset = offset + 1 == size ? 0 : offset + 1;
+            recentCollisions.addLast(c);
+            throw new AddressHeldException(c);
         }
-        throw new IllegalStateException("no free address in " + range + " with " + slots + " slots");
     }
 
-    private static boolean usable(long offset, long size, boolean ipv4) {
-        if (offset == 0) {
-            return false; // network address (IPv6: subnet-router anycast)
-        }
-        if (!ipv4) {
-            return true;
-        }
-        if (offset == size - 1) {
-            return false;
-        }
-        // the range is aligned, so the offset's low octet is the address's last octet once the range is >= /24
-        long last = offset & 0xff;
-        return size < 256 || (last != 0 && last != 255);
+    /**
+     * The IPv4 address {@code name} gets whenever it is mapped: its keyed hash reduced onto the usable addresses
+     * of the range (no .0/.255 in ranges of a /24 or wider, no network or broadcast address), so every usable
+     * address is as likely as any other. Depends on nothing but the name, the key and the range.
+     */
+    public synchronized Inet4Address addressOf(DnsName name) {
+        long slot = Long.remainderUnsigned(hash.of(name.key())[1], ipv4Slots);
+        // Ranges of a /24 and wider: 254 usable addresses (.1 to .254) in each aligned /24; narrower: all but the
+        // network (offset 0) and broadcast addresses.
+        long offset = ipv4Range.hostBits() >= 8 ? slot / 254 * 256 + 1 + slot % 254 : slot + 1;
+        return (Inet4Address) ipv4Range.addressAt(offset).toInetAddress();
     }
 
-    private static long hash(String key) {
-        // FNV-1a 64: stable across JVMs and restarts, unlike String.hashCode's 32 bits spread over big ranges.
-        long h = 0xcbf29ce484222325L;
-        for (byte b : key.getBytes(StandardCharsets.ISO_8859_1)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
+    /** The IPv6 address {@code name} gets: the low host bits of the range filled with its hash (never all zero). */
+    private Inet6Address ipv6AddressOf(DnsName name, Cidr range) {
+        long[] h = hash.of(name.key());
+        IpAddress net = range.network();
+        int bits = range.hostBits();
+        long lo;
+        long hi = net.hi();
+        if (bits >= 64) {
+            lo = h[1];
+            if (bits > 64) {
+                hi |= h[0] & (bits == 128 ? -1L : (1L << (bits - 64)) - 1);
+            }
+            if (lo == 0 && hi == net.hi()) {
+                lo = 1; // the subnet-router anycast address is never handed out
+            }
+        } else {
+            lo = net.lo() | (1 + Long.remainderUnsigned(h[1], ipv6Slots));
         }
-        return h;
+        return (Inet6Address) new IpAddress(IpFamily.IPV6, hi, lo).toInetAddress();
     }
 
     /** The mapping behind a synthetic address, for the NAT layer; does not count as a use. */
@@ -335,6 +375,16 @@ public final class SyntheticAddressPool {
             byAddress.remove(e.ipv6);
         }
         e.owner.release(1);
+    }
+
+    /** Names refused since the pool was built because another name held their address. */
+    public synchronized long collisions() {
+        return collisions;
+    }
+
+    /** The most recent of those refusals, oldest first (a few; for {@code /status}). */
+    public synchronized List<NameCollision> recentCollisions() {
+        return List.copyOf(recentCollisions);
     }
 
     /** Names mapped now. */
