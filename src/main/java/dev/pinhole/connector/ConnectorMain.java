@@ -97,6 +97,11 @@ public final class ConnectorMain {
             if (args.listenPort() != null) {
                 options = options.withBind(new InetSocketAddress(args.listenPort()));
             }
+            options = options.withSessionRecovery(args.sessionRecovery());
+            if (!args.sessionRecovery()) {
+                LOG.log(System.Logger.Level.INFO, "session recovery off: sessions of failed-over clients wait for"
+                        + " the client's own handshake");
+            }
             return start(args, initial, options);
         }
 

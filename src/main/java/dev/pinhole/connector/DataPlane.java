@@ -32,6 +32,8 @@ import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
+import dev.pinhole.wireguard.RecoveryOutcome;
+import dev.pinhole.wireguard.SessionRecoverySettings;
 import dev.pinhole.wireguard.Tunnel;
 import dev.pinhole.wireguard.TunnelConfig;
 import dev.pinhole.wireguard.udp.UdpTunnelDriver;
@@ -76,48 +78,61 @@ public final class DataPlane implements AutoCloseable {
      * @param clusterRanges ranges never reached unless a static route names them
      * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      * @param ownAddresses  the pod's own addresses, never reached whatever the routes say
+     * @param sessionRecovery whether unknown session indices of clients start a handshake (docs/wireguard.md)
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots,
-                          List<IpAddress> ownAddresses) {
+                          List<IpAddress> ownAddresses, boolean sessionRecovery) {
         /** Defaults, with the own addresses of this process ({@link OwnAddresses#discover}). */
         public static Options defaults() {
             return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
-                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()));
+                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()), true);
         }
 
         public Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                        List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
             this(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots,
-                    OwnAddresses.discover(System.getenv()));
+                    OwnAddresses.discover(System.getenv()), true);
         }
 
         public Options withOwnAddresses(List<IpAddress> own) {
-            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, own);
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, own,
+                    sessionRecovery);
         }
 
         public Options withBind(InetSocketAddress b) {
-            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withTicker(Ticker t) {
-            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withLimits(FlowLimits l) {
-            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withTimeouts(NatTimeouts t) {
-            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withClusterRanges(List<Cidr> c) {
-            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
+        }
+
+        public Options withSessionRecovery(boolean on) {
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    on);
         }
 
         public Options withUpstream(UpstreamExchange u) {
-            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
     }
 
@@ -165,7 +180,8 @@ public final class DataPlane implements AutoCloseable {
         this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
-        this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu));
+        this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu).withSessionRecovery(
+                options.sessionRecovery() ? SessionRecoverySettings.defaults() : SessionRecoverySettings.off()));
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
         this.table = new FlowTable(options.limits() != null ? options.limits() : BudgetSettings.flowLimits(config));
@@ -276,6 +292,9 @@ public final class DataPlane implements AutoCloseable {
         metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.forwarding() ? 1 : 0);
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
+        for (RecoveryOutcome o : RecoveryOutcome.values()) {
+            metrics.sessionRecoveries(o.label(), () -> tunnel.recoveries().get(o));
+        }
         metrics.externalDrops("malformed_packet", () -> router.parser().drops().total());
     }
 
