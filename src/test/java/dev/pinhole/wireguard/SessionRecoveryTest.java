@@ -3,6 +3,7 @@ package dev.pinhole.wireguard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.ipset.Cidr;
+import dev.pinhole.testing.Adversarial;
 import dev.pinhole.wireguard.crypto.X25519;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * balancer moves the client to the replica that never saw its session, that replica starts the handshake itself.
  * Also the attacks on it: forged indices, replayed indices from spoofed sources, floods, load, a removed client.
  */
+@Adversarial
 class SessionRecoveryTest {
     private static final InetSocketAddress VIP = new InetSocketAddress("203.0.113.10", 51820);
     private static final String CLIENT_IP = "100.64.0.2";
