@@ -221,7 +221,7 @@ public final class DataPlane implements AutoCloseable {
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
                 nameKey(loaded.privateKey()));
-        this.answers = new ClientAnswers(answersBound(budget, pool));
+        this.answers = new ClientAnswers(answersBound(budget, pool, config));
         this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
                 budget, answers);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
@@ -247,12 +247,20 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
+    /** Answers every client may keep whatever its share of the total comes to. */
+    static final int MIN_ANSWERS_PER_CLIENT = 16;
+
     /**
-     * How many synthetic answers are remembered per client: its quota of synthetic names, at most the names the
-     * pool maps at once (a client cannot use more addresses than exist at a time).
+     * How many synthetic answers are remembered per client: its quota of synthetic names, but no more than its
+     * even share of the total quota (at least {@link #MIN_ANSWERS_PER_CLIENT}), so all clients together hold about
+     * the total (65,536 by default; an answer costs ~50 B while its name is mapped, ~190 B once recycled: about
+     * 12 MiB at most), not clients x perClient (256 x 1,024 answers: ~50 MiB).
      */
-    private static int answersBound(ResourceBudget budget, SyntheticAddressPool pool) {
-        return (int) Math.min(budget.quota(Resource.SYNTHETIC_NAMES).perClient(), pool.maxMappings());
+    static int answersBound(ResourceBudget budget, SyntheticAddressPool pool, ConnectorConfig config) {
+        var quota = budget.quota(Resource.SYNTHETIC_NAMES);
+        int clients = Math.max(1, config.clients() == null ? 0 : config.clients().size());
+        long share = Math.max(MIN_ANSWERS_PER_CLIENT, quota.total() / clients);
+        return (int) Math.min(Math.min(quota.perClient(), share), pool.maxMappings());
     }
 
     /** Builds the data plane for {@code loaded}, binds the WireGuard socket and starts both threads. */
@@ -373,7 +381,7 @@ public final class DataPlane implements AutoCloseable {
             table.limits(limits);
         }
         budget.quotas(quotas);
-        answers.bound(answersBound(budget, pool));
+        answers.bound(answersBound(budget, pool, config));
     }
 
     /** Puts a plan in force; nothing here can refuse it any more. */

@@ -145,4 +145,32 @@ class ClientAnswersBoundEndToEndTest {
                 .as("the same name's address after a new lookup").isEqualTo(TcpOutcome.ESTABLISHED);
         accepted.add(app.accept());
     }
+
+    static ConnectorConfig withClients(int count, ConnectorConfig.Limit names) {
+        List<ConnectorConfig.Client> clients = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            clients.add(new ConnectorConfig.Client("c" + i,
+                    Keys.toBase64(Keys.publicFromPrivate(Keys.generatePrivate())), "100.96.1." + i + "/32"));
+        }
+        return new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
+                new ConnectorConfig.Tunnel("100.96.0.1/16", 51820, 1420, "100.80.0.0/12"), clients,
+                List.of("*.example.test"), List.of(), new ConnectorConfig.Egress("203.0.113.10", null, false),
+                new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(0), null,
+                names == null ? null : new ConnectorConfig.Limits(null, null, names, null, null));
+    }
+
+    static int boundFor(ConnectorConfig config) {
+        var pool = new dev.pinhole.dns.synthetic.SyntheticAddressPool(dev.pinhole.ipset.Cidr.parse("100.80.0.0/12"),
+                Optional.empty(), 65_536, Duration.ofMinutes(10), Ticker.system());
+        return DataPlane.answersBound(new dev.pinhole.budget.ResourceBudget(BudgetSettings.quotas(config)), pool,
+                config);
+    }
+
+    @Test
+    void allClientsTogetherRememberAboutTheTotalQuotaNotClientsTimesTheirQuota() {
+        assertThat(boundFor(withClients(4, null))).as("few clients: each its quota").isEqualTo(1_024);
+        assertThat(boundFor(withClients(256, null))).as("256 clients: an even share of 65,536").isEqualTo(256);
+        assertThat(boundFor(withClients(256, new ConnectorConfig.Limit(1_024L, 100L))))
+                .as("a tiny total still leaves each client a few").isEqualTo(DataPlane.MIN_ANSWERS_PER_CLIENT);
+    }
 }

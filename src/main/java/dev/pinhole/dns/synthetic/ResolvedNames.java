@@ -18,7 +18,8 @@ public final class ResolvedNames {
     /** Records nothing: a client whose answers never lead to a forwarded flow (the standalone DNS server). */
     public static final ResolvedNames NOTHING = new ResolvedNames(0);
 
-    private final LinkedHashMap<InetAddress, DnsName> byAddress = new LinkedHashMap<>(16, 0.75f, true);
+    /** Address to the name's key (not the name: its labels would double what an answer costs once recycled). */
+    private final LinkedHashMap<InetAddress, String> byAddress = new LinkedHashMap<>(16, 0.75f, true);
     private int bound;
 
     /** @param bound most addresses held; 0 records nothing */
@@ -34,14 +35,14 @@ public final class ResolvedNames {
         if (bound == 0) {
             return;
         }
-        byAddress.put(synthetic, name);
+        byAddress.put(synthetic, name.key());
         trim();
     }
 
     /** Whether the client's latest answer at {@code synthetic} was {@code name} (and is still remembered). */
     public synchronized boolean answered(InetAddress synthetic, DnsName name) {
-        DnsName got = byAddress.get(synthetic); // counts as a use: names in use are forgotten last
-        return got != null && got.equals(name);
+        String got = byAddress.get(synthetic); // counts as a use: names in use are forgotten last
+        return got != null && got.equals(name.key());
     }
 
     /** A new bound (the quota changed on a reload); the oldest entries over it are forgotten at once. */

@@ -30,14 +30,22 @@ import java.util.Objects;
  */
 public final class DesiredDeployment {
     static final long RUN_AS = 65532L;
+
     /**
-     * How long a SIGTERM'd connector keeps forwarding after it reported not ready: it covers the time the Service
-     * path (kube-proxy, a cloud load balancer's health checks) takes to stop sending it clients, so nobody is sent
-     * to a process that has already gone. Rendered as {@code --drain-seconds}.
+     * How long a SIGTERM'd connector keeps forwarding after it reported not ready ({@code spec.drainSeconds}, else
+     * {@link ConnectorArgs#DEFAULT_DRAIN}): it covers the time the Service path (kube-proxy, a cloud load
+     * balancer's health checks) takes to stop sending it clients, so nobody is sent to a process that has already
+     * gone. Rendered as {@code --drain-seconds}.
      */
-    static final Duration DRAIN = ConnectorArgs.DEFAULT_DRAIN;
+    static Duration drain(AppConnectorSpec spec) {
+        return spec.getDrainSeconds() == null ? ConnectorArgs.DEFAULT_DRAIN
+                : Duration.ofSeconds(spec.getDrainSeconds());
+    }
+
     /** The pod's grace period: the drain plus time to close the flows and exit, so the kubelet never SIGKILLs it. */
-    static final Duration TERMINATION_GRACE = DRAIN.plus(ConnectorArgs.GRACE_MARGIN);
+    static Duration terminationGrace(AppConnectorSpec spec) {
+        return drain(spec).plus(ConnectorArgs.GRACE_MARGIN);
+    }
 
     private DesiredDeployment() {}
 
@@ -93,7 +101,7 @@ public final class DesiredDeployment {
                                 .withWhenUnsatisfiable("ScheduleAnyway")
                                 .withNewLabelSelector().withMatchLabels(ConnectorNames.selector(c)).endLabelSelector()
                             .endTopologySpreadConstraint()
-                            .withTerminationGracePeriodSeconds(TERMINATION_GRACE.toSeconds())
+                            .withTerminationGracePeriodSeconds(terminationGrace(spec).toSeconds())
                             .withContainers(container(spec, tunnel, image))
                             .addNewVolume()
                                 .withName("config")
@@ -158,7 +166,7 @@ public final class DesiredDeployment {
                 .withArgs("connector",
                         "--config", ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE,
                         "--key", ConnectorNames.KEY_DIR + "/" + ConnectorNames.KEY_SECRET_DATA,
-                        "--drain-seconds", String.valueOf(DRAIN.toSeconds()))
+                        "--drain-seconds", String.valueOf(drain(spec).toSeconds()))
                 .addNewEnv().withName("JAVA_OPTS").withValue(CONNECTOR_JAVA_OPTS).endEnv()
                 // The pod's own addresses, never reached through the tunnel (the connector also reads its interfaces).
                 .addNewEnv().withName(OwnAddresses.POD_IPS).withNewValueFrom().withNewFieldRef()

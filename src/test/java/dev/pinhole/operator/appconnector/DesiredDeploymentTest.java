@@ -232,6 +232,22 @@ class DesiredDeploymentTest {
     }
 
     @Test
+    void aLongerDrainForASlowLoadBalancerRendersALongerGracePeriod() {
+        c.getSpec().setDrainSeconds(90);
+
+        assertThat(container().getArgs()).containsSubsequence("--drain-seconds", "90");
+        assertThat(pod().getTerminationGracePeriodSeconds()).isEqualTo(100L);
+    }
+
+    @Test
+    void aChangedDrainIsRolledOutNotLeftOnTheLivePods() {
+        Deployment live = build();
+        c.getSpec().setDrainSeconds(45);
+
+        assertThat(DesiredDeployment.matches(build(), live)).isFalse();
+    }
+
+    @Test
     void replicasFollowTheSpec() {
         c.getSpec().setReplicas(3);
 
