@@ -41,6 +41,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +51,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The connector's data plane: WireGuard on a UDP socket, the policy, the tunnel DNS and the NAT.
@@ -239,10 +243,10 @@ public final class DataPlane implements AutoCloseable {
      */
     static byte[] nameKey(byte[] privateKey) {
         try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(privateKey, "HmacSHA256"));
-            return mac.doFinal("pinhole synthetic address key v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        } catch (java.security.GeneralSecurityException e) {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(privateKey, "HmacSHA256"));
+            return mac.doFinal("pinhole synthetic address key v1".getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every JDK has HmacSHA256", e);
         }
     }

@@ -3,7 +3,8 @@ package dev.pinhole.wireguard;
 /**
  * Whether and how fast a replica re-establishes sessions that another replica held ({@link SessionRecovery}).
  *
- * @param enabled   false: session indices are plain random numbers and unknown ones are only dropped (as before)
+ * @param enabled   false: unknown indices are only dropped (as before); our own indices stay recoverable, so
+ *                  replicas with recovery on can still take over this one's sessions
  * @param perSecond recovery initiations per second, all clients together (the reflector bound)
  * @param burst     initiations allowed at once above that rate (a failover brings many clients together)
  */
@@ -23,7 +24,7 @@ public record SessionRecoverySettings(boolean enabled, int perSecond, int burst)
         return new SessionRecoverySettings(true, 50, 50);
     }
 
-    /** Today's behaviour, for comparison: random indices, unknown ones dropped, the client's timers recover. */
+    /** Today's behaviour, for comparison: unknown indices dropped, the client's timers recover. */
     public static SessionRecoverySettings off() {
         return new SessionRecoverySettings(false, 50, 50);
     }

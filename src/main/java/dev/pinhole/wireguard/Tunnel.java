@@ -39,9 +39,12 @@ public final class Tunnel {
     private final CookieChecker cookieChecker;
     private final LoadMonitor load;
     private final SourceRateLimiter sourceLimiter;
-    /** Null when session recovery is off (plain random indices, unknown ones only dropped). */
+    /**
+     * Our indices are always recoverable ones, so any replica can take over our sessions; whether we take over
+     * others' (start a handshake for an unknown index) is {@code recoveryOn}.
+     */
     private final SessionRecovery recovery;
-    private final RecoveryCounters recoveryCounters;
+    private final boolean recoveryOn;
     private final AllowedIps allowedIps = new AllowedIps();
     private final ConcurrentHashMap<PublicKey, Peer> peers = new ConcurrentHashMap<>();
     private final DropCounters drops = new DropCounters();
@@ -63,16 +66,10 @@ public final class Tunnel {
         this.timers = config.timers();
         this.identity = new LocalIdentity(config.privateKey());
         this.publicKey = PublicKey.of(identity.publicKey);
-        if (config.recovery().enabled()) {
-            RecoverableIndex format = RecoverableIndex.fromPrivateKey(identity.privateKey);
-            this.indices = new IndexTable(config.random(), format);
-            this.recovery = new SessionRecovery(format, config.recovery(), timers);
-            this.recoveryCounters = recovery.counters();
-        } else {
-            this.indices = new IndexTable(config.random());
-            this.recovery = null;
-            this.recoveryCounters = new RecoveryCounters();
-        }
+        RecoverableIndex format = RecoverableIndex.fromPrivateKey(identity.privateKey);
+        this.indices = new IndexTable(config.random(), format);
+        this.recovery = new SessionRecovery(format, config.recovery(), timers);
+        this.recoveryOn = config.recovery().enabled();
         this.cookieChecker = new CookieChecker(identity.publicKey, timers.cookieRefreshTime().toNanos(),
                 config.random());
         this.load = new LoadMonitor(config.underLoadHandshakesPerSecond());
@@ -89,7 +86,7 @@ public final class Tunnel {
 
     /** Session recovery attempts by outcome (all zero while recovery is off). */
     public RecoveryCounters recoveries() {
-        return recoveryCounters;
+        return recovery.counters();
     }
 
     // ---------------------------------------------------------------- peers
@@ -97,7 +94,7 @@ public final class Tunnel {
     /** Adds a peer or updates an existing one in place (sessions survive an update). */
     public Peer upsertPeer(PeerConfig cfg) {
         Peer peer = peers.computeIfAbsent(cfg.publicKey(),
-                k -> new Peer(k, identity.privateKey, timers, indices, recovery == null ? -1 : recovery.tagOf(k)));
+                k -> new Peer(k, identity.privateKey, timers, indices, recovery.tagOf(k)));
         synchronized (peer) {
             peer.presharedKey = cfg.presharedKey();
             if (cfg.endpoint() != null) {
@@ -106,9 +103,7 @@ public final class Tunnel {
             peer.persistentKeepaliveNanos = cfg.persistentKeepalive().toNanos();
         }
         allowedIps.set(peer, cfg.allowedIps());
-        if (recovery != null) {
-            recovery.register(peer);
-        }
+        recovery.register(peer);
         return peer;
     }
 
@@ -119,9 +114,7 @@ public final class Tunnel {
             return false;
         }
         allowedIps.removePeer(peer);
-        if (recovery != null) {
-            recovery.unregister(peer);
-        }
+        recovery.unregister(peer);
         synchronized (peer) {
             peer.removed = true;
             zeroAll(peer);
@@ -330,7 +323,7 @@ public final class Tunnel {
         Keypair kp = entry == null ? null : entry.keypair;
         if (kp == null) {
             drops.count(DropReason.UNKNOWN_RECEIVER);
-            if (entry == null && recovery != null) {
+            if (entry == null && recoveryOn) {
                 recoverSession(receiver, from, now, out);
             }
             return;

@@ -10,7 +10,8 @@ import java.time.Clock;
  * @param underLoadHandshakesPerSecond handshake messages per second above which MAC2 (cookies) is demanded
  * @param sourceHandshakesPerSecond per-source handshake rate allowed while under load
  * @param sourceHandshakeBurst per-source burst allowed while under load
- * @param recovery whether unknown receiver indices of configured clients start a handshake ({@link SessionRecovery})
+ * @param recovery whether unknown receiver indices of configured clients start a handshake ({@link SessionRecovery});
+ *                 our own indices are recoverable either way
  */
 public record TunnelConfig(byte[] privateKey, int mtu, TimerConfig timers, int underLoadHandshakesPerSecond,
         int sourceHandshakesPerSecond, int sourceHandshakeBurst, Clock clock, SecureRandom random,

@@ -43,7 +43,11 @@ class SessionRecoveryTest {
     }
 
     private void replicas(UnaryOperator<TunnelConfig> customizeB) {
-        replicaA = net.node("192.0.2.2", privateKey(2), c -> c);
+        replicas(c -> c, customizeB);
+    }
+
+    private void replicas(UnaryOperator<TunnelConfig> customizeA, UnaryOperator<TunnelConfig> customizeB) {
+        replicaA = net.node("192.0.2.2", privateKey(2), customizeA);
         replicaB = net.replicaOf(replicaA, "192.0.2.3", customizeB);
         for (TestNet.Node r : List.of(replicaA, replicaB)) {
             r.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32"))));
@@ -112,6 +116,21 @@ class SessionRecoveryTest {
         assertThat(initiationsFromB()).isZero();
         assertThat(replicaB.tunnel.drops().get(DropReason.UNKNOWN_RECEIVER)).isEqualTo(1);
         assertThat(replicaB.tunnel.recoveries().snapshot()).isEmpty();
+    }
+
+    @Test
+    void aSessionOfAReplicaWithRecoveryOffIsRecoveredByOneWithRecoveryOn() {
+        // A rollout that turns recovery on (or a replica started with --session-recovery=off for a measurement):
+        // the setting decides what a replica does with unknown indices, not whether its own can be recovered.
+        replicas(c -> c.withSessionRecovery(SessionRecoverySettings.off()), c -> c);
+        clientTalksToA();
+        failOverToB();
+        client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "lost".getBytes()));
+        net.pump();
+        client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "via B".getBytes()));
+        net.pump();
+        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.STARTED)).isEqualTo(1);
+        assertThat(replicaB.delivered).hasSize(1);
     }
 
     @Test
