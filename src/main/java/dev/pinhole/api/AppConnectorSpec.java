@@ -66,6 +66,15 @@ public class AppConnectorSpec {
             + " endpoint).")
     private Integer replicas = 2;
 
+    @Min(0)
+    @Max(600)
+    @Default("20")
+    @JsonPropertyDescription("Seconds a stopping connector pod (rollout, drain, deletion) keeps forwarding after it"
+            + " reported not ready, so the load balancer has moved its clients before it closes their flows and"
+            + " exits; the pod's terminationGracePeriodSeconds is this plus 10. Set it above your load balancer's"
+            + " health-check interval times its unhealthy threshold.")
+    private Integer drainSeconds = 20;
+
     @JsonPropertyDescription("Compute resources of each connector pod.")
     @SchemaFrom(type = ResourceRequirementsSchema.class)
     private ResourceRequirements resources;
@@ -92,6 +101,8 @@ public class AppConnectorSpec {
     public void setDns(Dns dns) { this.dns = dns; }
     public Integer getReplicas() { return replicas; }
     public void setReplicas(Integer replicas) { this.replicas = replicas; }
+    public Integer getDrainSeconds() { return drainSeconds; }
+    public void setDrainSeconds(Integer drainSeconds) { this.drainSeconds = drainSeconds; }
     public ResourceRequirements getResources() { return resources; }
     public void setResources(ResourceRequirements resources) { this.resources = resources; }
     public Limits getLimits() { return limits; }

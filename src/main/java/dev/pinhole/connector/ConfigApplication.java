@@ -4,6 +4,7 @@ import dev.pinhole.ipset.ForbiddenAddresses;
 import dev.pinhole.connector.config.ForbiddenDestinations;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.dns.match.DomainMatcher;
+import dev.pinhole.dns.match.DomainPattern;
 import dev.pinhole.dns.message.DnsName;
 import dev.pinhole.dns.resolver.AppResolver;
 import dev.pinhole.dns.resolver.AppResolverConfig;
@@ -11,6 +12,7 @@ import dev.pinhole.dns.resolver.DnsMetrics;
 import dev.pinhole.dns.resolver.DnsQueryHandler;
 import dev.pinhole.dns.resolver.RealAddressPolicy;
 import dev.pinhole.dns.resolver.UpstreamExchange;
+import dev.pinhole.dns.synthetic.ReservedAddresses;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.dns.synthetic.SyntheticMapping;
 import dev.pinhole.ipset.Cidr;
@@ -23,6 +25,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Config to runtime as one function: from the state in force and a checked config, the state to put in force and
@@ -30,8 +33,10 @@ import java.util.Map;
  * changes; {@link DataPlane} then commits the plan whole. Reads the pool and the live flows, changes nothing.
  *
  * <p>What is revoked: clients removed or changed (every flow of theirs, their DNS sessions, a removed one's peer),
- * mappings whose name no domain matches any more, and every other live flow whose destination the new policy
- * would refuse as a new flow (a removed route, a removed name, a forbidden block no route names any more).
+ * mappings whose name no domain matches any more or whose name has another address under the new config (its
+ * exact names reserve addresses: {@link ReservedAddresses}), and every other live flow whose destination the
+ * new policy would refuse as a new flow (a removed route, a removed or moved name, a forbidden block no route
+ * names any more).
  */
 final class ConfigApplication {
     private ConfigApplication() {}
@@ -54,9 +59,11 @@ final class ConfigApplication {
 
     /**
      * The outcome: the state to put in force, the peers the tunnel must hold (every client, upserted) and drop
-     * (every peer it holds that is not a client now), and the revocations.
+     * (every peer it holds that is not a client now), the revocations, and the addresses the config's exact
+     * names reserve in the pool.
      */
-    record Plan(RuntimeState next, List<PeerConfig> peers, List<PublicKey> peersToRemove, Revocations revoked) {}
+    record Plan(RuntimeState next, List<PeerConfig> peers, List<PublicKey> peersToRemove, Revocations revoked,
+                ReservedAddresses reserved) {}
 
     /** What the plan reads besides the config: fixed for the data plane's life, or owned by it. */
     record Context(List<Cidr> clusterRanges, SyntheticAddressPool pool, DnsMetrics dnsMetrics,
@@ -85,7 +92,14 @@ final class ConfigApplication {
         // One forbidden set for the policy and the DNS answer check (built in, own, nodes, app range, cluster).
         ForbiddenAddresses forbidden = ForbiddenDestinations.of(config, appRange, context.clusterRanges(),
                 context.ownAddresses());
-        Policy policy = new Policy(appRange, routes, forbidden, context.pool(), domains::matches);
+        // Names listed exactly get collision-free addresses from the sorted list; a mapping serves only while its
+        // name is matched and sits at the address the new config gives it.
+        SyntheticAddressPool pool = context.pool();
+        ReservedAddresses reserved = pool.reservationsFor(domains.patterns().stream()
+                .filter(p -> p.kind() == DomainPattern.Kind.EXACT).map(p -> DnsName.of(p.suffix())).toList());
+        Predicate<SyntheticMapping> served = m -> domains.matches(m.name())
+                && pool.addressOf(m.name(), reserved).equals(m.ipv4());
+        Policy policy = new Policy(appRange, routes, forbidden, pool, served);
         RealAddressPolicy realAddresses = new RealAddressPolicy(policy.forbidden());
         AppResolver resolver = new AppResolver(new AppResolverConfig(domains, realAddresses), context.pool(),
                 context.dnsMetrics());
@@ -111,7 +125,7 @@ final class ConfigApplication {
         }
         List<DnsName> goneMappings = new ArrayList<>();
         for (SyntheticMapping m : context.pool().mappings()) {
-            if (!domains.matches(m.name())) {
+            if (!served.test(m)) {
                 goneMappings.add(m.name());
             }
         }
@@ -121,7 +135,8 @@ final class ConfigApplication {
             peers.add(PeerConfig.of(c.key(), List.of(new Cidr(IpAddress.ofBytes(addr), addr.length * 8))));
         }
         List<PublicKey> peersToRemove = tunnelPeers.stream().filter(k -> !clients.containsKey(k)).toList();
-        return new Plan(next, peers, peersToRemove, new Revocations(goneClients, goneMappings, goneFlows));
+        return new Plan(next, peers, peersToRemove, new Revocations(goneClients, goneMappings, goneFlows),
+                reserved);
     }
 
     private static Map<PublicKey, RuntimeState.Client> clientsOf(ConnectorConfig config) {

@@ -8,13 +8,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Entry point of the connector role ({@code pinhole connector --config FILE --key FILE}): a plain Java process,
  * no Quarkus, no Kubernetes client. Exits 2 on bad arguments and 3 when the first config is invalid, so a
- * misconfigured pod crash-loops visibly instead of running without a config.
+ * misconfigured pod crash-loops visibly instead of running without a config. SIGTERM stops it gracefully
+ * ({@link GracefulStop}): unready at once, forwarding for the drain period, then every flow closed and exit 0.
  */
 public final class ConnectorMain {
     private static final System.Logger LOG = System.getLogger(ConnectorMain.class.getName());
@@ -48,12 +48,22 @@ public final class ConnectorMain {
             return;
         }
         ConnectorProcess process = ConnectorProcess.start(args, initial);
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            process.close();
-            stop.countDown();
-        }, "connector-shutdown"));
-        stop.await();
+        // SIGINT and System.exit still run the hook: close at once. SIGTERM (a rollout, a drain, kubectl delete)
+        // is handled below instead, so the pod leaves the load balancer before its flows are closed.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::close, "connector-shutdown"));
+        GracefulStop stop = new GracefulStop(process.readiness(), args.drain());
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+            LOG.log(System.Logger.Level.INFO, stop.phase() == GracefulStop.Phase.RUNNING
+                    ? "SIGTERM: not ready any more; forwarding for at most " + args.drain().toSeconds()
+                            + " s, then closing every flow (a second SIGTERM closes them now)"
+                    : "second SIGTERM: closing every flow now");
+            stop.request();
+        });
+        stop.awaitEnd();
+        LOG.log(System.Logger.Level.INFO, "drain over: closing " + process.dataPlane().activeFlows()
+                + " flows (TCP clients get a RST) and exiting");
+        process.close();
+        System.exit(0);
     }
 
     /** A running connector: its data plane, HTTP endpoints, readiness gates, egress checks and config reloads. */
@@ -64,6 +74,7 @@ public final class ConnectorMain {
         private final Readiness readiness;
         private final DataPlane dataPlane;
         private final EgressChecks egressChecks;
+        private boolean closed;
 
         private ConnectorProcess(HttpEndpoints http, GuardedTimers timers, ConfigWatcher watcher,
                                  Readiness readiness, DataPlane dataPlane, EgressChecks egressChecks) {
@@ -85,6 +96,11 @@ public final class ConnectorMain {
                     + options.ownAddresses());
             if (args.listenPort() != null) {
                 options = options.withBind(new InetSocketAddress(args.listenPort()));
+            }
+            options = options.withSessionRecovery(args.sessionRecovery());
+            if (!args.sessionRecovery()) {
+                LOG.log(System.Logger.Level.INFO, "session recovery off: sessions of failed-over clients wait for"
+                        + " the client's own handshake");
             }
             return start(args, initial, options);
         }
@@ -190,8 +206,13 @@ public final class ConnectorMain {
             return timers;
         }
 
+        /** Idempotent: the drain's end and the shutdown hook may both call it. */
         @Override
-        public void close() {
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             timers.close();
             egressChecks.close();
             http.close();

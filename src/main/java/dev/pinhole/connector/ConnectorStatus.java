@@ -48,6 +48,12 @@ final class ConnectorStatus {
         s.put("tcpFlows", table.tcpFlows());
         s.put("udpFlows", table.udpFlows());
         s.put("mappedNames", pool.size());
+        // Names refused because another name held their synthetic address: a count and the latest few, so an
+        // operator sees which names collide (the client got REFUSED; drops_total{reason="dns_name_collision"}).
+        s.put("nameCollisions", pool.collisions());
+        s.put("recentNameCollisions", pool.recentCollisions().stream().map(c -> Map.of(
+                "name", c.refused().toString(), "heldBy", c.holder().toString(),
+                "address", c.address().getHostAddress())).toList());
         s.put("restartRequired", now.restartRequired());
         Map<String, Object> clients = new LinkedHashMap<>();
         long nanos = ticker.nanoTime();

@@ -32,6 +32,8 @@ import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
+import dev.pinhole.wireguard.RecoveryOutcome;
+import dev.pinhole.wireguard.SessionRecoverySettings;
 import dev.pinhole.wireguard.Tunnel;
 import dev.pinhole.wireguard.TunnelConfig;
 import dev.pinhole.wireguard.udp.UdpTunnelDriver;
@@ -39,6 +41,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +51,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The connector's data plane: WireGuard on a UDP socket, the policy, the tunnel DNS and the NAT.
@@ -76,48 +82,61 @@ public final class DataPlane implements AutoCloseable {
      * @param clusterRanges ranges never reached unless a static route names them
      * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      * @param ownAddresses  the pod's own addresses, never reached whatever the routes say
+     * @param sessionRecovery whether unknown session indices of clients start a handshake (docs/wireguard.md)
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots,
-                          List<IpAddress> ownAddresses) {
+                          List<IpAddress> ownAddresses, boolean sessionRecovery) {
         /** Defaults, with the own addresses of this process ({@link OwnAddresses#discover}). */
         public static Options defaults() {
             return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
-                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()));
+                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()), true);
         }
 
         public Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                        List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
             this(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots,
-                    OwnAddresses.discover(System.getenv()));
+                    OwnAddresses.discover(System.getenv()), true);
         }
 
         public Options withOwnAddresses(List<IpAddress> own) {
-            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, own);
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, own,
+                    sessionRecovery);
         }
 
         public Options withBind(InetSocketAddress b) {
-            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withTicker(Ticker t) {
-            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withLimits(FlowLimits l) {
-            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withTimeouts(NatTimeouts t) {
-            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
 
         public Options withClusterRanges(List<Cidr> c) {
-            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery);
+        }
+
+        public Options withSessionRecovery(boolean on) {
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    on);
         }
 
         public Options withUpstream(UpstreamExchange u) {
-            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots, ownAddresses);
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots, ownAddresses,
+                    sessionRecovery);
         }
     }
 
@@ -133,6 +152,8 @@ public final class DataPlane implements AutoCloseable {
     private final SyntheticAddressPool pool;
     private final IpAddress tunnelAddress;
     private final ClientCounters counters = new ClientCounters();
+    /** The synthetic answers each client was given here: a new flow to a synthetic address needs one. */
+    private final ClientAnswers answers;
     private final PacketRouter router;
     private final TunnelIntake intake;
     private final ConnectorStatus statusReport;
@@ -163,7 +184,8 @@ public final class DataPlane implements AutoCloseable {
         this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
-        this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu));
+        this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu).withSessionRecovery(
+                options.sessionRecovery() ? SessionRecoverySettings.defaults() : SessionRecoverySettings.off()));
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
         this.table = new FlowTable(options.limits() != null ? options.limits() : BudgetSettings.flowLimits(config));
@@ -201,16 +223,48 @@ public final class DataPlane implements AutoCloseable {
         this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
         Cidr appRange = Cidr.parse(config.tunnel().appRange());
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
-                SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker);
+                SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
+                nameKey(loaded.privateKey()));
+        this.answers = new ClientAnswers(answersBound(budget, pool, config));
         this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
-                budget);
+                budget, answers);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
-                this::toClient);
+                answers, this::toClient);
         this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
         registerMeters();
+    }
+
+    /**
+     * The key that places names in the app range: derived from the private key every replica shares, so replicas
+     * agree on every name's address, and secret, so a client cannot pick names that collide with another's.
+     */
+    static byte[] nameKey(byte[] privateKey) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(privateKey, "HmacSHA256"));
+            return mac.doFinal("pinhole synthetic address key v1".getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every JDK has HmacSHA256", e);
+        }
+    }
+
+    /** Answers every client may keep whatever its share of the total comes to. */
+    static final int MIN_ANSWERS_PER_CLIENT = 16;
+
+    /**
+     * How many synthetic answers are remembered per client: its quota of synthetic names, but no more than its
+     * even share of the total quota (at least {@link #MIN_ANSWERS_PER_CLIENT}), so all clients together hold about
+     * the total (65,536 by default; an answer costs ~50 B while its name is mapped, ~190 B once recycled: about
+     * 12 MiB at most), not clients x perClient (256 x 1,024 answers: ~50 MiB).
+     */
+    static int answersBound(ResourceBudget budget, SyntheticAddressPool pool, ConnectorConfig config) {
+        var quota = budget.quota(Resource.SYNTHETIC_NAMES);
+        int clients = Math.max(1, config.clients() == null ? 0 : config.clients().size());
+        long share = Math.max(MIN_ANSWERS_PER_CLIENT, quota.total() / clients);
+        return (int) Math.min(Math.min(quota.perClient(), share), pool.maxMappings());
     }
 
     /** Builds the data plane for {@code loaded}, binds the WireGuard socket and starts both threads. */
@@ -250,6 +304,9 @@ public final class DataPlane implements AutoCloseable {
         metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.forwarding() ? 1 : 0);
         metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
         metrics.externalDrops("wireguard", () -> tunnel.drops().total());
+        for (RecoveryOutcome o : RecoveryOutcome.values()) {
+            metrics.sessionRecoveries(o.label(), () -> tunnel.recoveries().get(o));
+        }
         metrics.externalDrops("malformed_packet", () -> router.parser().drops().total());
     }
 
@@ -328,6 +385,7 @@ public final class DataPlane implements AutoCloseable {
             table.limits(limits);
         }
         budget.quotas(quotas);
+        answers.bound(answersBound(budget, pool, config));
     }
 
     /** Puts a plan in force; nothing here can refuse it any more. */
@@ -348,10 +406,14 @@ public final class DataPlane implements AutoCloseable {
         }
         for (RuntimeState.Client c : revoked.clients()) {
             dns.cut(c.address());
+            answers.forget(c.name());
         }
         if (!revoked.names().isEmpty()) {
             pool.removeIf(revoked.names()::contains);
         }
+        // Atomic in the pool: a name mapped by a lookup that raced this reload under the old reservations goes too
+        // (the new policy already forwards nothing to it).
+        pool.reserve(plan.reserved());
         upstreamInForce = upstream.exchange();
         if (upstream.opened() != null) {
             AutoCloseable previous = upstreamClient;
@@ -498,6 +560,11 @@ public final class DataPlane implements AutoCloseable {
 
     SyntheticAddressPool pool() {
         return pool;
+    }
+
+    /** The synthetic answers remembered for {@code client} now (tests: the bound holds). */
+    int answersHeld(String client) {
+        return answers.size(client);
     }
 
     RelayLoop loop() {

@@ -87,6 +87,14 @@ public final class DataPlaneMetrics implements DnsMetrics {
                 .tag("resource", resource).register(registry);
     }
 
+    /** Session recovery attempts of the WireGuard layer with {@code outcome}, read at scrape time. */
+    void sessionRecoveries(String outcome, Supplier<Number> count) {
+        suppliers.add(count);
+        FunctionCounter.builder("pinhole.connector.session.recoveries", count, c -> c.get().doubleValue())
+                .description("transport messages for a session this replica does not hold, by what became of them")
+                .tag("outcome", outcome).register(registry);
+    }
+
     /** Drops counted by another layer's own counters (WireGuard, packet parser), read at scrape time. */
     void externalDrops(String reason, Supplier<Number> count) {
         suppliers.add(count);
@@ -130,6 +138,12 @@ public final class DataPlaneMetrics implements DnsMetrics {
     @Override
     public void poolExhausted() {
         drops.computeIfAbsent("dns_pool_exhausted", n -> registry.counter("pinhole.connector.drops", "reason", n))
+                .increment();
+    }
+
+    @Override
+    public void nameCollision() {
+        drops.computeIfAbsent("dns_name_collision", n -> registry.counter("pinhole.connector.drops", "reason", n))
                 .increment();
     }
 }

@@ -39,6 +39,7 @@ final class PacketRouter {
     private final TunnelDns dns;
     private final DataPlaneMetrics metrics;
     private final ClientCounters counters;
+    private final ClientAnswers answers;
     private final Consumer<ByteBuffer> toClient;
     /** Every packet it sees was just authenticated by WireGuard (Poly1305): transport checksums are not summed. */
     private final PacketParser parser = new PacketParser(TransportChecksums.TRUST);
@@ -47,7 +48,7 @@ final class PacketRouter {
 
     PacketRouter(IpAddress tunnelAddress, Supplier<RuntimeState> state, BooleanSupplier forwarding, TcpRelay tcp,
                  UdpRelay udp, TunnelDns dns, DataPlaneMetrics metrics, ClientCounters counters,
-                 Consumer<ByteBuffer> toClient) {
+                 ClientAnswers answers, Consumer<ByteBuffer> toClient) {
         this.tunnelAddress = tunnelAddress;
         this.state = state;
         this.forwarding = forwarding;
@@ -56,6 +57,7 @@ final class PacketRouter {
         this.dns = dns;
         this.metrics = metrics;
         this.counters = counters;
+        this.answers = answers;
         this.toClient = toClient;
     }
 
@@ -122,7 +124,7 @@ final class PacketRouter {
             refuse(client, seg.ip(), PolicyDropReason.EGRESS_UNVERIFIED, seg);
             return;
         }
-        Policy.Decision d = st.policy().decide(key.app());
+        Policy.Decision d = st.policy().decide(key.app(), answers.of(client.name()));
         if (d instanceof Policy.Decision.Refuse r) {
             refuse(client, seg.ip(), r.reason(), seg);
         } else if (d instanceof Policy.Decision.Forward f) {
@@ -147,7 +149,7 @@ final class PacketRouter {
             refuse(client, dgram.ip(), PolicyDropReason.EGRESS_UNVERIFIED, null);
             return;
         }
-        Policy.Decision d = st.policy().decide(key.app());
+        Policy.Decision d = st.policy().decide(key.app(), answers.of(client.name()));
         if (d instanceof Policy.Decision.Refuse r) {
             refuse(client, dgram.ip(), r.reason(), null);
         } else if (d instanceof Policy.Decision.Forward f) {

@@ -2,6 +2,7 @@ package dev.pinhole.connector;
 
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.dns.message.DnsName;
+import dev.pinhole.dns.synthetic.ResolvedNames;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.dns.synthetic.SyntheticMapping;
 import dev.pinhole.ipset.BlockKind;
@@ -18,7 +19,8 @@ import java.util.function.Predicate;
 
 /**
  * Where a client's packet may go. Forwarded only when its source is the sending client's own tunnel address and
- * its destination is a mapped synthetic address (then to the mapping's real addresses) or inside a static route.
+ * its destination is a mapped synthetic address that this client was answered, here, for the name it maps now
+ * (then to the mapping's real addresses), or inside a static route.
  * Loopback, link-local (cloud metadata), unspecified, multicast, reserved and cluster ranges are never reached
  * unless a static route names them: a route at least as specific as the forbidden block and inside it
  * ({@code 127.0.0.1/32} names loopback, {@code 0.0.0.0/0} does not); the pod's own addresses never. Every IPv6
@@ -43,17 +45,20 @@ public final class Policy {
     private final List<Cidr> routeList;
     private final ForbiddenAddresses forbidden;
     private final SyntheticAddressPool pool;
-    /** The names the config serves: a mapping whose name it no longer serves forwards nothing. */
-    private final Predicate<DnsName> served;
+    /**
+     * The mappings the config serves: a mapping whose name it no longer serves, or that sits at an address its
+     * name no longer has (the config's exact names moved it), forwards nothing.
+     */
+    private final Predicate<SyntheticMapping> served;
 
     /** A policy whose forbidden blocks are the built-in ones, the app range and {@code clusterRanges}. */
     public Policy(Cidr appRange, List<Cidr> routes, List<Cidr> clusterRanges, SyntheticAddressPool pool) {
         this(appRange, routes, clusterRanges, pool, name -> true);
     }
 
-    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping's name. */
+    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping. */
     public Policy(Cidr appRange, List<Cidr> routes, List<Cidr> clusterRanges, SyntheticAddressPool pool,
-                  Predicate<DnsName> served) {
+                  Predicate<SyntheticMapping> served) {
         this(appRange, routes, new ForbiddenAddresses(ForbiddenAddresses.builtInAnd(
                 clusterBlocks(appRange, clusterRanges)), routes), pool, served);
     }
@@ -63,9 +68,9 @@ public final class Policy {
         this(appRange, routes, forbidden, pool, name -> true);
     }
 
-    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping's name. */
+    /** As above; a synthetic address forwards only while {@code served} still accepts its mapping. */
     public Policy(Cidr appRange, List<Cidr> routes, ForbiddenAddresses forbidden, SyntheticAddressPool pool,
-                  Predicate<DnsName> served) {
+                  Predicate<SyntheticMapping> served) {
         this.served = served;
         this.appRange = appRange;
         this.routeList = List.copyOf(routes);
@@ -106,9 +111,15 @@ public final class Policy {
         return forbidden;
     }
 
-    /** Decides for a new flow to {@code destination} (the address the client dialled); a forward keeps its mapping. */
-    public Decision decide(IpAddress destination) {
-        Decision d = judge(destination);
+    /**
+     * Decides for a new flow to {@code destination} (the address the client dialled) from a client whose synthetic
+     * answers on this replica are {@code answered}; a forward keeps its mapping. A synthetic address whose current
+     * name the client was not answered here (it resolved it on another replica before a failover, or the address
+     * was recycled or went to a colliding name since) is refused: the client's app re-resolves instead of
+     * reaching another name's app.
+     */
+    public Decision decide(IpAddress destination, ResolvedNames answered) {
+        Decision d = judge(destination, java.util.Objects.requireNonNull(answered, "answered"));
         if (d instanceof Decision.Forward && appRange.contains(destination)) {
             pool.touch(toInet(destination));
         }
@@ -117,15 +128,19 @@ public final class Policy {
 
     /** True when a flow to {@code destination} may exist under this policy; touches nothing (revocation check). */
     public boolean permits(IpAddress destination) {
-        return judge(destination) instanceof Decision.Forward;
+        return judge(destination, null) instanceof Decision.Forward;
     }
 
-    private Decision judge(IpAddress destination) {
+    /** {@code answered}: the new flow's client's answers, or null for a live flow (revocation check). */
+    private Decision judge(IpAddress destination, ResolvedNames answered) {
         if (appRange.contains(destination)) {
             InetAddress synthetic = toInet(destination);
-            var mapping = pool.lookup(synthetic);
-            if (mapping.isEmpty() || !served.test(mapping.get().name())) {
+            var mapping = pool.lookup(synthetic); // one snapshot: the name checked is the one whose targets go out
+            if (mapping.isEmpty() || !served.test(mapping.get())) {
                 return new Decision.Refuse(PolicyDropReason.NOT_MAPPED);
+            }
+            if (answered != null && !answered.answered(synthetic, mapping.get().name())) {
+                return new Decision.Refuse(PolicyDropReason.NOT_RESOLVED);
             }
             List<InetAddress> targets = allowedReal(mapping.get());
             return targets.isEmpty() ? new Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION)

@@ -8,6 +8,12 @@ public enum PolicyDropReason {
     SPOOFED_SOURCE,
     /** A synthetic app address no name is mapped to (never handed out, or recycled). */
     NOT_MAPPED,
+    /**
+     * A mapped synthetic address whose current name this client was not answered on this replica: it resolved
+     * the name on another replica before a failover, or the address was recycled or went to a colliding name
+     * since. Refused (RST / ICMP) so the client's app re-resolves instead of reaching another name's app.
+     */
+    NOT_RESOLVED,
     /** A destination neither synthetic nor inside a static route. */
     NO_ROUTE,
     /** Loopback, link-local, metadata, cluster or reserved ranges that no static route names. */

@@ -52,19 +52,21 @@ final class TunnelDns {
     private final SegmentSink toTunnel;
     private final TcpConfig tcpConfig;
     private final ResourceBudget budget;
+    private final ClientAnswers answers;
     private final SecureRandom random = new SecureRandom();
     private final Map<FlowKey, Session> sessions = new HashMap<>();
     /** ALIASING: UDP answers are built here and handed to {@link #toTunnel} at once. */
     private final ByteBuffer out = ByteBuffer.allocate(MAX_MESSAGE + 60);
 
     TunnelDns(RelayLoop loop, Supplier<DnsQueryHandler> handler, byte[] tunnelAddress, SegmentSink toTunnel,
-              TcpConfig tcpConfig, ResourceBudget budget) {
+              TcpConfig tcpConfig, ResourceBudget budget, ClientAnswers answers) {
         this.loop = loop;
         this.handler = handler;
         this.tunnelAddress = tunnelAddress.clone();
         this.toTunnel = toTunnel;
         this.tcpConfig = tcpConfig;
         this.budget = budget;
+        this.answers = answers;
     }
 
     /** A UDP query: answered later, from the tunnel address, to the client's address and port. */
@@ -83,7 +85,8 @@ final class TunnelDns {
 
     private DnsClientShare shareOf(String clientName) {
         ClientBudget b = budget.client(clientName);
-        return new DnsClientShare(b.allowance(Resource.DNS_QUERIES), b.allowance(Resource.SYNTHETIC_NAMES));
+        return new DnsClientShare(b.allowance(Resource.DNS_QUERIES), b.allowance(Resource.SYNTHETIC_NAMES),
+                answers.of(clientName));
     }
 
     /** A TCP segment to port 53; a SYN opens a session (within the client's session budget, else RST). */

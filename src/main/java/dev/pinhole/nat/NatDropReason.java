@@ -22,5 +22,11 @@ public enum NatDropReason {
      * A flow stopped reading from the app because its client's buffer budget (or the connector's) is full: the
      * app's socket fills and its window closes until the client reads; counted once per pause.
      */
-    BUFFER_BUDGET
+    BUFFER_BUDGET,
+    /**
+     * A refused TCP segment (no flow, a flow limit) whose RST was withheld: the connector answers stray segments at
+     * a bounded rate per client and in all ({@link dev.pinhole.netstack.tcp.NoConnectionResets}), so a flood of them
+     * cannot make it send as much back. Counted instead of the refusal's own reason.
+     */
+    RESET_RATE_LIMITED
 }

@@ -3,6 +3,7 @@ package dev.pinhole.nat;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpFlags;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
+import dev.pinhole.netstack.tcp.NoConnectionResets;
 import dev.pinhole.netstack.tcp.SegmentSink;
 import dev.pinhole.netstack.tcp.SynRequest;
 import dev.pinhole.netstack.tcp.TcpConfig;
@@ -34,6 +35,8 @@ public final class TcpRelay {
     /** ALIASING: RSTs for refused segments are built here and handed to {@link #toTunnel} at once. */
     private final ByteBuffer resetOut = ByteBuffer.allocate(128);
     private final TcpSegmentBuilder resetBuilder = new TcpSegmentBuilder();
+    /** Segments of connections this relay does not have are answered at a bounded rate. */
+    private final NoConnectionResets resets;
     /** Flows that received segments since {@link #beginBatch()}; finished by {@link #endBatch()}. */
     private final ArrayList<TcpFlow> batch = new ArrayList<>();
     private boolean batching;
@@ -61,6 +64,7 @@ public final class TcpRelay {
         this.toTunnel = toTunnel;
         this.events = events;
         this.budgets = budgets;
+        this.resets = NoConnectionResets.defaults(loop.ticker());
         this.budgetRetry = loop.timer(this::retryBudgetWaiters);
     }
 
@@ -153,11 +157,15 @@ public final class TcpRelay {
         return flow.ended() ? Optional.empty() : Optional.of(flow);
     }
 
-    /** Answers {@code segment} with a RST and counts {@code reason}. */
+    /**
+     * Answers {@code segment} with a RST and counts {@code reason}; over the reset bound ({@link
+     * NoConnectionResets}) nothing is sent and {@link NatDropReason#RESET_RATE_LIMITED} is counted instead.
+     */
     public void refuse(FlowKey key, String client, ParseResult.TcpSegment segment, NatDropReason reason) {
-        events.refused(key, client, reason);
-        resetOut.clear();
-        if (TcpSegmentBuilder.writeResetFor(resetOut, segment) > 0) {
+        NoConnectionResets.Outcome outcome = resets.answer(resetOut, segment);
+        events.refused(key, client, outcome == NoConnectionResets.Outcome.RATE_LIMITED
+                ? NatDropReason.RESET_RATE_LIMITED : reason);
+        if (outcome == NoConnectionResets.Outcome.SENT) {
             toTunnel.emit(resetOut);
         }
     }

@@ -20,7 +20,7 @@ public enum DropReason {
     COOKIE_REQUIRED,
     /** A cookie reply that does not decrypt against our last MAC1. */
     BAD_COOKIE_REPLY,
-    /** A transport message to an index we do not hold. */
+    /** A transport message to an index we do not hold (with session recovery on, also a {@link RecoveryOutcome}). */
     UNKNOWN_RECEIVER,
     /** A transport message on a keypair past REJECT_AFTER_TIME, or a send racing a key wipe. */
     EXPIRED_KEYPAIR,

@@ -3,11 +3,17 @@ package dev.pinhole.wireguard;
 import java.util.Random;
 
 /**
- * Our random 32-bit receiver indices: each names either a peer's handshake in progress or one of its keypairs.
- * Open addressing over {@code long} keys so lookups on the receive path allocate nothing.
+ * Our 32-bit receiver indices: each names either a peer's handshake in progress or one of its keypairs. Random,
+ * or, with a {@link RecoverableIndex} format, the encryption of the peer's tag and random bits. Open addressing
+ * over {@code long} keys so lookups on the receive path allocate nothing.
  */
 final class IndexTable {
     private static final long EMPTY = -1L;
+    /**
+     * Draws of a recoverable index before falling back to a plain random one. A tag has 4,096 indices and a peer
+     * holds at most four at once, so only peers sharing a tag with many others' live sessions ever get here.
+     */
+    private static final int RECOVERABLE_DRAWS = 16;
 
     /** What an index points at; {@code keypair} is null while the index belongs to a handshake. */
     static final class Entry {
@@ -20,12 +26,19 @@ final class IndexTable {
     }
 
     private final Random random;
+    private final RecoverableIndex format;
     private long[] keys = newKeys(64);
     private Entry[] values = new Entry[64];
     private int size;
 
     IndexTable(Random random) {
+        this(random, null);
+    }
+
+    /** {@code format}: null for plain random indices. */
+    IndexTable(Random random, RecoverableIndex format) {
         this.random = random;
+        this.format = format;
     }
 
     private static long[] newKeys(int n) {
@@ -34,8 +47,17 @@ final class IndexTable {
         return k;
     }
 
-    /** Picks an unused random index for {@code peer}'s new handshake. */
+    /** Picks an unused index for {@code peer}'s new handshake: recoverable when a format and a tag are set. */
     synchronized int allocate(Peer peer) {
+        if (format != null && peer.recoveryTag >= 0) {
+            for (int i = 0; i < RECOVERABLE_DRAWS; i++) {
+                int index = format.encode(peer.recoveryTag, random.nextInt());
+                if (find(index) < 0) {
+                    put(index, new Entry(peer));
+                    return index;
+                }
+            }
+        }
         while (true) {
             int index = random.nextInt();
             if (find(index) < 0) {

@@ -20,6 +20,11 @@ final class KeypairSlots {
         return current;
     }
 
+    /** A responder's keypair waiting for the initiator's first message, or null. */
+    Keypair next() {
+        return next;
+    }
+
     /** Initiator: the new keypair is usable at once; a pending "next" becomes "previous". */
     void installAsInitiator(Keypair kp) {
         Keypair oldPrevious = previous;

@@ -11,6 +11,8 @@ final class LoadMonitor {
     private int count;
     private long underLoadUntil;
     private boolean started;
+    /** Set at the first overloaded second: {@code underLoadUntil} means nothing before (nanoTime may be negative). */
+    private boolean everLoaded;
 
     LoadMonitor(int handshakesPerSecond) {
         this.threshold = handshakesPerSecond;
@@ -26,7 +28,13 @@ final class LoadMonitor {
         count++;
         if (count > threshold) {
             underLoadUntil = now + SECOND;
+            everLoaded = true;
         }
-        return now - underLoadUntil < 0;
+        return underLoad(now);
+    }
+
+    /** Whether we are under load at {@code now}, without recording anything. */
+    synchronized boolean underLoad(long now) {
+        return everLoaded && now - underLoadUntil < 0;
     }
 }

@@ -28,9 +28,19 @@ public final class Peer {
     final LongAdder txBytes = new LongAdder();
     volatile long lastHandshakeNanos;
     final LongAdder handshakesCompleted = new LongAdder();
+    /** The tag our session indices for this peer carry ({@link RecoverableIndex}); -1: plain random indices. */
+    final int recoveryTag;
+    /** When a message from this peer last authenticated (transport or handshake); session recovery reads it. */
+    long lastReceivedNanos;
+    boolean receivedAny;
 
     Peer(PublicKey publicKey, byte[] ourPrivateKey, TimerConfig timerConfig, IndexTable indices) {
+        this(publicKey, ourPrivateKey, timerConfig, indices, -1);
+    }
+
+    Peer(PublicKey publicKey, byte[] ourPrivateKey, TimerConfig timerConfig, IndexTable indices, int recoveryTag) {
         this.publicKey = publicKey;
+        this.recoveryTag = recoveryTag;
         this.keypairs = new KeypairSlots(indices);
         this.staticStatic = X25519.sharedSecret(ourPrivateKey, publicKey.raw()).orElse(null);
         this.cookies = new CookieJar(publicKey.raw(), timerConfig.cookieRefreshTime().toNanos());

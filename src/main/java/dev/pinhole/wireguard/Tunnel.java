@@ -19,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Stages. Receive: type and exact length → (handshake) MAC1 → load check → MAC2/cookie reply → per-source
  * limit → Noise → session; (transport) index → expiry → replay pre-check → decrypt → replay window → keypair
- * rotation and timers → inner header → source AllowedIPs check → deliver. Send: destination AllowedIPs → peer → current keypair (or
- * stage and initiate) → counter → pad → encrypt → send.
+ * rotation and timers → inner header → source AllowedIPs check → deliver; an index we do not hold goes to
+ * {@link SessionRecovery} (a client whose session another replica held: handshake towards its source). Send:
+ * destination AllowedIPs → peer → current keypair (or stage and initiate) → counter → pad → encrypt → send.
  *
  * <p>Threading: any number of threads may call in at once. Decryption and encryption run without locks on
  * immutable keys; the replay window, a peer's handshake/keypairs/timers, the index table and the DoS state each
@@ -38,6 +39,12 @@ public final class Tunnel {
     private final CookieChecker cookieChecker;
     private final LoadMonitor load;
     private final SourceRateLimiter sourceLimiter;
+    /**
+     * Our indices are always recoverable ones, so any replica can take over our sessions; whether we take over
+     * others' (start a handshake for an unknown index) is {@code recoveryOn}.
+     */
+    private final SessionRecovery recovery;
+    private final boolean recoveryOn;
     private final AllowedIps allowedIps = new AllowedIps();
     private final ConcurrentHashMap<PublicKey, Peer> peers = new ConcurrentHashMap<>();
     private final DropCounters drops = new DropCounters();
@@ -59,7 +66,10 @@ public final class Tunnel {
         this.timers = config.timers();
         this.identity = new LocalIdentity(config.privateKey());
         this.publicKey = PublicKey.of(identity.publicKey);
-        this.indices = new IndexTable(config.random());
+        RecoverableIndex format = RecoverableIndex.fromPrivateKey(identity.privateKey);
+        this.indices = new IndexTable(config.random(), format);
+        this.recovery = new SessionRecovery(format, config.recovery(), timers);
+        this.recoveryOn = config.recovery().enabled();
         this.cookieChecker = new CookieChecker(identity.publicKey, timers.cookieRefreshTime().toNanos(),
                 config.random());
         this.load = new LoadMonitor(config.underLoadHandshakesPerSecond());
@@ -74,12 +84,17 @@ public final class Tunnel {
         return drops;
     }
 
+    /** Session recovery attempts by outcome (all zero while recovery is off). */
+    public RecoveryCounters recoveries() {
+        return recovery.counters();
+    }
+
     // ---------------------------------------------------------------- peers
 
     /** Adds a peer or updates an existing one in place (sessions survive an update). */
     public Peer upsertPeer(PeerConfig cfg) {
         Peer peer = peers.computeIfAbsent(cfg.publicKey(),
-                k -> new Peer(k, identity.privateKey, timers, indices));
+                k -> new Peer(k, identity.privateKey, timers, indices, recovery.tagOf(k)));
         synchronized (peer) {
             peer.presharedKey = cfg.presharedKey();
             if (cfg.endpoint() != null) {
@@ -88,6 +103,7 @@ public final class Tunnel {
             peer.persistentKeepaliveNanos = cfg.persistentKeepalive().toNanos();
         }
         allowedIps.set(peer, cfg.allowedIps());
+        recovery.register(peer);
         return peer;
     }
 
@@ -98,6 +114,7 @@ public final class Tunnel {
             return false;
         }
         allowedIps.removePeer(peer);
+        recovery.unregister(peer);
         synchronized (peer) {
             peer.removed = true;
             zeroAll(peer);
@@ -235,6 +252,7 @@ public final class Tunnel {
                 return;
             }
             peer.endpoint = from;
+            authenticatedFrom(peer, now);
             Optional<byte[]> response = NoiseHandshake.createResponse(peer, indices, config.random());
             if (response.isEmpty()) {
                 drops.count(DropReason.HANDSHAKE_FAILED);
@@ -273,6 +291,7 @@ public final class Tunnel {
                 return;
             }
             peer.endpoint = from;
+            authenticatedFrom(peer, now);
             peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
             peer.timers.anyAuthenticatedPacketReceived();
             Keypair kp = NoiseHandshake.deriveKeypair(peer, indices, now);
@@ -299,10 +318,14 @@ public final class Tunnel {
 
     private void receiveTransport(byte[] msg, int off, int len, Scratch s, InetSocketAddress from, long now,
             Output out) {
-        IndexTable.Entry entry = indices.lookup(Wire.intLe(msg, off + TRANSPORT_RECEIVER));
+        int receiver = Wire.intLe(msg, off + TRANSPORT_RECEIVER);
+        IndexTable.Entry entry = indices.lookup(receiver);
         Keypair kp = entry == null ? null : entry.keypair;
         if (kp == null) {
             drops.count(DropReason.UNKNOWN_RECEIVER);
+            if (entry == null && recoveryOn) {
+                recoverSession(receiver, from, now, out);
+            }
             return;
         }
         Peer peer = entry.peer;
@@ -342,6 +365,7 @@ public final class Tunnel {
             if (!from.equals(peer.endpoint)) {
                 peer.endpoint = from;
             }
+            authenticatedFrom(peer, now);
             if (peer.keypairs.confirm(kp)) {
                 handshakeComplete(peer, now);
                 sendStaged(peer, now, out);
@@ -368,6 +392,39 @@ public final class Tunnel {
         }
         peer.rxBytes.add(ipLen);
         out.deliver(peer, view);
+    }
+
+    /** Under the peer lock: a message from {@code peer} just authenticated (session recovery's liveness). */
+    private static void authenticatedFrom(Peer peer, long now) {
+        peer.lastReceivedNanos = now;
+        peer.receivedAny = true;
+    }
+
+    /**
+     * A transport message to an index we never handed out, perhaps from a client whose session another replica
+     * held (it died, the load balancer now sends the client here). When the index names a configured client and
+     * {@link SessionRecovery} admits it, one initiation goes to the message's source, without retransmits: the
+     * client's next message after REKEY_TIMEOUT asks again. Nothing here trusts the message: the endpoint moves
+     * only when the client's response authenticates, and the response completes the handshake as any other does
+     * (with a keepalive at once, which makes the client switch to the new session).
+     */
+    private void recoverSession(int receiver, InetSocketAddress from, long now, Output out) {
+        Peer peer = recovery.peerNamedBy(receiver);
+        if (peer == null) {
+            return;
+        }
+        if (load.underLoad(now)) {
+            recovery.count(RecoveryOutcome.UNDER_LOAD);
+            return;
+        }
+        synchronized (peer) {
+            if (recovery.admit(peer, now) != RecoveryOutcome.STARTED) {
+                return;
+            }
+            if (writeInitiation(peer, from, now, out)) {
+                recovery.count(RecoveryOutcome.STARTED);
+            }
+        }
     }
 
     /** The IP packet's own length (padding removed), or -1 when the header is not a sane IPv4/IPv6 one. */
@@ -562,20 +619,29 @@ public final class Tunnel {
             drops.count(DropReason.NO_ENDPOINT);
             return;
         }
+        if (!writeInitiation(peer, to, now, out)) {
+            return;
+        }
+        peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
+        peer.timers.anyAuthenticatedPacketSent();
+        peer.timers.handshakeInitiated(now);
+    }
+
+    /** Under the peer lock: creates an initiation (a new handshake, a new index), adds MACs, sends it to {@code to}. */
+    private boolean writeInitiation(Peer peer, InetSocketAddress to, long now, Output out) {
+        Handshake hs = peer.handshake;
         hs.lastSentInitiationNanos = now;
         hs.sentAny = true;
         Optional<byte[]> msg = NoiseHandshake.createInitiation(identity, peer, indices, config.random(),
                 config.clock());
         if (msg.isEmpty()) {
             drops.count(DropReason.HANDSHAKE_FAILED);
-            return;
+            return false;
         }
         byte[] m = msg.get();
         peer.cookies.addMacs(m, now);
-        peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
-        peer.timers.anyAuthenticatedPacketSent();
         out.send(ByteBuffer.wrap(m), to);
-        peer.timers.handshakeInitiated(now);
+        return true;
     }
 
     private void keepKeyFreshSending(Peer peer, Keypair kp, long now, Output out) {

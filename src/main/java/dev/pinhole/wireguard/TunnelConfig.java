@@ -10,9 +10,12 @@ import java.time.Clock;
  * @param underLoadHandshakesPerSecond handshake messages per second above which MAC2 (cookies) is demanded
  * @param sourceHandshakesPerSecond per-source handshake rate allowed while under load
  * @param sourceHandshakeBurst per-source burst allowed while under load
+ * @param recovery whether unknown receiver indices of configured clients start a handshake ({@link SessionRecovery});
+ *                 our own indices are recoverable either way
  */
 public record TunnelConfig(byte[] privateKey, int mtu, TimerConfig timers, int underLoadHandshakesPerSecond,
-        int sourceHandshakesPerSecond, int sourceHandshakeBurst, Clock clock, SecureRandom random) {
+        int sourceHandshakesPerSecond, int sourceHandshakeBurst, Clock clock, SecureRandom random,
+        SessionRecoverySettings recovery) {
 
     public TunnelConfig {
         if (privateKey == null || privateKey.length != 32) {
@@ -24,38 +27,49 @@ public record TunnelConfig(byte[] privateKey, int mtu, TimerConfig timers, int u
         if (underLoadHandshakesPerSecond < 1 || sourceHandshakesPerSecond < 1 || sourceHandshakeBurst < 1) {
             throw new IllegalArgumentException("handshake limits must be positive");
         }
+        if (recovery == null) {
+            throw new IllegalArgumentException("session recovery settings are required");
+        }
         privateKey = privateKey.clone();
     }
 
-    /** MTU 1420, specification timers, cookies above 128 handshakes/s, 20/s burst 5 per source when loaded. */
+    /**
+     * MTU 1420, specification timers, cookies above 128 handshakes/s, 20/s burst 5 per source when loaded, session
+     * recovery on ({@link SessionRecoverySettings#defaults()}).
+     */
     public static TunnelConfig of(byte[] privateKey) {
         return new TunnelConfig(privateKey, 1420, TimerConfig.defaults(), 128, 20, 5, Clock.systemUTC(),
-                new SecureRandom());
+                new SecureRandom(), SessionRecoverySettings.defaults());
     }
 
     public TunnelConfig withTimers(TimerConfig t) {
         return new TunnelConfig(privateKey, mtu, t, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, random);
+                sourceHandshakeBurst, clock, random, recovery);
     }
 
     public TunnelConfig withMtu(int m) {
         return new TunnelConfig(privateKey, m, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, random);
+                sourceHandshakeBurst, clock, random, recovery);
     }
 
     public TunnelConfig withClock(Clock c) {
         return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, c, random);
+                sourceHandshakeBurst, c, random, recovery);
     }
 
     public TunnelConfig withUnderLoadThreshold(int handshakesPerSecond) {
         return new TunnelConfig(privateKey, mtu, timers, handshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, random);
+                sourceHandshakeBurst, clock, random, recovery);
     }
 
     public TunnelConfig withRandom(SecureRandom r) {
         return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, r);
+                sourceHandshakeBurst, clock, r, recovery);
+    }
+
+    public TunnelConfig withSessionRecovery(SessionRecoverySettings s) {
+        return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+                sourceHandshakeBurst, clock, random, s);
     }
 
     @Override

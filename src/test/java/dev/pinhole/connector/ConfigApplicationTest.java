@@ -93,6 +93,36 @@ class ConfigApplicationTest {
 
     @Adversarial
     @Test
+    void anExactNameAddedOnTheAddressAWildcardNameHoldsTakesItAndTheWildcardNameIsRevoked() throws Exception {
+        SyntheticAddressPool small = new SyntheticAddressPool(Cidr.parse("100.80.0.0/24"), Optional.empty(), 100,
+                Duration.ofMinutes(10), new FakeTicker());
+        ConfigApplication.Context ctx = new ConfigApplication.Context(Policy.DEFAULT_CLUSTER_RANGES, small,
+                DnsMetrics.NONE);
+        DnsName exact = DnsName.of("exact.example.com");
+        DnsName squatter = null;
+        for (int i = 0; squatter == null; i++) {
+            if (small.addressOf(DnsName.of("w" + i + ".example.com")).equals(small.addressOf(exact))) {
+                squatter = DnsName.of("w" + i + ".example.com");
+            }
+        }
+        InetAddress held = small.mapIpv4(squatter, List.of((Inet4Address) InetAddress.getByName("198.51.100.80")))
+                .ipv4();
+        RuntimeState before = ConfigApplication.plan(null, config(List.of(alice()), List.of("*.example.com"),
+                List.of()), List.of(), List.of(), NO_UPSTREAM, List.of(), ctx).next();
+
+        ConfigApplication.Plan p = ConfigApplication.plan(before, config(List.of(alice()),
+                List.of("*.example.com", "exact.example.com"), List.of()), List.of(PublicKey.fromBase64(ALICE)),
+                List.of(tcp("alice", "100.96.0.2", held.getAddress())), NO_UPSTREAM, List.of(), ctx);
+
+        assertThat(small.addressOf(exact, p.reserved())).isEqualTo(held);
+        assertThat(small.addressOf(squatter, p.reserved())).isNotEqualTo(held);
+        assertThat(p.revoked().names()).containsExactly(squatter);
+        assertThat(p.revoked().flows()).containsExactly(tcp("alice", "100.96.0.2", held.getAddress()));
+        assertThat(p.next().policy().permits(IpAddress.of(held))).isFalse();
+    }
+
+    @Adversarial
+    @Test
     void removingADomainRevokesItsMappingsAndTheirFlowsOnly() throws Exception {
         byte[] gone = map("app.example.com");
         byte[] kept = map("kept.example.org");

@@ -71,6 +71,7 @@ public final class ConnectorSeries {
             dataPlane.refused(reason);
         }
         dataPlane.poolExhausted();
+        dataPlane.nameCollision();
         metrics.configReload("applied");
         metrics.configReload("invalid");
         metrics.configReload("refused");

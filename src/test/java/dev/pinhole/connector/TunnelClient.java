@@ -53,6 +53,17 @@ final class TunnelClient implements AutoCloseable {
                 Ticker.system(), (peer, packet) -> route(packet));
     }
 
+    /**
+     * What a load balancer's backend change looks like from the laptop: the same connector key at another address.
+     * The session is forgotten, so the next packet starts a handshake with the new replica (the client's own
+     * recovery; no waiting for its timers here).
+     */
+    void moveTo(PublicKey connectorKey, InetSocketAddress replica) {
+        tunnel.removePeer(connectorKey);
+        tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")))
+                .withEndpoint(replica));
+    }
+
     private void route(ByteBuffer packet) {
         byte[] copy = new byte[packet.remaining()];
         packet.get(packet.position(), copy);

@@ -193,6 +193,21 @@ class TcpRelayTest {
     }
 
     @Test
+    void aFloodOfStraySegmentsGetsAtMostTheResetBurstBack() throws Exception {
+        dev.pinhole.time.FakeTicker frozen = new dev.pinhole.time.FakeTicker();
+        try (NatHarness flooded = new NatHarness(frozen, FlowLimits.defaults(), NatTimeouts.defaults(),
+                dev.pinhole.netstack.tcp.TcpConfig.defaults())) {
+            for (int i = 0; i < 1_000; i++) {
+                flooded.sendTcp(CLIENT_PORT + (i % 50), APP_PORT, ACK | PSH, i, 77, 65535, new byte[] {1},
+                        List.of());
+            }
+            assertThat(flooded.toClient).hasSize(400);
+            assertThat(flooded.refusals(NatDropReason.NO_FLOW)).isEqualTo(400);
+            assertThat(flooded.refusals(NatDropReason.RESET_RATE_LIMITED)).isEqualTo(600);
+        }
+    }
+
+    @Test
     void bytesCrossBothWaysAndTheServersCloseBecomesAFin() throws Exception {
         handshake(serverTarget());
         try (Socket accepted = server.accept()) {

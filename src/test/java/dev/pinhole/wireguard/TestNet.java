@@ -28,6 +28,8 @@ final class TestNet {
         final List<Datagram> sent = new ArrayList<>();
         /** When set, what this node sends is recorded but lost on the wire. */
         boolean muted;
+        /** When set, the source address its datagrams carry on the wire (a load balancer's address, as SNAT does). */
+        InetSocketAddress sourceAs;
 
         Node(Tunnel tunnel, InetSocketAddress address, byte[] privateKey) {
             this.tunnel = tunnel;
@@ -46,7 +48,7 @@ final class TestNet {
         public void send(ByteBuffer datagram, InetSocketAddress to) {
             byte[] copy = new byte[datagram.remaining()];
             datagram.get(datagram.position(), copy);
-            Datagram d = new Datagram(address, to, copy, ticker.nanoTime());
+            Datagram d = new Datagram(sourceAs != null ? sourceAs : address, to, copy, ticker.nanoTime());
             sent.add(d);
             if (!dropAll && !muted) {
                 wire.add(d);
@@ -87,6 +89,8 @@ final class TestNet {
     final MutableClock clock = new MutableClock();
     final ArrayDeque<Datagram> wire = new ArrayDeque<>();
     final Map<InetSocketAddress, Node> nodes = new HashMap<>();
+    /** A load balancer: datagrams to a key address go to the node it maps to. */
+    final Map<InetSocketAddress, Node> steering = new HashMap<>();
     boolean dropAll;
 
     Node node(String ip, TimerConfig timers) {
@@ -94,7 +98,21 @@ final class TestNet {
     }
 
     Node node(String ip, java.util.function.UnaryOperator<TunnelConfig> customize) {
-        byte[] priv = Keys.generatePrivate();
+        return node(ip, Keys.generatePrivate(), customize);
+    }
+
+    /** Another replica of {@code twin}: the same private key, its own state, at {@code ip}. */
+    Node replicaOf(Node twin, String ip, java.util.function.UnaryOperator<TunnelConfig> customize) {
+        return node(ip, twin.privateKey, customize);
+    }
+
+    /** Datagrams to {@code vip} go to {@code backend}, whose datagrams then come from {@code vip}. */
+    void steer(InetSocketAddress vip, Node backend) {
+        steering.put(vip, backend);
+        backend.sourceAs = vip;
+    }
+
+    Node node(String ip, byte[] priv, java.util.function.UnaryOperator<TunnelConfig> customize) {
         TunnelConfig cfg = customize.apply(TunnelConfig.of(priv).withClock(clock));
         InetSocketAddress addr = new InetSocketAddress(ip, 51820);
         Node n = new Node(new Tunnel(cfg), addr, priv);
@@ -118,7 +136,7 @@ final class TestNet {
         int guard = 0;
         while (!wire.isEmpty()) {
             Datagram d = wire.pollFirst();
-            Node n = nodes.get(d.to());
+            Node n = steering.containsKey(d.to()) ? steering.get(d.to()) : nodes.get(d.to());
             if (n != null) {
                 n.tunnel.onDatagram(ByteBuffer.wrap(d.bytes()), d.from(), ticker.nanoTime(), n);
             }

@@ -32,7 +32,11 @@ class TunnelFuzzTest {
         }
     }
 
-    /** Built once: an established pair plus genuine messages of every type, already consumed by the server. */
+    /**
+     * Built once: an established pair plus genuine messages of every type, already consumed by the server. Both
+     * sides hold sessions that authenticated a message at the (fake, standing) current time, so junk whose index
+     * happens to name the peer is {@code SESSION_LIVE} to session recovery, never an initiation.
+     */
     private static final class Fixture {
         final TestNet net = new TestNet();
         final TestNet.Node client = net.node("192.0.2.1");

@@ -10,6 +10,7 @@ import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
 import dev.pinhole.dns.message.Edns;
+import dev.pinhole.dns.synthetic.AddressHeldException;
 import dev.pinhole.dns.synthetic.NameQuotaExceededException;
 import dev.pinhole.dns.synthetic.PoolExhaustedException;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
@@ -79,11 +80,15 @@ public final class AppResolver {
 
     /** Handles one client query between the buffer's position and limit; the buffer is not modified. */
     public ResolverStep onQuery(ByteBuffer query, Transport transport) {
-        return onQuery(query, transport, Allowance.UNLIMITED);
+        return onQuery(query, transport, DnsClientShare.UNLIMITED);
     }
 
-    /** As {@link #onQuery(ByteBuffer, Transport)}, a new synthetic name charged to the client's {@code names}. */
-    public ResolverStep onQuery(ByteBuffer query, Transport transport, Allowance names) {
+    /**
+     * As {@link #onQuery(ByteBuffer, Transport)} for one client: a new synthetic name is charged to its
+     * {@code share.syntheticNames()}, and a synthetic answer is recorded in its {@code share.resolved()}.
+     */
+    public ResolverStep onQuery(ByteBuffer query, Transport transport, DnsClientShare share) {
+        Allowance names = share.syntheticNames();
         metrics.queryReceived();
         DnsMessage q;
         try {
@@ -114,10 +119,10 @@ public final class AppResolver {
         if (question.dnsClass() == DnsType.CLASS_IN && config.domains().matches(question.name())) {
             switch (question.type()) {
                 case DnsType.A:
-                    return askUpstreamFor(q, question, limit, names);
+                    return askUpstreamFor(q, question, limit, share);
                 case DnsType.AAAA:
                     if (pool.ipv6Range().isPresent()) {
-                        return askUpstreamFor(q, question, limit, names);
+                        return askUpstreamFor(q, question, limit, share);
                     }
                     return reply(q, DnsMessage.RCODE_NOERROR, List.of(), limit);
                 case DnsType.SVCB:
@@ -131,14 +136,16 @@ public final class AppResolver {
         metrics.forwarded();
         byte[] raw = new byte[query.remaining()];
         query.get(query.position(), raw);
-        return new ResolverStep.AskUpstream(raw, new PendingLookup(q, limit, PendingLookup.Purpose.FORWARD, names));
+        return new ResolverStep.AskUpstream(raw, new PendingLookup(q, limit, PendingLookup.Purpose.FORWARD, names,
+                share.resolved()));
     }
 
-    private ResolverStep askUpstreamFor(DnsMessage q, DnsQuestion question, int limit, Allowance names) {
+    private ResolverStep askUpstreamFor(DnsMessage q, DnsQuestion question, int limit, DnsClientShare share) {
         DnsMessage upstream = DnsMessage.query(0, new DnsQuestion(question.name(), question.type(), DnsType.CLASS_IN),
                 Optional.of(Edns.of(config.udpPayload())));
         return new ResolverStep.AskUpstream(encode(upstream, DnsMessageEncoder.TCP_LIMIT),
-                new PendingLookup(q, limit, PendingLookup.Purpose.SYNTHESIZE, names));
+                new PendingLookup(q, limit, PendingLookup.Purpose.SYNTHESIZE, share.syntheticNames(),
+                        share.resolved()));
     }
 
     /** Continues {@code pending} with the upstream's response bytes (any transaction id). */
@@ -250,8 +257,16 @@ public final class AppResolver {
         } catch (NameQuotaExceededException e) {
             return explained(q, DnsMessage.RCODE_REFUSED, EDE_BLOCKED,
                     "pinhole: client over its quota of synthetic names", pending.responseLimit);
+        } catch (AddressHeldException e) {
+            // Another address would depend on the order of queries (and differ between replicas): refuse.
+            metrics.nameCollision();
+            return explained(q, DnsMessage.RCODE_REFUSED, EDE_OTHER,
+                    "pinhole: the synthetic address of this name is held by another name until it is idle",
+                    pending.responseLimit);
         }
         InetAddress synthetic = question.type() == DnsType.A ? mapping.ipv4() : mapping.ipv6().orElseThrow();
+        // Before the answer leaves: the client's flows to this address go to this name, and only these.
+        pending.resolved.record(synthetic, mapping.name());
         metrics.synthesized();
         return reply(q, DnsMessage.RCODE_NOERROR,
                 List.of(new DnsRecord.Address(question.name(), DnsType.CLASS_IN, ttl, synthetic)), pending.responseLimit);

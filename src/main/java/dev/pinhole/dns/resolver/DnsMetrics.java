@@ -23,6 +23,9 @@ public interface DnsMetrics {
     /** A new name could not be mapped: the synthetic pool is full; the client got SERVFAIL. */
     void poolExhausted();
 
+    /** A new name was refused because another name holds its synthetic address; the client got REFUSED. */
+    void nameCollision();
+
     DnsMetrics NONE = new DnsMetrics() {
         @Override
         public void queryReceived() {
@@ -50,6 +53,10 @@ public interface DnsMetrics {
 
         @Override
         public void poolExhausted() {
+        }
+
+        @Override
+        public void nameCollision() {
         }
     };
 }

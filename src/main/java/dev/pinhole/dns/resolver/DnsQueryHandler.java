@@ -33,7 +33,7 @@ public final class DnsQueryHandler {
      */
     public CompletableFuture<Optional<byte[]>> handle(ByteBuffer query, Transport transport, DnsClientShare share) {
         try {
-            return run(resolver.onQuery(query, transport, share.syntheticNames()), share)
+            return run(resolver.onQuery(query, transport, share), share)
                     .exceptionally(e -> Optional.empty());
         } catch (RuntimeException e) {
             // a resolver bug drops this query instead of killing the caller's receive loop

@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Publishes {@link DnsMetrics} to Micrometer: {@code pinhole.dns.queries}, {@code .forwarded},
  * {@code .synthesized}, {@code .refused{reason}}, {@code .dropped{reason}}, {@code .upstream.failures},
- * {@code .pool.exhausted} counters and the {@code pinhole.dns.mappings.active} gauge.
+ * {@code .pool.exhausted}, {@code .collisions} counters and the {@code pinhole.dns.mappings.active} gauge.
  */
 public final class MicrometerDnsMetrics implements DnsMetrics {
     private static final String MAPPINGS_GAUGE = "pinhole.dns.mappings.active";
@@ -19,6 +19,7 @@ public final class MicrometerDnsMetrics implements DnsMetrics {
     private final Counter synthesized;
     private final Counter upstreamFailures;
     private final Counter poolExhausted;
+    private final Counter collisions;
     private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
     private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
 
@@ -28,6 +29,7 @@ public final class MicrometerDnsMetrics implements DnsMetrics {
         synthesized = registry.counter("pinhole.dns.synthesized");
         upstreamFailures = registry.counter("pinhole.dns.upstream.failures");
         poolExhausted = registry.counter("pinhole.dns.pool.exhausted");
+        collisions = registry.counter("pinhole.dns.collisions");
         for (RefusalReason r : RefusalReason.values()) {
             refused.put(r, registry.counter("pinhole.dns.refused", "reason", r.name().toLowerCase()));
         }
@@ -74,5 +76,10 @@ public final class MicrometerDnsMetrics implements DnsMetrics {
     @Override
     public void poolExhausted() {
         poolExhausted.increment();
+    }
+
+    @Override
+    public void nameCollision() {
+        collisions.increment();
     }
 }

@@ -10,9 +10,12 @@ import dev.pinhole.time.Ticker;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -27,9 +30,13 @@ import java.util.function.Predicate;
  * addresses behind each. The DNS resolver maps names; the NAT layer looks synthetic destinations up and
  * {@link #touch touches} them while flows use them; mappings idle longer than the idle timeout are recycled.
  *
- * <p>A name's first candidate address is a hash of the name, so the same name usually gets the same address
- * again after a recycle or a restart, and a recycled address is unlikely to be handed to another name soon
- * (a client may still have it cached). IPv4 addresses whose last octet is 0 or 255 are never handed out.
+ * <p>A name's address is a pure function of the name, the pool's key and its range: a keyed hash of the name
+ * onto the usable addresses ({@link #addressOf}). Every replica built with the same key and range answers a
+ * name with the same address, whatever the order of queries and whatever was recycled before. When that address
+ * is held by another name (a hash collision), the new name is refused ({@link AddressHeldException}) instead of
+ * getting another address, which would depend on the order of queries. Names the config lists exactly get
+ * collision-free addresses computed from the sorted list ({@link #reserve}); other names skip those addresses. IPv4 addresses whose last octet is 0 or
+ * 255 are never handed out. An IPv6 range of 64 host bits or more carries 64+ bits of the hash.
  *
  * <p>Thread-safe: every method holds the pool's lock (the DNS and NAT threads both call in).
  */
@@ -41,6 +48,15 @@ public final class SyntheticAddressPool {
     private final Ticker ticker;
     private final long ipv4Slots;
     private final long ipv6Slots;
+
+    private final NameHash hash;
+    /** The addresses of the names the config in force lists exactly; see {@link #reserve}. */
+    private ReservedAddresses reserved = ReservedAddresses.NONE;
+    /** Names refused because another name held their address, since the pool was built. */
+    private long collisions;
+    /** The most recent of those, oldest first, at most {@link #RECENT_COLLISIONS}. */
+    private final java.util.ArrayDeque<NameCollision> recentCollisions = new java.util.ArrayDeque<>();
+    static final int RECENT_COLLISIONS = 8;
 
     /** By name key, least recently used first: {@link #used} re-inserts an entry to move it last. */
     private final LinkedHashMap<String, Entry> byName = new LinkedHashMap<>();
@@ -75,6 +91,16 @@ public final class SyntheticAddressPool {
      */
     public SyntheticAddressPool(Cidr ipv4Range, Optional<Cidr> ipv6Range, int maxMappings,
             Duration idleTimeout, Ticker ticker) {
+        this(ipv4Range, ipv6Range, maxMappings, idleTimeout, ticker, NameHash.PUBLIC_KEY);
+    }
+
+    /**
+     * As above, names hashed with {@code nameKey} (at least 16 bytes, the same on every replica, secret: without
+     * it no one can choose a name whose address is another name's).
+     */
+    public SyntheticAddressPool(Cidr ipv4Range, Optional<Cidr> ipv6Range, int maxMappings,
+            Duration idleTimeout, Ticker ticker, byte[] nameKey) {
+        this.hash = new NameHash(nameKey);
         this.ipv4Range = Objects.requireNonNull(ipv4Range, "ipv4Range");
         this.ipv6Range = Objects.requireNonNull(ipv6Range, "ipv6Range");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -125,6 +151,11 @@ public final class SyntheticAddressPool {
         return (int) Math.min(65_536, slots);
     }
 
+    /** The most names mapped at once. */
+    public int maxMappings() {
+        return maxMappings;
+    }
+
     public Duration idleTimeout() {
         return Duration.ofNanos(idleNanos);
     }
@@ -148,8 +179,10 @@ public final class SyntheticAddressPool {
      * addresses, replacing those of an earlier resolution. Counts as a use.
      *
      * @throws PoolExhaustedException when the name is new and every slot is in use
+     * @throws AddressHeldException   when the name is new and another name holds its address
      */
-    public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real) throws PoolExhaustedException {
+    public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real)
+            throws PoolExhaustedException, AddressHeldException {
         try {
             return mapIpv4(name, real, Allowance.UNLIMITED);
         } catch (NameQuotaExceededException e) {
@@ -164,7 +197,7 @@ public final class SyntheticAddressPool {
      * @throws NameQuotaExceededException when the name is new and {@code quota} has no name left
      */
     public synchronized SyntheticMapping mapIpv4(DnsName name, List<Inet4Address> real, Allowance quota)
-            throws PoolExhaustedException, NameQuotaExceededException {
+            throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Entry e = entry(name, quota);
         e.realIpv4 = List.copyOf(real);
         return e.snapshot();
@@ -175,8 +208,10 @@ public final class SyntheticAddressPool {
      * real IPv6 addresses. Counts as a use.
      *
      * @throws PoolExhaustedException when the name is new and every slot is in use
+     * @throws AddressHeldException   when another name holds the name's IPv4 or IPv6 address
      */
-    public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real) throws PoolExhaustedException {
+    public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real)
+            throws PoolExhaustedException, AddressHeldException {
         try {
             return mapIpv6(name, real, Allowance.UNLIMITED);
         } catch (NameQuotaExceededException e) {
@@ -186,22 +221,27 @@ public final class SyntheticAddressPool {
 
     /** As {@link #mapIpv6(DnsName, List)}, a new name charged to {@code quota} as in {@link #mapIpv4}. */
     public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real, Allowance quota)
-            throws PoolExhaustedException, NameQuotaExceededException {
+            throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Cidr range = ipv6Range.orElseThrow(() -> new IllegalStateException("no IPv6 app range configured"));
         Entry e = entry(name, quota);
         if (e.ipv6 == null) {
-            e.ipv6 = (Inet6Address) freeAddress(range, ipv6Slots, name, false);
+            Inet6Address candidate = ipv6AddressOf(name, range);
+            refuseIfHeld(name, candidate);
+            e.ipv6 = candidate;
             byAddress.put(e.ipv6, e);
         }
         e.realIpv6 = List.copyOf(real);
         return e.snapshot();
     }
 
-    private Entry entry(DnsName name, Allowance quota) throws PoolExhaustedException, NameQuotaExceededException {
+    private Entry entry(DnsName name, Allowance quota)
+            throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Entry e = byName.get(name.key());
         long now = ticker.nanoTime();
         if (e == null) {
             expireIdle();
+            Inet4Address address = addressOf(name);
+            refuseIfHeld(name, address);
             if (byName.size() >= maxMappings) {
                 throw new PoolExhaustedException("synthetic address pool " + ipv4Range + " is full: " + byName.size()
                         + " names mapped, none idle for " + Duration.ofNanos(idleNanos)
@@ -212,7 +252,7 @@ public final class SyntheticAddressPool {
                         + "); cannot map " + name + " until one of its names is idle for "
                         + Duration.ofNanos(idleNanos));
             }
-            e = new Entry(name, (Inet4Address) freeAddress(ipv4Range, ipv4Slots, name, true), quota);
+            e = new Entry(name, address, quota);
             byName.put(name.key(), e);
             byAddress.put(e.ipv4, e);
         }
@@ -226,45 +266,112 @@ public final class SyntheticAddressPool {
         byName.put(e.name.key(), e);
     }
 
-    /** Probes from the name's hash slot; the caller guarantees fewer mappings than usable slots. */
-    private InetAddress freeAddress(Cidr range, long slots, DnsName name, boolean ipv4) {
-        long size = range.hostBits() >= 63 ? Long.MAX_VALUE : 1L << range.hostBits();
-        long offset = Math.floorMod(hash(name.key()), size);
-        for (long probes = 0; probes < size; probes++) {
-            if (usable(offset, size, ipv4)) {
-                InetAddress candidate = range.addressAt(offset).toInetAddress();
-                if (!byAddress.containsKey(candidate)) {
-                    return candidate;
-                }
+    /** Refuses {@code name} when another name holds {@code address}: counted, and kept for {@code /status}. */
+    private void refuseIfHeld(DnsName name, InetAddress address) throws AddressHeldException {
+        Entry holder = byAddress.get(address);
+        if (holder != null && !holder.name.equals(name)) {
+            NameCollision c = new NameCollision(name, holder.name, address);
+            collisions++;
+            if (recentCollisions.size() == RECENT_COLLISIONS) {
+                recentCollisions.removeFirst();
             }
-            offset = offset + 1 == size ? 0 : offset + 1;
+            recentCollisions.addLast(c);
+            throw new AddressHeldException(c);
         }
-        throw new IllegalStateException("no free address in " + range + " with " + slots + " slots");
     }
 
-    private static boolean usable(long offset, long size, boolean ipv4) {
-        if (offset == 0) {
-            return false; // network address (IPv6: subnet-router anycast)
-        }
-        if (!ipv4) {
-            return true;
-        }
-        if (offset == size - 1) {
-            return false;
-        }
-        // the range is aligned, so the offset's low octet is the address's last octet once the range is >= /24
-        long last = offset & 0xff;
-        return size < 256 || (last != 0 && last != 255);
+    /**
+     * The IPv4 address {@code name} gets whenever it is mapped under the reservations in force: see
+     * {@link #addressOf(DnsName, ReservedAddresses)}.
+     */
+    public synchronized Inet4Address addressOf(DnsName name) {
+        return addressOf(name, reserved);
     }
 
-    private static long hash(String key) {
-        // FNV-1a 64: stable across JVMs and restarts, unlike String.hashCode's 32 bits spread over big ranges.
-        long h = 0xcbf29ce484222325L;
-        for (byte b : key.getBytes(StandardCharsets.ISO_8859_1)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
+    /**
+     * The IPv4 address {@code name} gets under {@code reservations}: its reserved address if the config lists it
+     * exactly; otherwise its keyed hash reduced onto the usable addresses of the range (no .0/.255 in ranges of a
+     * /24 or wider, no network or broadcast address; every usable address as likely as any other), moved on to the
+     * next usable address while that one is reserved. Depends on nothing but the name, the key, the range and the
+     * reservations (the config): never on the order of queries or on what was mapped before.
+     */
+    public synchronized Inet4Address addressOf(DnsName name, ReservedAddresses reservations) {
+        Optional<Inet4Address> own = reservations.of(name);
+        if (own.isPresent()) {
+            return own.get();
         }
-        return h;
+        long slot = Long.remainderUnsigned(hash.of(name.key())[1], ipv4Slots);
+        Inet4Address candidate = ipv4At(slot);
+        // At most ipv4Slots - 1 addresses are reserved, so a free one comes within ipv4Slots steps.
+        while (reservations.taken(candidate)) {
+            slot = slot + 1 == ipv4Slots ? 0 : slot + 1;
+            candidate = ipv4At(slot);
+        }
+        return candidate;
+    }
+
+    /** The usable IPv4 address number {@code slot} (0-based, in address order). */
+    private Inet4Address ipv4At(long slot) {
+        // Ranges of a /24 and wider: 254 usable addresses (.1 to .254) in each aligned /24; narrower: all but the
+        // network (offset 0) and broadcast addresses.
+        long offset = ipv4Range.hostBits() >= 8 ? slot / 254 * 256 + 1 + slot % 254 : slot + 1;
+        return (Inet4Address) ipv4Range.addressAt(offset).toInetAddress();
+    }
+
+    /**
+     * The reservations for a config that lists {@code exactNames} exactly: in the order of their keys, each takes
+     * its hash address, or the next usable one not yet taken by a name before it. A pure function of the set of
+     * names, so every replica with the same config computes the same table. At most all but one usable address
+     * are reserved (names beyond that get none and are placed like wildcard names).
+     */
+    public synchronized ReservedAddresses reservationsFor(Collection<DnsName> exactNames) {
+        TreeMap<String, DnsName> sorted = new TreeMap<>();
+        exactNames.forEach(n -> sorted.put(n.key(), n));
+        Map<DnsName, Inet4Address> out = new HashMap<>();
+        Set<InetAddress> taken = new HashSet<>();
+        for (DnsName name : sorted.values()) {
+            if (out.size() == ipv4Slots - 1) {
+                break;
+            }
+            long slot = Long.remainderUnsigned(hash.of(name.key())[1], ipv4Slots);
+            while (taken.contains(ipv4At(slot))) {
+                slot = slot + 1 == ipv4Slots ? 0 : slot + 1;
+            }
+            out.put(name, ipv4At(slot));
+            taken.add(ipv4At(slot));
+        }
+        return new ReservedAddresses(out);
+    }
+
+    /**
+     * Puts {@code reservations} in force (a config reload) and drops every mapping whose name now has another
+     * address (a listed name moved, or another name sat on an address now reserved); returns those so the NAT
+     * layer can end their flows. Atomic with respect to mapping.
+     */
+    public synchronized List<SyntheticMapping> reserve(ReservedAddresses reservations) {
+        this.reserved = Objects.requireNonNull(reservations, "reservations");
+        return removeMappings(m -> !addressOf(m.name(), reservations).equals(m.ipv4()));
+    }
+
+    /** The IPv6 address {@code name} gets: the low host bits of the range filled with its hash (never all zero). */
+    private Inet6Address ipv6AddressOf(DnsName name, Cidr range) {
+        long[] h = hash.of(name.key());
+        IpAddress net = range.network();
+        int bits = range.hostBits();
+        long lo;
+        long hi = net.hi();
+        if (bits >= 64) {
+            lo = h[1];
+            if (bits > 64) {
+                hi |= h[0] & (bits == 128 ? -1L : (1L << (bits - 64)) - 1);
+            }
+            if (lo == 0 && hi == net.hi()) {
+                lo = 1; // the subnet-router anycast address is never handed out
+            }
+        } else {
+            lo = net.lo() | (1 + Long.remainderUnsigned(h[1], ipv6Slots));
+        }
+        return (Inet6Address) new IpAddress(IpFamily.IPV6, hi, lo).toInetAddress();
     }
 
     /** The mapping behind a synthetic address, for the NAT layer; does not count as a use. */
@@ -315,11 +422,15 @@ public final class SyntheticAddressPool {
      * a config reload; returns the snapshots removed so the NAT layer can cut their flows.
      */
     public synchronized List<SyntheticMapping> removeIf(Predicate<DnsName> unwanted) {
+        return removeMappings(m -> unwanted.test(m.name()));
+    }
+
+    private List<SyntheticMapping> removeMappings(Predicate<SyntheticMapping> unwanted) {
         List<SyntheticMapping> removed = new ArrayList<>();
         Iterator<Entry> it = byName.values().iterator();
         while (it.hasNext()) {
             Entry e = it.next();
-            if (unwanted.test(e.name)) {
+            if (unwanted.test(e.snapshot())) {
                 it.remove();
                 forget(e);
                 removed.add(e.snapshot());
@@ -335,6 +446,16 @@ public final class SyntheticAddressPool {
             byAddress.remove(e.ipv6);
         }
         e.owner.release(1);
+    }
+
+    /** Names refused since the pool was built because another name held their address. */
+    public synchronized long collisions() {
+        return collisions;
+    }
+
+    /** The most recent of those refusals, oldest first (a few; for {@code /status}). */
+    public synchronized List<NameCollision> recentCollisions() {
+        return List.copyOf(recentCollisions);
     }
 
     /** Names mapped now. */

@@ -1,5 +1,6 @@
 package dev.pinhole.operator.appconnector;
 
+import dev.pinhole.connector.ConnectorArgs;
 import dev.pinhole.connector.OwnAddresses;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,22 @@ import java.util.Objects;
  */
 public final class DesiredDeployment {
     static final long RUN_AS = 65532L;
+
+    /**
+     * How long a SIGTERM'd connector keeps forwarding after it reported not ready ({@code spec.drainSeconds}, else
+     * {@link ConnectorArgs#DEFAULT_DRAIN}): it covers the time the Service path (kube-proxy, a cloud load
+     * balancer's health checks) takes to stop sending it clients, so nobody is sent to a process that has already
+     * gone. Rendered as {@code --drain-seconds}.
+     */
+    static Duration drain(AppConnectorSpec spec) {
+        return spec.getDrainSeconds() == null ? ConnectorArgs.DEFAULT_DRAIN
+                : Duration.ofSeconds(spec.getDrainSeconds());
+    }
+
+    /** The pod's grace period: the drain plus time to close the flows and exit, so the kubelet never SIGKILLs it. */
+    static Duration terminationGrace(AppConnectorSpec spec) {
+        return drain(spec).plus(ConnectorArgs.GRACE_MARGIN);
+    }
 
     private DesiredDeployment() {}
 
@@ -83,7 +101,7 @@ public final class DesiredDeployment {
                                 .withWhenUnsatisfiable("ScheduleAnyway")
                                 .withNewLabelSelector().withMatchLabels(ConnectorNames.selector(c)).endLabelSelector()
                             .endTopologySpreadConstraint()
-                            .withTerminationGracePeriodSeconds(30L)
+                            .withTerminationGracePeriodSeconds(terminationGrace(spec).toSeconds())
                             .withContainers(container(spec, tunnel, image))
                             .addNewVolume()
                                 .withName("config")
@@ -147,7 +165,8 @@ public final class DesiredDeployment {
                 .withImage(image)
                 .withArgs("connector",
                         "--config", ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE,
-                        "--key", ConnectorNames.KEY_DIR + "/" + ConnectorNames.KEY_SECRET_DATA)
+                        "--key", ConnectorNames.KEY_DIR + "/" + ConnectorNames.KEY_SECRET_DATA,
+                        "--drain-seconds", String.valueOf(drain(spec).toSeconds()))
                 .addNewEnv().withName("JAVA_OPTS").withValue(CONNECTOR_JAVA_OPTS).endEnv()
                 // The pod's own addresses, never reached through the tunnel (the connector also reads its interfaces).
                 .addNewEnv().withName(OwnAddresses.POD_IPS).withNewValueFrom().withNewFieldRef()

@@ -16,6 +16,7 @@ import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.dns.synthetic.ResolvedNames;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.time.FakeTicker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -84,6 +85,72 @@ class AppResolverTest {
         assertThat(APP_RANGE.contains(IpAddress.of(synthetic.address()))).isTrue();
         assertThat(pool.lookup(synthetic.address()).orElseThrow().realAddresses()).containsExactly(ip("140.82.112.5"));
         assertThat(counter("pinhole.dns.synthesized")).isEqualTo(1);
+    }
+
+    /** As {@link #resolve} for a client with its own {@code share}: the answer is recorded as that client's. */
+    private DnsMessage resolveFor(DnsClientShare share, String name, String real) {
+        ResolverStep.AskUpstream up = ask(resolver.onQuery(java.nio.ByteBuffer.wrap(query(7, name, DnsType.A, true)),
+                Transport.UDP, share));
+        return reply(resolver.onUpstreamResponse(up.pending(), answer(up.query(), 0, a(name, 30, real))));
+    }
+
+    private static DnsClientShare clientAnswers(ResolvedNames answers) {
+        return new DnsClientShare(dev.pinhole.budget.Allowance.UNLIMITED, dev.pinhole.budget.Allowance.UNLIMITED,
+                answers);
+    }
+
+    @Test
+    void aSyntheticAnswerIsRecordedForTheAskingClientOnly() {
+        ResolvedNames asker = new ResolvedNames(10);
+        ResolvedNames bystander = new ResolvedNames(10);
+        resolveFor(clientAnswers(bystander), "github.com", "140.82.121.4");
+
+        InetAddress synthetic = ((DnsRecord.Address) resolveFor(clientAnswers(asker), "api.github.com",
+                "140.82.112.5").answers().get(0)).address();
+
+        assertThat(asker.answered(synthetic, DnsName.of("API.github.com"))).isTrue();
+        assertThat(bystander.answered(synthetic, DnsName.of("api.github.com"))).isFalse();
+    }
+
+    @dev.pinhole.testing.Adversarial
+    @Test
+    void aClientAnsweredFarMoreNamesThanItsBoundRemembersOnlyTheLatest() {
+        ResolvedNames answers = new ResolvedNames(4);
+        List<InetAddress> got = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            got.add(((DnsRecord.Address) resolveFor(clientAnswers(answers), "n" + i + ".github.com", "140.82.112.5")
+                    .answers().get(0)).address());
+        }
+
+        assertThat(answers.size()).isEqualTo(4);
+        assertThat(answers.answered(got.get(49), DnsName.of("n49.github.com"))).isTrue();
+        assertThat(answers.answered(got.get(0), DnsName.of("n0.github.com"))).isFalse();
+    }
+
+    @dev.pinhole.testing.Adversarial
+    @Test
+    void aNameWhoseAddressIsHeldByAnotherNameIsRefusedWithItsReasonNotMoved() {
+        pool = new SyntheticAddressPool(Cidr.parse("100.80.0.0/24"), Optional.empty(), 100, Duration.ofMinutes(10),
+                ticker);
+        resolver = resolver(pool, List.of());
+        InetAddress taken = pool.addressOf(DnsName.of("github.com"));
+        String colliding = null;
+        for (int i = 0; colliding == null; i++) {
+            if (pool.addressOf(DnsName.of("c" + i + ".github.com")).equals(taken)) {
+                colliding = "c" + i + ".github.com";
+            }
+        }
+        resolve("github.com", DnsType.A, a("github.com", 30, "140.82.121.4"));
+
+        DnsMessage r = resolve(colliding, DnsType.A, a(colliding, 30, "140.82.121.5"));
+
+        assertThat(r.rcode()).isEqualTo(DnsMessage.RCODE_REFUSED);
+        assertThat(r.answers()).isEmpty();
+        assertThat(new String(r.edns().orElseThrow().options(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .contains("held by another name");
+        assertThat(pool.lookup(DnsName.of(colliding))).isEmpty();
+        assertThat(pool.lookup(taken).orElseThrow().name()).isEqualTo(DnsName.of("github.com"));
+        assertThat(counter("pinhole.dns.collisions")).isEqualTo(1);
     }
 
     @Test

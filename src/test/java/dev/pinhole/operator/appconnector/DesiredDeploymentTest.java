@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
+import dev.pinhole.connector.ConnectorArgs;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
@@ -215,8 +216,35 @@ class DesiredDeploymentTest {
     void argsPointAtTheMountedConfigAndKey() {
         assertThat(container().getArgs()).containsExactly("connector",
                 "--config", "/etc/pinhole/config/connector.json",
-                "--key", "/etc/pinhole/key/privateKey");
+                "--key", "/etc/pinhole/key/privateKey", "--drain-seconds", "20");
         assertThat(container().getImage()).isEqualTo(IMAGE);
+    }
+
+    @Test
+    void theDrainEndsWellBeforeTheKubeletWouldSigkillThePod() {
+        List<String> args = container().getArgs();
+        long drain = Long.parseLong(args.get(args.indexOf("--drain-seconds") + 1));
+        long grace = pod().getTerminationGracePeriodSeconds();
+        assertThat(drain).isPositive();
+        assertThat(grace - drain).as("time left to close flows and exit").isGreaterThanOrEqualTo(10);
+        // The connector parses what the operator renders.
+        assertThat(ConnectorArgs.parse(args.subList(1, args.size())).drain().toSeconds()).isEqualTo(drain);
+    }
+
+    @Test
+    void aLongerDrainForASlowLoadBalancerRendersALongerGracePeriod() {
+        c.getSpec().setDrainSeconds(90);
+
+        assertThat(container().getArgs()).containsSubsequence("--drain-seconds", "90");
+        assertThat(pod().getTerminationGracePeriodSeconds()).isEqualTo(100L);
+    }
+
+    @Test
+    void aChangedDrainIsRolledOutNotLeftOnTheLivePods() {
+        Deployment live = build();
+        c.getSpec().setDrainSeconds(45);
+
+        assertThat(DesiredDeployment.matches(build(), live)).isFalse();
     }
 
     @Test
