@@ -180,6 +180,7 @@ http {
   server {
     listen 80;
     root $www;
+    keepalive_timeout 300s;
     location = /ip { default_type text/plain; return 200 "\$remote_addr"; }
     location / { allow $ELASTIC_IP; deny all; }
   }

@@ -81,8 +81,10 @@ stop_pid_file() {
   rm -f "$file"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
   kill -s "$sig" "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 30); do
+  for i in $(seq 1 30); do
     kill -0 "$pid" 2>/dev/null || return 0
+    # A connector drains for 20 s after the first SIGTERM; the second ends the drain at once.
+    [[ "$sig" == TERM && "$i" == 10 ]] && kill -s TERM "$pid" 2>/dev/null
     sleep 0.1
   done
   kill -s KILL "$pid" 2>/dev/null || true

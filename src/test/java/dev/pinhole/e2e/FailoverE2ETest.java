@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
  * with session recovery, (b) the same with {@code --session-recovery=off} (the client's own timers), (c) SIGTERM
  * of the serving replica while the other is ready. Prints the table and writes it to
  * {@code target/failover-report.md}. Asserts only functional properties with generous bounds: each scenario
- * recovers, the rolling update fails no request (once the build has session recovery), the SIGTERM'd replica
- * exits after its drain. Timings are reported, not asserted.
+ * recovers, the rolling update fails no request and connections of the stopped replica end with a RST (once the
+ * build has session recovery), the SIGTERM'd replica exits after its drain. Timings are reported, not asserted.
  */
 @RootTier(requires = {"wireguard-go", "wg", "nginx", "dnsmasq", "curl", "iptables", "socat", "conntrack"})
 class FailoverE2ETest {
@@ -63,6 +63,11 @@ class FailoverE2ETest {
         assertThat(rolling.stoppedExitedS()).as("the SIGTERM'd replica exited after its drain").isPresent();
         if (recovery) {
             assertThat(rolling.failed()).as("a rolling update fails no new request").isZero();
+            for (Result r : List.of(results.get(0), rolling)) {
+                assertThat(r.keepAliveEnd()).as(r.scenario().name()
+                        + ": a connection that lived in the stopped replica ends with a RST, not a hang")
+                        .startsWith("reset");
+            }
             assertThat(results.get(0).firstSuccessS().getAsDouble())
                     .as("session recovery beats the client's own timers")
                     .isLessThan(results.get(1).firstSuccessS().getAsDouble());

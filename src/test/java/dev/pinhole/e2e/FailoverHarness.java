@@ -42,10 +42,11 @@ final class FailoverHarness implements AutoCloseable {
      * @param failed          requests that failed (timeout, error, non-200), of {@code requests} started from 2 s
      *                        before the signal on
      * @param stoppedExitedS  seconds until a SIGTERM'd replica's process was gone (its drain); empty for SIGKILL
+     * @param keepAliveEnd     how and when the keep-alive connection open across the signal ended ("reset at 0.81 s")
      */
     record Result(Scenario scenario, OptionalDouble lbDetectedS, OptionalDouble firstSuccessS,
                   OptionalDouble restoredS, int failed, int requests, OptionalDouble udpResumedS,
-                  double udpLongestGapS, OptionalDouble stoppedExitedS) {}
+                  double udpLongestGapS, OptionalDouble stoppedExitedS, String keepAliveEnd) {}
 
     private final String prefix;
     private final Map<String, String> scriptEnv;
@@ -213,13 +214,25 @@ final class FailoverHarness implements AutoCloseable {
             }
         }
         return new Result(scenario, switched, firstSuccess, restored, failed, counted, udp, longestGap / 1000.0,
-                exited);
+                exited, keepAliveEnd(dir, t0));
     }
 
     /** When failover.sh sent its last signal to {@code replica} (it logs the time just before kill). */
     private long signalledAt(String replica) throws IOException {
         List<String> lines = Files.readAllLines(state.resolve("replica-" + replica + ".signals"));
         return (long) (Double.parseDouble(lines.get(lines.size() - 1).split(" ")[0]) * 1000);
+    }
+
+    private static String keepAliveEnd(Path dir, long t0) throws IOException {
+        Path log = dir.resolve("keepalive.log");
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            if (f.length == 2 && !f[1].equals("started")) {
+                return String.format(Locale.ROOT, "%s at %.2f s", f[1], (Long.parseLong(f[0]) - t0) / 1000.0);
+            }
+        }
+        return lines.isEmpty() ? "never started" : "still open";
     }
 
     private OptionalDouble lbSwitchAfter(long t0) throws IOException {
@@ -292,13 +305,15 @@ final class FailoverHarness implements AutoCloseable {
     static String table(List<Result> results, String machine) {
         StringBuilder sb = new StringBuilder();
         sb.append("| scenario | LB detection | first successful new request | no failure from | failed requests"
-                + " | UDP echo resumed | longest UDP gap | stopped replica gone |\n|---|---|---|---|---|---|---|---|\n");
+                + " | UDP echo resumed | longest UDP gap | open keep-alive connection | stopped replica gone |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
             sb.append("| ").append(r.scenario().name()).append(" | ").append(seconds(r.lbDetectedS()))
                     .append(" | ").append(seconds(r.firstSuccessS())).append(" | ").append(seconds(r.restoredS()))
                     .append(" | ").append(r.failed()).append(" of ")
                     .append(r.requests()).append(" | ").append(seconds(r.udpResumedS())).append(" | ")
                     .append(seconds(OptionalDouble.of(r.udpLongestGapS()))).append(" | ")
+                    .append(r.keepAliveEnd()).append(" | ")
                     .append(r.scenario().stop() == Stop.KILL ? "—" : seconds(r.stoppedExitedS())).append(" |\n");
         }
         sb.append("\nSeconds from the signal. ").append(machine).append('\n');

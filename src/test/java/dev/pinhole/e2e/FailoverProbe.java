@@ -82,6 +82,9 @@ public final class FailoverProbe {
                     // no route yet or the socket closed: the missing reply shows it
                 }
             }, 0, UDP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            Thread keepAlive = new Thread(() -> keepAlive(host, dir.resolve("keepalive.log")), "keep-alive");
+            keepAlive.setDaemon(true);
+            keepAlive.start();
             Thread receiver = new Thread(() -> receive(udp, udpRecv), "udp-echo-receiver");
             receiver.setDaemon(true);
             receiver.start();
@@ -161,6 +164,63 @@ public final class FailoverProbe {
         } catch (RuntimeException | dev.pinhole.dns.message.DnsFormatException e) {
             throw new java.net.UnknownHostException(host + ": " + e);
         }
+    }
+
+    /**
+     * One HTTP/1.1 keep-alive connection opened before the failover, with a GET on it every 500 ms: it lived in the
+     * replica that dies, so it must end with a reset as soon as one of its segments reaches the replica that took
+     * over (an app then reconnects at once), not hang until a timeout. Logs {@code startMs started} and
+     * {@code endMs reset|timeout|eof|...} to {@code log}; a response taking over 10 s counts as a timeout.
+     */
+    static void keepAlive(String host, Path log) {
+        try (PrintWriter out = writer(log)) {
+            String how;
+            try (Socket s = new Socket()) {
+                InetAddress address = resolve(host, System.currentTimeMillis() + 10_000);
+                s.connect(new InetSocketAddress(address, 80), 10_000);
+                s.setSoTimeout(10_000);
+                out.println(System.currentTimeMillis() + " started");
+                out.flush();
+                InputStream in = s.getInputStream();
+                byte[] request = ("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                while (true) {
+                    s.getOutputStream().write(request);
+                    if (!readResponse(in)) {
+                        how = "eof";
+                        break;
+                    }
+                    Thread.sleep(500);
+                }
+            } catch (SocketTimeoutException e) {
+                how = "timeout";
+            } catch (java.net.SocketException e) {
+                how = "reset";
+            } catch (IOException e) {
+                how = "error:" + e.getClass().getSimpleName();
+            } catch (InterruptedException e) {
+                how = "interrupted";
+            }
+            out.println(System.currentTimeMillis() + " " + how);
+        }
+    }
+
+    /** Reads one response with a Content-Length body; false at the end of the stream. */
+    private static boolean readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                return false;
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return in.readNBytes(length).length == length;
     }
 
     private static int remaining(long deadline) throws SocketTimeoutException {
