@@ -11,7 +11,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -56,9 +55,12 @@ public final class SyntheticAddressPool {
     private ReservedAddresses reserved = ReservedAddresses.NONE;
     /** Names refused because another name held their address, since the pool was built. */
     private long collisions;
-    /** The most recent of those, oldest first, at most {@link #RECENT_COLLISIONS}. */
-    private final ArrayDeque<NameCollision> recentCollisions = new ArrayDeque<>();
-    static final int RECENT_COLLISIONS = 8;
+    /**
+     * The first {@link #KEPT_COLLISIONS} of those, in order: the first, not the last, so that refusals a client
+     * provokes later cannot push out the evidence an operator looks for (the count above keeps growing).
+     */
+    private final List<NameCollision> firstCollisions = new ArrayList<>();
+    static final int KEPT_COLLISIONS = 8;
 
     /** By name key, least recently used first: {@link #used} re-inserts an entry to move it last. */
     private final LinkedHashMap<String, Entry> byName = new LinkedHashMap<>();
@@ -229,6 +231,10 @@ public final class SyntheticAddressPool {
         Inet6Address candidate = null;
         if (before == null || before.ipv6 == null) {
             // Checked before the entry is made: a refused name must not keep an IPv4 mapping charged to the client.
+            // A client over its quota learns only that (never whether the name collides): quota first.
+            if (before == null && quota.available() < 1) {
+                throw quotaExceeded(quota, name);
+            }
             expireIdle();
             candidate = ipv6AddressOf(name, range);
             refuseIfHeld(name, candidate);
@@ -249,16 +255,22 @@ public final class SyntheticAddressPool {
         if (e == null) {
             expireIdle();
             Inet4Address address = addressOf(name);
-            refuseIfHeld(name, address);
+            // Quota first: a refusal for the quota says nothing about collisions, so a client over its quota
+            // cannot probe which names share an address (nor add refusals to the pool's record) for free.
+            if (!quota.tryAcquire(1)) {
+                throw quotaExceeded(quota, name);
+            }
+            try {
+                refuseIfHeld(name, address);
+            } catch (AddressHeldException held) {
+                quota.release(1);
+                throw held;
+            }
             if (byName.size() >= maxMappings) {
+                quota.release(1);
                 throw new PoolExhaustedException("synthetic address pool " + ipv4Range + " is full: " + byName.size()
                         + " names mapped, none idle for " + Duration.ofNanos(idleNanos)
                         + "; cannot map " + name + " (raise the mapping limit or widen the app range)");
-            }
-            if (!quota.tryAcquire(1)) {
-                throw new NameQuotaExceededException("client holds its quota of synthetic names (" + quota
-                        + "); cannot map " + name + " until one of its names is idle for "
-                        + Duration.ofNanos(idleNanos));
             }
             e = new Entry(name, address, quota);
             byName.put(name.key(), e);
@@ -268,22 +280,26 @@ public final class SyntheticAddressPool {
         return e;
     }
 
+    private NameQuotaExceededException quotaExceeded(Allowance quota, DnsName name) {
+        return new NameQuotaExceededException("client holds its quota of synthetic names (" + quota
+                + "); cannot map " + name + " until one of its names is idle for " + Duration.ofNanos(idleNanos));
+    }
+
     private void used(Entry e, long now) {
         e.lastUsed = now;
         byName.remove(e.name.key());
         byName.put(e.name.key(), e);
     }
 
-    /** Refuses {@code name} when another name holds {@code address}: counted, and kept for {@code /status}. */
+    /** Refuses {@code name} when another name holds {@code address}: counted, the first few kept for {@code /status}. */
     private void refuseIfHeld(DnsName name, InetAddress address) throws AddressHeldException {
         Entry holder = byAddress.get(address);
         if (holder != null && !holder.name.equals(name)) {
             NameCollision c = new NameCollision(name, holder.name, address);
             collisions++;
-            if (recentCollisions.size() == RECENT_COLLISIONS) {
-                recentCollisions.removeFirst();
+            if (firstCollisions.size() < KEPT_COLLISIONS) {
+                firstCollisions.add(c);
             }
-            recentCollisions.addLast(c);
             throw new AddressHeldException(c);
         }
     }
@@ -461,9 +477,12 @@ public final class SyntheticAddressPool {
         return collisions;
     }
 
-    /** The most recent of those refusals, oldest first (a few; for {@code /status}). */
-    public synchronized List<NameCollision> recentCollisions() {
-        return List.copyOf(recentCollisions);
+    /**
+     * The first {@value #KEPT_COLLISIONS} of those refusals since the pool was built, in order (for {@code /status};
+     * later ones only count in {@link #collisions}, so nothing a client provokes pushes these out).
+     */
+    public synchronized List<NameCollision> firstCollisions() {
+        return List.copyOf(firstCollisions);
     }
 
     /** Names mapped now. */
