@@ -53,6 +53,14 @@ public final class SyntheticAddressPool {
     private final NameHash hash;
     /** The addresses of the names the config in force lists exactly; see {@link #reserve}. */
     private ReservedAddresses reserved = ReservedAddresses.NONE;
+    /** Whether {@link #reserve} ran: the first table is this replica's start, not a change it saw. */
+    private boolean reservedOnce;
+    /**
+     * Addresses whose reserved name changed in a reload within the idle timeout, with when that change settles
+     * (ticker nanos): a client may still hold them for the name before, so they are not {@link #settledName}.
+     * At most twice the listed names per reload in that window (the operator's config, never a client's doing).
+     */
+    private final Map<InetAddress, Long> unsettledUntil = new HashMap<>();
     /** Names refused because another name held their address, since the pool was built. */
     private long collisions;
     /**
@@ -373,8 +381,35 @@ public final class SyntheticAddressPool {
      * layer can end their flows. Atomic with respect to mapping.
      */
     public synchronized List<SyntheticMapping> reserve(ReservedAddresses reservations) {
-        this.reserved = Objects.requireNonNull(reservations, "reservations");
+        Objects.requireNonNull(reservations, "reservations");
+        long now = ticker.nanoTime();
+        unsettledUntil.values().removeIf(until -> now - until >= 0);
+        if (reservedOnce) {
+            reservations.changedFrom(reserved).forEach(a -> unsettledUntil.put(a, now + idleNanos));
+        }
+        reservedOnce = true;
+        this.reserved = reservations;
         return removeMappings(m -> !addressOf(m.name(), reservations).equals(m.ipv4()));
+    }
+
+    /**
+     * The name the config in force lists exactly at {@code address}, unless a reload within the idle timeout gave
+     * that address to another name or took it from one (then a client may hold it for the name before, and only
+     * its own answer tells which it meant). Every replica with the same config reserves the address for the same
+     * name and no other name is ever given it there, so a flow to it needs no answer from this replica: a client
+     * that resolved the name on another replica (before a failover or a rolling update) reaches the same app.
+     * A replica knows only the reloads it saw itself: see docs/dns.md for what config skew between replicas
+     * leaves open.
+     */
+    public synchronized Optional<DnsName> settledName(InetAddress address) {
+        Long until = unsettledUntil.get(address);
+        if (until != null) {
+            if (ticker.nanoTime() - until < 0) {
+                return Optional.empty();
+            }
+            unsettledUntil.remove(address);
+        }
+        return reserved.nameAt(address);
     }
 
     /** The IPv6 address {@code name} gets: the low host bits of the range filled with its hash (never all zero). */
