@@ -3,6 +3,8 @@
 # Binaries are cached by version under ${PINHOLE_CACHE:-~/.cache/pinhole}/bin/<name>-<version>; a warm run only
 # checks that they exist. kube-* and kubectl come from k8s.io/kubernetes, etcd from go.etcd.io/etcd/server/v3
 # (both through the module in k8s/), kwok and helm through hack/go-tool.sh.
+# usage: build.sh [--node]   --node also builds kubelet and kube-proxy (a real node, test/cluster/node.sh) and the
+#                            pause stand-in (pause/).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,6 +17,7 @@ ev="$(awk '$1=="go.etcd.io/etcd/server/v3" {print $2}' "$here/k8s/go.mod")"
 [[ -n "$ev" ]] || { echo "build: no etcd version in k8s/go.mod (run k8s/gen-gomod.sh)" >&2; exit 2; }
 
 kube_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+[[ "${1:-}" == --node ]] && kube_cmds+=(kubelet kube-proxy)
 missing=()
 for c in "${kube_cmds[@]}"; do [[ -x "$cache/$c-$kv" ]] || missing+=("k8s.io/kubernetes/cmd/$c"); done
 [[ -x "$cache/etcd-$ev" ]] || missing+=("go.etcd.io/etcd/server/v3")

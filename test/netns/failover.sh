@@ -14,8 +14,10 @@
 #   gwa/gwb: the Java connector, same key, same config; each reaches the SaaS only through natgw
 #   natgw:  SNAT to 203.0.113.10, the elastic IP;  saas: nginx (allow 203.0.113.10), dnsmasq, UDP echo
 #
-# usage: failover.sh up | down | start-replica a|b [connector args...] | stop-replica a|b [KILL|TERM]
+# usage: failover.sh measure | up | down | start-replica a|b [connector args...] | stop-replica a|b [KILL|TERM]
 #        | serving | status
+#   measure: runs FailoverE2ETest (its own topology under a random prefix: the three scenarios side by side)
+#            and prints its table (also in target/failover-report.md)
 # env:   PH_PREFIX (default phfo; <= 8 chars), PH_STATE_DIR (default /tmp/pinhole-failover-PREFIX), PH_JAVA,
 #        PH_JAVA_OPTS, PH_CONNECTOR_CP (as topology.sh), PH_LB_INTERVAL (default 0.5), PH_LB_FALL (default 2)
 # Everything it creates is removed by 'down' (namespaces, processes by pid file, /etc/netns/<ns>, the state dir).
@@ -373,13 +375,26 @@ status() {
 
 cmd="${1:-}"
 shift || true
+measure() {
+  cd "$REPO"
+  rm -f target/failover-report.md
+  PINHOLE_REQUIRE_ROOT_TIERS=1 ./mvnw -B -ntp -q test -Dtest=FailoverE2ETest -Dsurefire.failIfNoSpecifiedTests=false \
+    >"${TMPDIR:-/tmp}/failover-measure.log" 2>&1 || {
+    log "FailoverE2ETest failed; its output: ${TMPDIR:-/tmp}/failover-measure.log"
+    [[ -f target/failover-report.md ]] && cat target/failover-report.md
+    return 1
+  }
+  cat target/failover-report.md
+}
+
 case "$cmd" in
+  measure) measure ;;
   up) up ;;
   down) down ;;
   start-replica) start_replica "$@" ;;
   stop-replica) stop_replica "$@" ;;
   serving) cat "$STATE/lb.serving" ;;
   status) status ;;
-  *) echo "usage: failover.sh up | down | start-replica a|b [args...] | stop-replica a|b [KILL|TERM] | serving | status" >&2
+  *) echo "usage: failover.sh measure | up | down | start-replica a|b [args...] | stop-replica a|b [KILL|TERM] | serving | status" >&2
      exit 2 ;;
 esac

@@ -24,7 +24,7 @@ mapfile -t mods < <(awk '$2=="=>" && $3 ~ /^\.\/staging\// {print $1}' "$modfile
   echo "require k8s.io/kubernetes $kv"
   echo
   echo "tool ("
-  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do echo "	k8s.io/kubernetes/cmd/$c"; done
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy; do echo "	k8s.io/kubernetes/cmd/$c"; done
   echo "	go.etcd.io/etcd/server/v3"
   echo ")"
   echo

@@ -11,18 +11,19 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -35,8 +36,9 @@ import java.util.function.Predicate;
  * name with the same address, whatever the order of queries and whatever was recycled before. When that address
  * is held by another name (a hash collision), the new name is refused ({@link AddressHeldException}) instead of
  * getting another address, which would depend on the order of queries. Names the config lists exactly get
- * collision-free addresses computed from the sorted list ({@link #reserve}); other names skip those addresses. IPv4 addresses whose last octet is 0 or
- * 255 are never handed out. An IPv6 range of 64 host bits or more carries 64+ bits of the hash.
+ * collision-free addresses computed from the sorted list ({@link #reserve}); other names skip those addresses.
+ * IPv4 addresses whose last octet is 0 or 255 are never handed out. An IPv6 range of 64 host bits or more
+ * carries 64+ bits of the hash.
  *
  * <p>Thread-safe: every method holds the pool's lock (the DNS and NAT threads both call in).
  */
@@ -55,7 +57,7 @@ public final class SyntheticAddressPool {
     /** Names refused because another name held their address, since the pool was built. */
     private long collisions;
     /** The most recent of those, oldest first, at most {@link #RECENT_COLLISIONS}. */
-    private final java.util.ArrayDeque<NameCollision> recentCollisions = new java.util.ArrayDeque<>();
+    private final ArrayDeque<NameCollision> recentCollisions = new ArrayDeque<>();
     static final int RECENT_COLLISIONS = 8;
 
     /** By name key, least recently used first: {@link #used} re-inserts an entry to move it last. */
@@ -223,11 +225,17 @@ public final class SyntheticAddressPool {
     public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real, Allowance quota)
             throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Cidr range = ipv6Range.orElseThrow(() -> new IllegalStateException("no IPv6 app range configured"));
+        Entry before = byName.get(name.key());
+        Inet6Address candidate = null;
+        if (before == null || before.ipv6 == null) {
+            // Checked before the entry is made: a refused name must not keep an IPv4 mapping charged to the client.
+            expireIdle();
+            candidate = ipv6AddressOf(name, range);
+            refuseIfHeld(name, candidate);
+        }
         Entry e = entry(name, quota);
         if (e.ipv6 == null) {
-            Inet6Address candidate = ipv6AddressOf(name, range);
-            refuseIfHeld(name, candidate);
-            e.ipv6 = candidate;
+            e.ipv6 = Objects.requireNonNull(candidate, "an entry without IPv6 had its candidate checked");
             byAddress.put(e.ipv6, e);
         }
         e.realIpv6 = List.copyOf(real);

@@ -1,0 +1,3 @@
+module pinhole.dev/test/cluster/pause
+
+go 1.22
