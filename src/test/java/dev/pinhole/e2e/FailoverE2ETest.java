@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
  * of the serving replica while the other is ready, (d) the same with {@code --drain-seconds 0}. Prints the table and writes it to
  * {@code target/failover-report.md}. Asserts only functional properties with generous bounds: each scenario
  * recovers, the rolling update fails no request and connections of the stopped replica end with a RST (once the
- * build has session recovery), the SIGTERM'd replica exits after its drain. Timings are reported, not asserted.
+ * build has session recovery), the SIGTERM'd replica exits after its drain, and a request loop and a connected UDP
+ * socket that keep the address of a name the config lists exactly (resolved once before the signal) work again on
+ * the replica that took over. Timings are reported, not asserted.
  */
 @RootTier(requires = {"wireguard-go", "wg", "nginx", "dnsmasq", "curl", "iptables", "socat", "conntrack"})
 class FailoverE2ETest {
@@ -62,6 +64,11 @@ class FailoverE2ETest {
             assertThat(r.lbDetectedS()).as(r.scenario().name() + ": the load balancer moved").isPresent();
             assertThat(r.firstSuccessS()).as(r.scenario().name() + ": requests work again").isPresent();
             assertThat(r.udpResumedS()).as(r.scenario().name() + ": the UDP echo resumed").isPresent();
+            // Names listed exactly: an app that keeps the address it resolved on the stopped replica goes on.
+            assertThat(r.pinned().firstSuccessS()).as(r.scenario().name()
+                    + ": requests to an exact name's address kept across the failover work again").isPresent();
+            assertThat(r.pinned().udpResumedS()).as(r.scenario().name()
+                    + ": a connected UDP socket to an exact name's address kept across the failover").isPresent();
         }
         Result rolling = results.get(2);
         assertThat(rolling.stoppedExitedS()).as("the SIGTERM'd replica exited after its drain").isPresent();
