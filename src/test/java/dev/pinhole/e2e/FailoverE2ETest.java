@@ -41,8 +41,8 @@ class FailoverE2ETest {
         List<Result> results;
         try (FailoverHarness harness = FailoverHarness.up()) {
             try {
-                // (b) last: a replica started with --session-recovery=off hands out session indices no other
-                // replica can map back, so the replica (a), (c) or (d) stops must not be the one (b) started.
+                // (d) right after (c): it stops the replica (c) started without a drain. (b) last, so the replica
+                // running with --session-recovery=off is never the one a later scenario relies on.
                 for (int i : new int[] {0, 2, 3, 1}) {
                     byScenario[i] = harness.run(scenarios.get(i));
                 }
