@@ -13,9 +13,13 @@
 #           deletes the conntrack entries of the old one (conntrack -D, what kube-proxy does for UDP)
 #   gwa/gwb: the Java connector, same key, same config; each reaches the SaaS only through natgw
 #   natgw:  SNAT to 203.0.113.10, the elastic IP;  saas: nginx (allow 203.0.113.10), dnsmasq, UDP echo
+#   config: *.saas.test (app.saas.test, resolved anew per request), and pinned.saas.test (nginx) and
+#           echo.saas.test (UDP echo) listed exactly, each resolved once by the probe and kept across a failover
 #
-# usage: failover.sh up | down | start-replica a|b [connector args...] | stop-replica a|b [KILL|TERM]
+# usage: failover.sh measure | up | down | start-replica a|b [connector args...] | stop-replica a|b [KILL|TERM]
 #        | serving | status
+#   measure: runs FailoverE2ETest (its own topology under a random prefix: the three scenarios side by side)
+#            and prints its table (also in target/failover-report.md)
 # env:   PH_PREFIX (default phfo; <= 8 chars), PH_STATE_DIR (default /tmp/pinhole-failover-PREFIX), PH_JAVA,
 #        PH_JAVA_OPTS, PH_CONNECTOR_CP (as topology.sh), PH_LB_INTERVAL (default 0.5), PH_LB_FALL (default 2)
 # Everything it creates is removed by 'down' (namespaces, processes by pid file, /etc/netns/<ns>, the state dir).
@@ -189,7 +193,8 @@ EOF
   start_bg nginx "$NS_SAAS" nginx -c "$STATE/nginx.conf" -g "daemon off;"
   start_bg dnsmasq "$NS_SAAS" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
     --listen-address="$SAAS_IP" --bind-interfaces --pid-file="$STATE/dnsmasq.pid.own" --user=root \
-    --address=/app.saas.test/"$SAAS_IP" --address=/udp.saas.test/"$SAAS_UDP_IP"
+    --address=/app.saas.test/"$SAAS_IP" --address=/udp.saas.test/"$SAAS_UDP_IP" \
+    --address=/pinned.saas.test/"$SAAS_IP" --address=/echo.saas.test/"$SAAS_UDP_IP"
   start_bg udp-echo "$NS_SAAS" socat "UDP4-RECVFROM:7,bind=$SAAS_UDP_IP,fork" PIPE
   wait_for "nginx" 100 nsx "$NS_SAAS" curl -s -o /dev/null "http://$SAAS_IP/ip"
 }
@@ -211,7 +216,7 @@ write_connector_config() {
   "namespace" : "pinhole-e2e",
   "tunnel" : { "address" : "$TUNNEL_CIDR", "listenPort" : $WG_PORT, "mtu" : $MTU, "appRange" : "$APP_RANGE" },
   "clients" : [ { "name" : "laptop", "publicKey" : "$(cat "$STATE/laptop.pub")", "address" : "$CLIENT_ADDR" } ],
-  "domains" : [ "*.saas.test" ],
+  "domains" : [ "*.saas.test", "pinned.saas.test", "echo.saas.test" ],
   "routes" : [ "$SAAS_UDP_IP/32" ],
   "egress" : { "elasticIP" : "$ELASTIC_IP", "verifyUrl" : "http://$SAAS_IP/ip", "enforce" : true },
   "dns" : { "upstream" : [ "$SAAS_IP" ] },
@@ -373,13 +378,26 @@ status() {
 
 cmd="${1:-}"
 shift || true
+measure() {
+  cd "$REPO"
+  rm -f target/failover-report.md
+  PINHOLE_REQUIRE_ROOT_TIERS=1 ./mvnw -B -ntp -q test -Dtest=FailoverE2ETest -Dsurefire.failIfNoSpecifiedTests=false \
+    >"${TMPDIR:-/tmp}/failover-measure.log" 2>&1 || {
+    log "FailoverE2ETest failed; its output: ${TMPDIR:-/tmp}/failover-measure.log"
+    [[ -f target/failover-report.md ]] && cat target/failover-report.md
+    return 1
+  }
+  cat target/failover-report.md
+}
+
 case "$cmd" in
+  measure) measure ;;
   up) up ;;
   down) down ;;
   start-replica) start_replica "$@" ;;
   stop-replica) stop_replica "$@" ;;
   serving) cat "$STATE/lb.serving" ;;
   status) status ;;
-  *) echo "usage: failover.sh up | down | start-replica a|b [args...] | stop-replica a|b [KILL|TERM] | serving | status" >&2
+  *) echo "usage: failover.sh measure | up | down | start-replica a|b [args...] | stop-replica a|b [KILL|TERM] | serving | status" >&2
      exit 2 ;;
 esac

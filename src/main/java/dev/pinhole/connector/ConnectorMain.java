@@ -47,6 +47,10 @@ public final class ConnectorMain {
             System.exit(3);
             return;
         }
+        // A SIGTERM while starting (the HTTP port may already answer) is kept and honoured once started: the
+        // replica never served, so it closes at once instead of draining.
+        java.util.concurrent.atomic.AtomicBoolean termWhileStarting = new java.util.concurrent.atomic.AtomicBoolean();
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> termWhileStarting.set(true));
         ConnectorProcess process = ConnectorProcess.start(args, initial);
         // SIGINT and System.exit still run the hook: close at once. SIGTERM (a rollout, a drain, kubectl delete)
         // is handled below instead, so the pod leaves the load balancer before its flows are closed.
@@ -59,6 +63,11 @@ public final class ConnectorMain {
                     : "second SIGTERM: closing every flow now");
             stop.request();
         });
+        if (termWhileStarting.get()) {
+            LOG.log(System.Logger.Level.INFO, "SIGTERM while starting: closing now");
+            stop.request();
+            stop.request();
+        }
         stop.awaitEnd();
         LOG.log(System.Logger.Level.INFO, "drain over: closing " + process.dataPlane().activeFlows()
                 + " flows (TCP clients get a RST) and exiting");

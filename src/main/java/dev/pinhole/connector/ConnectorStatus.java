@@ -48,10 +48,10 @@ final class ConnectorStatus {
         s.put("tcpFlows", table.tcpFlows());
         s.put("udpFlows", table.udpFlows());
         s.put("mappedNames", pool.size());
-        // Names refused because another name held their synthetic address: a count and the latest few, so an
-        // operator sees which names collide (the client got REFUSED; drops_total{reason="dns_name_collision"}).
+        // Names refused because another name held their synthetic address: a count and the first few (not the
+        // latest: refusals a client provokes cannot push them out), so an operator sees which names collide.
         s.put("nameCollisions", pool.collisions());
-        s.put("recentNameCollisions", pool.recentCollisions().stream().map(c -> Map.of(
+        s.put("firstNameCollisions", pool.firstCollisions().stream().map(c -> Map.of(
                 "name", c.refused().toString(), "heldBy", c.holder().toString(),
                 "address", c.address().getHostAddress())).toList());
         s.put("restartRequired", now.restartRequired());

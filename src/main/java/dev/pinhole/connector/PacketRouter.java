@@ -129,6 +129,8 @@ final class PacketRouter {
             refuse(client, seg.ip(), r.reason(), seg);
         } else if (d instanceof Policy.Decision.Forward f) {
             tcp.open(key, client.name(), seg, targets(f, key.appPort()));
+        } else if (d instanceof Policy.Decision.Resolve r) {
+            resolveFor(client, r);
         }
     }
 
@@ -154,7 +156,16 @@ final class PacketRouter {
             refuse(client, dgram.ip(), r.reason(), null);
         } else if (d instanceof Policy.Decision.Forward f) {
             udp.open(key, client.name(), dgram, targets(f, key.appPort()));
+        } else if (d instanceof Policy.Decision.Resolve r) {
+            resolveFor(client, r);
         }
+    }
+
+    /** Drops the packet quietly (the client retransmits) and resolves the listed name for the client. */
+    private void resolveFor(RuntimeState.Client client, Policy.Decision.Resolve r) {
+        metrics.drop(PolicyDropReason.RESOLVING);
+        counters.of(client.name()).drops.increment();
+        dns.resolveFor(client.name(), r.name());
     }
 
     /** Answers a ping to the tunnel address (what users try first when the tunnel seems down). */

@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -35,6 +36,13 @@ public final class Policy {
 
         /** Refuse (TCP RST, ICMP administratively prohibited) and count {@code reason}. */
         record Refuse(PolicyDropReason reason) implements Decision {}
+
+        /**
+         * The address is reserved for {@code name}, which this replica has not mapped yet (the client resolved it
+         * on another replica): drop the packet quietly and resolve the name for the client, so its retransmission
+         * is forwarded. Counted as {@link PolicyDropReason#RESOLVING}.
+         */
+        record Resolve(DnsName name) implements Decision {}
     }
 
     /** Default cluster-internal ranges (private networks, shared address space, ULA); see PINHOLE_CLUSTER_CIDRS. */
@@ -136,11 +144,25 @@ public final class Policy {
         if (appRange.contains(destination)) {
             InetAddress synthetic = toInet(destination);
             var mapping = pool.lookup(synthetic); // one snapshot: the name checked is the one whose targets go out
+            if (mapping.isEmpty() && answered != null && !answered.knows(synthetic)) {
+                Optional<DnsName> listed = pool.settledName(synthetic);
+                if (listed.isPresent()) {
+                    return new Decision.Resolve(listed.get());
+                }
+            }
             if (mapping.isEmpty() || !served.test(mapping.get())) {
                 return new Decision.Refuse(PolicyDropReason.NOT_MAPPED);
             }
-            if (answered != null && !answered.answered(synthetic, mapping.get().name())) {
-                return new Decision.Refuse(PolicyDropReason.NOT_RESOLVED);
+            DnsName name = mapping.get().name();
+            if (answered != null && !answered.answered(synthetic, name)) {
+                // A name the config lists exactly has this address on every replica with this config and no other
+                // name ever gets it, so the client reaches the same app whichever replica it resolved on; the
+                // answer is recorded as if given here. Not when the client was answered another name at this
+                // address here, nor while a recent reload moved a listed name to or from it.
+                if (answered.knows(synthetic) || !pool.settledName(synthetic).equals(Optional.of(name))) {
+                    return new Decision.Refuse(PolicyDropReason.NOT_RESOLVED);
+                }
+                answered.record(synthetic, name);
             }
             List<InetAddress> targets = allowedReal(mapping.get());
             return targets.isEmpty() ? new Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION)

@@ -14,6 +14,12 @@ public enum PolicyDropReason {
      * since. Refused (RST / ICMP) so the client's app re-resolves instead of reaching another name's app.
      */
     NOT_RESOLVED,
+    /**
+     * A synthetic address the config reserves for a name it lists exactly, not mapped on this replica yet (the
+     * client resolved it on another replica before a failover): dropped silently while the connector resolves
+     * the name for the client; the client's retransmission (TCP SYN after ~1 s) is forwarded.
+     */
+    RESOLVING,
     /** A destination neither synthetic nor inside a static route. */
     NO_ROUTE,
     /** Loopback, link-local, metadata, cluster or reserved ranges that no static route names. */

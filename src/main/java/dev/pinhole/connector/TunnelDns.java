@@ -4,6 +4,12 @@ import dev.pinhole.budget.Allowance;
 import dev.pinhole.budget.ClientBudget;
 import dev.pinhole.budget.Resource;
 import dev.pinhole.budget.ResourceBudget;
+import dev.pinhole.dns.message.DnsFormatException;
+import dev.pinhole.dns.message.DnsMessage;
+import dev.pinhole.dns.message.DnsMessageEncoder;
+import dev.pinhole.dns.message.DnsName;
+import dev.pinhole.dns.message.DnsQuestion;
+import dev.pinhole.dns.message.DnsType;
 import dev.pinhole.dns.resolver.DnsClientShare;
 import dev.pinhole.dns.resolver.DnsQueryHandler;
 import dev.pinhole.dns.resolver.Transport;
@@ -23,8 +29,10 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -55,6 +63,8 @@ final class TunnelDns {
     private final ClientAnswers answers;
     private final SecureRandom random = new SecureRandom();
     private final Map<FlowKey, Session> sessions = new HashMap<>();
+    /** Keys of the names {@link #resolveFor} is resolving now. */
+    private final Set<String> resolving = new HashSet<>();
     /** ALIASING: UDP answers are built here and handed to {@link #toTunnel} at once. */
     private final ByteBuffer out = ByteBuffer.allocate(MAX_MESSAGE + 60);
 
@@ -81,6 +91,28 @@ final class TunnelDns {
                     UdpDatagramWriter.write(out, tunnelAddress, PORT, client, clientPort, ByteBuffer.wrap(bytes));
                     toTunnel.emit(out);
                 })));
+    }
+
+    /**
+     * Resolves {@code name} (A) for {@code clientName} as if it had asked, with its share: the name gets mapped and
+     * the answer recorded as the client's; the answer itself goes nowhere. For a flow to a listed name's reserved
+     * address that this replica has not mapped yet (the client resolved it on another replica). One lookup per
+     * name at a time: the set holds listed names only, so the config bounds it. Loop thread.
+     */
+    void resolveFor(String clientName, DnsName name) {
+        if (!resolving.add(name.key())) {
+            return;
+        }
+        byte[] query;
+        try {
+            query = DnsMessageEncoder.encode(DnsMessage.query(random.nextInt(0x10000),
+                    new DnsQuestion(name, DnsType.A, DnsType.CLASS_IN), Optional.empty()));
+        } catch (DnsFormatException e) {
+            resolving.remove(name.key());
+            throw new IllegalStateException("a parsed name always encodes: " + name, e);
+        }
+        handler.get().handle(query, Transport.UDP, shareOf(clientName))
+                .whenComplete((answer, failure) -> loop.execute(() -> resolving.remove(name.key())));
     }
 
     private DnsClientShare shareOf(String clientName) {

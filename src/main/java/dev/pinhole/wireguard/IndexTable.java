@@ -4,14 +4,15 @@ import java.util.Random;
 
 /**
  * Our 32-bit receiver indices: each names either a peer's handshake in progress or one of its keypairs. Random,
- * or, with a {@link RecoverableIndex} format, the encryption of the peer's tag and random bits. Open addressing
+ * or, with a {@link RecoverableIndex} format, the encryption of the peer's tag, the check of its endpoint and
+ * random bits. Open addressing
  * over {@code long} keys so lookups on the receive path allocate nothing.
  */
 final class IndexTable {
     private static final long EMPTY = -1L;
     /**
-     * Draws of a recoverable index before falling back to a plain random one. A tag has 4,096 indices and a peer
-     * holds at most four at once, so only peers sharing a tag with many others' live sessions ever get here.
+     * Draws of a recoverable index before falling back to a plain random one. A (tag, check) pair has 512 indices
+     * and a peer holds at most four at once, so 16 taken draws in a row essentially never happen (4/512 each).
      */
     private static final int RECOVERABLE_DRAWS = 16;
 
@@ -47,11 +48,15 @@ final class IndexTable {
         return k;
     }
 
-    /** Picks an unused index for {@code peer}'s new handshake: recoverable when a format and a tag are set. */
-    synchronized int allocate(Peer peer) {
-        if (format != null && peer.recoveryTag >= 0) {
+    /**
+     * Picks an unused index for {@code peer}'s new handshake, bound to {@code endpoint}: the source of the
+     * initiation it answers, or where our initiation goes. Recoverable when a format, a tag and an endpoint are set.
+     */
+    synchronized int allocate(Peer peer, java.net.InetSocketAddress endpoint) {
+        int check = format != null && peer.recoveryTag >= 0 ? format.checkOf(peer.publicKey, endpoint) : -1;
+        if (check >= 0) {
             for (int i = 0; i < RECOVERABLE_DRAWS; i++) {
-                int index = format.encode(peer.recoveryTag, random.nextInt());
+                int index = format.encode(peer.recoveryTag, check, random.nextInt());
                 if (find(index) < 0) {
                     put(index, new Entry(peer));
                     return index;

@@ -30,9 +30,12 @@ final class NoiseHandshake {
         }
     }
 
-    /** Writes a fresh initiation to {@code peer} (MAC fields left zero); empty when a DH result is zero. */
+    /**
+     * Writes a fresh initiation to {@code peer} at {@code to} (MAC fields left zero; the new index is bound to
+     * {@code to}); empty when a DH result is zero.
+     */
     static Optional<byte[]> createInitiation(LocalIdentity id, Peer peer, IndexTable indices, SecureRandom random,
-            Clock clock) {
+            Clock clock, java.net.InetSocketAddress to) {
         Handshake hs = peer.handshake;
         byte[] ss = peer.staticStatic;
         if (ss == null) {
@@ -64,7 +67,7 @@ final class NoiseHandshake {
 
         releaseIndex(hs, indices);
         hs.clear();
-        hs.localIndex = indices.allocate(peer);
+        hs.localIndex = indices.allocate(peer, to);
         hs.hasLocalIndex = true;
         Wire.putIntLe(msg, INIT_SENDER, hs.localIndex);
         hs.chainKey = ck;
@@ -135,8 +138,12 @@ final class NoiseHandshake {
         return new Consumed(peer, null);
     }
 
-    /** Writes our response to the initiation just consumed (MAC fields zero); empty on a zero DH result. */
-    static Optional<byte[]> createResponse(Peer peer, IndexTable indices, SecureRandom random) {
+    /**
+     * Writes our response to the initiation just consumed, which came from {@code from} (MAC fields zero; the new
+     * index is bound to {@code from}); empty on a zero DH result.
+     */
+    static Optional<byte[]> createResponse(Peer peer, IndexTable indices, SecureRandom random,
+            java.net.InetSocketAddress from) {
         Handshake hs = peer.handshake;
         if (hs.state != HandshakeState.INITIATION_CONSUMED) {
             return Optional.empty();
@@ -161,7 +168,7 @@ final class NoiseHandshake {
         h = Blake2s.hash(h, empty);
 
         releaseIndex(hs, indices);
-        hs.localIndex = indices.allocate(peer);
+        hs.localIndex = indices.allocate(peer, from);
         hs.hasLocalIndex = true;
         byte[] msg = new byte[RESPONSE_LEN];
         Wire.putIntLe(msg, 0, TYPE_RESPONSE);

@@ -1,5 +1,6 @@
 package dev.pinhole.wireguard;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -7,33 +8,48 @@ import java.util.Map;
 
 /**
  * Decides whether a transport message with an unknown receiver index starts a handshake with the client it names
- * (a session another replica held, see {@link RecoverableIndex}). The client is found by the index's tag among
- * the configured peers; a tag that names no peer, or two, starts nothing. Then, in order: no live session here,
- * no handshake with that client in the last REKEY_TIMEOUT, and a token from the global bucket. The load check
- * and the initiation itself are the {@link Tunnel}'s.
+ * (a session another replica held, see {@link RecoverableIndex}). The index's tag picks the configured peers that
+ * may hold it; its endpoint check must then match exactly one of them at the message's source address, so the
+ * initiation can only go where that client was when the index was made: a replay from any other address (an
+ * attacker's own, to which it would relay our initiation and so move the client's endpoint) starts nothing. Each
+ * check that fails costs: the tag's peers are not checked again for {@link #MISMATCH_BACKOFF_NANOS}, and all tags
+ * together get {@value #MISMATCHES_PER_SECOND} failed check per second (burst {@value #MISMATCH_BURST}), so
+ * guessing the check bits online takes days per client and hours for any client (docs/wireguard.md). Then, for
+ * the peer found: no live session here, no handshake with it in the last REKEY_TIMEOUT, and a token from the
+ * global bucket. The load check and the initiation itself are the {@link Tunnel}'s.
  *
- * <p>Locks: the directory and the bucket share this object's monitor, taken after a peer's (never before).
+ * <p>Locks: the directory and the buckets share this object's monitor, taken after a peer's (never before).
  */
 final class SessionRecovery {
-    private static final long SECOND = 1_000_000_000L;
+    /** How long a tag whose endpoint check failed is not checked again (per replica). */
+    static final long MISMATCH_BACKOFF_NANOS = 60_000_000_000L;
+    /** Failed endpoint checks per second, all tags together: bounds guessing across many clients. */
+    static final int MISMATCHES_PER_SECOND = 1;
+    static final int MISMATCH_BURST = 10;
 
     private final RecoverableIndex format;
     private final TimerConfig timers;
     private final RecoveryCounters counters = new RecoveryCounters();
-    private final long costNanos;
-    private final long maxTokens;
-    /** Configured peers by tag; a list longer than one is a collision: such a tag recovers nothing. */
-    private final Map<Integer, List<Peer>> byTag = new HashMap<>();
-    private long tokens;
-    private long lastRefillNanos;
-    private boolean refilledAny;
+    private final RecoveryBucket initiations;
+    private final RecoveryBucket mismatches = new RecoveryBucket(MISMATCHES_PER_SECOND, MISMATCH_BURST);
+    /** Configured peers by tag. Several peers may share a tag: the endpoint check tells them apart. */
+    private final Map<Integer, TagHolders> byTag = new HashMap<>();
+
+    /** The configured peers whose indices carry one tag, and when an endpoint check for the tag last failed. */
+    private static final class TagHolders {
+        final List<Peer> peers = new ArrayList<>(1);
+        long lastMismatchNanos;
+        boolean mismatched;
+
+        boolean backingOff(long now) {
+            return mismatched && now - lastMismatchNanos < MISMATCH_BACKOFF_NANOS;
+        }
+    }
 
     SessionRecovery(RecoverableIndex format, SessionRecoverySettings settings, TimerConfig timers) {
         this.format = format;
         this.timers = timers;
-        this.costNanos = SECOND / settings.perSecond();
-        this.maxTokens = costNanos * settings.burst();
-        this.tokens = maxTokens;
+        this.initiations = new RecoveryBucket(settings.perSecond(), settings.burst());
     }
 
     RecoveryCounters counters() {
@@ -50,29 +66,63 @@ final class SessionRecovery {
         if (peer.recoveryTag < 0 || peer.staticStatic == null) {
             return;
         }
-        List<Peer> holders = byTag.computeIfAbsent(peer.recoveryTag, t -> new ArrayList<>(1));
-        if (!holders.contains(peer)) {
-            holders.add(peer);
+        TagHolders holders = byTag.computeIfAbsent(peer.recoveryTag, t -> new TagHolders());
+        if (!holders.peers.contains(peer)) {
+            holders.peers.add(peer);
         }
     }
 
     synchronized void unregister(Peer peer) {
-        List<Peer> holders = byTag.get(peer.recoveryTag);
-        if (holders != null && holders.remove(peer) && holders.isEmpty()) {
+        TagHolders holders = byTag.get(peer.recoveryTag);
+        if (holders != null && holders.peers.remove(peer) && holders.peers.isEmpty()) {
             byTag.remove(peer.recoveryTag);
         }
     }
 
-    /** The one configured peer {@code index} names, or null (counted {@link RecoveryOutcome#NOT_A_CLIENT}). */
-    Peer peerNamedBy(int index) {
-        int tag = format.tagOfIndex(index);
+    /**
+     * The one configured peer {@code index} names whose endpoint check matches {@code from}, or null, counted:
+     * {@link RecoveryOutcome#NOT_A_CLIENT} (no peer has the tag, or two match), {@link
+     * RecoveryOutcome#PEER_RATE_LIMITED} (the tag's check failed less than a back-off ago), {@link
+     * RecoveryOutcome#GLOBAL_RATE_LIMITED} (no failed check left in the budget) or {@link
+     * RecoveryOutcome#ENDPOINT_MISMATCH} (no peer's check matches: charged to the tag and the budget). The check is
+     * computed only when a failure could be paid for, so no message tests it for free.
+     */
+    Peer peerNamedBy(int index, InetSocketAddress from, long now) {
+        int opened = format.open(index);
+        int tag = RecoverableIndex.tagOfOpened(opened);
+        int check = RecoverableIndex.checkOfOpened(opened);
+        RecoveryOutcome refused;
         synchronized (this) {
-            List<Peer> holders = byTag.get(tag);
-            if (holders != null && holders.size() == 1) {
-                return holders.get(0);
+            TagHolders holders = byTag.get(tag);
+            if (holders == null) {
+                refused = RecoveryOutcome.NOT_A_CLIENT;
+            } else if (holders.backingOff(now)) {
+                refused = RecoveryOutcome.PEER_RATE_LIMITED;
+            } else if (!mismatches.available(now)) {
+                refused = RecoveryOutcome.GLOBAL_RATE_LIMITED;
+            } else {
+                Peer named = null;
+                int matching = 0;
+                for (Peer p : holders.peers) {
+                    if (format.checkOf(p.publicKey, from) == check) {
+                        named = p;
+                        matching++;
+                    }
+                }
+                if (matching == 1) {
+                    return named;
+                }
+                if (matching == 0) {
+                    holders.mismatched = true;
+                    holders.lastMismatchNanos = now;
+                    mismatches.take(now);
+                    refused = RecoveryOutcome.ENDPOINT_MISMATCH;
+                } else {
+                    refused = RecoveryOutcome.NOT_A_CLIENT;
+                }
             }
         }
-        counters.count(RecoveryOutcome.NOT_A_CLIENT);
+        counters.count(refused);
         return null;
     }
 
@@ -134,16 +184,6 @@ final class SessionRecovery {
     }
 
     private synchronized boolean takeToken(long now) {
-        if (refilledAny) {
-            long elapsed = Math.max(0, now - lastRefillNanos);
-            tokens = elapsed >= maxTokens - tokens ? maxTokens : tokens + elapsed;
-        }
-        refilledAny = true;
-        lastRefillNanos = now;
-        if (tokens >= costNanos) {
-            tokens -= costNanos;
-            return true;
-        }
-        return false;
+        return initiations.take(now);
     }
 }

@@ -253,7 +253,7 @@ public final class Tunnel {
             }
             peer.endpoint = from;
             authenticatedFrom(peer, now);
-            Optional<byte[]> response = NoiseHandshake.createResponse(peer, indices, config.random());
+            Optional<byte[]> response = NoiseHandshake.createResponse(peer, indices, config.random(), from);
             if (response.isEmpty()) {
                 drops.count(DropReason.HANDSHAKE_FAILED);
                 return;
@@ -402,19 +402,21 @@ public final class Tunnel {
 
     /**
      * A transport message to an index we never handed out, perhaps from a client whose session another replica
-     * held (it died, the load balancer now sends the client here). When the index names a configured client and
-     * {@link SessionRecovery} admits it, one initiation goes to the message's source, without retransmits: the
-     * client's next message after REKEY_TIMEOUT asks again. Nothing here trusts the message: the endpoint moves
-     * only when the client's response authenticates, and the response completes the handshake as any other does
-     * (with a keepalive at once, which makes the client switch to the new session).
+     * held (it died, the load balancer now sends the client here). Unless we are under load, when the index names
+     * a configured client made for the message's source address and {@link SessionRecovery} admits it, one
+     * initiation goes to that source, without retransmits: the client's next message after REKEY_TIMEOUT asks
+     * again. Nothing here trusts the message: the endpoint moves only when the client's response authenticates,
+     * and the response completes the handshake as any other does (with a keepalive at once, which makes the client
+     * switch to the new session). The source must be the one the index was made for because the initiation is
+     * what moves the client's endpoint: sent anywhere else, it could be relayed to the client from there.
      */
     private void recoverSession(int receiver, InetSocketAddress from, long now, Output out) {
-        Peer peer = recovery.peerNamedBy(receiver);
-        if (peer == null) {
-            return;
-        }
         if (load.underLoad(now)) {
             recovery.count(RecoveryOutcome.UNDER_LOAD);
+            return;
+        }
+        Peer peer = recovery.peerNamedBy(receiver, from, now);
+        if (peer == null) {
             return;
         }
         synchronized (peer) {
@@ -633,7 +635,7 @@ public final class Tunnel {
         hs.lastSentInitiationNanos = now;
         hs.sentAny = true;
         Optional<byte[]> msg = NoiseHandshake.createInitiation(identity, peer, indices, config.random(),
-                config.clock());
+                config.clock(), to);
         if (msg.isEmpty()) {
             drops.count(DropReason.HANDSHAKE_FAILED);
             return false;

@@ -15,10 +15,12 @@ import org.junit.jupiter.api.Test;
  * Failover and rolling update with a stock client (wireguard-go) behind a health-checking UDP load balancer, in
  * one run side by side (test/netns/failover.sh, docs/e2e.md#failover-harness): (a) SIGKILL of the serving replica
  * with session recovery, (b) the same with {@code --session-recovery=off} (the client's own timers), (c) SIGTERM
- * of the serving replica while the other is ready. Prints the table and writes it to
+ * of the serving replica while the other is ready, (d) the same with {@code --drain-seconds 0}. Prints the table and writes it to
  * {@code target/failover-report.md}. Asserts only functional properties with generous bounds: each scenario
  * recovers, the rolling update fails no request and connections of the stopped replica end with a RST (once the
- * build has session recovery), the SIGTERM'd replica exits after its drain. Timings are reported, not asserted.
+ * build has session recovery), the SIGTERM'd replica exits after its drain, and a request loop and a connected UDP
+ * socket that keep the address of a name the config lists exactly (resolved once before the signal) work again on
+ * the replica that took over. Timings are reported, not asserted.
  */
 @RootTier(requires = {"wireguard-go", "wg", "nginx", "dnsmasq", "curl", "iptables", "socat", "conntrack"})
 class FailoverE2ETest {
@@ -30,14 +32,18 @@ class FailoverE2ETest {
                 new Scenario("(a) SIGKILL, session recovery" + (recovery ? "" : " (not in this build)"), Stop.KILL,
                         List.of()),
                 new Scenario("(b) SIGKILL, --session-recovery=off (client timers)", Stop.KILL, off),
-                new Scenario("(c) rolling update: SIGTERM, other replica ready", Stop.TERM, List.of()));
+                // The replica that takes over in (c) runs without a drain, and (d) stops it: the same rolling
+                // update without the graceful stop, for comparison.
+                new Scenario("(c) rolling update: SIGTERM, other replica ready", Stop.TERM,
+                        List.of("--drain-seconds", "0")),
+                new Scenario("(d) the same without a drain (--drain-seconds 0)", Stop.TERM, List.of()));
         Result[] byScenario = new Result[scenarios.size()];
         List<Result> results;
         try (FailoverHarness harness = FailoverHarness.up()) {
             try {
-                // (b) last: a replica started with --session-recovery=off hands out session indices no other
-                // replica can map back, so the replica (a) or (c) stops must not be the one (b) started.
-                for (int i : new int[] {0, 2, 1}) {
+                // (d) right after (c): it stops the replica (c) started without a drain. (b) last, so the replica
+                // running with --session-recovery=off is never the one a later scenario relies on.
+                for (int i : new int[] {0, 2, 3, 1}) {
                     byScenario[i] = harness.run(scenarios.get(i));
                 }
             } finally {
@@ -58,6 +64,11 @@ class FailoverE2ETest {
             assertThat(r.lbDetectedS()).as(r.scenario().name() + ": the load balancer moved").isPresent();
             assertThat(r.firstSuccessS()).as(r.scenario().name() + ": requests work again").isPresent();
             assertThat(r.udpResumedS()).as(r.scenario().name() + ": the UDP echo resumed").isPresent();
+            // Names listed exactly: an app that keeps the address it resolved on the stopped replica goes on.
+            assertThat(r.pinned().firstSuccessS()).as(r.scenario().name()
+                    + ": requests to an exact name's address kept across the failover work again").isPresent();
+            assertThat(r.pinned().udpResumedS()).as(r.scenario().name()
+                    + ": a connected UDP socket to an exact name's address kept across the failover").isPresent();
         }
         Result rolling = results.get(2);
         assertThat(rolling.stoppedExitedS()).as("the SIGTERM'd replica exited after its drain").isPresent();

@@ -43,10 +43,22 @@ final class FailoverHarness implements AutoCloseable {
      *                        before the signal on
      * @param stoppedExitedS  seconds until a SIGTERM'd replica's process was gone (its drain); empty for SIGKILL
      * @param keepAliveEnd     how and when the keep-alive connection open across the signal ended ("reset at 0.81 s")
+     * @param pinned          the same figures for the loops that keep the address resolved once ({@link Pinned})
      */
     record Result(Scenario scenario, OptionalDouble lbDetectedS, OptionalDouble firstSuccessS,
                   OptionalDouble restoredS, int failed, int requests, OptionalDouble udpResumedS,
-                  double udpLongestGapS, OptionalDouble stoppedExitedS, String keepAliveEnd) {}
+                  double udpLongestGapS, OptionalDouble stoppedExitedS, String keepAliveEnd, Pinned pinned) {}
+
+    /**
+     * The request loop and UDP stream that resolved a name the config lists exactly once, before the signal, and
+     * kept the address (as apps do): failed requests of those started from 2 s before the signal, the first
+     * successful one after the signal, the first echo of a datagram sent after the load balancer moved.
+     */
+    record Pinned(int failed, int requests, OptionalDouble firstSuccessS, OptionalDouble udpResumedS) {}
+
+    /** Listed exactly in failover.sh's config, each resolved once by the probe. */
+    static final String PINNED_HOST = "pinned.saas.test";
+    static final String PINNED_UDP_HOST = "echo.saas.test";
 
     private final String prefix;
     private final Map<String, String> scriptEnv;
@@ -214,7 +226,47 @@ final class FailoverHarness implements AutoCloseable {
             }
         }
         return new Result(scenario, switched, firstSuccess, restored, failed, counted, udp, longestGap / 1000.0,
-                exited, keepAliveEnd(dir, t0));
+                exited, keepAliveEnd(dir, t0), pinned(dir, t0, resumeFrom));
+    }
+
+    private static Pinned pinned(Path dir, long t0, long resumeFrom) throws IOException {
+        int failed = 0;
+        int counted = 0;
+        OptionalDouble firstSuccess = OptionalDouble.empty();
+        for (String line : lines(dir.resolve("pinned-requests.log"))) {
+            String[] f = line.split(" ");
+            if (f.length != 3 || Long.parseLong(f[0]) < t0 - 2_000) {
+                continue;
+            }
+            counted++;
+            boolean ok = f[2].equals("ok");
+            failed += ok ? 0 : 1;
+            long start = Long.parseLong(f[0]);
+            if (ok && start >= t0 && firstSuccess.isEmpty()) {
+                firstSuccess = OptionalDouble.of((Long.parseLong(f[1]) - t0) / 1000.0);
+            }
+        }
+        Map<Long, Long> sent = new HashMap<>();
+        for (String line : lines(dir.resolve("pinned-udp-sent.log"))) {
+            String[] f = line.split(" ");
+            if (f.length == 2) {
+                sent.put(Long.parseLong(f[1]), Long.parseLong(f[0]));
+            }
+        }
+        OptionalDouble udp = OptionalDouble.empty();
+        for (String line : lines(dir.resolve("pinned-udp-recv.log"))) {
+            String[] f = line.split(" ");
+            Long sentAt = f.length == 2 ? sent.get(Long.parseLong(f[1])) : null;
+            if (sentAt != null && sentAt >= resumeFrom) {
+                udp = OptionalDouble.of((Long.parseLong(f[0]) - t0) / 1000.0);
+                break;
+            }
+        }
+        return new Pinned(failed, counted, firstSuccess, udp);
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
     }
 
     /** When failover.sh sent its last signal to {@code replica} (it logs the time just before kill). */
@@ -270,7 +322,8 @@ final class FailoverHarness implements AutoCloseable {
         List<String> command = List.of("ip", "netns", "exec", get("NS_LAPTOP"), javaCommand(), "-Xmx64m",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath(), FailoverProbe.class.getName(),
                 dir.toString(), "app.saas.test", String.valueOf(REQUEST_TIMEOUT_MS),
-                String.valueOf(REQUEST_INTERVAL_MS), get("SAAS_UDP_IP"), "7", get("TUNNEL_ADDR"));
+                String.valueOf(REQUEST_INTERVAL_MS), get("SAAS_UDP_IP"), "7", get("TUNNEL_ADDR"), PINNED_HOST,
+                PINNED_UDP_HOST);
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("probe.log").toFile()).start();
     }
@@ -305,8 +358,9 @@ final class FailoverHarness implements AutoCloseable {
     static String table(List<Result> results, String machine) {
         StringBuilder sb = new StringBuilder();
         sb.append("| scenario | LB detection | first successful new request | no failure from | failed requests"
-                + " | UDP echo resumed | longest UDP gap | open keep-alive connection | stopped replica gone |\n"
-                + "|---|---|---|---|---|---|---|---|---|\n");
+                + " | UDP echo resumed | longest UDP gap | open keep-alive connection | stopped replica gone"
+                + " | address kept (exact name): failed requests | first success | UDP echo resumed |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
             sb.append("| ").append(r.scenario().name()).append(" | ").append(seconds(r.lbDetectedS()))
                     .append(" | ").append(seconds(r.firstSuccessS())).append(" | ").append(seconds(r.restoredS()))
@@ -314,7 +368,10 @@ final class FailoverHarness implements AutoCloseable {
                     .append(r.requests()).append(" | ").append(seconds(r.udpResumedS())).append(" | ")
                     .append(seconds(OptionalDouble.of(r.udpLongestGapS()))).append(" | ")
                     .append(r.keepAliveEnd()).append(" | ")
-                    .append(r.scenario().stop() == Stop.KILL ? "—" : seconds(r.stoppedExitedS())).append(" |\n");
+                    .append(r.scenario().stop() == Stop.KILL ? "—" : seconds(r.stoppedExitedS())).append(" | ")
+                    .append(r.pinned().failed()).append(" of ").append(r.pinned().requests()).append(" | ")
+                    .append(seconds(r.pinned().firstSuccessS())).append(" | ")
+                    .append(seconds(r.pinned().udpResumedS())).append(" |\n");
         }
         sb.append("\nSeconds from the signal. ").append(machine).append('\n');
         return sb.toString();

@@ -36,7 +36,13 @@ import java.util.concurrent.TimeUnit;
  * datagram sent ({@code sendMs seq}) to {@code udp-recv.log} / {@code udp-sent.log} in {@code dir}; stops when
  * {@code dir/stop} exists (or after ten minutes).
  *
- * <p>usage: FailoverProbe DIR HOST TIMEOUT_MS INTERVAL_MS UDP_HOST UDP_PORT TUNNEL_DNS
+ * <p>With {@code PINNED_HOST} and {@code PINNED_UDP_HOST} (names the config lists exactly), also what apps that
+ * keep an address do (browsers ~60 s, the JVM 30 s, pools, connected UDP sockets): each name is resolved once
+ * through the tunnel DNS at the start, and a second request loop ({@code pinned-requests.log}, as {@code curl
+ * --resolve}) and a second UDP echo stream on a connected socket ({@code pinned-udp-sent.log} /
+ * {@code pinned-udp-recv.log}, port {@code UDP_PORT}) use those addresses across the failover.
+ *
+ * <p>usage: FailoverProbe DIR HOST TIMEOUT_MS INTERVAL_MS UDP_HOST UDP_PORT TUNNEL_DNS [PINNED_HOST PINNED_UDP_HOST]
  */
 public final class FailoverProbe {
     private static final long MAX_RUN_MS = 600_000;
@@ -82,6 +88,9 @@ public final class FailoverProbe {
                     // no route yet or the socket closed: the missing reply shows it
                 }
             }, 0, UDP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            if (args.length >= 9) {
+                pinned(dir, args[7], args[8], udpTarget.getPort(), timeoutMs, intervalMs, workers, ticks);
+            }
             Thread keepAlive = new Thread(() -> keepAlive(host, dir.resolve("keepalive.log")), "keep-alive");
             keepAlive.setDaemon(true);
             keepAlive.start();
@@ -99,10 +108,78 @@ public final class FailoverProbe {
         System.exit(0);
     }
 
+    /**
+     * The loops that keep the addresses resolved once at their start: GETs to {@code host} every {@code intervalMs}
+     * and a datagram to {@code udpHost} every 50 ms on one connected socket (an error it reports, such as the ICMP
+     * of a refusal, leaves it open: the app keeps its socket).
+     */
+    private static void pinned(Path dir, String host, String udpHost, int udpPort, int timeoutMs, int intervalMs,
+                               ExecutorService workers, ScheduledExecutorService ticks) throws IOException {
+        InetAddress address = resolve(host, System.currentTimeMillis() + 30_000);
+        InetAddress udpAddress = resolve(udpHost, System.currentTimeMillis() + 30_000);
+        PrintWriter requests = writer(dir.resolve("pinned-requests.log"));
+        PrintWriter sent = writer(dir.resolve("pinned-udp-sent.log"));
+        PrintWriter recv = writer(dir.resolve("pinned-udp-recv.log"));
+        ticks.scheduleAtFixedRate(() -> workers.execute(() -> {
+            long start = System.currentTimeMillis();
+            String outcome = get(host, address, start + timeoutMs);
+            long end = System.currentTimeMillis();
+            synchronized (requests) {
+                requests.println(start + " " + end + " " + outcome);
+                requests.flush();
+            }
+        }), 0, intervalMs, TimeUnit.MILLISECONDS);
+        DatagramSocket udp = new DatagramSocket(0);
+        udp.connect(new InetSocketAddress(udpAddress, udpPort));
+        long[] seq = {0};
+        ticks.scheduleAtFixedRate(() -> {
+            long n = seq[0]++;
+            byte[] payload = ByteBuffer.allocate(64).putLong(n).array();
+            try {
+                udp.send(new DatagramPacket(payload, payload.length));
+                synchronized (sent) {
+                    sent.println(System.currentTimeMillis() + " " + n);
+                    sent.flush();
+                }
+            } catch (IOException e) {
+                // an ICMP error reported on the connected socket: the missing reply shows it
+            }
+        }, 0, UDP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        Thread receiver = new Thread(() -> {
+            byte[] buf = new byte[2048];
+            while (!udp.isClosed()) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    udp.receive(p);
+                } catch (IOException e) {
+                    continue; // PortUnreachableException and the like: the socket stays usable
+                }
+                if (p.getLength() >= 8) {
+                    synchronized (recv) {
+                        recv.println(System.currentTimeMillis() + " " + ByteBuffer.wrap(buf, 0, 8).getLong());
+                        recv.flush();
+                    }
+                }
+            }
+        }, "pinned-udp-receiver");
+        receiver.setDaemon(true);
+        receiver.start();
+    }
+
     /** One GET of {@code /} from {@code host}: "ok" for a 200 before {@code deadline}, else "fail:why". */
     static String get(String host, long deadline) {
         try {
-            InetAddress address = resolve(host, deadline);
+            return get(host, resolve(host, deadline), deadline);
+        } catch (java.net.UnknownHostException e) {
+            return "fail:dns";
+        } catch (IOException e) {
+            return "fail:" + e.getClass().getSimpleName();
+        }
+    }
+
+    /** One GET of {@code /} from {@code host} at {@code address} (no lookup). */
+    static String get(String host, InetAddress address, long deadline) {
+        try {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(address, 80), remaining(deadline));
                 s.setSoTimeout(remaining(deadline));

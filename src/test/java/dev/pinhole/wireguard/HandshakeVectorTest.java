@@ -72,7 +72,7 @@ class HandshakeVectorTest {
                 iIndices);
         responderSeenByInitiator.presharedKey = psk;
         byte[] initiation = NoiseHandshake.createInitiation(initiator, responderSeenByInitiator, iIndices, iRandom,
-                clock).orElseThrow();
+                clock, null).orElseThrow();
         responderSeenByInitiator.cookies.addMacs(initiation, 0);
         assertThat(HEX.formatHex(initiation)).isEqualTo(INITIATION);
 
@@ -84,7 +84,7 @@ class HandshakeVectorTest {
         NoiseHandshake.Consumed consumed = NoiseHandshake.consumeInitiation(initiation, 0, responder,
                 k -> k.equals(initiatorSeenByResponder.publicKey) ? initiatorSeenByResponder : null, 0, 0);
         assertThat(consumed.drop()).isNull();
-        byte[] response = NoiseHandshake.createResponse(initiatorSeenByResponder, rIndices, rRandom).orElseThrow();
+        byte[] response = NoiseHandshake.createResponse(initiatorSeenByResponder, rIndices, rRandom, null).orElseThrow();
         initiatorSeenByResponder.cookies.addMacs(response, 0);
         assertThat(HEX.formatHex(response)).isEqualTo(RESPONSE);
 

@@ -145,14 +145,17 @@ class SessionRecoveryTest {
             deliverToB(forged, new InetSocketAddress("198.51.100." + (i % 200 + 1), 1024 + i));
         }
         assertThat(initiationsFromB()).isZero();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.NOT_A_CLIENT)).isEqualTo(10_000);
+        // One client: its tag (1 in 1,024 random values) is checked once, then backs off; no time passes.
+        RecoveryCounters outcomes = replicaB.tunnel.recoveries();
+        assertThat(outcomes.get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(1);
+        assertThat(outcomes.get(RecoveryOutcome.NOT_A_CLIENT) + outcomes.get(RecoveryOutcome.PEER_RATE_LIMITED) + 1)
+                .isEqualTo(10_000);
     }
 
     @Test
-    void aFloodOfForgedIndicesYieldsAtMostTheGlobalCap() {
-        // 1,000 clients: a random index names one of them about once in 1,000 (20-bit tags), so 100,000 forged
-        // messages in 100 ms name ~95 clients, more than the burst of 50 plus 5 for the 100 ms; nothing but the
-        // global bucket stops them.
+    void aFloodOfForgedIndicesGetsOnlyTheFailedCheckBudgetChecked() {
+        // 1,000 clients among 1,024 tags: most random indices name a tag, so the endpoint check is what rejects
+        // them, and each failed check costs: at most the budget's burst (10) plus 1/s is ever checked.
         replicas(c -> c);
         for (int i = 0; i < 1000; i++) {
             replicaB.tunnel.upsertPeer(PeerConfig.of(publicKey(1000 + i),
@@ -168,31 +171,75 @@ class SessionRecoveryTest {
                 net.advance(Duration.ofMillis(10));
             }
         }
-        long initiations = initiationsFromB();
         RecoveryCounters outcomes = replicaB.tunnel.recoveries();
-        // 100 ms of fake time: the burst (50) plus 100 ms at 50/s.
-        assertThat(initiations).isEqualTo(outcomes.get(RecoveryOutcome.STARTED)).isLessThanOrEqualTo(55);
-        assertThat(outcomes.get(RecoveryOutcome.GLOBAL_RATE_LIMITED)).isPositive();
-        assertThat(outcomes.get(RecoveryOutcome.NOT_A_CLIENT)).isGreaterThan(99_000);
+        assertThat(initiationsFromB()).isZero();
+        assertThat(outcomes.get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(SessionRecovery.MISMATCH_BURST);
+        assertThat(outcomes.get(RecoveryOutcome.GLOBAL_RATE_LIMITED)).isGreaterThan(50_000);
     }
 
     @Test
-    void aReplayedIndexFromSpoofedSourcesStartsOneHandshakePerRekeyTimeout() {
+    void failedChecksOfAllClientsTogetherAreBounded() {
+        // An attacker that would take over any client it hits cycles through all tags (indices with a wrong check,
+        // as a random source gives): 1,000 clients, 1,000 tries a second for 100 s of fake time.
+        replicas(c -> c);
+        RecoverableIndex format = RecoverableIndex.fromPrivateKey(replicaA.privateKey);
+        List<Integer> wrong = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            PublicKey k = publicKey(1000 + i);
+            replicaB.tunnel.upsertPeer(PeerConfig.of(k, List.of(Cidr.parse("100.65." + (i / 250) + "."
+                    + (i % 250 + 1) + "/32"))));
+            InetSocketAddress attacker = new InetSocketAddress("192.0.2.66", 1024 + i);
+            wrong.add(format.encode(format.tagOf(k), format.checkOf(k, attacker) ^ 1, i));
+        }
+        byte[] forged = new byte[32];
+        Wire.putIntLe(forged, 0, ProtocolConstants.TYPE_TRANSPORT);
+        for (int ms = 0; ms < 100_000; ms += 100) {
+            for (int i = 0; i < 1000; i += 10) {
+                Wire.putIntLe(forged, 4, wrong.get((i + ms / 100) % 1000));
+                deliverToB(forged, new InetSocketAddress("192.0.2.66", 1024 + (i + ms / 100) % 1000));
+            }
+            net.advance(Duration.ofMillis(100));
+        }
+        // The burst (10) plus one per second for 100 s, however many tags there are.
+        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isBetween(100L, 111L);
+        assertThat(initiationsFromB()).isZero();
+    }
+
+    @Test
+    void aReplayedIndexFromOtherSourcesIsCheckedOncePerMinuteAndAnsweredNever() {
         replicas(c -> c);
         byte[] captured = clientTalksToA();
-        // 20 s of a replay from 1,000 spoofed sources (10 per 200 ms).
+        // 20 s of a replay from 1,000 sources that are not the client's (10 per 200 ms).
         for (int i = 0; i < 1000; i++) {
             deliverToB(captured, new InetSocketAddress("198.51.100." + (i % 250 + 1), 2000 + i));
             if (i % 10 == 9) {
                 net.advance(Duration.ofMillis(200));
             }
         }
-        // One per REKEY_TIMEOUT (5 s, any handshake with the client counts): at 0, 5, 10, 15 s.
-        assertThat(initiationsFromB()).isEqualTo(4);
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(996);
+        assertThat(initiationsFromB()).isZero();
+        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(1);
+        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(999);
         Peer seenByB = replicaB.tunnel.peer(client.publicKey()).orElseThrow();
         assertThat(seenByB.endpoint()).isNull();
         assertThat(seenByB.hasSession()).isFalse();
+    }
+
+    @Test
+    void aReplayFromTheClientsOwnEndpointStartsOneHandshakePerRekeyTimeoutToTheClient() {
+        replicas(c -> c);
+        byte[] captured = clientTalksToA();
+        // A spoofer that uses the client's own address and port (the only source the check accepts), 20 s.
+        for (int i = 0; i < 1000; i++) {
+            deliverToB(captured, client.address);
+            if (i % 10 == 9) {
+                net.advance(Duration.ofMillis(200));
+            }
+        }
+        // One per REKEY_TIMEOUT (5 s, any handshake with the client counts): at 0, 5, 10, 15 s, all to the client.
+        assertThat(replicaB.sentOf(ProtocolConstants.TYPE_INITIATION)).extracting(TestNet.Datagram::to)
+                .hasSize(4).containsOnly(client.address);
+        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(996);
+        assertThat(replicaB.tunnel.peer(client.publicKey()).orElseThrow().endpoint()).isNull();
     }
 
     @Test
@@ -202,11 +249,27 @@ class SessionRecoveryTest {
         replicaB.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32")))
                 .withEndpoint(configured));
         byte[] captured = clientTalksToA();
-        InetSocketAddress spoofed = new InetSocketAddress("192.0.2.66", 666);
-        deliverToB(captured, spoofed);
+        deliverToB(captured, client.address);
         assertThat(replicaB.sentOf(ProtocolConstants.TYPE_INITIATION)).extracting(TestNet.Datagram::to)
-                .containsExactly(spoofed);
+                .containsExactly(client.address);
         assertThat(replicaB.tunnel.peer(client.publicKey()).orElseThrow().endpoint()).isEqualTo(configured);
+    }
+
+    @Test
+    void afterAFailedCheckTheClientsTagWaitsAMinute() {
+        replicas(c -> c);
+        byte[] captured = clientTalksToA();
+        failOverToB();
+        deliverToB(captured, new InetSocketAddress("192.0.2.66", 666));
+        // The genuine client within the minute: refused (its own timers recover it, as without recovery).
+        net.advance(Duration.ofSeconds(59));
+        deliverToB(captured, client.address);
+        assertThat(initiationsFromB()).isZero();
+        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(1);
+        net.advance(Duration.ofSeconds(1));
+        deliverToB(captured, client.address);
+        assertThat(replicaB.sentOf(ProtocolConstants.TYPE_INITIATION)).extracting(TestNet.Datagram::to)
+                .containsExactly(client.address);
     }
 
     @Test
@@ -215,6 +278,7 @@ class SessionRecoveryTest {
         clientTalksToA();
         // An observer holding one captured index of each of 200 clients replays them all at once.
         List<byte[]> captured = new ArrayList<>();
+        List<InetSocketAddress> sources = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             TestNet.Node other = net.node("198.51.101." + (i + 1));
             String tunnelIp = "100.66." + (i / 250) + "." + (i % 250 + 1);
@@ -227,11 +291,12 @@ class SessionRecoveryTest {
             net.pump();
             other.sendIp(TestNet.udp4(tunnelIp, SERVER_IP, "y".getBytes()));
             captured.add(net.wire.pollLast().bytes());
+            sources.add(other.address);
             net.advance(Duration.ofMillis(20)); // 50 handshakes/s: below A's cookie threshold
         }
         for (int round = 0; round < 100; round++) {
-            for (byte[] c : captured) {
-                deliverToB(c, new InetSocketAddress("192.0.2.77", 4000 + round));
+            for (int i = 0; i < captured.size(); i++) {
+                deliverToB(captured.get(i), sources.get(i)); // each from its client's own endpoint
             }
         }
         // No time passes: the burst, then nothing; the 50 started are then limited per client.
@@ -306,26 +371,33 @@ class SessionRecoveryTest {
     }
 
     @Test
-    void clientsSharingATagAreNotRecovered() {
+    void clientsSharingATagAreToldApartByTheEndpointCheck() {
         replicas(c -> c);
         RecoverableIndex format = RecoverableIndex.fromPrivateKey(replicaA.privateKey);
         PublicKey[] twins = tagCollision(format);
         for (PublicKey k : twins) {
             replicaB.tunnel.upsertPeer(PeerConfig.of(k, List.of()));
         }
-        int index = format.encode(format.tagOf(twins[0]), 5);
+        int index = format.encode(format.tagOf(twins[0]), format.checkOf(twins[0], client.address), 5);
         byte[] forged = new byte[32];
         Wire.putIntLe(forged, 0, ProtocolConstants.TYPE_TRANSPORT);
         Wire.putIntLe(forged, 4, index);
         deliverToB(forged, client.address);
-        assertThat(initiationsFromB()).isZero();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.NOT_A_CLIENT)).isEqualTo(1);
-        replicaB.tunnel.removePeer(twins[1]);
-        deliverToB(forged, client.address);
         assertThat(initiationsFromB()).isEqualTo(1);
+        byte[] initiation = replicaB.sentOf(ProtocolConstants.TYPE_INITIATION).get(0).bytes();
+        assertThat(mac1MatchesKey(initiation, twins[0])).isTrue();
+        assertThat(mac1MatchesKey(initiation, twins[1])).isFalse();
     }
 
-    /** Two public keys with the same 20-bit tag (a birthday search: ~1,300 keys on average). */
+    /** Whether an initiation's MAC1 is keyed by {@code key}: it was made for that peer. */
+    static boolean mac1MatchesKey(byte[] initiation, PublicKey key) {
+        byte[] copy = initiation.clone();
+        java.util.Arrays.fill(copy, 116, 148, (byte) 0);
+        new CookieJar(key.raw(), 120_000_000_000L).addMacs(copy, 0);
+        return java.util.Arrays.equals(copy, 116, 132, initiation, 116, 132);
+    }
+
+    /** Two public keys with the same 10-bit tag (a birthday search: ~40 keys on average). */
     private static PublicKey[] tagCollision(RecoverableIndex format) {
         java.util.Map<Integer, PublicKey> seen = new java.util.HashMap<>();
         Random random = new Random(3);

@@ -3,6 +3,8 @@ package dev.pinhole.dns.synthetic;
 import dev.pinhole.dns.message.DnsName;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -17,11 +19,37 @@ public final class ReservedAddresses {
     public static final ReservedAddresses NONE = new ReservedAddresses(Map.of());
 
     private final Map<DnsName, Inet4Address> byName;
-    private final Set<InetAddress> taken;
+    private final Map<InetAddress, DnsName> byAddress;
 
     ReservedAddresses(Map<DnsName, Inet4Address> byName) {
         this.byName = Map.copyOf(byName);
-        this.taken = Set.copyOf(byName.values());
+        Map<InetAddress, DnsName> reverse = new HashMap<>();
+        byName.forEach((name, address) -> reverse.put(address, name));
+        this.byAddress = Map.copyOf(reverse);
+    }
+
+    /** The listed name {@code address} is reserved for, if any. */
+    public Optional<DnsName> nameAt(InetAddress address) {
+        return Optional.ofNullable(byAddress.get(address));
+    }
+
+    /**
+     * The addresses whose reserved name differs between {@code this} and {@code other} (reserved in one only, or
+     * for another name): where a client may hold an answer that the other table gives to another name.
+     */
+    public Set<InetAddress> changedFrom(ReservedAddresses other) {
+        Set<InetAddress> out = new HashSet<>();
+        byAddress.forEach((a, n) -> {
+            if (!n.equals(other.byAddress.get(a))) {
+                out.add(a);
+            }
+        });
+        other.byAddress.forEach((a, n) -> {
+            if (!n.equals(byAddress.get(a))) {
+                out.add(a);
+            }
+        });
+        return out;
     }
 
     /** The address reserved for {@code name}, if the config lists it exactly (and the range had room). */
@@ -31,7 +59,7 @@ public final class ReservedAddresses {
 
     /** Whether {@code address} is reserved for some listed name. */
     public boolean taken(InetAddress address) {
-        return taken.contains(address);
+        return byAddress.containsKey(address);
     }
 
     /** How many names have an address reserved. */

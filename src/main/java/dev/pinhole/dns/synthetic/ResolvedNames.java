@@ -45,6 +45,11 @@ public final class ResolvedNames {
         return got != null && got.equals(name.key());
     }
 
+    /** Whether the client's latest answer at {@code synthetic} (any name) is still remembered. */
+    public synchronized boolean knows(InetAddress synthetic) {
+        return byAddress.containsKey(synthetic);
+    }
+
     /** A new bound (the quota changed on a reload); the oldest entries over it are forgotten at once. */
     public synchronized void bound(int newBound) {
         if (newBound < 0) {

@@ -13,16 +13,16 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -35,8 +35,9 @@ import java.util.function.Predicate;
  * name with the same address, whatever the order of queries and whatever was recycled before. When that address
  * is held by another name (a hash collision), the new name is refused ({@link AddressHeldException}) instead of
  * getting another address, which would depend on the order of queries. Names the config lists exactly get
- * collision-free addresses computed from the sorted list ({@link #reserve}); other names skip those addresses. IPv4 addresses whose last octet is 0 or
- * 255 are never handed out. An IPv6 range of 64 host bits or more carries 64+ bits of the hash.
+ * collision-free addresses computed from the sorted list ({@link #reserve}); other names skip those addresses.
+ * IPv4 addresses whose last octet is 0 or 255 are never handed out. An IPv6 range of 64 host bits or more
+ * carries 64+ bits of the hash.
  *
  * <p>Thread-safe: every method holds the pool's lock (the DNS and NAT threads both call in).
  */
@@ -52,11 +53,22 @@ public final class SyntheticAddressPool {
     private final NameHash hash;
     /** The addresses of the names the config in force lists exactly; see {@link #reserve}. */
     private ReservedAddresses reserved = ReservedAddresses.NONE;
+    /** Whether {@link #reserve} ran: the first table is this replica's start, not a change it saw. */
+    private boolean reservedOnce;
+    /**
+     * Addresses whose reserved name changed in a reload within the idle timeout, with when that change settles
+     * (ticker nanos): a client may still hold them for the name before, so they are not {@link #settledName}.
+     * At most twice the listed names per reload in that window (the operator's config, never a client's doing).
+     */
+    private final Map<InetAddress, Long> unsettledUntil = new HashMap<>();
     /** Names refused because another name held their address, since the pool was built. */
     private long collisions;
-    /** The most recent of those, oldest first, at most {@link #RECENT_COLLISIONS}. */
-    private final java.util.ArrayDeque<NameCollision> recentCollisions = new java.util.ArrayDeque<>();
-    static final int RECENT_COLLISIONS = 8;
+    /**
+     * The first {@link #KEPT_COLLISIONS} of those, in order: the first, not the last, so that refusals a client
+     * provokes later cannot push out the evidence an operator looks for (the count above keeps growing).
+     */
+    private final List<NameCollision> firstCollisions = new ArrayList<>();
+    static final int KEPT_COLLISIONS = 8;
 
     /** By name key, least recently used first: {@link #used} re-inserts an entry to move it last. */
     private final LinkedHashMap<String, Entry> byName = new LinkedHashMap<>();
@@ -223,11 +235,21 @@ public final class SyntheticAddressPool {
     public synchronized SyntheticMapping mapIpv6(DnsName name, List<Inet6Address> real, Allowance quota)
             throws PoolExhaustedException, NameQuotaExceededException, AddressHeldException {
         Cidr range = ipv6Range.orElseThrow(() -> new IllegalStateException("no IPv6 app range configured"));
+        Entry before = byName.get(name.key());
+        Inet6Address candidate = null;
+        if (before == null || before.ipv6 == null) {
+            // Checked before the entry is made: a refused name must not keep an IPv4 mapping charged to the client.
+            // A client over its quota learns only that (never whether the name collides): quota first.
+            if (before == null && quota.available() < 1) {
+                throw quotaExceeded(quota, name);
+            }
+            expireIdle();
+            candidate = ipv6AddressOf(name, range);
+            refuseIfHeld(name, candidate);
+        }
         Entry e = entry(name, quota);
         if (e.ipv6 == null) {
-            Inet6Address candidate = ipv6AddressOf(name, range);
-            refuseIfHeld(name, candidate);
-            e.ipv6 = candidate;
+            e.ipv6 = Objects.requireNonNull(candidate, "an entry without IPv6 had its candidate checked");
             byAddress.put(e.ipv6, e);
         }
         e.realIpv6 = List.copyOf(real);
@@ -241,16 +263,22 @@ public final class SyntheticAddressPool {
         if (e == null) {
             expireIdle();
             Inet4Address address = addressOf(name);
-            refuseIfHeld(name, address);
+            // Quota first: a refusal for the quota says nothing about collisions, so a client over its quota
+            // cannot probe which names share an address (nor add refusals to the pool's record) for free.
+            if (!quota.tryAcquire(1)) {
+                throw quotaExceeded(quota, name);
+            }
+            try {
+                refuseIfHeld(name, address);
+            } catch (AddressHeldException held) {
+                quota.release(1);
+                throw held;
+            }
             if (byName.size() >= maxMappings) {
+                quota.release(1);
                 throw new PoolExhaustedException("synthetic address pool " + ipv4Range + " is full: " + byName.size()
                         + " names mapped, none idle for " + Duration.ofNanos(idleNanos)
                         + "; cannot map " + name + " (raise the mapping limit or widen the app range)");
-            }
-            if (!quota.tryAcquire(1)) {
-                throw new NameQuotaExceededException("client holds its quota of synthetic names (" + quota
-                        + "); cannot map " + name + " until one of its names is idle for "
-                        + Duration.ofNanos(idleNanos));
             }
             e = new Entry(name, address, quota);
             byName.put(name.key(), e);
@@ -260,22 +288,26 @@ public final class SyntheticAddressPool {
         return e;
     }
 
+    private NameQuotaExceededException quotaExceeded(Allowance quota, DnsName name) {
+        return new NameQuotaExceededException("client holds its quota of synthetic names (" + quota
+                + "); cannot map " + name + " until one of its names is idle for " + Duration.ofNanos(idleNanos));
+    }
+
     private void used(Entry e, long now) {
         e.lastUsed = now;
         byName.remove(e.name.key());
         byName.put(e.name.key(), e);
     }
 
-    /** Refuses {@code name} when another name holds {@code address}: counted, and kept for {@code /status}. */
+    /** Refuses {@code name} when another name holds {@code address}: counted, the first few kept for {@code /status}. */
     private void refuseIfHeld(DnsName name, InetAddress address) throws AddressHeldException {
         Entry holder = byAddress.get(address);
         if (holder != null && !holder.name.equals(name)) {
             NameCollision c = new NameCollision(name, holder.name, address);
             collisions++;
-            if (recentCollisions.size() == RECENT_COLLISIONS) {
-                recentCollisions.removeFirst();
+            if (firstCollisions.size() < KEPT_COLLISIONS) {
+                firstCollisions.add(c);
             }
-            recentCollisions.addLast(c);
             throw new AddressHeldException(c);
         }
     }
@@ -349,8 +381,35 @@ public final class SyntheticAddressPool {
      * layer can end their flows. Atomic with respect to mapping.
      */
     public synchronized List<SyntheticMapping> reserve(ReservedAddresses reservations) {
-        this.reserved = Objects.requireNonNull(reservations, "reservations");
+        Objects.requireNonNull(reservations, "reservations");
+        long now = ticker.nanoTime();
+        unsettledUntil.values().removeIf(until -> now - until >= 0);
+        if (reservedOnce) {
+            reservations.changedFrom(reserved).forEach(a -> unsettledUntil.put(a, now + idleNanos));
+        }
+        reservedOnce = true;
+        this.reserved = reservations;
         return removeMappings(m -> !addressOf(m.name(), reservations).equals(m.ipv4()));
+    }
+
+    /**
+     * The name the config in force lists exactly at {@code address}, unless a reload within the idle timeout gave
+     * that address to another name or took it from one (then a client may hold it for the name before, and only
+     * its own answer tells which it meant). Every replica with the same config reserves the address for the same
+     * name and no other name is ever given it there, so a flow to it needs no answer from this replica: a client
+     * that resolved the name on another replica (before a failover or a rolling update) reaches the same app.
+     * A replica knows only the reloads it saw itself: see docs/dns.md for what config skew between replicas
+     * leaves open.
+     */
+    public synchronized Optional<DnsName> settledName(InetAddress address) {
+        Long until = unsettledUntil.get(address);
+        if (until != null) {
+            if (ticker.nanoTime() - until < 0) {
+                return Optional.empty();
+            }
+            unsettledUntil.remove(address);
+        }
+        return reserved.nameAt(address);
     }
 
     /** The IPv6 address {@code name} gets: the low host bits of the range filled with its hash (never all zero). */
@@ -453,9 +512,12 @@ public final class SyntheticAddressPool {
         return collisions;
     }
 
-    /** The most recent of those refusals, oldest first (a few; for {@code /status}). */
-    public synchronized List<NameCollision> recentCollisions() {
-        return List.copyOf(recentCollisions);
+    /**
+     * The first {@value #KEPT_COLLISIONS} of those refusals since the pool was built, in order (for {@code /status};
+     * later ones only count in {@link #collisions}, so nothing a client provokes pushes these out).
+     */
+    public synchronized List<NameCollision> firstCollisions() {
+        return List.copyOf(firstCollisions);
     }
 
     /** Names mapped now. */

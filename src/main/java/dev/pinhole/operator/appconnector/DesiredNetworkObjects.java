@@ -18,7 +18,13 @@ import java.util.Map;
 public final class DesiredNetworkObjects {
     private DesiredNetworkObjects() {}
 
-    /** The UDP Service clients connect to; ClientIP affinity keeps a client's handshake on one pod. */
+    /**
+     * The UDP Service clients connect to; ClientIP affinity keeps a client's handshake on one pod. A LoadBalancer
+     * Service keeps the client's source address and port ({@code externalTrafficPolicy: Local}): session recovery
+     * answers only the source a session index was made for, and with {@code Cluster} each node would masquerade
+     * the client behind its own address. NodePort keeps {@code Cluster}: the client config names one node, which
+     * may run no connector pod (docs/operations.md, "Exposing the WireGuard port").
+     */
     public static Service service(AppConnector c) {
         AppConnectorSpec spec = c.getSpec();
         AppConnectorSpec.ServiceSpec s = spec.getService() == null ? new AppConnectorSpec.ServiceSpec() : spec.getService();
@@ -35,6 +41,7 @@ public final class DesiredNetworkObjects {
                     .withType(type.name())
                     .withSelector(ConnectorNames.selector(c))
                     .withSessionAffinity("ClientIP")
+                    .withExternalTrafficPolicy(type == AppConnectorSpec.ServiceSpec.Type.LoadBalancer ? "Local" : null)
                     .addNewPort()
                         .withName(ConnectorNames.WIREGUARD_PORT_NAME)
                         .withProtocol("UDP")

@@ -93,7 +93,7 @@ class SyntheticAddressPoolTest {
         assertThat(narrow.lookup(y)).isEmpty();
         assertThat(narrow.lookup(mx.ipv4()).orElseThrow().name()).isEqualTo(x);
         assertThat(narrow.collisions()).isEqualTo(1);
-        assertThat(narrow.recentCollisions()).containsExactly(new NameCollision(y, x, mx.ipv4()));
+        assertThat(narrow.firstCollisions()).containsExactly(new NameCollision(y, x, mx.ipv4()));
     }
 
     @Test

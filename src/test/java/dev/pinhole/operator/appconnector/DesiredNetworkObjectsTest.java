@@ -84,6 +84,22 @@ class DesiredNetworkObjectsTest {
     }
 
     @Test
+    void aLoadBalancerServiceKeepsTheClientsSourceForSessionRecovery() {
+        c.getSpec().getService().setType(AppConnectorSpec.ServiceSpec.Type.LoadBalancer);
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getExternalTrafficPolicy()).isEqualTo("Local");
+    }
+
+    @Test
+    void nodePortAndClusterIpServicesLeaveTheTrafficPolicyAlone() {
+        // NodePort: the client config names one NAT-gateway node, which need not run a pod (Local would drop
+        // there); ClusterIP: the API server refuses the field.
+        c.getSpec().getService().setType(AppConnectorSpec.ServiceSpec.Type.NodePort);
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getExternalTrafficPolicy()).isNull();
+        c.getSpec().getService().setType(AppConnectorSpec.ServiceSpec.Type.ClusterIP);
+        assertThat(DesiredNetworkObjects.service(c).getSpec().getExternalTrafficPolicy()).isNull();
+    }
+
+    @Test
     void networkPolicyAdmitsExactlyTheWireGuardAndHttpPorts() {
         c.getSpec().getTunnel().setListenPort(41641);
 
