@@ -54,6 +54,9 @@ final class ConnectorStatus {
         s.put("firstNameCollisions", pool.firstCollisions().stream().map(c -> Map.of(
                 "name", c.refused().toString(), "heldBy", c.holder().toString(),
                 "address", c.address().getHostAddress())).toList());
+        // Pods that place the listed names alike show the same digest; two digests mean config skew (a change
+        // that moved a listed name is still rolling out): see dns.md for what a failover can do meanwhile.
+        s.put("listedNamesDigest", pool.reservations().digest());
         s.put("restartRequired", now.restartRequired());
         Map<String, Object> clients = new LinkedHashMap<>();
         long nanos = ticker.nanoTime();

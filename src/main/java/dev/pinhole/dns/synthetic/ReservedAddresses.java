@@ -62,6 +62,23 @@ public final class ReservedAddresses {
         return byAddress.containsKey(address);
     }
 
+    /**
+     * A short digest of the table (SHA-256 of its sorted {@code name=address} lines, 12 hex digits): equal on two
+     * replicas exactly when they place every listed name alike, so {@code /status} shows config skew during a
+     * change that moved one (docs/dns.md, names and addresses across replicas).
+     */
+    public String digest() {
+        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+        byName.forEach((n, a) -> sorted.put(n.key(), a.getHostAddress()));
+        try {
+            var sha = java.security.MessageDigest.getInstance("SHA-256");
+            sorted.forEach((n, a) -> sha.update((n + "=" + a + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     /** How many names have an address reserved. */
     public int size() {
         return byName.size();

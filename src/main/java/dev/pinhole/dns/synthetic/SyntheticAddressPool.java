@@ -520,6 +520,11 @@ public final class SyntheticAddressPool {
         return List.copyOf(firstCollisions);
     }
 
+    /** The reservations in force (the config's listed names), for {@code /status}. */
+    public synchronized ReservedAddresses reservations() {
+        return reserved;
+    }
+
     /** Names mapped now. */
     public synchronized int size() {
         return byName.size();

@@ -91,4 +91,12 @@ class ReservedAddressSettlingTest {
 
         assertThat(pool.settledName(pool.addressOf(x))).contains(x);
     }
+
+    @Test
+    void theDigestIsTheSameForTheSameListInAnyOrderAndChangesWhenAListedNameMoves() {
+        String before = pool.reservationsFor(List.of(x, other)).digest();
+
+        assertThat(pool.reservationsFor(List.of(other, x)).digest()).isEqualTo(before).hasSize(12);
+        assertThat(pool.reservationsFor(List.of(displacing(x), x, other)).digest()).isNotEqualTo(before);
+    }
 }
