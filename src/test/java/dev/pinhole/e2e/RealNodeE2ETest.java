@@ -3,6 +3,8 @@ package dev.pinhole.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.operator.TestObjects;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * under {@code restricted}; the container really runs as 65532 on a read-only root filesystem without a token; the
  * operator (the packaged jar in cluster-net.sh's namespace, as in {@link OperatorProbeE2ETest}) probes the pod's
  * {@code /status} at its pod address; a changed AppConnector reaches the running pod through the kubelet's update of
- * the mounted ConfigMap; a deleted pod is replaced. The "SaaS" answering the egress check is socat at 198.18.199.1
+ * the mounted ConfigMap; a deleted pod is replaced; the kubelet reports its memory. The "SaaS" answering the egress check is socat at 198.18.199.1
  * in the operator's namespace, answering the caller's address: the node masquerades its pods' egress to its own
  * address, so that is the egress IP the pod observes and the AppConnector declares.
  * Needs the node up ({@code test/cluster/node.sh up}) and the image built ({@code hack/image.sh}); skipped without
@@ -56,6 +58,7 @@ class RealNodeE2ETest {
     private static final String SAAS_ADDRESS = "198.18.199.1";
     private static final Path NODE_SH = Path.of("test", "cluster", "node.sh");
     private static final Path IMAGE_SH = Path.of("hack", "image.sh");
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern APPLIED = Pattern.compile(
             "^pinhole_connector_config_reloads_total\\{outcome=\"applied\"[^}]*} ([0-9.Ee+]+)$", Pattern.MULTILINE);
 
@@ -230,6 +233,37 @@ class RealNodeE2ETest {
         assertThat(replacement.getSpec().getNodeName()).isEqualTo(node.get("NODE_NAME"));
         awaitConnector(x -> condition(x, "EgressVerified").filter(e -> "True".equals(e.getStatus())).isPresent()
                 && x.getStatus().getReadyReplicas() != null && x.getStatus().getReadyReplicas() == 1);
+    }
+
+    /** The connector's memory as the kubelet reports it (/stats/summary), within the limit the operator sets. */
+    @Test
+    @Order(6)
+    void theKubeletReportsTheConnectorsMemoryWithinItsLimit() throws IOException {
+        Pod pod = connectorPod();
+        Path pki = LocalCluster.stateDir().resolve("pki");
+        String summary = run("ip", "netns", "exec", node.get("OPERATOR_NETNS"), "curl", "-fsS", "--max-time", "10",
+                "-k", "--cert", pki.resolve("apiserver-kubelet-client.crt").toString(),
+                "--key", pki.resolve("apiserver-kubelet-client.key").toString(),
+                "https://" + node.get("NODE_IP") + ":10250/stats/summary").stdout();
+        JsonNode memory = null;
+        for (JsonNode p : JSON.readTree(summary).path("pods")) {
+            if (pod.getMetadata().getName().equals(p.path("podRef").path("name").asText())) {
+                for (JsonNode c : p.path("containers")) {
+                    if ("connector".equals(c.path("name").asText())) {
+                        memory = c.path("memory");
+                    }
+                }
+            }
+        }
+        assertThat(memory).as("connector container in the kubelet's summary").isNotNull();
+        long rss = memory.path("rssBytes").asLong();
+        long workingSet = memory.path("workingSetBytes").asLong();
+        long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(pod.getSpec().getContainers().get(0)
+                .getResources().getLimits().get("memory")).longValue();
+        System.out.printf("connector memory (kubelet): rss %.1f MiB, working set %.1f MiB, limit %.0f MiB%n",
+                rss / 1048576.0, workingSet / 1048576.0, limit / 1048576.0);
+        assertThat(rss).isPositive().isLessThan(limit);
+        assertThat(workingSet).isPositive().isLessThan(limit);
     }
 
     @org.junit.jupiter.api.AfterEach
