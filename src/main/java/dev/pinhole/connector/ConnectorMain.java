@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Entry point of the connector role ({@code pinhole connector --config FILE --key FILE}): a plain Java process,
@@ -49,7 +50,7 @@ public final class ConnectorMain {
         }
         // A SIGTERM while starting (the HTTP port may already answer) is kept and honoured once started: the
         // replica never served, so it closes at once instead of draining.
-        java.util.concurrent.atomic.AtomicBoolean termWhileStarting = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean termWhileStarting = new AtomicBoolean();
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> termWhileStarting.set(true));
         ConnectorProcess process = ConnectorProcess.start(args, initial);
         // SIGINT and System.exit still run the hook: close at once. SIGTERM (a rollout, a drain, kubectl delete)
@@ -65,8 +66,7 @@ public final class ConnectorMain {
         });
         if (termWhileStarting.get()) {
             LOG.log(System.Logger.Level.INFO, "SIGTERM while starting: closing now");
-            stop.request();
-            stop.request();
+            stop.requestWithoutDrain();
         }
         stop.awaitEnd();
         LOG.log(System.Logger.Level.INFO, "drain over: closing " + process.dataPlane().activeFlows()

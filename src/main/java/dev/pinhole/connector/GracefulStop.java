@@ -48,6 +48,14 @@ final class GracefulStop {
         }
     }
 
+    /** A stop with no drain: the replica never served (a SIGTERM that arrived while it was starting). */
+    synchronized void requestWithoutDrain() {
+        request();
+        if (phase == Phase.DRAINING) {
+            end();
+        }
+    }
+
     synchronized Phase phase() {
         return phase;
     }

@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -127,7 +128,7 @@ public final class Policy {
      * reaching another name's app.
      */
     public Decision decide(IpAddress destination, ResolvedNames answered) {
-        Decision d = judge(destination, java.util.Objects.requireNonNull(answered, "answered"));
+        Decision d = judge(destination, Objects.requireNonNull(answered, "answered"));
         if (d instanceof Decision.Forward && appRange.contains(destination)) {
             pool.touch(toInet(destination));
         }

@@ -1,5 +1,6 @@
 package dev.pinhole.wireguard;
 
+import dev.pinhole.time.TokenBucket;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +31,8 @@ final class SessionRecovery {
     private final RecoverableIndex format;
     private final TimerConfig timers;
     private final RecoveryCounters counters = new RecoveryCounters();
-    private final RecoveryBucket initiations;
-    private final RecoveryBucket mismatches = new RecoveryBucket(MISMATCHES_PER_SECOND, MISMATCH_BURST);
+    private final TokenBucket initiations;
+    private final TokenBucket mismatches = new TokenBucket(MISMATCHES_PER_SECOND, MISMATCH_BURST);
     /** Configured peers by tag. Several peers may share a tag: the endpoint check tells them apart. */
     private final Map<Integer, TagHolders> byTag = new HashMap<>();
 
@@ -49,7 +50,7 @@ final class SessionRecovery {
     SessionRecovery(RecoverableIndex format, SessionRecoverySettings settings, TimerConfig timers) {
         this.format = format;
         this.timers = timers;
-        this.initiations = new RecoveryBucket(settings.perSecond(), settings.burst());
+        this.initiations = new TokenBucket(settings.perSecond(), settings.burst());
     }
 
     RecoveryCounters counters() {

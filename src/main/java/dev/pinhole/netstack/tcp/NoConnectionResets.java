@@ -3,9 +3,9 @@ package dev.pinhole.netstack.tcp;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.time.Ticker;
+import dev.pinhole.time.TokenBucket;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -50,21 +50,11 @@ public final class NoConnectionResets {
         return new NoConnectionResets(ticker, new Rate(200, 400), new Rate(2_000, 4_000), 4_096);
     }
 
-    private static final long SECOND = 1_000_000_000L;
-
-    private static final class Bucket {
-        long credit;
-        long lastNanos;
-    }
-
     private final Ticker ticker;
-    private final long sourceCost;
-    private final long sourceMax;
-    private final long totalCost;
-    private final long totalMax;
+    private final Rate perSource;
     private final int maxSources;
-    private final Map<ByteBuffer, Bucket> sources = new HashMap<>();
-    private final Bucket total = new Bucket();
+    private final Map<ByteBuffer, TokenBucket> sources = new HashMap<>();
+    private final TokenBucket total;
     private long limited;
 
     public NoConnectionResets(Ticker ticker, Rate perSource, Rate all, int maxSources) {
@@ -72,13 +62,9 @@ public final class NoConnectionResets {
             throw new IllegalArgumentException("maxSources must be positive: " + maxSources);
         }
         this.ticker = ticker;
-        this.sourceCost = SECOND / perSource.perSecond();
-        this.sourceMax = sourceCost * perSource.burst();
-        this.totalCost = SECOND / all.perSecond();
-        this.totalMax = totalCost * all.burst();
+        this.perSource = perSource;
+        this.total = new TokenBucket(all.perSecond(), all.burst());
         this.maxSources = maxSources;
-        this.total.credit = totalMax;
-        this.total.lastNanos = ticker.nanoTime();
     }
 
     /**
@@ -90,18 +76,16 @@ public final class NoConnectionResets {
             return Outcome.NOT_FOR_A_RESET;
         }
         long now = ticker.nanoTime();
-        refill(total, now, totalMax);
-        if (total.credit < totalCost) {
+        if (!total.available(now)) {
             limited++;
             return Outcome.RATE_LIMITED;
         }
-        Bucket source = sourceBucket(ByteBuffer.wrap(offending.ip().sourceBytes()), now);
-        if (source == null || source.credit < sourceCost) {
+        TokenBucket source = sourceBucket(ByteBuffer.wrap(offending.ip().sourceBytes()), now);
+        if (source == null || !source.take(now)) {
             limited++;
             return Outcome.RATE_LIMITED;
         }
-        source.credit -= sourceCost;
-        total.credit -= totalCost;
+        total.take(now);
         out.clear();
         TcpSegmentBuilder.writeResetFor(out, offending);
         return Outcome.SENT;
@@ -117,10 +101,9 @@ public final class NoConnectionResets {
         return sources.size();
     }
 
-    private Bucket sourceBucket(ByteBuffer key, long now) {
-        Bucket b = sources.get(key);
+    private TokenBucket sourceBucket(ByteBuffer key, long now) {
+        TokenBucket b = sources.get(key);
         if (b != null) {
-            refill(b, now, sourceMax);
             return b;
         }
         if (sources.size() >= maxSources) {
@@ -129,28 +112,12 @@ public final class NoConnectionResets {
                 return null;
             }
         }
-        b = new Bucket();
-        b.credit = sourceMax;
-        b.lastNanos = now;
+        b = new TokenBucket(perSource.perSecond(), perSource.burst());
         sources.put(key, b);
         return b;
     }
 
     private void forgetRefilled(long now) {
-        for (Iterator<Bucket> it = sources.values().iterator(); it.hasNext(); ) {
-            Bucket b = it.next();
-            refill(b, now, sourceMax);
-            if (b.credit >= sourceMax) {
-                it.remove();
-            }
-        }
-    }
-
-    private static void refill(Bucket b, long now, long max) {
-        long elapsed = now - b.lastNanos;
-        if (elapsed > 0) {
-            b.credit = elapsed >= max ? max : Math.min(max, b.credit + elapsed);
-            b.lastNanos = now;
-        }
+        sources.values().removeIf(b -> b.full(now));
     }
 }
