@@ -51,7 +51,7 @@ public final class DesiredDeployment {
 
     public static Deployment build(AppConnector c, String image, String restartHash) {
         AppConnectorSpec spec = c.getSpec();
-        AppConnectorSpec.Tunnel tunnel = ConnectorConfigRenderer.tunnel(spec);
+        AppConnectorSpec.WireGuardInterface tunnel = ConnectorConfigRenderer.tunnel(spec);
         var natGateway = spec.getEgress().getNatGateway();
         Map<String, String> nodeSelector = natGateway == null || natGateway.getNodeSelector() == null
                 ? Map.of() : natGateway.getNodeSelector();
@@ -159,7 +159,8 @@ public final class DesiredDeployment {
         return list == null ? List.of() : list;
     }
 
-    private static Container container(AppConnectorSpec spec, AppConnectorSpec.Tunnel tunnel, String image) {
+    private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface tunnel,
+                                       String image) {
         return new ContainerBuilder()
                 .withName("connector")
                 .withImage(image)
