@@ -3,7 +3,7 @@ package dev.pinhole.connector;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
-import dev.pinhole.dns.resolver.DropReason;
+import dev.pinhole.dns.resolver.DnsDropReason;
 import dev.pinhole.dns.resolver.RefusalReason;
 import dev.pinhole.nat.NatDropReason;
 import java.io.IOException;
@@ -64,7 +64,7 @@ public final class ConnectorSeries {
         for (NatDropReason reason : NatDropReason.values()) {
             dataPlane.drop(reason);
         }
-        for (DropReason reason : DropReason.values()) {
+        for (DnsDropReason reason : DnsDropReason.values()) {
             dataPlane.dropped(reason);
         }
         for (RefusalReason reason : RefusalReason.values()) {

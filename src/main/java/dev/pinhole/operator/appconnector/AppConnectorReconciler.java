@@ -216,7 +216,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             Secret created;
             try {
                 created = writer.createIfAbsent(context, connector,
-                        DesiredConfigObjects.keySecret(connector, ConnectorKey.generate()), Optional.empty());
+                        KeySecretChild.of(connector, ConnectorKey.generate()).desired(), Optional.empty());
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 throw RefusedChildWrite.of(e, "Secret");
             }
@@ -275,40 +275,35 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                     renderedProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")),
                     key.publicKey());
         }
-        apply(context, connector, DesiredConfigObjects.connectorConfig(connector, config), currentConfig,
-                (d, c) -> Objects.equals(d.getData(), c.getData()));
+        apply(context, connector, new ConfigMapChild(DesiredConfigObjects.connectorConfig(connector, config)),
+                currentConfig);
         String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
-        apply(context, connector, DesiredDeployment.build(connector, settings.connector().image(), restartHash),
-                currentDeployment, DesiredDeployment::matches);
+        apply(context, connector, DeploymentChild.of(connector, settings.connector().image(), restartHash),
+                currentDeployment);
         ServiceCreations.Outcome serviceCreation = null;
         Optional<Service> currentService = named(context, Service.class, ConnectorNames.workload(connector));
-        Service desiredService = DesiredNetworkObjects.service(connector);
+        ServiceChild service = ServiceChild.of(connector);
         if (currentService.isPresent()) {
             serviceCreations.settled(connector);
-            currentService = apply(context, connector, desiredService, currentService,
-                    (d, c) -> c.getSpec() != null && Objects.equals(d.getSpec().getType(), c.getSpec().getType())
-                            && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+            currentService = apply(context, connector, service, currentService);
         } else {
             // New Services are created off this thread (see ServiceCreations); the next reconcile finds it in the
             // cache with its node port, and writes the client configs once, with their endpoint.
             serviceCreation = serviceCreations.request(connector, () -> {
-                Service created = writer.apply(context, connector, desiredService, Optional.empty(), (d, c) -> false)
-                        .orElseThrow();
+                Service created = writer.apply(context, connector, service.desired(), Optional.empty(),
+                        (d, c) -> service.matches(c)).orElseThrow();
                 metrics.childWritten("AppConnector", "Service");
                 return created;
             });
         }
-        apply(context, connector, DesiredNetworkObjects.networkPolicy(connector, httpNamespaces),
-                named(context, NetworkPolicy.class, ConnectorNames.workload(connector)),
-                (d, c) -> Objects.equals(d.getSpec(), c.getSpec()));
+        apply(context, connector, NetworkPolicyChild.of(connector, httpNamespaces),
+                named(context, NetworkPolicy.class, ConnectorNames.workload(connector)));
         Optional<PodDisruptionBudget> currentPdb =
                 named(context, PodDisruptionBudget.class, ConnectorNames.workload(connector));
         int replicas = spec.getReplicas() == null ? 2 : spec.getReplicas();
-        if (replicas > 1) {
-            apply(context, connector, DesiredNetworkObjects.podDisruptionBudget(connector), currentPdb,
-                    (d, c) -> Objects.equals(d.getSpec().getMaxUnavailable(), c.getSpec().getMaxUnavailable())
-                            && Objects.equals(d.getSpec().getSelector(), c.getSpec().getSelector()));
+        if (PodDisruptionBudgetChild.wanted(replicas)) {
+            apply(context, connector, PodDisruptionBudgetChild.of(connector), currentPdb);
         } else if (currentPdb.isPresent() && ChildWriter.ownedBy(currentPdb.get(), connector)) {
             writer.deleteIfPresent(context, currentPdb);
             metrics.childWritten("AppConnector", "PodDisruptionBudget");
@@ -316,10 +311,9 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
 
         List<String> endpoints = ConnectorEndpoints.of(currentService, NatGatewayNodes.of(connector, context));
         if (currentService.isPresent()) {
-            apply(context, connector,
-                    DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes),
-                    named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)),
-                    (d, c) -> Objects.equals(d.getData(), c.getData()));
+            apply(context, connector, new ConfigMapChild(
+                            DesiredConfigObjects.clientConfigs(connector, key.publicKey(), endpoints, canonicalRoutes)),
+                    named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)));
         }
 
         // 4. Status from what the cluster reports.
@@ -606,12 +600,12 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     }
 
     /** Applies a child unless the cached copy matches; returns the live object: as just written, else cached. */
-    private <R extends HasMetadata> Optional<R> apply(Context<AppConnector> context, AppConnector owner, R desired,
-                                                      Optional<R> current,
-                                                      java.util.function.BiPredicate<R, R> matches) {
+    private <R extends HasMetadata> Optional<R> apply(Context<AppConnector> context, AppConnector owner,
+                                                      OwnedChild<R> child, Optional<R> current) {
+        R desired = child.desired();
         Optional<R> written;
         try {
-            written = writer.apply(context, owner, desired, current, matches);
+            written = writer.apply(context, owner, desired, current, (d, live) -> child.matches(live));
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
             throw RefusedChildWrite.of(e, desired.getKind());
         }
