@@ -49,7 +49,7 @@ public final class DesiredDeployment {
 
     public static Deployment build(AppConnector c, String image, String restartHash) {
         AppConnectorSpec spec = c.getSpec();
-        AppConnectorSpec.Tunnel tunnel = ConnectorConfigRenderer.tunnel(spec);
+        AppConnectorSpec.WireGuardInterface tunnel = ConnectorConfigRenderer.tunnel(spec);
         var natGateway = spec.getEgress().getNatGateway();
         Map<String, String> nodeSelector = natGateway == null || natGateway.getNodeSelector() == null
                 ? Map.of() : natGateway.getNodeSelector();
@@ -128,7 +128,8 @@ public final class DesiredDeployment {
      */
     static final String CONNECTOR_JAVA_OPTS = "-XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError";
 
-    private static Container container(AppConnectorSpec spec, AppConnectorSpec.Tunnel tunnel, String image) {
+    private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface tunnel,
+                                       String image) {
         return new ContainerBuilder()
                 .withName("connector")
                 .withImage(image)
