@@ -34,7 +34,7 @@ public final class ConnectorSeries {
 
     private static String scrapeRunningConnector(Path dir) throws Exception {
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-1", CLIENT_KEY, "100.96.0.2/32")),
                 List.of("github.com"), List.of("140.82.112.0/20"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),
