@@ -124,7 +124,7 @@ build() {
   # is reused as it is.
   local context
   context="$( { for t in 25-jdk 25-jre; do bah images --quiet --no-trunc "docker.io/library/eclipse-temurin:$t"; done
-    cd "$root" && find Dockerfile .dockerignore mvnw .mvn pom.xml src bin/pinhole -type f ! -name '*.jar' -print0 \
+    cd "$root" && find Dockerfile .dockerignore mvnw .mvn pom.xml src/main bin/pinhole -type f ! -name '*.jar' -print0 \
       | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)"
   if [[ -s "$archive" && "$(cat "$archive.context" 2>/dev/null)" == "$context" ]]; then
     log "unchanged build context $context: $archive"

@@ -131,6 +131,7 @@ down() {
   fi
   if [[ -f "$N/$MARKER" && -f "$state/kubectl-path" && -f "$state/kubeconfig" ]]; then
     kubectl_ delete node "$NAME" --ignore-not-found --wait=false > /dev/null 2>&1
+    kubectl_ -n default delete endpointslice "kubernetes-$NAME" --ignore-not-found --wait=false > /dev/null 2>&1
   fi
   if [[ -f "$N/$MARKER" ]]; then
     [[ -f "$N/started-cluster-net" ]] && PH_PREFIX="$PREFIX" "$CLUSTER_NET" down
@@ -262,7 +263,9 @@ up() {
   done
 
   # --- the API server, inside the node namespace: a relay to cluster-net.sh's socket ---
-  run_node api-relay socat "TCP4-LISTEN:$API_PORT,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$relay"
+  # On every address of the node namespace: the kubelet and kube-proxy use 127.0.0.1, pods NODE_IP (the endpoint
+  # of the `kubernetes` Service this node publishes below, so in-cluster clients such as the operator's pod work).
+  run_node api-relay socat "TCP4-LISTEN:$API_PORT,reuseaddr,fork" "UNIX-CONNECT:$relay"
 
   # --- containerd ---
   local pause pause_archive; read -r pause pause_archive < <(pause_image)
@@ -358,6 +361,20 @@ EOF
   run_node kube-proxy "${bin[kube-proxy]}" --config="$N/kube-proxy.yaml" --v=1
 
   wait_for "node $NAME Ready" 180 kubectl_ wait --for=condition=Ready "node/$NAME" --timeout=5s
+  # up.sh's API server publishes no endpoint for the `kubernetes` Service (its address is loopback); the node's
+  # relay is one pods can reach, so the node publishes it (kube-proxy then DNATs 10.96.0.1:443 to it). The API
+  # server's certificate names the Service's IP, so in-cluster clients verify it as anywhere else.
+  kubectl_ apply -f - > /dev/null <<EOF
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kubernetes-$NAME
+  namespace: default
+  labels: {kubernetes.io/service-name: kubernetes, endpointslice.kubernetes.io/managed-by: pinhole.dev-node-sh}
+addressType: IPv4
+endpoints: [{addresses: ["$NODE_IP"], conditions: {ready: true}, nodeName: "$NAME"}]
+ports: [{name: https, port: $API_PORT, protocol: TCP}]
+EOF
   for c in api-relay containerd kubelet kube-proxy; do node_alive "$c" || { nlog "$c died; log:"; tail -n 20 "$N/logs/$c.log" >&2; false; }; done
   trap - ERR
   { echo "NODE_NAME=$NAME"; echo "NODE_IP=$NODE_IP"; echo "POD_CIDR=$POD_CIDR"; echo "NODE_NETNS=$NODE_NS"

@@ -47,7 +47,7 @@ public class AppConnectorSpec {
     private List<Client> clients = new ArrayList<>();
 
     @JsonPropertyDescription("The WireGuard interface of the connector.")
-    private Tunnel tunnel = new Tunnel();
+    private WireGuardInterface tunnel = new WireGuardInterface();
 
     @JsonPropertyDescription("How clients reach the connector's UDP port.")
     private ServiceSpec service = new ServiceSpec();
@@ -91,8 +91,8 @@ public class AppConnectorSpec {
     public void setRoutes(Routes routes) { this.routes = routes; }
     public List<Client> getClients() { return clients; }
     public void setClients(List<Client> clients) { this.clients = clients; }
-    public Tunnel getTunnel() { return tunnel; }
-    public void setTunnel(Tunnel tunnel) { this.tunnel = tunnel; }
+    public WireGuardInterface getTunnel() { return tunnel; }
+    public void setTunnel(WireGuardInterface tunnel) { this.tunnel = tunnel; }
     public ServiceSpec getService() { return service; }
     public void setService(ServiceSpec service) { this.service = service; }
     public Egress getEgress() { return egress; }
@@ -220,9 +220,9 @@ public class AppConnectorSpec {
         public void setAddress(String address) { this.address = address; }
     }
 
-    /** The connector's WireGuard interface and the pool of synthetic app addresses. */
+    /** {@code spec.tunnel}: the connector's WireGuard interface and the pool of synthetic app addresses. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class Tunnel {
+    public static class WireGuardInterface {
         @Default("100.96.0.1/24")
         @Size(max = 43)
         @ValidationRule(value = "isCIDR(self)", messageExpression = "'not an address/prefix: ' + self")

@@ -58,8 +58,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The connector's data plane: WireGuard on a UDP socket, the policy, the tunnel DNS and the NAT.
  *
  * <p>Stages. In: UDP socket → {@link UdpTunnelDriver} receive thread → {@link Tunnel} (decrypt, AllowedIPs) →
- * {@link TunnelIntake} ({@link InboundQueue} copy) → relay thread: {@link PacketRouter}: parse → known peer and own
- * source address → tunnel address port 53: {@link TunnelDns}; an existing flow: {@link TcpRelay}/{@link UdpRelay};
+ * {@link InboundHandOff} ({@link InboundQueue} copy) → relay thread: {@link PacketRouter}: parse → known peer and
+ * own source address → tunnel address port 53: {@link InStackDnsServer}; an existing flow: {@link TcpRelay}/{@link
+ * UdpRelay};
  * a new flow: egress check → {@link Policy} → NAT (or TCP RST / ICMP administratively prohibited). Out: flows and
  * DNS build IP packets on the relay thread → {@link UdpTunnelDriver#sendIp} encrypts and sends on that same thread.
  * This class wires those parts, applies configs and owns the lifecycle; {@link ConnectorStatus} reports.
@@ -148,19 +149,19 @@ public final class DataPlane implements AutoCloseable {
     private final FlowTable table;
     private final TcpRelay tcp;
     private final UdpRelay udp;
-    private final TunnelDns dns;
+    private final InStackDnsServer dns;
     private final SyntheticAddressPool pool;
     private final IpAddress tunnelAddress;
     private final ClientCounters counters = new ClientCounters();
     /** The synthetic answers each client was given here: a new flow to a synthetic address needs one. */
     private final ClientAnswers answers;
     private final PacketRouter router;
-    private final TunnelIntake intake;
+    private final InboundHandOff intake;
     private final ConnectorStatus statusReport;
     private final RelayLoop.Timer housekeeping;
     /** What clients may hold: buffered bytes, synthetic names, DNS queries in flight, DNS-over-TCP sessions. */
     private final ResourceBudget budget;
-    private final ConnectorConfig.Tunnel tunnelSettings;
+    private final ConnectorConfig.WireGuardInterface wireGuardInterface;
     private final byte[] privateKey;
     private volatile RuntimeState state;
     private volatile UdpTunnelDriver driver;
@@ -180,7 +181,7 @@ public final class DataPlane implements AutoCloseable {
         this.options = options;
         this.ticker = options.ticker();
         this.metrics = metrics;
-        this.tunnelSettings = config.tunnel();
+        this.wireGuardInterface = config.tunnel();
         this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
@@ -226,11 +227,11 @@ public final class DataPlane implements AutoCloseable {
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
                 nameKey(loaded.privateKey()));
         this.answers = new ClientAnswers(answersBound(budget, pool, config));
-        this.dns = new TunnelDns(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
+        this.dns = new InStackDnsServer(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
                 budget, answers);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
                 answers, this::toClient);
-        this.intake = new TunnelIntake(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
+        this.intake = new InboundHandOff(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
@@ -423,7 +424,7 @@ public final class DataPlane implements AutoCloseable {
         flowsPerClient = Map.copyOf(table.perClient());
         inForceDigest = loaded.digest();
         restartRequired = !java.util.Arrays.equals(loaded.privateKey(), privateKey)
-                || !loaded.config().tunnel().equals(tunnelSettings)
+                || !loaded.config().tunnel().equals(wireGuardInterface)
                 ? "the private key or tunnel settings changed; restart the connector to apply them" : null;
         if (restartRequired != null) {
             LOG.warning(restartRequired);

@@ -1,7 +1,7 @@
 package dev.pinhole.connector;
 
 import dev.pinhole.dns.resolver.DnsMetrics;
-import dev.pinhole.dns.resolver.DropReason;
+import dev.pinhole.dns.resolver.DnsDropReason;
 import dev.pinhole.dns.resolver.RefusalReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -125,7 +125,7 @@ public final class DataPlaneMetrics implements DnsMetrics {
     }
 
     @Override
-    public void dropped(DropReason reason) {
+    public void dropped(DnsDropReason reason) {
         drops.computeIfAbsent("dns_" + reason.name().toLowerCase(Locale.ROOT),
                 n -> registry.counter("pinhole.connector.drops", "reason", n)).increment();
     }

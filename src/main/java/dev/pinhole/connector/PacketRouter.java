@@ -36,7 +36,7 @@ final class PacketRouter {
     private final BooleanSupplier forwarding;
     private final TcpRelay tcp;
     private final UdpRelay udp;
-    private final TunnelDns dns;
+    private final InStackDnsServer dns;
     private final DataPlaneMetrics metrics;
     private final ClientCounters counters;
     private final ClientAnswers answers;
@@ -47,7 +47,7 @@ final class PacketRouter {
     private final ByteBuffer refusalOut = ByteBuffer.allocate(1400);
 
     PacketRouter(IpAddress tunnelAddress, Supplier<RuntimeState> state, BooleanSupplier forwarding, TcpRelay tcp,
-                 UdpRelay udp, TunnelDns dns, DataPlaneMetrics metrics, ClientCounters counters,
+                 UdpRelay udp, InStackDnsServer dns, DataPlaneMetrics metrics, ClientCounters counters,
                  ClientAnswers answers, Consumer<ByteBuffer> toClient) {
         this.tunnelAddress = tunnelAddress;
         this.state = state;
@@ -105,7 +105,7 @@ final class PacketRouter {
     private void onTcp(RuntimeState st, RuntimeState.Client client, ParseResult.TcpSegment seg) {
         FlowKey key = FlowKey.of(seg);
         if (key.app().equals(tunnelAddress)) {
-            if (key.appPort() == TunnelDns.PORT) {
+            if (key.appPort() == InStackDnsServer.PORT) {
                 dns.onTcp(client.name(), key, seg);
             } else {
                 refuse(client, seg.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, seg);
@@ -137,7 +137,7 @@ final class PacketRouter {
     private void onUdp(RuntimeState st, RuntimeState.Client client, ParseResult.UdpDatagram dgram) {
         FlowKey key = FlowKey.of(dgram);
         if (key.app().equals(tunnelAddress)) {
-            if (key.appPort() == TunnelDns.PORT) {
+            if (key.appPort() == InStackDnsServer.PORT) {
                 dns.onUdp(client.name(), dgram);
             } else {
                 refuse(client, dgram.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, null);

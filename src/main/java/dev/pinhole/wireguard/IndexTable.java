@@ -53,10 +53,10 @@ final class IndexTable {
      * initiation it answers, or where our initiation goes. Recoverable when a format, a tag and an endpoint are set.
      */
     synchronized int allocate(Peer peer, java.net.InetSocketAddress endpoint) {
-        int check = format != null && peer.recoveryTag >= 0 ? format.checkOf(peer.publicKey, endpoint) : -1;
+        int check = format != null && peer.recoveryTag() >= 0 ? format.checkOf(peer.publicKey(), endpoint) : -1;
         if (check >= 0) {
             for (int i = 0; i < RECOVERABLE_DRAWS; i++) {
-                int index = format.encode(peer.recoveryTag, check, random.nextInt());
+                int index = format.encode(peer.recoveryTag(), check, random.nextInt());
                 if (find(index) < 0) {
                     put(index, new Entry(peer));
                     return index;

@@ -36,13 +36,13 @@ final class NoiseHandshake {
      */
     static Optional<byte[]> createInitiation(LocalIdentity id, Peer peer, IndexTable indices, SecureRandom random,
             Clock clock, java.net.InetSocketAddress to) {
-        Handshake hs = peer.handshake;
-        byte[] ss = peer.staticStatic;
+        Handshake hs = peer.handshake();
+        byte[] ss = peer.staticStatic();
         if (ss == null) {
             return Optional.empty();
         }
         byte[] ck = LocalIdentity.INITIAL_CHAIN_KEY.clone();
-        byte[] h = Blake2s.hash(LocalIdentity.INITIAL_HASH, peer.publicKey.raw());
+        byte[] h = Blake2s.hash(LocalIdentity.INITIAL_HASH, peer.publicKey().raw());
         byte[] ePriv = X25519.generatePrivate(random);
         byte[] ePub = X25519.publicFromPrivate(ePriv);
         byte[] msg = new byte[INITIATION_LEN];
@@ -50,7 +50,7 @@ final class NoiseHandshake {
         System.arraycopy(ePub, 0, msg, INIT_EPHEMERAL, 32);
         ck = Kdf.kdf1(ck, ePub);
         h = Blake2s.hash(h, ePub);
-        Optional<byte[]> es = X25519.sharedSecret(ePriv, peer.publicKey.raw());
+        Optional<byte[]> es = X25519.sharedSecret(ePriv, peer.publicKey().raw());
         if (es.isEmpty()) {
             return Optional.empty();
         }
@@ -103,7 +103,7 @@ final class NoiseHandshake {
         if (peer == null) {
             return Consumed.dropped(DropReason.UNKNOWN_PEER);
         }
-        byte[] ss = peer.staticStatic;
+        byte[] ss = peer.staticStatic();
         if (ss == null) {
             return Consumed.dropped(DropReason.HANDSHAKE_FAILED);
         }
@@ -114,26 +114,10 @@ final class NoiseHandshake {
             return Consumed.dropped(DropReason.HANDSHAKE_FAILED);
         }
         h = Blake2s.hash(h, Arrays.copyOfRange(msg, off + INIT_TIMESTAMP, off + INIT_TIMESTAMP + TAI64N_LEN + 16));
-        synchronized (peer) {
-            if (peer.removed) {
-                return Consumed.dropped(DropReason.UNKNOWN_PEER);
-            }
-            Handshake hs = peer.handshake;
-            if (!Tai64n.after(ts, hs.lastTimestamp)) {
-                return Consumed.dropped(DropReason.STALE_TIMESTAMP);
-            }
-            if (hs.consumedAny && now - hs.lastInitiationConsumedNanos < minIntervalNanos) {
-                return Consumed.dropped(DropReason.RATE_LIMITED);
-            }
-            hs.clear();
-            hs.chainKey = ck;
-            hs.hash = h;
-            hs.remoteEphemeral = ePub;
-            hs.remoteIndex = Wire.intLe(msg, off + INIT_SENDER);
-            hs.lastTimestamp = ts;
-            hs.lastInitiationConsumedNanos = now;
-            hs.consumedAny = true;
-            hs.state = HandshakeState.INITIATION_CONSUMED;
+        DropReason refused = peer.recordInitiation(ck, h, ePub, Wire.intLe(msg, off + INIT_SENDER), ts, now,
+                minIntervalNanos);
+        if (refused != null) {
+            return Consumed.dropped(refused);
         }
         return new Consumed(peer, null);
     }
@@ -144,7 +128,7 @@ final class NoiseHandshake {
      */
     static Optional<byte[]> createResponse(Peer peer, IndexTable indices, SecureRandom random,
             java.net.InetSocketAddress from) {
-        Handshake hs = peer.handshake;
+        Handshake hs = peer.handshake();
         if (hs.state != HandshakeState.INITIATION_CONSUMED) {
             return Optional.empty();
         }
@@ -155,7 +139,7 @@ final class NoiseHandshake {
         ck = Kdf.kdf1(ck, ePub);
         h = Blake2s.hash(h, ePub);
         Optional<byte[]> ee = X25519.sharedSecret(ePriv, hs.remoteEphemeral);
-        Optional<byte[]> se = X25519.sharedSecret(ePriv, peer.publicKey.raw());
+        Optional<byte[]> se = X25519.sharedSecret(ePriv, peer.publicKey().raw());
         if (ee.isEmpty() || se.isEmpty()) {
             return Optional.empty();
         }
@@ -185,7 +169,7 @@ final class NoiseHandshake {
 
     /** Authenticates a response to our initiation; the caller holds {@code peer}'s lock. */
     static DropReason consumeResponse(byte[] msg, int off, LocalIdentity id, Peer peer) {
-        Handshake hs = peer.handshake;
+        Handshake hs = peer.handshake();
         int receiver = Wire.intLe(msg, off + RESP_RECEIVER);
         if (hs.state != HandshakeState.INITIATION_CREATED || !hs.hasLocalIndex || hs.localIndex != receiver) {
             return DropReason.UNEXPECTED_HANDSHAKE;
@@ -221,7 +205,7 @@ final class NoiseHandshake {
      * after creating it) and zeroes the handshake; the handshake's index now names the keypair.
      */
     static Keypair deriveKeypair(Peer peer, IndexTable indices, long now) {
-        Handshake hs = peer.handshake;
+        Handshake hs = peer.handshake();
         boolean initiator = hs.state == HandshakeState.RESPONSE_CONSUMED;
         if (!initiator && hs.state != HandshakeState.RESPONSE_CREATED) {
             throw new IllegalStateException("no finished handshake to derive keys from: " + hs.state);

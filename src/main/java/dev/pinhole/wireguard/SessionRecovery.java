@@ -64,19 +64,19 @@ final class SessionRecovery {
 
     /** Makes {@code peer} recoverable (idempotent); a peer whose key is a low-order point cannot handshake at all. */
     synchronized void register(Peer peer) {
-        if (peer.recoveryTag < 0 || peer.staticStatic == null) {
+        if (peer.recoveryTag() < 0 || peer.staticStatic() == null) {
             return;
         }
-        TagHolders holders = byTag.computeIfAbsent(peer.recoveryTag, t -> new TagHolders());
+        TagHolders holders = byTag.computeIfAbsent(peer.recoveryTag(), t -> new TagHolders());
         if (!holders.peers.contains(peer)) {
             holders.peers.add(peer);
         }
     }
 
     synchronized void unregister(Peer peer) {
-        TagHolders holders = byTag.get(peer.recoveryTag);
+        TagHolders holders = byTag.get(peer.recoveryTag());
         if (holders != null && holders.peers.remove(peer) && holders.peers.isEmpty()) {
-            byTag.remove(peer.recoveryTag);
+            byTag.remove(peer.recoveryTag());
         }
     }
 
@@ -105,7 +105,7 @@ final class SessionRecovery {
                 Peer named = null;
                 int matching = 0;
                 for (Peer p : holders.peers) {
-                    if (format.checkOf(p.publicKey, from) == check) {
+                    if (format.checkOf(p.publicKey(), from) == check) {
                         named = p;
                         matching++;
                     }
@@ -144,7 +144,7 @@ final class SessionRecovery {
     }
 
     private RecoveryOutcome decide(Peer peer, long now) {
-        if (peer.removed) {
+        if (peer.removed()) {
             return RecoveryOutcome.NOT_A_CLIENT;
         }
         if (hasLiveSession(peer, now)) {
@@ -165,22 +165,21 @@ final class SessionRecovery {
      * older than that may be one the client has left for another replica's, so it does not block recovery.
      */
     private boolean hasLiveSession(Peer peer, long now) {
-        Keypair kp = peer.keypairs.current();
+        Keypair kp = peer.currentKeypair();
         if (kp == null || kp.destroyed() || now - kp.createdNanos >= timers.rejectAfterTime().toNanos()) {
             return false;
         }
         long window = timers.keepaliveTimeout().toNanos() + timers.rekeyTimeout().toNanos();
-        return peer.receivedAny && now - peer.lastReceivedNanos < window;
+        return peer.authenticatedWithin(now, window);
     }
 
     /** We sent an initiation, or answered one whose session is not yet confirmed, less than REKEY_TIMEOUT ago. */
     private boolean handshakeRecent(Peer peer, long now) {
         long rekeyTimeout = timers.rekeyTimeout().toNanos();
-        Handshake hs = peer.handshake;
-        if (hs.sentAny && now - hs.lastSentInitiationNanos < rekeyTimeout) {
+        if (peer.initiationSentWithin(now, rekeyTimeout)) {
             return true;
         }
-        Keypair pending = peer.keypairs.next();
+        Keypair pending = peer.pendingKeypair();
         return pending != null && !pending.destroyed() && now - pending.createdNanos < rekeyTimeout;
     }
 

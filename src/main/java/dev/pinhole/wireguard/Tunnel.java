@@ -29,7 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Tunnel {
     private static final long INITIATION_MIN_INTERVAL_NANOS = 1_000_000_000L / 50;
-    private static final int SCRATCH = 65536 + 64;
 
     private final TunnelConfig config;
     private final TimerConfig timers;
@@ -48,18 +47,8 @@ public final class Tunnel {
     private final AllowedIps allowedIps = new AllowedIps();
     private final ConcurrentHashMap<PublicKey, Peer> peers = new ConcurrentHashMap<>();
     private final DropCounters drops = new DropCounters();
-    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
-
-    /** Per-thread buffers; what {@link Output} receives aliases these until the callback returns. */
-    private static final class Scratch {
-        final byte[] inCopy = new byte[SCRATCH];
-        final byte[] rxCipher = new byte[SCRATCH];
-        final byte[] rxPlain = new byte[SCRATCH];
-        final ByteBuffer rxView = ByteBuffer.wrap(rxPlain);
-        final byte[] txPlain = new byte[SCRATCH];
-        final byte[] txOut = new byte[SCRATCH];
-        final ByteBuffer txView = ByteBuffer.wrap(txOut);
-    }
+    private final ThreadLocal<PacketScratch> scratch = ThreadLocal.withInitial(PacketScratch::new);
+    private final SessionContext sessions;
 
     public Tunnel(TunnelConfig config) {
         this.config = config;
@@ -74,6 +63,8 @@ public final class Tunnel {
                 config.random());
         this.load = new LoadMonitor(config.underLoadHandshakesPerSecond());
         this.sourceLimiter = new SourceRateLimiter(config.sourceHandshakesPerSecond(), config.sourceHandshakeBurst());
+        this.sessions = new SessionContext(identity, indices, timers, config.mtu(), config.random(), config.clock(),
+                drops, scratch);
     }
 
     public PublicKey publicKey() {
@@ -94,14 +85,8 @@ public final class Tunnel {
     /** Adds a peer or updates an existing one in place (sessions survive an update). */
     public Peer upsertPeer(PeerConfig cfg) {
         Peer peer = peers.computeIfAbsent(cfg.publicKey(),
-                k -> new Peer(k, identity.privateKey, timers, indices, recovery.tagOf(k)));
-        synchronized (peer) {
-            peer.presharedKey = cfg.presharedKey();
-            if (cfg.endpoint() != null) {
-                peer.endpoint = cfg.endpoint();
-            }
-            peer.persistentKeepaliveNanos = cfg.persistentKeepalive().toNanos();
-        }
+                k -> new Peer(k, sessions, recovery.tagOf(k)));
+        peer.configure(cfg);
         allowedIps.set(peer, cfg.allowedIps());
         recovery.register(peer);
         return peer;
@@ -115,11 +100,7 @@ public final class Tunnel {
         }
         allowedIps.removePeer(peer);
         recovery.unregister(peer);
-        synchronized (peer) {
-            peer.removed = true;
-            zeroAll(peer);
-            peer.timers.stopAll();
-        }
+        peer.remove();
         return true;
     }
 
@@ -139,9 +120,7 @@ public final class Tunnel {
     public void initiateHandshake(PublicKey key, long now, Output out) {
         Peer peer = peers.get(key);
         if (peer != null) {
-            synchronized (peer) {
-                sendHandshakeInitiation(peer, false, now, out);
-            }
+            peer.initiateHandshake(now, out);
         }
     }
 
@@ -149,9 +128,7 @@ public final class Tunnel {
     public void sendKeepalive(PublicKey key, long now, Output out) {
         Peer peer = peers.get(key);
         if (peer != null) {
-            synchronized (peer) {
-                sendKeepalive(peer, now, out);
-            }
+            peer.sendKeepalive(now, out);
         }
     }
 
@@ -160,7 +137,7 @@ public final class Tunnel {
     /** Handles one UDP datagram from {@code from}; never answers one that does not authenticate. */
     public void onDatagram(ByteBuffer datagram, InetSocketAddress from, long now, Output out) {
         int len = datagram.remaining();
-        Scratch s = scratch.get();
+        PacketScratch s = scratch.get();
         byte[] msg;
         int off;
         if (datagram.hasArray()) {
@@ -245,29 +222,7 @@ public final class Tunnel {
             drops.count(consumed.drop());
             return;
         }
-        Peer peer = consumed.peer();
-        synchronized (peer) {
-            if (peer.removed) {
-                drops.count(DropReason.UNKNOWN_PEER);
-                return;
-            }
-            peer.endpoint = from;
-            authenticatedFrom(peer, now);
-            Optional<byte[]> response = NoiseHandshake.createResponse(peer, indices, config.random(), from);
-            if (response.isEmpty()) {
-                drops.count(DropReason.HANDSHAKE_FAILED);
-                return;
-            }
-            byte[] resp = response.get();
-            peer.cookies.addMacs(resp, now);
-            Keypair kp = NoiseHandshake.deriveKeypair(peer, indices, now);
-            peer.keypairs.installAsResponder(kp);
-            peer.timers.sessionDerived(now);
-            peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
-            peer.timers.anyAuthenticatedPacketReceived();
-            out.send(ByteBuffer.wrap(resp), from);
-            peer.timers.anyAuthenticatedPacketSent();
-        }
+        consumed.peer().answerInitiation(from, now, out);
     }
 
     private void receiveResponse(byte[] msg, int off, InetSocketAddress from, long now, Output out) {
@@ -279,27 +234,7 @@ public final class Tunnel {
             drops.count(DropReason.UNEXPECTED_HANDSHAKE);
             return;
         }
-        Peer peer = entry.peer;
-        synchronized (peer) {
-            if (peer.removed) {
-                drops.count(DropReason.UNKNOWN_PEER);
-                return;
-            }
-            DropReason failed = NoiseHandshake.consumeResponse(msg, off, identity, peer);
-            if (failed != null) {
-                drops.count(failed);
-                return;
-            }
-            peer.endpoint = from;
-            authenticatedFrom(peer, now);
-            peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
-            peer.timers.anyAuthenticatedPacketReceived();
-            Keypair kp = NoiseHandshake.deriveKeypair(peer, indices, now);
-            peer.keypairs.installAsInitiator(kp);
-            peer.timers.sessionDerived(now);
-            handshakeComplete(peer, now);
-            sendKeepalive(peer, now, out);
-        }
+        entry.peer.receiveResponse(msg, off, from, now, out);
     }
 
     private void receiveCookieReply(byte[] msg, int off, long now) {
@@ -308,16 +243,13 @@ public final class Tunnel {
             drops.count(DropReason.BAD_COOKIE_REPLY);
             return;
         }
-        Peer peer = entry.peer;
-        synchronized (peer) {
-            if (peer.removed || !peer.cookies.consumeReply(msg, off, now)) {
-                drops.count(DropReason.BAD_COOKIE_REPLY);
-            }
+        if (!entry.peer.receiveCookieReply(msg, off, now)) {
+            drops.count(DropReason.BAD_COOKIE_REPLY);
         }
     }
 
-    private void receiveTransport(byte[] msg, int off, int len, Scratch s, InetSocketAddress from, long now,
-            Output out) {
+    private void receiveTransport(byte[] msg, int off, int len, PacketScratch s, InetSocketAddress from,
+            long now, Output out) {
         int receiver = Wire.intLe(msg, off + TRANSPORT_RECEIVER);
         IndexTable.Entry entry = indices.lookup(receiver);
         Keypair kp = entry == null ? null : entry.keypair;
@@ -329,54 +261,9 @@ public final class Tunnel {
             return;
         }
         Peer peer = entry.peer;
-        if (now - kp.createdNanos >= timers.rejectAfterTime().toNanos()) {
-            drops.count(DropReason.EXPIRED_KEYPAIR);
+        int plainLen = peer.receiveTransport(kp, msg, off, len, s, from, now, out);
+        if (plainLen <= 0) {
             return;
-        }
-        long counter = Wire.longLe(msg, off + TRANSPORT_COUNTER);
-        if (!kp.replay.couldAccept(counter, timers.rejectAfterMessages())) {
-            drops.count(DropReason.REPLAYED);
-            return;
-        }
-        int plainLen;
-        // JDK 17's ChaCha20-Poly1305 allocates ~3.5 KB per decrypt when the ciphertext does not start at index 0
-        // of its array (measured; JDK 25 does not): a 1.4 KB copy to offset 0 is cheaper than that garbage.
-        int cipherLen = len - TRANSPORT_HEADER_LEN;
-        System.arraycopy(msg, off + TRANSPORT_HEADER_LEN, s.rxCipher, 0, cipherLen);
-        try {
-            plainLen = ChaChaPoly.get().open(kp.receiveKey, counter, null, s.rxCipher, 0, cipherLen, s.rxPlain, 0);
-        } catch (IllegalStateException destroyedMeanwhile) {
-            drops.count(DropReason.EXPIRED_KEYPAIR);
-            return;
-        }
-        if (plainLen < 0) {
-            drops.count(DropReason.DECRYPT_FAILED);
-            return;
-        }
-        if (!kp.replay.accept(counter, timers.rejectAfterMessages())) {
-            drops.count(DropReason.REPLAYED);
-            return;
-        }
-        synchronized (peer) {
-            if (peer.removed) {
-                drops.count(DropReason.UNKNOWN_RECEIVER);
-                return;
-            }
-            if (!from.equals(peer.endpoint)) {
-                peer.endpoint = from;
-            }
-            authenticatedFrom(peer, now);
-            if (peer.keypairs.confirm(kp)) {
-                handshakeComplete(peer, now);
-                sendStaged(peer, now, out);
-            }
-            keepKeyFreshReceiving(peer, now, out);
-            peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
-            peer.timers.anyAuthenticatedPacketReceived();
-            if (plainLen == 0) {
-                return;
-            }
-            peer.timers.dataReceived(now);
         }
         int ipLen = innerLength(s.rxPlain, plainLen);
         if (ipLen < 0) {
@@ -390,14 +277,8 @@ public final class Tunnel {
             drops.count(DropReason.NO_ALLOWED_IP_FOR_SOURCE);
             return;
         }
-        peer.rxBytes.add(ipLen);
+        peer.delivered(ipLen);
         out.deliver(peer, view);
-    }
-
-    /** Under the peer lock: a message from {@code peer} just authenticated (session recovery's liveness). */
-    private static void authenticatedFrom(Peer peer, long now) {
-        peer.lastReceivedNanos = now;
-        peer.receivedAny = true;
     }
 
     /**
@@ -419,14 +300,7 @@ public final class Tunnel {
         if (peer == null) {
             return;
         }
-        synchronized (peer) {
-            if (recovery.admit(peer, now) != RecoveryOutcome.STARTED) {
-                return;
-            }
-            if (writeInitiation(peer, from, now, out)) {
-                recovery.count(RecoveryOutcome.STARTED);
-            }
-        }
+        peer.recoverTowards(from, recovery, now, out);
     }
 
     /** The IP packet's own length (padding removed), or -1 when the header is not a sane IPv4/IPv6 one. */
@@ -449,7 +323,7 @@ public final class Tunnel {
     public void onOutboundPacket(ByteBuffer ipPacket, long now, Output out) {
         int len = ipPacket.remaining();
         int pos = ipPacket.position();
-        if (len < 1 || len > SCRATCH - 64) {
+        if (len < 1 || len > PacketScratch.SIZE - 64) {
             drops.count(len < 1 ? DropReason.MALFORMED_INNER_PACKET : DropReason.TOO_BIG);
             return;
         }
@@ -467,217 +341,7 @@ public final class Tunnel {
             drops.count(DropReason.NO_ROUTE);
             return;
         }
-        sendPacket(peer, ipPacket, now, out);
-    }
-
-    private void sendPacket(Peer peer, ByteBuffer ipPacket, long now, Output out) {
-        int len = ipPacket.remaining();
-        Keypair kp;
-        long counter;
-        InetSocketAddress to;
-        synchronized (peer) {
-            if (peer.removed) {
-                drops.count(DropReason.NO_ROUTE);
-                return;
-            }
-            kp = peer.keypairs.current();
-            to = peer.endpoint;
-            if (to == null) {
-                drops.count(DropReason.NO_ENDPOINT);
-                return;
-            }
-            if (!usableForSending(kp, now)) {
-                stage(peer, copyOf(ipPacket));
-                sendHandshakeInitiation(peer, false, now, out);
-                return;
-            }
-            counter = kp.sendCounter.getAndIncrement();
-            if (Long.compareUnsigned(counter, timers.rejectAfterMessages()) >= 0) {
-                kp.sendCounter.set(timers.rejectAfterMessages());
-                stage(peer, copyOf(ipPacket));
-                sendHandshakeInitiation(peer, false, now, out);
-                return;
-            }
-            peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
-            peer.timers.anyAuthenticatedPacketSent();
-            if (len > 0) {
-                peer.timers.dataSent(now);
-            }
-            keepKeyFreshSending(peer, kp, now, out);
-        }
-        Scratch s = scratch.get();
-        ipPacket.get(ipPacket.position(), s.txPlain, 0, len);
-        sealAndSend(peer, kp, counter, s.txPlain, len, to, s, out);
-    }
-
-    private void sealAndSend(Peer peer, Keypair kp, long counter, byte[] plain, int len, InetSocketAddress to,
-            Scratch s, Output out) {
-        int padded = paddedLength(len);
-        if (plain != s.txPlain) {
-            System.arraycopy(plain, 0, s.txPlain, 0, len);
-        }
-        java.util.Arrays.fill(s.txPlain, len, padded, (byte) 0);
-        byte[] o = s.txOut;
-        Wire.putIntLe(o, 0, TYPE_TRANSPORT);
-        Wire.putIntLe(o, TRANSPORT_RECEIVER, kp.remoteIndex);
-        Wire.putLongLe(o, TRANSPORT_COUNTER, counter);
-        int n;
-        try {
-            n = ChaChaPoly.get().seal(kp.sendKey, counter, null, s.txPlain, 0, padded, o, TRANSPORT_HEADER_LEN);
-        } catch (IllegalStateException destroyedMeanwhile) {
-            // The peer was removed or its keys zeroed between taking the counter and sealing.
-            drops.count(DropReason.EXPIRED_KEYPAIR);
-            return;
-        }
-        peer.txBytes.add(len);
-        s.txView.limit(TRANSPORT_HEADER_LEN + n).position(0);
-        out.send(s.txView, to);
-    }
-
-    /** Pads to a multiple of 16 without exceeding the MTU (packets already above the MTU are left as they are). */
-    private int paddedLength(int len) {
-        int mtu = config.mtu();
-        int last = len > mtu ? len % mtu : len;
-        int padded = (last + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
-        if (padded > mtu) {
-            padded = mtu;
-        }
-        return len + Math.max(0, padded - last);
-    }
-
-    private boolean usableForSending(Keypair kp, long now) {
-        return kp != null && !kp.destroyed()
-                && Long.compareUnsigned(kp.sendCounter.get(), timers.rejectAfterMessages()) < 0
-                && now - kp.createdNanos < timers.rejectAfterTime().toNanos();
-    }
-
-    private static byte[] copyOf(ByteBuffer b) {
-        byte[] copy = new byte[b.remaining()];
-        b.get(b.position(), copy);
-        return copy;
-    }
-
-    private void stage(Peer peer, byte[] packet) {
-        if (peer.staged.size() >= Peer.MAX_STAGED_PACKETS) {
-            peer.staged.pollFirst();
-            drops.count(DropReason.QUEUE_FULL);
-        }
-        peer.staged.addLast(packet);
-    }
-
-    /** Under the peer lock: sends what waited for a session, or starts a handshake if there is none. */
-    private void sendStaged(Peer peer, long now, Output out) {
-        if (peer.staged.isEmpty()) {
-            return;
-        }
-        Keypair kp = peer.keypairs.current();
-        InetSocketAddress to = peer.endpoint;
-        if (!usableForSending(kp, now)) {
-            sendHandshakeInitiation(peer, false, now, out);
-            return;
-        }
-        if (to == null) {
-            return;
-        }
-        Scratch s = scratch.get();
-        while (!peer.staged.isEmpty()) {
-            byte[] packet = peer.staged.pollFirst();
-            long counter = kp.sendCounter.getAndIncrement();
-            if (Long.compareUnsigned(counter, timers.rejectAfterMessages()) >= 0) {
-                kp.sendCounter.set(timers.rejectAfterMessages());
-                peer.staged.addFirst(packet);
-                sendHandshakeInitiation(peer, false, now, out);
-                return;
-            }
-            peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
-            peer.timers.anyAuthenticatedPacketSent();
-            if (packet.length > 0) {
-                peer.timers.dataSent(now);
-            }
-            System.arraycopy(packet, 0, s.txPlain, 0, packet.length);
-            sealAndSend(peer, kp, counter, s.txPlain, packet.length, to, s, out);
-            keepKeyFreshSending(peer, kp, now, out);
-        }
-    }
-
-    private void sendKeepalive(Peer peer, long now, Output out) {
-        if (peer.staged.isEmpty()) {
-            peer.staged.addLast(new byte[0]);
-        }
-        sendStaged(peer, now, out);
-    }
-
-    /** Under the peer lock. At most one initiation per REKEY_TIMEOUT; a retry keeps counting attempts. */
-    private void sendHandshakeInitiation(Peer peer, boolean retry, long now, Output out) {
-        if (!retry) {
-            peer.timers.handshakeAttempts = 0;
-        }
-        Handshake hs = peer.handshake;
-        if (hs.sentAny && now - hs.lastSentInitiationNanos < timers.rekeyTimeout().toNanos()) {
-            return;
-        }
-        InetSocketAddress to = peer.endpoint;
-        if (to == null) {
-            drops.count(DropReason.NO_ENDPOINT);
-            return;
-        }
-        if (!writeInitiation(peer, to, now, out)) {
-            return;
-        }
-        peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveNanos);
-        peer.timers.anyAuthenticatedPacketSent();
-        peer.timers.handshakeInitiated(now);
-    }
-
-    /** Under the peer lock: creates an initiation (a new handshake, a new index), adds MACs, sends it to {@code to}. */
-    private boolean writeInitiation(Peer peer, InetSocketAddress to, long now, Output out) {
-        Handshake hs = peer.handshake;
-        hs.lastSentInitiationNanos = now;
-        hs.sentAny = true;
-        Optional<byte[]> msg = NoiseHandshake.createInitiation(identity, peer, indices, config.random(),
-                config.clock(), to);
-        if (msg.isEmpty()) {
-            drops.count(DropReason.HANDSHAKE_FAILED);
-            return false;
-        }
-        byte[] m = msg.get();
-        peer.cookies.addMacs(m, now);
-        out.send(ByteBuffer.wrap(m), to);
-        return true;
-    }
-
-    private void keepKeyFreshSending(Peer peer, Keypair kp, long now, Output out) {
-        // Compared like wireguard-go: against the next counter to use, not the one just used. The message count
-        // applies to both roles (a responder must not wait for REJECT_AFTER_MESSAGES); the age only to the
-        // initiator, so the two sides do not both start a handshake when a session gets old.
-        if (Long.compareUnsigned(kp.sendCounter.get(), timers.rekeyAfterMessages()) > 0
-                || (kp.initiator && now - kp.createdNanos > timers.rekeyAfterTime().toNanos())) {
-            sendHandshakeInitiation(peer, false, now, out);
-        }
-    }
-
-    private void keepKeyFreshReceiving(Peer peer, long now, Output out) {
-        Keypair kp = peer.keypairs.current();
-        long limit = timers.rejectAfterTime().toNanos() - timers.keepaliveTimeout().toNanos()
-                - timers.rekeyTimeout().toNanos();
-        if (kp != null && kp.initiator && now - kp.createdNanos > limit && !peer.timers.sentLastMinuteHandshake) {
-            peer.timers.sentLastMinuteHandshake = true;
-            sendHandshakeInitiation(peer, false, now, out);
-        }
-    }
-
-    private void handshakeComplete(Peer peer, long now) {
-        peer.timers.handshakeComplete();
-        peer.lastHandshakeNanos = now;
-        peer.handshakesCompleted.increment();
-    }
-
-    /** Wipes every key and the handshake, and drops queued packets (REJECT_AFTER_TIME x 3 of silence, or removal). */
-    private void zeroAll(Peer peer) {
-        peer.keypairs.clear();
-        NoiseHandshake.releaseIndex(peer.handshake, indices);
-        peer.handshake.clear();
-        peer.staged.clear();
+        peer.send(ipPacket, now, out);
     }
 
     // ---------------------------------------------------------------- timers
@@ -685,46 +349,9 @@ public final class Tunnel {
     /** Runs expired timers of every peer; call it every ~100 ms (the jitter granularity does not need finer). */
     public void onTick(long now, Output out) {
         for (Peer peer : peers.values()) {
-            synchronized (peer) {
-                if (peer.removed) {
-                    continue;
-                }
-                tickPeer(peer, now, out);
-            }
+            peer.tick(now, out);
         }
         sourceLimiter.sweep(now);
-    }
-
-    private void tickPeer(Peer peer, long now, Output out) {
-        PeerTimers t = peer.timers;
-        if (t.retransmitHandshake.fire(now)) {
-            if (t.handshakeAttempts > timers.maxHandshakeAttempts()) {
-                t.sendKeepalive.disarm();
-                peer.staged.clear();
-                if (!t.zeroKeyMaterial.armed()) {
-                    t.zeroKeyMaterial.arm(now + 3 * timers.rejectAfterTime().toNanos());
-                }
-            } else {
-                t.handshakeAttempts++;
-                sendHandshakeInitiation(peer, true, now, out);
-            }
-        }
-        if (t.sendKeepalive.fire(now)) {
-            sendKeepalive(peer, now, out);
-            if (t.needAnotherKeepalive) {
-                t.needAnotherKeepalive = false;
-                t.sendKeepalive.arm(now + timers.keepaliveTimeout().toNanos());
-            }
-        }
-        if (t.newHandshake.fire(now)) {
-            sendHandshakeInitiation(peer, false, now, out);
-        }
-        if (t.zeroKeyMaterial.fire(now)) {
-            zeroAll(peer);
-        }
-        if (t.persistentKeepalive.fire(now) && peer.persistentKeepaliveNanos > 0) {
-            sendKeepalive(peer, now, out);
-        }
     }
 
     /** Number of live receiver indices (handshakes plus keypairs); for leak checks. */

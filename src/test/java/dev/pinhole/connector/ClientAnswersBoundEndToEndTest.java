@@ -2,7 +2,7 @@ package dev.pinhole.connector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -51,8 +51,8 @@ class ClientAnswersBoundEndToEndTest {
     UpstreamDnsClient upstreamClient;
     ServerSocket app;
     final List<Socket> accepted = new ArrayList<>();
-    TunnelClient reader;
-    final List<TunnelClient> creators = new ArrayList<>();
+    WireGuardTestClient reader;
+    final List<WireGuardTestClient> creators = new ArrayList<>();
     DataPlane dataPlane;
 
     @BeforeEach
@@ -62,17 +62,17 @@ class ClientAnswersBoundEndToEndTest {
                 InetAddress.getLoopbackAddress());
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofSeconds(2), 2,
                 Ticker.system());
-        reader = new TunnelClient("100.96.0.2");
+        reader = new WireGuardTestClient("100.96.0.2");
         List<ConnectorConfig.Client> clients = new ArrayList<>();
         clients.add(new ConnectorConfig.Client("reader", reader.publicKey.toBase64(), "100.96.0.2/32"));
         for (int i = 0; i < CREATORS; i++) {
-            TunnelClient c = new TunnelClient("100.96.0." + (3 + i));
+            WireGuardTestClient c = new WireGuardTestClient("100.96.0." + (3 + i));
             creators.add(c);
             clients.add(new ConnectorConfig.Client("creator-" + i, c.publicKey.toBase64(), "100.96.0." + (3 + i)
                     + "/32"));
         }
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"), clients,
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"), clients,
                 List.of("*.example.test"), List.of("127.0.0.1/32"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),
                 new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(0), null,
@@ -85,7 +85,7 @@ class ClientAnswersBoundEndToEndTest {
                 .withBind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .withUpstream(upstreamClient), new DataPlaneMetrics(registry));
         reader.connectTo(dataPlane.publicKey(), dataPlane.localAddress());
-        for (TunnelClient c : creators) {
+        for (WireGuardTestClient c : creators) {
             c.connectTo(dataPlane.publicKey(), dataPlane.localAddress());
         }
     }
@@ -93,7 +93,7 @@ class ClientAnswersBoundEndToEndTest {
     @AfterEach
     void stop() throws Exception {
         reader.close();
-        for (TunnelClient c : creators) {
+        for (WireGuardTestClient c : creators) {
             c.close();
         }
         dataPlane.close();
@@ -105,7 +105,7 @@ class ClientAnswersBoundEndToEndTest {
         upstream.close();
     }
 
-    static DnsMessage ask(TunnelClient c, String name) throws Exception {
+    static DnsMessage ask(WireGuardTestClient c, String name) throws Exception {
         c.sendUdp(5353, TUNNEL_ADDRESS, 53, DnsMessageEncoder.encode(DnsMessage.query(7,
                 new DnsQuestion(DnsName.of(name), DnsType.A, DnsType.CLASS_IN), Optional.empty())));
         byte[] answer = c.receiveUdp(5353, 10_000);
@@ -153,7 +153,7 @@ class ClientAnswersBoundEndToEndTest {
                     Keys.toBase64(Keys.publicFromPrivate(Keys.generatePrivate())), "100.96.1." + i + "/32"));
         }
         return new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/16", 51820, 1420, "100.80.0.0/12"), clients,
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/16", 51820, 1420, "100.80.0.0/12"), clients,
                 List.of("*.example.test"), List.of(), new ConnectorConfig.Egress("203.0.113.10", null, false),
                 new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(0), null,
                 names == null ? null : new ConnectorConfig.Limits(null, null, names, null, null));

@@ -39,7 +39,7 @@ class ConfigApplicationTest {
 
     static ConnectorConfig config(List<ConnectorConfig.Client> clients, List<String> domains, List<String> routes) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"), clients, domains,
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"), clients, domains,
                 routes, new ConnectorConfig.Egress("203.0.113.10", null, false), new ConnectorConfig.Dns(List.of()),
                 new ConnectorConfig.Http(0));
     }

@@ -2,8 +2,8 @@ package dev.pinhole.connector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pinhole.connector.TunnelClient.TcpConnection;
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpConnection;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -58,8 +58,8 @@ class ConfigReloadRevocationTest {
     UpstreamDnsClient upstreamClient;
     ServerSocket app;
     final List<Socket> accepted = new ArrayList<>();
-    TunnelClient laptop;
-    final List<TunnelClient> others = new ArrayList<>();
+    WireGuardTestClient laptop;
+    final List<WireGuardTestClient> others = new ArrayList<>();
     ConnectorMain.ConnectorProcess process;
     final HttpClient http = HttpClient.newHttpClient();
 
@@ -70,7 +70,7 @@ class ConfigReloadRevocationTest {
                 "kept.example.test", InetAddress.getLoopbackAddress()));
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofSeconds(2), 2,
                 Ticker.system());
-        laptop = new TunnelClient("100.96.0.2");
+        laptop = new WireGuardTestClient("100.96.0.2");
         configFile = dir.resolve("connector.json");
         keyFile = dir.resolve("privateKey");
         Files.writeString(keyFile, Keys.toBase64(Keys.generatePrivate()) + "\n");
@@ -86,7 +86,7 @@ class ConfigReloadRevocationTest {
     @AfterEach
     void stop() throws Exception {
         laptop.close();
-        for (TunnelClient c : others) {
+        for (WireGuardTestClient c : others) {
             c.close();
         }
         process.close();
@@ -98,14 +98,14 @@ class ConfigReloadRevocationTest {
         upstream.close();
     }
 
-    static ConnectorConfig.Client client(String name, TunnelClient c) throws Exception {
+    static ConnectorConfig.Client client(String name, WireGuardTestClient c) throws Exception {
         return new ConnectorConfig.Client(name, c.publicKey.toBase64(),
                 InetAddress.getByAddress(c.address).getHostAddress() + "/32");
     }
 
     static ConnectorConfig config(List<ConnectorConfig.Client> clients, List<String> domains, List<String> routes) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 clients, domains, routes, new ConnectorConfig.Egress("203.0.113.10", null, false),
                 new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(0));
     }
@@ -204,7 +204,7 @@ class ConfigReloadRevocationTest {
     @Test
     void aConfigTheDataPlaneCannotApplyAddsNoPeerAndIsNotReportedAsApplied() throws Exception {
         String inForce = process.watcher().current().digest();
-        TunnelClient intruder = new TunnelClient("100.96.0.3");
+        WireGuardTestClient intruder = new WireGuardTestClient("100.96.0.3");
         others.add(intruder);
         write(config(List.of(client("laptop-1", laptop), client("intruder", intruder)), List.of("*"),
                 List.of("127.0.0.1/32")));
@@ -266,7 +266,7 @@ class ConfigReloadRevocationTest {
     }
 
     /** Connects {@code c} and has it send a DNS query for 2 s; returns the handshakes its tunnel completed. */
-    long handshakes(TunnelClient c) throws Exception {
+    long handshakes(WireGuardTestClient c) throws Exception {
         if (c.tunnel.peers().isEmpty()) {
             c.connectTo(process.dataPlane().publicKey(), process.dataPlane().localAddress());
         }

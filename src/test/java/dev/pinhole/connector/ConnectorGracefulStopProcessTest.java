@@ -2,8 +2,8 @@ package dev.pinhole.connector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pinhole.connector.TunnelClient.TcpConnection;
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpConnection;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.testing.UdpEchoServer;
@@ -37,7 +37,7 @@ class ConnectorGracefulStopProcessTest {
     @TempDir
     Path dir;
     Process process;
-    TunnelClient client;
+    WireGuardTestClient client;
     UdpEchoServer echo;
     ServerSocket app;
     int httpPort;
@@ -121,12 +121,12 @@ class ConnectorGracefulStopProcessTest {
     private void start(int drainSeconds) throws Exception {
         echo = UdpEchoServer.start();
         app = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-        client = new TunnelClient("100.96.0.2");
+        client = new WireGuardTestClient("100.96.0.2");
         connectorKey = Keys.generatePrivate();
         listenPort = ConnectorMainProcessTest.freeUdpPort();
         httpPort = ConnectorMainProcessTest.freeTcpPort();
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", listenPort, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", listenPort, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-1", client.publicKey.toBase64(), "100.96.0.2/32")),
                 List.of("*.example.test"), List.of("127.0.0.1/32"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),

@@ -34,7 +34,7 @@ class ConnectorMainProcessTest {
     @TempDir
     Path dir;
     Process process;
-    TunnelClient client;
+    WireGuardTestClient client;
     UdpEchoServer echo;
 
     @AfterEach
@@ -68,12 +68,12 @@ class ConnectorMainProcessTest {
     @Test
     void theConnectorProcessBindsItsPortsBecomesReadyAndRelaysUdp() throws Exception {
         echo = UdpEchoServer.start();
-        client = new TunnelClient("100.96.0.2");
+        client = new WireGuardTestClient("100.96.0.2");
         byte[] connectorKey = Keys.generatePrivate();
         int listenPort = freeUdpPort();
         int httpPort = freeTcpPort();
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", listenPort, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", listenPort, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-1", client.publicKey.toBase64(), "100.96.0.2/32")),
                 List.of("*.example.test"), List.of("127.0.0.1/32"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),

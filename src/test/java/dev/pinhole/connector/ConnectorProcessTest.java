@@ -31,7 +31,7 @@ class ConnectorProcessTest {
 
     static ConnectorConfig config(int mtu, List<String> domains) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, mtu, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, mtu, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-1", CLIENT_KEY, "100.96.0.2/32")),
                 domains, List.of("140.82.112.0/20"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),

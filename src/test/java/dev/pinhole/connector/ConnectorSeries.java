@@ -3,7 +3,7 @@ package dev.pinhole.connector;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
-import dev.pinhole.dns.resolver.DropReason;
+import dev.pinhole.dns.resolver.DnsDropReason;
 import dev.pinhole.dns.resolver.RefusalReason;
 import dev.pinhole.nat.NatDropReason;
 import java.io.IOException;
@@ -34,7 +34,7 @@ public final class ConnectorSeries {
 
     private static String scrapeRunningConnector(Path dir) throws Exception {
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-1", CLIENT_KEY, "100.96.0.2/32")),
                 List.of("github.com"), List.of("140.82.112.0/20"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),
@@ -64,7 +64,7 @@ public final class ConnectorSeries {
         for (NatDropReason reason : NatDropReason.values()) {
             dataPlane.drop(reason);
         }
-        for (DropReason reason : DropReason.values()) {
+        for (DnsDropReason reason : DnsDropReason.values()) {
             dataPlane.dropped(reason);
         }
         for (RefusalReason reason : RefusalReason.values()) {

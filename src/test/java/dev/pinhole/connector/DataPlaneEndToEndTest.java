@@ -5,8 +5,8 @@ import dev.pinhole.testing.UdpEchoServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.pinhole.connector.TunnelClient.TcpConnection;
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpConnection;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -57,7 +57,7 @@ class DataPlaneEndToEndTest {
     TestDnsUpstream upstream;
     UpstreamDnsClient upstreamClient;
     UdpEchoServer echo;
-    TunnelClient client;
+    WireGuardTestClient client;
     DataPlane dataPlane;
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     String connectorKey = Keys.toBase64(Keys.generatePrivate());
@@ -78,7 +78,7 @@ class DataPlaneEndToEndTest {
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofSeconds(2), 2,
                 Ticker.system());
         echo = UdpEchoServer.start();
-        client = new TunnelClient("100.96.0.2");
+        client = new WireGuardTestClient("100.96.0.2");
     }
 
     @AfterEach
@@ -97,7 +97,7 @@ class DataPlaneEndToEndTest {
 
     ConnectorConfig config(List<ConnectorConfig.Client> clients) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 clients, List.of("*.example.test"), List.of("127.0.0.1/32"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),
                 new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(0));

@@ -2,8 +2,8 @@ package dev.pinhole.connector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pinhole.connector.TunnelClient.TcpConnection;
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpConnection;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -48,8 +48,8 @@ class DnsBudgetEndToEndTest {
     Path dir;
     TestDnsUpstream upstream;
     UpstreamDnsClient upstreamClient;
-    TunnelClient attacker;
-    TunnelClient victim;
+    WireGuardTestClient attacker;
+    WireGuardTestClient victim;
     DataPlane dataPlane;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final String connectorKey = Keys.toBase64(Keys.generatePrivate());
@@ -61,10 +61,10 @@ class DnsBudgetEndToEndTest {
         // Up to 3 s per query in the silent zone: long enough for a flood to pile up, as a dead zone does.
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofMillis(1500), 2,
                 Ticker.system());
-        attacker = new TunnelClient("100.96.0.2");
-        victim = new TunnelClient("100.96.0.3");
+        attacker = new WireGuardTestClient("100.96.0.2");
+        victim = new WireGuardTestClient("100.96.0.3");
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("attacker", attacker.publicKey.toBase64(), "100.96.0.2/32"),
                         new ConnectorConfig.Client("victim", victim.publicKey.toBase64(), "100.96.0.3/32")),
                 List.of("*.example.test"), List.of("127.0.0.1/32"),

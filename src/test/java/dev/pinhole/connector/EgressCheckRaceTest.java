@@ -138,7 +138,7 @@ class EgressCheckRaceTest {
 
     private void writeConfig(String elasticIp) throws Exception {
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(), List.of("example.test"), List.of(),
                 new ConnectorConfig.Egress(elasticIp,
                         "http://127.0.0.1:" + checkip.getAddress().getPort() + "/", true),

@@ -80,7 +80,7 @@ class EgressVerificationTest {
 
     private HttpResponse<String> start(boolean enforce) throws Exception {
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(), List.of("example.test"), List.of(),
                 new ConnectorConfig.Egress("203.0.113.10", url(), enforce),
                 new ConnectorConfig.Dns(List.of("127.0.0.1")), new ConnectorConfig.Http(0));

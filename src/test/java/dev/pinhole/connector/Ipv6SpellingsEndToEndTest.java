@@ -3,8 +3,8 @@ package dev.pinhole.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pinhole.connector.TunnelClient.TcpConnection;
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpConnection;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.InvalidConfigException;
@@ -43,7 +43,7 @@ class Ipv6SpellingsEndToEndTest {
 
     @TempDir
     Path dir;
-    TunnelClient client;
+    WireGuardTestClient client;
     DataPlane dataPlane;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final String connectorKey = Keys.toBase64(Keys.generatePrivate());
@@ -63,7 +63,7 @@ class Ipv6SpellingsEndToEndTest {
 
     @BeforeEach
     void listen() throws Exception {
-        client = new TunnelClient(CLIENT);
+        client = new WireGuardTestClient(CLIENT);
         Logger.getLogger("dev.pinhole").addHandler(capture);
     }
 
@@ -78,7 +78,7 @@ class Ipv6SpellingsEndToEndTest {
 
     ConnectorConfig config(List<String> routes) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "v6", "default",
-                new ConnectorConfig.Tunnel("fd00:96::1/64", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("fd00:96::1/64", 51820, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-6", client.publicKey.toBase64(), CLIENT + "/128")),
                 List.of(), routes, new ConnectorConfig.Egress("203.0.113.10", null, false),
                 new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(0));

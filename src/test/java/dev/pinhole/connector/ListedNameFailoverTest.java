@@ -2,7 +2,7 @@ package dev.pinhole.connector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -42,8 +42,8 @@ class ListedNameFailoverTest {
     UpstreamDnsClient upstreamClient;
     ServerSocket gitApp;
     DatagramSocket gitUdp;
-    TunnelClient laptop;
-    TunnelClient other;
+    WireGuardTestClient laptop;
+    WireGuardTestClient other;
     ConnectorMain.ConnectorProcess replicaA;
     ConnectorMain.ConnectorProcess replicaB;
 
@@ -54,13 +54,13 @@ class ListedNameFailoverTest {
         upstream = new TestDnsUpstream(Map.of(GIT, GIT_REAL));
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofSeconds(2), 2,
                 Ticker.system());
-        laptop = new TunnelClient("100.96.0.2");
-        other = new TunnelClient("100.96.0.3");
+        laptop = new WireGuardTestClient("100.96.0.2");
+        other = new WireGuardTestClient("100.96.0.3");
         Path configFile = dir.resolve("connector.json");
         Path keyFile = dir.resolve("privateKey");
         Files.writeString(keyFile, Keys.toBase64(Keys.generatePrivate()) + "\n");
         Files.writeString(configFile, ConnectorConfigCodec.write(new ConnectorConfig(ConnectorConfig.FORMAT, "demo",
-                "default", new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/24"),
+                "default", new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/24"),
                 List.of(SyntheticAddressFailoverTest.client("laptop", laptop),
                         SyntheticAddressFailoverTest.client("other", other)),
                 List.of(GIT, "*.example.test"), List.of("127.0.0.0/29"),

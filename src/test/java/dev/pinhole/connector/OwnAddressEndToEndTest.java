@@ -3,8 +3,8 @@ package dev.pinhole.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pinhole.connector.TunnelClient.TcpConnection;
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpConnection;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -52,7 +52,7 @@ class OwnAddressEndToEndTest {
     ServerSocket statusPort;
     TestDnsUpstream upstream;
     UpstreamDnsClient upstreamClient;
-    TunnelClient client;
+    WireGuardTestClient client;
     DataPlane dataPlane;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final String connectorKey = Keys.toBase64(Keys.generatePrivate());
@@ -80,9 +80,9 @@ class OwnAddressEndToEndTest {
         upstream = new TestDnsUpstream(Map.of("self.example.test", own));
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofSeconds(2), 2,
                 Ticker.system());
-        client = new TunnelClient("100.96.0.2");
+        client = new WireGuardTestClient("100.96.0.2");
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "own", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-1", client.publicKey.toBase64(), "100.96.0.2/32")),
                 List.of("*.example.test"), List.of(own.getHostAddress() + "/32"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),

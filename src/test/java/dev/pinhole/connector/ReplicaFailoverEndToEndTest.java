@@ -2,8 +2,8 @@ package dev.pinhole.connector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pinhole.connector.TunnelClient.TcpConnection;
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpConnection;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -51,7 +51,7 @@ class ReplicaFailoverEndToEndTest {
     UpstreamDnsClient upstreamClient;
     UdpEchoServer echo;
     ServerSocket app;
-    TunnelClient client;
+    WireGuardTestClient client;
     DataPlane replicaA;
     DataPlane replicaB;
     final SimpleMeterRegistry metricsA = new SimpleMeterRegistry();
@@ -64,7 +64,7 @@ class ReplicaFailoverEndToEndTest {
                 Ticker.system());
         echo = UdpEchoServer.start();
         app = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-        client = new TunnelClient("100.96.0.2");
+        client = new WireGuardTestClient("100.96.0.2");
         LoadedConfig config = load();
         replicaA = replica(config, metricsA);
         replicaB = replica(config, metricsB);
@@ -94,7 +94,7 @@ class ReplicaFailoverEndToEndTest {
 
     private LoadedConfig load() throws Exception {
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "demo", "default",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop-1", client.publicKey.toBase64(), "100.96.0.2/32")),
                 List.of("*.example.test"), List.of("127.0.0.1/32"),
                 new ConnectorConfig.Egress("203.0.113.10", null, false),

@@ -3,7 +3,7 @@ package dev.pinhole.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pinhole.connector.TunnelClient.TcpOutcome;
+import dev.pinhole.connector.WireGuardTestClient.TcpOutcome;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.ConnectorConfigCodec;
 import dev.pinhole.connector.config.LoadedConfig;
@@ -72,8 +72,8 @@ class SyntheticAddressFailoverTest {
     ServerSocket xApp;
     DatagramSocket yUdp;
     final List<Socket> accepted = new ArrayList<>();
-    TunnelClient laptop;
-    TunnelClient other;
+    WireGuardTestClient laptop;
+    WireGuardTestClient other;
     ConnectorMain.ConnectorProcess replicaA;
     ConnectorMain.ConnectorProcess replicaB;
     final HttpClient http = HttpClient.newHttpClient();
@@ -104,13 +104,13 @@ class SyntheticAddressFailoverTest {
         upstream = new TestDnsUpstream(Map.of(x, X_REAL, y, Y_REAL));
         upstreamClient = new UpstreamDnsClient(List.of(upstream.address()), Duration.ofSeconds(2), 2,
                 Ticker.system());
-        laptop = new TunnelClient("100.96.0.2");
-        other = new TunnelClient("100.96.0.3");
+        laptop = new WireGuardTestClient("100.96.0.2");
+        other = new WireGuardTestClient("100.96.0.3");
         Path configFile = dir.resolve("connector.json");
         Path keyFile = dir.resolve("privateKey");
         Files.writeString(keyFile, Keys.toBase64(privateKey) + "\n");
         Files.writeString(configFile, ConnectorConfigCodec.write(new ConnectorConfig(ConnectorConfig.FORMAT, "demo",
-                "default", new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, APP_RANGE),
+                "default", new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, APP_RANGE),
                 List.of(client("laptop", laptop), client("other", other)), List.of("*.example.test"),
                 List.of("127.0.0.0/29"), new ConnectorConfig.Egress("203.0.113.10", null, false),
                 new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(0))));
@@ -143,12 +143,12 @@ class SyntheticAddressFailoverTest {
         upstream.close();
     }
 
-    static ConnectorConfig.Client client(String name, TunnelClient c) throws Exception {
+    static ConnectorConfig.Client client(String name, WireGuardTestClient c) throws Exception {
         return new ConnectorConfig.Client(name, c.publicKey.toBase64(),
                 InetAddress.getByAddress(c.address).getHostAddress() + "/32");
     }
 
-    static DnsMessage ask(TunnelClient c, String name) throws Exception {
+    static DnsMessage ask(WireGuardTestClient c, String name) throws Exception {
         byte[] query = DnsMessageEncoder.encode(DnsMessage.query(0x1234,
                 new DnsQuestion(DnsName.of(name), DnsType.A, DnsType.CLASS_IN), Optional.empty()));
         c.sendUdp(5353, TUNNEL_ADDRESS, 53, query);

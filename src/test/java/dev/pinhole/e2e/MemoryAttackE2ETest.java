@@ -49,7 +49,7 @@ class MemoryAttackE2ETest {
         byte[] bKey = Keys.generatePrivate();
         String gwPub = Keys.toBase64(Keys.publicFromPrivate(gwKey));
         ConnectorConfig config = new ConnectorConfig(ConnectorConfig.FORMAT, "e2e", "pinhole-e2e",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(new ConnectorConfig.Client("laptop", Keys.toBase64(Keys.publicFromPrivate(aKey)),
                                 "100.96.0.2/32"),
                         new ConnectorConfig.Client("laptop-b", Keys.toBase64(Keys.publicFromPrivate(bKey)),

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.operator.TestObjects;
@@ -12,7 +11,10 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,16 +38,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The connector Deployment as the operator renders it, on a real kubelet node (test/cluster/node.sh) running the image
- * built from the repository's Dockerfile (hack/image.sh): the API server's own Pod Security admission checks the pod
- * under {@code restricted}; the container really runs as 65532 on a read-only root filesystem without a token; the
- * operator (the packaged jar in cluster-net.sh's namespace, as in {@link OperatorProbeE2ETest}) probes the pod's
- * {@code /status} at its pod address; a changed AppConnector reaches the running pod through the kubelet's update of
- * the mounted ConfigMap; a deleted pod is replaced; the kubelet reports its memory. The "SaaS" answering the egress check is socat at 198.18.199.1
- * in the operator's namespace, answering the caller's address: the node masquerades its pods' egress to its own
- * address, so that is the egress IP the pod observes and the AppConnector declares.
- * Needs the node up ({@code test/cluster/node.sh up}) and the image built ({@code hack/image.sh}); skipped without
- * the node unless {@code PINHOLE_REQUIRE_REAL_NODE=1}. Tag {@code realnode}, left out of the default and e2e runs.
+ * Pinhole as users install it, on a real kubelet node (test/cluster/node.sh): the chart's operator Deployment runs the
+ * image built from the repository's Dockerfile (hack/image.sh, imported, never pulled) as a pod under the chart's
+ * ServiceAccount (test/cluster/operator.sh, through {@link RealNode}); the connector Deployment it renders runs in a
+ * namespace where the API server's own Pod Security admission enforces {@code restricted}. The container really runs as
+ * 65532 on a read-only root filesystem without a token; the operator pod probes the connector pod's {@code /status};
+ * a changed AppConnector reaches the running pod through the kubelet's update of the mounted ConfigMap; a deleted pod
+ * is replaced; the Eviction API honours the operator's PodDisruptionBudget; a deleted operator pod's replacement takes
+ * the Lease and reconciles without touching the connector pods; the kubelet reports both pods' memory. The "SaaS"
+ * answering the egress check is socat at 198.18.199.1 in cluster-net.sh's namespace, answering the caller's address:
+ * the node masquerades its pods' traffic towards that namespace to its own address, so that is the egress IP the pod
+ * observes and the AppConnector declares.
+ * Needs the node up ({@code test/cluster/node.sh up}); skipped without it unless {@code PINHOLE_REQUIRE_REAL_NODE=1}.
+ * Tag {@code realnode}, left out of the default and e2e runs.
  */
 @Tag("realnode")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -53,12 +58,9 @@ class RealNodeE2ETest {
     /** A cold JVM on a busy 2-core machine, the image's first unpack and the kubelet's sync: generous. */
     private static final Duration WAIT = Duration.ofMinutes(5);
     private static final Duration CMD = Duration.ofMinutes(3);
-    private static final Duration IMAGE_BUILD = Duration.ofMinutes(15);
     private static final String NAME = "saas";
     private static final String SAAS_ADDRESS = "198.18.199.1";
     private static final Path NODE_SH = Path.of("test", "cluster", "node.sh");
-    private static final Path IMAGE_SH = Path.of("hack", "image.sh");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern APPLIED = Pattern.compile(
             "^pinhole_connector_config_reloads_total\\{outcome=\"applied\"[^}]*} ([0-9.Ee+]+)$", Pattern.MULTILINE);
 
@@ -67,35 +69,19 @@ class RealNodeE2ETest {
     private static String image;
     private static String ns;
     private static Process saas;
-    private static OperatorProcess operator;
+    private static RealNode realNode;
+    private static InClusterOperator operator;
     private static volatile String lastSeen;
 
     @BeforeAll
     static void start() throws Exception {
-        CommandResult env = NetnsTopology.run(Map.of(), Duration.ofSeconds(30), "bash", NODE_SH.toString(), "env");
-        if (env.exitCode() != 0) {
-            String why = "no real node (test/cluster/node.sh up): " + env.stderr().strip();
-            if ("1".equals(System.getenv("PINHOLE_REQUIRE_REAL_NODE"))) {
-                throw new IllegalStateException("PINHOLE_REQUIRE_REAL_NODE=1 but " + why);
-            }
-            System.err.println("SKIPPED RealNodeE2ETest: " + why);
-            Assumptions.abort(why);
-        }
-        for (String line : env.stdout().strip().split("\n")) {
-            int eq = line.indexOf('=');
-            node.put(line.substring(0, eq), line.substring(eq + 1));
-        }
+        realNode = RealNode.require(RealNodeE2ETest.class);
+        node.put("NODE_NAME", realNode.nodeName());
+        node.put("NODE_IP", realNode.nodeIp());
+        node.put("OPERATOR_NETNS", realNode.operatorNetns());
+        image = realNode.image();
         client = E2ECluster.connect(RealNodeE2ETest.class);
         E2ECluster.installCrds(client);
-
-        image = Optional.ofNullable(System.getenv("PINHOLE_IMAGE")).orElse("ghcr.io/pinhole-dev/pinhole:dev");
-        // Built from this checkout (0.8 s when its build context is unchanged), so the pod runs the code under test.
-        Path archive = Path.of(run(IMAGE_BUILD, "bash", IMAGE_SH.toString(), "build").lastLine());
-        assertThat(archive).as("the image archive hack/image.sh wrote").exists();
-        long started = System.nanoTime();
-        String images = run("bash", NODE_SH.toString(), "import", archive.toString()).stdout();
-        assertThat(images).as("images in the node's containerd").contains(image);
-        System.out.printf("image imported into the node's containerd in %.1f s%n", (System.nanoTime() - started) / 1e9);
 
         int port = ThreadLocalRandom.current().nextInt(20000, 30000);
         saas = startSaas(port);
@@ -104,15 +90,17 @@ class RealNodeE2ETest {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
                 .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
                 .addToLabels("pod-security.kubernetes.io/enforce-version", "latest").endMetadata().build()).create();
-        operator = OperatorProcess.startInNetworkNamespace(node.get("OPERATOR_NETNS"), Map.of(
-                "PINHOLE_CONNECTOR_IMAGE", image,
-                "PINHOLE_OPERATOR_PROBE_CONNECTORS", "true",
-                "PINHOLE_OPERATOR_RECHECK_SECONDS", "2",
-                "PINHOLE_OPERATOR_REPORT_SECONDS", "2",
-                "PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS", "5000",
-                // The SaaS stand-in listens on a benchmarking-range address: refused by default (issue 12).
-                "PINHOLE_OPERATOR_VERIFY_URL_ALLOW_INTERNAL", "true",
-                "QUARKUS_OPERATOR_SDK_NAMESPACES", ns));
+        // The chart's operator pod (test/cluster/operator.sh), with the test's settings on its container (a rollout,
+        // taken back at the end).
+        operator = InClusterOperator.attach(client, realNode.operatorNamespace(), realNode.operatorDeployment(),
+                Map.of("PINHOLE_OPERATOR_PROBE_CONNECTORS", "true",
+                        "PINHOLE_OPERATOR_RECHECK_SECONDS", "2",
+                        "PINHOLE_OPERATOR_REPORT_SECONDS", "2",
+                        "PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS", "5000",
+                        // The SaaS stand-in listens on a benchmarking-range address: refused by default (issue 12).
+                        "PINHOLE_OPERATOR_VERIFY_URL_ALLOW_INTERNAL", "true",
+                        "QUARKUS_OPERATOR_SDK_NAMESPACES", ns));
+        assertThat(operator.pod().getSpec().getNodeName()).isEqualTo(realNode.nodeName());
 
         AppConnector connector = TestObjects.connector(ns, NAME);
         connector.getSpec().setReplicas(1);
@@ -144,10 +132,10 @@ class RealNodeE2ETest {
     @AfterAll
     static void stop() throws Exception {
         if (operator != null) {
-            operator.close();
-            List<String> lines = operator.logLines();
+            List<String> lines = realNode.podLog(operator.pod(), InClusterOperator.CONTAINER);
             System.out.println("operator log " + operator.logLocation() + " (last 20 lines):\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+            operator.close();
         }
         if (saas != null) {
             saas.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -235,35 +223,116 @@ class RealNodeE2ETest {
                 && x.getStatus().getReadyReplicas() != null && x.getStatus().getReadyReplicas() == 1);
     }
 
-    /** The connector's memory as the kubelet reports it (/stats/summary), within the limit the operator sets. */
+    /** The connector's and the operator's memory as the kubelet reports it (/stats/summary), within their limits. */
     @Test
     @Order(6)
-    void theKubeletReportsTheConnectorsMemoryWithinItsLimit() throws IOException {
-        Pod pod = connectorPod();
-        Path pki = LocalCluster.stateDir().resolve("pki");
-        String summary = run("ip", "netns", "exec", node.get("OPERATOR_NETNS"), "curl", "-fsS", "--max-time", "10",
-                "-k", "--cert", pki.resolve("apiserver-kubelet-client.crt").toString(),
-                "--key", pki.resolve("apiserver-kubelet-client.key").toString(),
-                "https://" + node.get("NODE_IP") + ":10250/stats/summary").stdout();
-        JsonNode memory = null;
-        for (JsonNode p : JSON.readTree(summary).path("pods")) {
-            if (pod.getMetadata().getName().equals(p.path("podRef").path("name").asText())) {
-                for (JsonNode c : p.path("containers")) {
-                    if ("connector".equals(c.path("name").asText())) {
-                        memory = c.path("memory");
-                    }
-                }
-            }
-        }
-        assertThat(memory).as("connector container in the kubelet's summary").isNotNull();
+    void theKubeletReportsTheConnectorsAndTheOperatorsMemoryWithinTheirLimits() {
+        assertMemoryWithinLimit("connector", connectorPod(), "connector");
+        assertMemoryWithinLimit("operator", operator.pod(), InClusterOperator.CONTAINER);
+    }
+
+    private static void assertMemoryWithinLimit(String what, Pod pod, String container) {
+        // The kubelet's stats lag a new container by a housekeeping interval or so.
+        JsonNode memory = await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(2))
+                .alias(what + " container in the kubelet's summary").until(() -> realNode.containerMemory(
+                        pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container),
+                        m -> m.isPresent() && m.get().path("rssBytes").asLong() > 0).orElseThrow();
         long rss = memory.path("rssBytes").asLong();
         long workingSet = memory.path("workingSetBytes").asLong();
-        long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(pod.getSpec().getContainers().get(0)
+        long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(pod.getSpec().getContainers().stream()
+                .filter(c -> container.equals(c.getName())).findFirst().orElseThrow()
                 .getResources().getLimits().get("memory")).longValue();
-        System.out.printf("connector memory (kubelet): rss %.1f MiB, working set %.1f MiB, limit %.0f MiB%n",
-                rss / 1048576.0, workingSet / 1048576.0, limit / 1048576.0);
+        System.out.printf("%s memory (kubelet): rss %.1f MiB, working set %.1f MiB, limit %.0f MiB%n",
+                what, rss / 1048576.0, workingSet / 1048576.0, limit / 1048576.0);
         assertThat(rss).isPositive().isLessThan(limit);
         assertThat(workingSet).isPositive().isLessThan(limit);
+    }
+
+    /**
+     * The PodDisruptionBudget the operator writes, as the API server's Eviction API applies it: with two Ready pods
+     * one eviction is allowed, the next one (while its replacement is not Ready) is refused, and once both are Ready
+     * again the other pod can go too.
+     */
+    @Test
+    @Order(7)
+    void anEvictionThatWouldBreakTheBudgetIsRefusedAndOneThatWouldNotIsAllowed() {
+        client.resources(AppConnector.class).inNamespace(ns).withName(NAME).edit(c -> {
+            c.getSpec().setReplicas(2);
+            return c;
+        });
+        List<Pod> two = awaitReadyPods(2);
+        await().atMost(WAIT).alias("PDB allows one disruption").until(() -> client.policy().v1()
+                .podDisruptionBudget().inNamespace(ns).list().getItems(), pdbs -> pdbs.size() == 1
+                && pdbs.get(0).getStatus() != null && pdbs.get(0).getStatus().getDisruptionsAllowed() == 1);
+
+        assertThat(evict(two.get(0))).as("first eviction (the budget allows one pod down)").isTrue();
+        assertThat(evict(two.get(1))).as("second eviction while the first pod's replacement is not Ready").isFalse();
+        assertThat(client.pods().inNamespace(ns).withName(two.get(1).getMetadata().getName()).get()
+                .getMetadata().getDeletionTimestamp()).as("the pod the budget kept").isNull();
+
+        List<Pod> again = awaitReadyPods(2);
+        assertThat(again).extracting(x -> x.getMetadata().getUid()).contains(two.get(1).getMetadata().getUid())
+                .doesNotContain(two.get(0).getMetadata().getUid());
+        await().atMost(WAIT).alias("PDB allows one disruption again").until(() -> client.policy().v1()
+                .podDisruptionBudget().inNamespace(ns).list().getItems().get(0).getStatus().getDisruptionsAllowed(),
+                n -> n == 1);
+        assertThat(evict(two.get(1))).as("the kept pod, once the budget allows it").isTrue();
+        awaitReadyPods(2);
+    }
+
+    /**
+     * The operator's pod deleted: its replacement takes the leader-election Lease and reconciles (a spec change made
+     * after it reaches the connector's ConfigMap and status), and the connector pods keep running untouched.
+     */
+    @Test
+    @Order(8)
+    void aRestartedOperatorPodTakesTheLeaseAndReconcilesWithoutRestartingConnectorPods() {
+        List<Pod> before = awaitReadyPods(2);
+        String oldOperator = operator.pod().getMetadata().getName();
+        long started = System.nanoTime();
+        operator.restart(client);
+        String newOperator = operator.pod().getMetadata().getName();
+        assertThat(newOperator).isNotEqualTo(oldOperator);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).alias("Lease held by " + newOperator)
+                .until(() -> client.leases().inNamespace(realNode.operatorNamespace()).list().getItems().stream()
+                        .anyMatch(l -> newOperator.equals(l.getSpec().getHolderIdentity())));
+        System.out.printf("operator pod deleted -> new pod Ready and holding the Lease after %.1f s%n",
+                (System.nanoTime() - started) / 1e9);
+
+        client.resources(AppConnector.class).inNamespace(ns).withName(NAME).edit(c -> {
+            c.getSpec().getDomains().add("after-restart.example.com");
+            return c;
+        });
+        await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).alias("ConfigMap with the new domain")
+                .until(() -> client.configMaps().inNamespace(ns).withLabel("pinhole.dev/connector", NAME).list()
+                        .getItems().stream().anyMatch(cm -> cm.getData() != null && cm.getData().values().stream()
+                                .anyMatch(v -> v.contains("after-restart.example.com"))));
+        awaitConnector(x -> x.getStatus().getObservedGeneration() != null
+                && x.getStatus().getObservedGeneration().equals(x.getMetadata().getGeneration())
+                && condition(x, "Ready").filter(r -> "True".equals(r.getStatus())).isPresent());
+
+        List<Pod> after = awaitReadyPods(2);
+        assertThat(after).extracting(p -> p.getMetadata().getUid())
+                .containsExactlyInAnyOrderElementsOf(before.stream().map(p -> p.getMetadata().getUid()).toList());
+        assertThat(after).allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount())
+                .isZero());
+    }
+
+    /**
+     * Whether the Eviction API accepted the eviction (false: 429, the budget refused it). Through a client that
+     * does not retry: the default one retries a 429 with backoff until the budget allows it, which hides a refusal.
+     */
+    private static boolean evict(Pod pod) {
+        Config once = new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build();
+        try (KubernetesClient noRetry = new KubernetesClientBuilder().withConfig(once).build()) {
+            return noRetry.pods().inNamespace(ns).withName(pod.getMetadata().getName()).evict();
+        }
+    }
+
+    private static List<Pod> awaitReadyPods(int count) {
+        return await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).alias(count + " Ready connector pods")
+                .until(RealNodeE2ETest::connectorPods, pods -> pods.size() == count
+                        && pods.stream().allMatch(RealNodeE2ETest::ready));
     }
 
     @org.junit.jupiter.api.AfterEach

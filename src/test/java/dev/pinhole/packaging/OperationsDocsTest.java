@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pinhole.connector.PolicyDropReason;
-import dev.pinhole.dns.resolver.DropReason;
+import dev.pinhole.dns.resolver.DnsDropReason;
 import dev.pinhole.dns.resolver.RefusalReason;
 import dev.pinhole.nat.NatDropReason;
 import dev.pinhole.operator.ConditionTypes;
@@ -126,7 +126,7 @@ class OperationsDocsTest {
         for (Enum<?> e : NatDropReason.values()) {
             reasons.add(e.name().toLowerCase(Locale.ROOT));
         }
-        for (Enum<?> e : DropReason.values()) {
+        for (Enum<?> e : DnsDropReason.values()) {
             reasons.add("dns_" + e.name().toLowerCase(Locale.ROOT));
         }
         for (Enum<?> e : RefusalReason.values()) {

@@ -70,22 +70,22 @@ class HandshakeVectorTest {
         IndexTable iIndices = new IndexTable(iRandom);
         Peer responderSeenByInitiator = new Peer(PublicKey.of(responder.publicKey), iPriv, TimerConfig.defaults(),
                 iIndices);
-        responderSeenByInitiator.presharedKey = psk;
+        responderSeenByInitiator.usePresharedKey(psk);
         byte[] initiation = NoiseHandshake.createInitiation(initiator, responderSeenByInitiator, iIndices, iRandom,
                 clock, null).orElseThrow();
-        responderSeenByInitiator.cookies.addMacs(initiation, 0);
+        responderSeenByInitiator.addMacs(initiation, 0);
         assertThat(HEX.formatHex(initiation)).isEqualTo(INITIATION);
 
         ScriptedRandom rRandom = new ScriptedRandom(seq(0x61), 0x55667788);
         IndexTable rIndices = new IndexTable(rRandom);
         Peer initiatorSeenByResponder = new Peer(PublicKey.of(initiator.publicKey), rPriv, TimerConfig.defaults(),
                 rIndices);
-        initiatorSeenByResponder.presharedKey = psk;
+        initiatorSeenByResponder.usePresharedKey(psk);
         NoiseHandshake.Consumed consumed = NoiseHandshake.consumeInitiation(initiation, 0, responder,
-                k -> k.equals(initiatorSeenByResponder.publicKey) ? initiatorSeenByResponder : null, 0, 0);
+                k -> k.equals(initiatorSeenByResponder.publicKey()) ? initiatorSeenByResponder : null, 0, 0);
         assertThat(consumed.drop()).isNull();
         byte[] response = NoiseHandshake.createResponse(initiatorSeenByResponder, rIndices, rRandom, null).orElseThrow();
-        initiatorSeenByResponder.cookies.addMacs(response, 0);
+        initiatorSeenByResponder.addMacs(response, 0);
         assertThat(HEX.formatHex(response)).isEqualTo(RESPONSE);
 
         assertThat(NoiseHandshake.consumeResponse(response, 0, initiator, responderSeenByInitiator)).isNull();

@@ -170,7 +170,7 @@ class RecoverableIndexTest {
             int index = table.allocate(peer, CLIENT);
             assertThat(handed.add(index)).isTrue();
             int opened = format.open(index);
-            recoverable += RecoverableIndex.tagOfOpened(opened) == peer.recoveryTag
+            recoverable += RecoverableIndex.tagOfOpened(opened) == peer.recoveryTag()
                     && RecoverableIndex.checkOfOpened(opened) == check ? 1 : 0;
         }
         assertThat(table.size()).isEqualTo(2000);

@@ -198,7 +198,7 @@ class TimersTest {
         Peer peerOfA = a.tunnel.peer(b.publicKey()).orElseThrow();
         Keypair kp;
         synchronized (peerOfA) {
-            kp = peerOfA.keypairs.current();
+            kp = peerOfA.currentKeypair();
         }
         net.run(Duration.ofSeconds(539));
         assertThat(kp.destroyed()).isFalse();

@@ -53,7 +53,7 @@ public final class ConfigCheck {
                 problems.add(new ConfigProblem(field.apply("egress.verifyUrl"), null, "required when egress.enforce is true"));
             }
         }
-        ConnectorConfig.Tunnel tunnel = config.tunnel();
+        ConnectorConfig.WireGuardInterface tunnel = config.tunnel();
         if (tunnel == null) {
             problems.add(new ConfigProblem(field.apply("tunnel"), null, "required"));
             return problems;
@@ -117,7 +117,7 @@ public final class ConfigCheck {
      * Checks static routes against the tunnel of a config: each must parse and stay clear of the app range and the
      * tunnel network. The operator also runs it on the route list merged with resolved IPSets.
      */
-    public static List<ConfigProblem> checkRoutes(ConnectorConfig.Tunnel tunnel, List<String> routes,
+    public static List<ConfigProblem> checkRoutes(ConnectorConfig.WireGuardInterface tunnel, List<String> routes,
                                                   UnaryOperator<String> field) {
         List<ConfigProblem> ignored = new ArrayList<>();
         Cidr appRange = tunnel == null ? null : parseCidr("tunnel.appRange", tunnel.appRange(), ignored);
@@ -175,7 +175,7 @@ public final class ConfigCheck {
     }
 
     /** The tunnel network from "address/prefix", or null when it does not parse (reported by check). */
-    private static Cidr tunnelNetwork(ConnectorConfig.Tunnel tunnel) {
+    private static Cidr tunnelNetwork(ConnectorConfig.WireGuardInterface tunnel) {
         String[] parts = String.valueOf(tunnel.address()).split("/", -1);
         Integer prefix = parts.length == 2 ? parsePrefix(parts[1]) : null;
         if (prefix == null) {

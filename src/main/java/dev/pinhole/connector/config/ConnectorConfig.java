@@ -14,7 +14,7 @@ public record ConnectorConfig(
         String format,
         String name,
         String namespace,
-        Tunnel tunnel,
+        WireGuardInterface tunnel,
         List<Client> clients,
         List<String> domains,
         List<String> routes,
@@ -25,15 +25,16 @@ public record ConnectorConfig(
         Limits limits) {
 
     /** A config without a {@code network} or {@code limits} section (own addresses only, default limits). */
-    public ConnectorConfig(String format, String name, String namespace, Tunnel tunnel, List<Client> clients,
-                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http) {
+    public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
+                           List<Client> clients, List<String> domains, List<String> routes, Egress egress, Dns dns,
+                           Http http) {
         this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, null, null);
     }
 
     /** A config without a {@code limits} section: every bound at its default. */
-    public ConnectorConfig(String format, String name, String namespace, Tunnel tunnel, List<Client> clients,
-                           List<String> domains, List<String> routes, Egress egress, Dns dns, Http http,
-                           Network network) {
+    public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
+                           List<Client> clients, List<String> domains, List<String> routes, Egress egress, Dns dns,
+                           Http http, Network network) {
         this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, null);
     }
 
@@ -45,9 +46,12 @@ public record ConnectorConfig(
     /** The only format this build reads and writes; a new incompatible layout gets a new suffix. */
     public static final String FORMAT = "pinhole.dev/connector-config/v1";
 
-    /** The WireGuard interface: the connector's tunnel address with prefix, UDP port, MTU and synthetic app pool. */
+    /**
+     * The connector's WireGuard interface (key {@code tunnel}, kept for compatibility): its tunnel address with
+     * prefix, UDP port, MTU and the pool of synthetic app addresses routed through it.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Tunnel(String address, int listenPort, int mtu, String appRange) {}
+    public record WireGuardInterface(String address, int listenPort, int mtu, String appRange) {}
 
     /** One peer: name for counters, public key, and the single tunnel address it may use as source. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -94,12 +94,12 @@ public final class AppResolver {
         try {
             q = DnsMessageDecoder.decode(query);
         } catch (DnsFormatException e) {
-            metrics.dropped(DropReason.MALFORMED);
-            return new ResolverStep.Drop(DropReason.MALFORMED);
+            metrics.dropped(DnsDropReason.MALFORMED);
+            return new ResolverStep.Drop(DnsDropReason.MALFORMED);
         }
         if (q.isResponse()) {
-            metrics.dropped(DropReason.NOT_A_QUERY);
-            return new ResolverStep.Drop(DropReason.NOT_A_QUERY);
+            metrics.dropped(DnsDropReason.NOT_A_QUERY);
+            return new ResolverStep.Drop(DnsDropReason.NOT_A_QUERY);
         }
         // RFC 6891 6.2.5: over UDP, the smaller of the client's payload size and ours (which avoids fragments
         // inside the tunnel); 512 without EDNS.

@@ -15,7 +15,7 @@ public interface DnsMetrics {
     void refused(RefusalReason reason);
 
     /** A client packet was dropped without an answer. */
-    void dropped(DropReason reason);
+    void dropped(DnsDropReason reason);
 
     /** An upstream exchange failed or returned garbage; the client got SERVFAIL. */
     void upstreamFailed();
@@ -44,7 +44,7 @@ public interface DnsMetrics {
         }
 
         @Override
-        public void dropped(DropReason reason) {
+        public void dropped(DnsDropReason reason) {
         }
 
         @Override

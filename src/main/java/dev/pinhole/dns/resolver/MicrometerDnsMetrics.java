@@ -21,7 +21,7 @@ public final class MicrometerDnsMetrics implements DnsMetrics {
     private final Counter poolExhausted;
     private final Counter collisions;
     private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
-    private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+    private final Map<DnsDropReason, Counter> dropped = new EnumMap<>(DnsDropReason.class);
 
     public MicrometerDnsMetrics(MeterRegistry registry, SyntheticAddressPool pool) {
         queries = registry.counter("pinhole.dns.queries");
@@ -33,7 +33,7 @@ public final class MicrometerDnsMetrics implements DnsMetrics {
         for (RefusalReason r : RefusalReason.values()) {
             refused.put(r, registry.counter("pinhole.dns.refused", "reason", r.name().toLowerCase()));
         }
-        for (DropReason r : DropReason.values()) {
+        for (DnsDropReason r : DnsDropReason.values()) {
             dropped.put(r, registry.counter("pinhole.dns.dropped", "reason", r.name().toLowerCase()));
         }
         // A config reload may build a new pool: the newest one owns the gauge (Micrometer would silently keep
@@ -64,7 +64,7 @@ public final class MicrometerDnsMetrics implements DnsMetrics {
     }
 
     @Override
-    public void dropped(DropReason reason) {
+    public void dropped(DnsDropReason reason) {
         dropped.get(reason).increment();
     }
 

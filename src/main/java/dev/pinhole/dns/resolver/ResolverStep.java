@@ -13,7 +13,7 @@ public sealed interface ResolverStep permits ResolverStep.Reply, ResolverStep.Dr
     }
 
     /** Send nothing; the packet was counted under {@code reason}. */
-    record Drop(DropReason reason) implements ResolverStep {
+    record Drop(DnsDropReason reason) implements ResolverStep {
     }
 
     /**

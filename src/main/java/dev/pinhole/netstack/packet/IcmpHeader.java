@@ -27,13 +27,13 @@ public final class IcmpHeader {
     public static IcmpHeader parse(IpHeader ip, TransportChecksums checksums) throws MalformedPacketException {
         int len = ip.payloadLength();
         if (len < MIN_LENGTH) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         boolean ok = checksums == TransportChecksums.TRUST || (ip.version() == 4
                 ? InternetChecksum.verifies(InternetChecksum.add(0, ip.buffer(), ip.payloadOffset(), len))
                 : ip.upperLayerChecksumVerifies(IpProtocol.ICMPV6, len));
         if (!ok) {
-            throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
+            throw MalformedPacketException.of(PacketDropReason.BAD_CHECKSUM);
         }
         return new IcmpHeader(ip.buffer(), ip.payloadOffset(), len, ip.version());
     }

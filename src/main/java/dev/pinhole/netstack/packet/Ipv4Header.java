@@ -31,31 +31,31 @@ public final class Ipv4Header implements IpHeader {
      */
     public static Ipv4Header parse(ByteBuffer buf, int offset, int available) throws MalformedPacketException {
         if (available < MIN_LENGTH) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         Ipv4Header h = new Ipv4Header(buf, offset);
         if (h.version() != 4) {
-            throw MalformedPacketException.of(DropReason.BAD_IP_VERSION);
+            throw MalformedPacketException.of(PacketDropReason.BAD_IP_VERSION);
         }
         int ihl = h.headerLength();
         if (ihl < MIN_LENGTH) {
-            throw MalformedPacketException.of(DropReason.BAD_HEADER_LENGTH);
+            throw MalformedPacketException.of(PacketDropReason.BAD_HEADER_LENGTH);
         }
         if (ihl > available) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         int total = h.totalLength();
         if (total < ihl) {
-            throw MalformedPacketException.of(DropReason.BAD_TOTAL_LENGTH);
+            throw MalformedPacketException.of(PacketDropReason.BAD_TOTAL_LENGTH);
         }
         if (total > available) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         if (!h.headerChecksumVerifies()) {
-            throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
+            throw MalformedPacketException.of(PacketDropReason.BAD_CHECKSUM);
         }
         if (h.isFragment()) {
-            throw MalformedPacketException.of(DropReason.FRAGMENT);
+            throw MalformedPacketException.of(PacketDropReason.FRAGMENT);
         }
         return h;
     }

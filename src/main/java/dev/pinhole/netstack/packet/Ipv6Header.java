@@ -31,23 +31,23 @@ public final class Ipv6Header implements IpHeader {
 
     /**
      * Validates the fixed header and walks hop-by-hop, routing and destination options headers. A fragment
-     * header drops the packet ({@link DropReason#FRAGMENT}); a chain ending in anything else (ESP, AH, no next
+     * header drops the packet ({@link PacketDropReason#FRAGMENT}); a chain ending in anything else (ESP, AH, no next
      * header, unknown) stops the walk and the caller sees that protocol as the upper layer.
      */
     public static Ipv6Header parse(ByteBuffer buf, int offset, int available) throws MalformedPacketException {
         if (available < LENGTH) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         if (((buf.get(offset) & 0xFF) >>> 4) != 6) {
-            throw MalformedPacketException.of(DropReason.BAD_IP_VERSION);
+            throw MalformedPacketException.of(PacketDropReason.BAD_IP_VERSION);
         }
         int payloadLength = buf.getShort(offset + 4) & 0xFFFF;
         if (payloadLength == 0) {
             // Zero means a jumbogram (RFC 2675) or nothing at all; neither fits a tunnel MTU.
-            throw MalformedPacketException.of(DropReason.BAD_TOTAL_LENGTH);
+            throw MalformedPacketException.of(PacketDropReason.BAD_TOTAL_LENGTH);
         }
         if (LENGTH + payloadLength > available) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         int end = offset + LENGTH + payloadLength;
         int next = buf.get(offset + 6) & 0xFF;
@@ -56,19 +56,19 @@ public final class Ipv6Header implements IpHeader {
             switch (next) {
                 case IpProtocol.HOP_BY_HOP, IpProtocol.IPV6_ROUTING, IpProtocol.IPV6_DESTINATION_OPTIONS -> {
                     if (next == IpProtocol.HOP_BY_HOP && count != 0) {
-                        throw MalformedPacketException.of(DropReason.BAD_EXTENSION_HEADER);
+                        throw MalformedPacketException.of(PacketDropReason.BAD_EXTENSION_HEADER);
                     }
                     if (count >= MAX_EXTENSION_HEADERS || end - at < 8) {
-                        throw MalformedPacketException.of(DropReason.BAD_EXTENSION_HEADER);
+                        throw MalformedPacketException.of(PacketDropReason.BAD_EXTENSION_HEADER);
                     }
                     int len = ((buf.get(at + 1) & 0xFF) + 1) * 8;
                     if (len > end - at) {
-                        throw MalformedPacketException.of(DropReason.BAD_EXTENSION_HEADER);
+                        throw MalformedPacketException.of(PacketDropReason.BAD_EXTENSION_HEADER);
                     }
                     next = buf.get(at) & 0xFF;
                     at += len;
                 }
-                case IpProtocol.IPV6_FRAGMENT -> throw MalformedPacketException.of(DropReason.FRAGMENT);
+                case IpProtocol.IPV6_FRAGMENT -> throw MalformedPacketException.of(PacketDropReason.FRAGMENT);
                 default -> {
                     return new Ipv6Header(buf, offset, at, next);
                 }

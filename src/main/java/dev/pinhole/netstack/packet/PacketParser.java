@@ -7,28 +7,28 @@ import java.nio.ByteBuffer;
  * the drops. Stateless apart from the counters; safe to share between threads.
  */
 public final class PacketParser {
-    private final DropCounters drops;
+    private final PacketDropCounters drops;
     private final TransportChecksums checksums;
 
     public PacketParser() {
-        this(new DropCounters());
+        this(new PacketDropCounters());
     }
 
-    public PacketParser(DropCounters drops) {
+    public PacketParser(PacketDropCounters drops) {
         this(drops, TransportChecksums.VERIFY);
     }
 
     /** A parser for packets authenticated just before (see {@link TransportChecksums#TRUST}), or not. */
     public PacketParser(TransportChecksums checksums) {
-        this(new DropCounters(), checksums);
+        this(new PacketDropCounters(), checksums);
     }
 
-    public PacketParser(DropCounters drops, TransportChecksums checksums) {
+    public PacketParser(PacketDropCounters drops, TransportChecksums checksums) {
         this.drops = drops;
         this.checksums = checksums;
     }
 
-    public DropCounters drops() {
+    public PacketDropCounters drops() {
         return drops;
     }
 
@@ -49,13 +49,13 @@ public final class PacketParser {
         int start = packet.position();
         int available = packet.remaining();
         if (available < 1) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         int version = (packet.get(start) & 0xFF) >>> 4;
         IpHeader ip = switch (version) {
             case 4 -> Ipv4Header.parse(packet, start, available);
             case 6 -> Ipv6Header.parse(packet, start, available);
-            default -> throw MalformedPacketException.of(DropReason.BAD_IP_VERSION);
+            default -> throw MalformedPacketException.of(PacketDropReason.BAD_IP_VERSION);
         };
         int proto = ip.payloadProtocol();
         if (proto == IpProtocol.TCP) {
@@ -67,6 +67,6 @@ public final class PacketParser {
         if ((version == 4 && proto == IpProtocol.ICMP) || (version == 6 && proto == IpProtocol.ICMPV6)) {
             return new ParseResult.IcmpMessage(ip, IcmpHeader.parse(ip, checksums));
         }
-        throw MalformedPacketException.of(DropReason.UNSUPPORTED_PROTOCOL);
+        throw MalformedPacketException.of(PacketDropReason.UNSUPPORTED_PROTOCOL);
     }
 }

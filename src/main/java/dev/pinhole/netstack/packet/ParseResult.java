@@ -15,17 +15,17 @@ public sealed interface ParseResult {
     }
 
     /** The packet is malformed or unsupported; it must be dropped, never answered. */
-    record Dropped(DropReason reason) implements ParseResult {
-        private static final Dropped[] BY_REASON = new Dropped[DropReason.values().length];
+    record Dropped(PacketDropReason reason) implements ParseResult {
+        private static final Dropped[] BY_REASON = new Dropped[PacketDropReason.values().length];
 
         static {
-            for (DropReason r : DropReason.values()) {
+            for (PacketDropReason r : PacketDropReason.values()) {
                 BY_REASON[r.ordinal()] = new Dropped(r);
             }
         }
 
         /** The shared instance for a reason. */
-        public static Dropped of(DropReason reason) {
+        public static Dropped of(PacketDropReason reason) {
             return BY_REASON[reason.ordinal()];
         }
     }

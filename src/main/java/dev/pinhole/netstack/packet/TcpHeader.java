@@ -28,15 +28,15 @@ public final class TcpHeader {
     public static TcpHeader parse(IpHeader ip, TransportChecksums checksums) throws MalformedPacketException {
         int len = ip.payloadLength();
         if (len < MIN_LENGTH) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         TcpHeader h = new TcpHeader(ip.buffer(), ip.payloadOffset(), len);
         int hl = h.headerLength();
         if (hl < MIN_LENGTH || hl > len) {
-            throw MalformedPacketException.of(DropReason.BAD_HEADER_LENGTH);
+            throw MalformedPacketException.of(PacketDropReason.BAD_HEADER_LENGTH);
         }
         if (checksums == TransportChecksums.VERIFY && !ip.upperLayerChecksumVerifies(IpProtocol.TCP, len)) {
-            throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
+            throw MalformedPacketException.of(PacketDropReason.BAD_CHECKSUM);
         }
         h.checkOptionStructure();
         return h;
@@ -60,11 +60,11 @@ public final class TcpHeader {
                 continue;
             }
             if (end - at < 2) {
-                throw MalformedPacketException.of(DropReason.BAD_TCP_OPTIONS);
+                throw MalformedPacketException.of(PacketDropReason.BAD_TCP_OPTIONS);
             }
             int len = buf.get(at + 1) & 0xFF;
             if (len < 2 || len > end - at) {
-                throw MalformedPacketException.of(DropReason.BAD_TCP_OPTIONS);
+                throw MalformedPacketException.of(PacketDropReason.BAD_TCP_OPTIONS);
             }
             at += len;
         }

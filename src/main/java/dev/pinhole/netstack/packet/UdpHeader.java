@@ -26,19 +26,19 @@ public final class UdpHeader {
     public static UdpHeader parse(IpHeader ip, TransportChecksums checksums) throws MalformedPacketException {
         int avail = ip.payloadLength();
         if (avail < LENGTH) {
-            throw MalformedPacketException.of(DropReason.TRUNCATED);
+            throw MalformedPacketException.of(PacketDropReason.TRUNCATED);
         }
         UdpHeader h = new UdpHeader(ip.buffer(), ip.payloadOffset());
         int len = h.length();
         if (len < LENGTH || len > avail) {
-            throw MalformedPacketException.of(DropReason.BAD_UDP_LENGTH);
+            throw MalformedPacketException.of(PacketDropReason.BAD_UDP_LENGTH);
         }
         if (h.checksum() == 0) {
             if (ip.version() == 6) {
-                throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
+                throw MalformedPacketException.of(PacketDropReason.BAD_CHECKSUM);
             }
         } else if (checksums == TransportChecksums.VERIFY && !ip.upperLayerChecksumVerifies(IpProtocol.UDP, len)) {
-            throw MalformedPacketException.of(DropReason.BAD_CHECKSUM);
+            throw MalformedPacketException.of(PacketDropReason.BAD_CHECKSUM);
         }
         return h;
     }

@@ -21,14 +21,14 @@ public final class ConnectorConfigRenderer {
     public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes,
                                          List<String> nodeAddresses) {
         AppConnectorSpec spec = connector.getSpec();
-        AppConnectorSpec.Tunnel t = tunnel(spec);
+        AppConnectorSpec.WireGuardInterface t = tunnel(spec);
         AppConnectorSpec.Egress egress = spec.getEgress();
         AppConnectorSpec.Verify verify = egress.getVerify();
         return new ConnectorConfig(
                 ConnectorConfig.FORMAT,
                 connector.getMetadata().getName(),
                 connector.getMetadata().getNamespace(),
-                new ConnectorConfig.Tunnel(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
+                new ConnectorConfig.WireGuardInterface(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
                 spec.getClients() == null ? List.of() : spec.getClients().stream()
                         .map(c -> new ConnectorConfig.Client(c.getName(), c.getPublicKey(), c.getAddress()))
                         .toList(),
@@ -58,11 +58,12 @@ public final class ConnectorConfigRenderer {
         return l == null ? null : new ConnectorConfig.Limit(l.getPerClient(), l.getTotal());
     }
 
-    /** The tunnel block with CRD defaults applied, for objects created before defaulting or by tests. */
-    static AppConnectorSpec.Tunnel tunnel(AppConnectorSpec spec) {
-        AppConnectorSpec.Tunnel given = spec.getTunnel() == null ? new AppConnectorSpec.Tunnel() : spec.getTunnel();
-        AppConnectorSpec.Tunnel defaults = new AppConnectorSpec.Tunnel();
-        AppConnectorSpec.Tunnel t = new AppConnectorSpec.Tunnel();
+    /** {@code spec.tunnel} with CRD defaults applied, for objects created before defaulting or by tests. */
+    static AppConnectorSpec.WireGuardInterface tunnel(AppConnectorSpec spec) {
+        AppConnectorSpec.WireGuardInterface given =
+                spec.getTunnel() == null ? new AppConnectorSpec.WireGuardInterface() : spec.getTunnel();
+        AppConnectorSpec.WireGuardInterface defaults = new AppConnectorSpec.WireGuardInterface();
+        AppConnectorSpec.WireGuardInterface t = new AppConnectorSpec.WireGuardInterface();
         t.setAddress(given.getAddress() != null ? given.getAddress() : defaults.getAddress());
         t.setListenPort(given.getListenPort() != null ? given.getListenPort() : defaults.getListenPort());
         t.setMtu(given.getMtu() != null ? given.getMtu() : defaults.getMtu());

@@ -75,9 +75,9 @@ public final class ConnectorSpecCheck {
 
     /** Checks the merged route list (literal CIDRs and resolved IPSets); fields name the route, not an index. */
     public static List<ConfigProblem> checkRoutes(AppConnectorSpec spec, List<String> mergedRoutes) {
-        AppConnectorSpec.Tunnel t = ConnectorConfigRenderer.tunnel(spec);
+        AppConnectorSpec.WireGuardInterface t = ConnectorConfigRenderer.tunnel(spec);
         return ConfigCheck.checkRoutes(
-                new ConnectorConfig.Tunnel(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
+                new ConnectorConfig.WireGuardInterface(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
                 mergedRoutes,
                 f -> f.startsWith("routes[") ? "spec.routes (with spec.routes.ipSets)" : specField(f));
     }

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
-import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The connector Deployment: restricted Pod Security, no API token, pinned to the NAT-gateway nodes and spread
@@ -51,7 +49,7 @@ public final class DesiredDeployment {
 
     public static Deployment build(AppConnector c, String image, String restartHash) {
         AppConnectorSpec spec = c.getSpec();
-        AppConnectorSpec.Tunnel tunnel = ConnectorConfigRenderer.tunnel(spec);
+        AppConnectorSpec.WireGuardInterface tunnel = ConnectorConfigRenderer.tunnel(spec);
         var natGateway = spec.getEgress().getNatGateway();
         Map<String, String> nodeSelector = natGateway == null || natGateway.getNodeSelector() == null
                 ? Map.of() : natGateway.getNodeSelector();
@@ -130,36 +128,8 @@ public final class DesiredDeployment {
      */
     static final String CONNECTOR_JAVA_OPTS = "-XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError";
 
-    /**
-     * Whether {@code live} still runs what {@code desired} says where it matters: replicas, the connector image and
-     * arguments, the pod and container security contexts, the service-account token setting, node affinity and
-     * tolerations (another client's {@code kubectl set image} or {@code edit} must not stick). Only fields the API
-     * server does not default are compared, so a matching Deployment is never rewritten.
-     */
-    public static boolean matches(Deployment desired, Deployment live) {
-        if (live.getSpec() == null || live.getSpec().getTemplate() == null
-                || live.getSpec().getTemplate().getSpec() == null) {
-            return false;
-        }
-        PodSpec want = desired.getSpec().getTemplate().getSpec();
-        PodSpec have = live.getSpec().getTemplate().getSpec();
-        return Objects.equals(desired.getSpec().getReplicas(), live.getSpec().getReplicas())
-                && Objects.equals(want.getSecurityContext(), have.getSecurityContext())
-                && Objects.equals(want.getAutomountServiceAccountToken(), have.getAutomountServiceAccountToken())
-                && Objects.equals(want.getAffinity(), have.getAffinity())
-                && Objects.equals(orEmpty(want.getTolerations()), orEmpty(have.getTolerations()))
-                && want.getContainers().stream().allMatch(c -> have.getContainers().stream()
-                        .anyMatch(h -> c.getName().equals(h.getName()) && Objects.equals(c.getImage(), h.getImage())
-                                && Objects.equals(orEmpty(c.getCommand()), orEmpty(h.getCommand()))
-                                && Objects.equals(orEmpty(c.getArgs()), orEmpty(h.getArgs()))
-                                && Objects.equals(c.getSecurityContext(), h.getSecurityContext())));
-    }
-
-    private static <T> List<T> orEmpty(List<T> list) {
-        return list == null ? List.of() : list;
-    }
-
-    private static Container container(AppConnectorSpec spec, AppConnectorSpec.Tunnel tunnel, String image) {
+    private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface tunnel,
+                                       String image) {
         return new ContainerBuilder()
                 .withName("connector")
                 .withImage(image)

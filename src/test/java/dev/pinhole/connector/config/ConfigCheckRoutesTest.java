@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigCheckRoutesTest {
     static ConnectorConfig withRoutes(String... routes) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "saas", "apps",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(), List.of(), List.of(routes),
                 new ConnectorConfig.Egress("203.0.113.10", null, false), null, new ConnectorConfig.Http(9090));
     }

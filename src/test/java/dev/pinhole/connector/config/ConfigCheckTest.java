@@ -17,7 +17,7 @@ class ConfigCheckTest {
 
     private static ConnectorConfig config(String appRange, List<String> domains, String clientKey, String elasticIP) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "saas", "apps",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, appRange),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, appRange),
                 List.of(new ConnectorConfig.Client("alice", clientKey, "100.96.0.2/32")),
                 domains, List.of("198.51.100.0/24"),
                 new ConnectorConfig.Egress(elasticIP, null, false),

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ConnectorConfigCodecTest {
     private static final ConnectorConfig CONFIG = new ConnectorConfig(
             ConnectorConfig.FORMAT, "saas", "apps",
-            new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+            new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
             List.of(new ConnectorConfig.Client("alice", "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=",
                     "100.96.0.2/32")),
             List.of("example.com", "*.example.net"),

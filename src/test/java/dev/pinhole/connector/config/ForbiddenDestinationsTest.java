@@ -19,7 +19,7 @@ class ForbiddenDestinationsTest {
 
     static ConnectorConfig config(List<String> routes) {
         return new ConnectorConfig(ConnectorConfig.FORMAT, "saas", "apps",
-                new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420, "100.80.0.0/12"),
                 List.of(), List.of(), routes, new ConnectorConfig.Egress("203.0.113.10", null, false), null,
                 new ConnectorConfig.Http(9090),
                 new ConnectorConfig.Network(List.of("198.51.100.10", "2001:db8::10"), List.of("203.0.113.128/25")));

@@ -395,7 +395,7 @@ class AppResolverTest {
     @Test
     void garbageIsDroppedAndCounted() {
         assertThat(resolver.onQuery(new byte[] {1, 2, 3}, Transport.UDP))
-                .isEqualTo(new ResolverStep.Drop(DropReason.MALFORMED));
+                .isEqualTo(new ResolverStep.Drop(DnsDropReason.MALFORMED));
         assertThat(counter("pinhole.dns.dropped", "reason", "malformed")).isEqualTo(1);
     }
 
@@ -403,7 +403,8 @@ class AppResolverTest {
     void responsesSentToTheServerAreDropped() {
         byte[] response = answer(query(1, "example.org", DnsType.A, false), 0);
 
-        assertThat(resolver.onQuery(response, Transport.UDP)).isEqualTo(new ResolverStep.Drop(DropReason.NOT_A_QUERY));
+        assertThat(resolver.onQuery(response, Transport.UDP))
+                .isEqualTo(new ResolverStep.Drop(DnsDropReason.NOT_A_QUERY));
     }
 
     @Test

@@ -13,7 +13,7 @@ class PacketParserTest {
         return Hex.buffer(hex);
     }
 
-    private DropReason dropReasonOf(ByteBuffer b) {
+    private PacketDropReason dropReasonOf(ByteBuffer b) {
         ParseResult r = parser.parse(b);
         assertThat(r).isInstanceOf(ParseResult.Dropped.class);
         return ((ParseResult.Dropped) r).reason();
@@ -104,49 +104,49 @@ class PacketParserTest {
 
     @Test
     void emptyPacketIsTruncated() {
-        assertThat(dropReasonOf(ByteBuffer.allocate(0))).isEqualTo(DropReason.TRUNCATED);
+        assertThat(dropReasonOf(ByteBuffer.allocate(0))).isEqualTo(PacketDropReason.TRUNCATED);
     }
 
     @Test
     void truncatedIpv4IsDropped() {
         var b = packet(CapturedPackets.V4_SYN);
         b.limit(50);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.TRUNCATED);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.TRUNCATED);
     }
 
     @Test
     void ipv4HeaderLengthBelowFiveWordsIsDropped() {
         var b = packet(CapturedPackets.V4_SYN);
         b.put(0, (byte) 0x44);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_HEADER_LENGTH);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_HEADER_LENGTH);
     }
 
     @Test
     void ipv4TotalLengthShorterThanHeaderIsDropped() {
         var b = packet(CapturedPackets.V4_SYN);
         b.putShort(2, (short) 12);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_TOTAL_LENGTH);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_TOTAL_LENGTH);
     }
 
     @Test
     void versionFiveIsDropped() {
         var b = packet(CapturedPackets.V4_SYN);
         b.put(0, (byte) 0x55);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_IP_VERSION);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_IP_VERSION);
     }
 
     @Test
     void corruptIpv4HeaderChecksumIsDropped() {
         var b = packet(CapturedPackets.V4_SYN);
         b.put(8, (byte) 63);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_CHECKSUM);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_CHECKSUM);
     }
 
     @Test
     void corruptTcpChecksumIsDropped() {
         var b = packet(CapturedPackets.V4_SYN);
         b.put(25, (byte) 0x45);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_CHECKSUM);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_CHECKSUM);
     }
 
     @Test
@@ -178,10 +178,12 @@ class PacketParserTest {
         dataOffset.put(32, (byte) 0xF0);
         var udpLength = packet(CapturedPackets.V4_UDP_DNS);
         udpLength.putShort(24, (short) 200);
-        assertThat(((ParseResult.Dropped) trusting.parse(ipChecksum)).reason()).isEqualTo(DropReason.BAD_CHECKSUM);
+        assertThat(((ParseResult.Dropped) trusting.parse(ipChecksum)).reason())
+                .isEqualTo(PacketDropReason.BAD_CHECKSUM);
         assertThat(((ParseResult.Dropped) trusting.parse(dataOffset)).reason())
-                .isEqualTo(DropReason.BAD_HEADER_LENGTH);
-        assertThat(((ParseResult.Dropped) trusting.parse(udpLength)).reason()).isEqualTo(DropReason.BAD_UDP_LENGTH);
+                .isEqualTo(PacketDropReason.BAD_HEADER_LENGTH);
+        assertThat(((ParseResult.Dropped) trusting.parse(udpLength)).reason())
+                .isEqualTo(PacketDropReason.BAD_UDP_LENGTH);
     }
 
     @Test
@@ -190,11 +192,11 @@ class PacketParserTest {
         var ip = Ipv4Header.wrap(b, 0);
         b.putShort(6, (short) 0x2000);
         ip.updateHeaderChecksum();
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.FRAGMENT);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.FRAGMENT);
         b.putShort(6, (short) 0x0001);
         ip.updateHeaderChecksum();
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.FRAGMENT);
-        assertThat(parser.drops().count(DropReason.FRAGMENT)).isEqualTo(2);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.FRAGMENT);
+        assertThat(parser.drops().count(PacketDropReason.FRAGMENT)).isEqualTo(2);
         assertThat(parser.drops().total()).isEqualTo(2);
     }
 
@@ -203,42 +205,42 @@ class PacketParserTest {
         // Turn the destination options header into a fragment header (next header 44 from hop-by-hop).
         var b = packet(CapturedPackets.V6_SYN_WITH_EXTENSIONS);
         b.put(40, (byte) IpProtocol.IPV6_FRAGMENT);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.FRAGMENT);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.FRAGMENT);
     }
 
     @Test
     void hopByHopAfterTheFirstHeaderIsDropped() {
         var b = packet(CapturedPackets.V6_SYN_WITH_EXTENSIONS);
         b.put(48, (byte) IpProtocol.HOP_BY_HOP);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_EXTENSION_HEADER);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_EXTENSION_HEADER);
     }
 
     @Test
     void extensionHeaderRunningPastThePacketIsDropped() {
         var b = packet(CapturedPackets.V6_SYN_WITH_EXTENSIONS);
         b.put(49, (byte) 9);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_EXTENSION_HEADER);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_EXTENSION_HEADER);
     }
 
     @Test
     void ipv6PayloadLongerThanReceivedIsTruncated() {
         var b = packet(CapturedPackets.V6_ECHO);
         b.putShort(4, (short) 100);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.TRUNCATED);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.TRUNCATED);
     }
 
     @Test
     void ipv6JumbogramIsDropped() {
         var b = packet(CapturedPackets.V6_ECHO);
         b.putShort(4, (short) 0);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_TOTAL_LENGTH);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_TOTAL_LENGTH);
     }
 
     @Test
     void corruptIcmpv6ChecksumIsDropped() {
         var b = packet(CapturedPackets.V6_ECHO);
         b.put(b.limit() - 1, (byte) 0);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_CHECKSUM);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_CHECKSUM);
     }
 
     @Test
@@ -246,14 +248,14 @@ class PacketParserTest {
         var b = packet(CapturedPackets.V4_ECHO);
         b.put(9, (byte) IpProtocol.ESP);
         Ipv4Header.wrap(b, 0).updateHeaderChecksum();
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.UNSUPPORTED_PROTOCOL);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.UNSUPPORTED_PROTOCOL);
     }
 
     @Test
     void tcpDataOffsetPastSegmentIsDropped() {
         var b = packet(CapturedPackets.V4_SYN);
         b.put(32, (byte) 0xF0);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_HEADER_LENGTH);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_HEADER_LENGTH);
     }
 
     @Test
@@ -262,14 +264,14 @@ class PacketParserTest {
         var b = packet(CapturedPackets.V4_SYN);
         b.put(58, (byte) 9);
         fixTcpChecksum(b);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_TCP_OPTIONS);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_TCP_OPTIONS);
     }
 
     @Test
     void udpLengthBeyondIpPayloadIsDropped() {
         var b = packet(CapturedPackets.V4_UDP_DNS);
         b.putShort(24, (short) 200);
-        assertThat(dropReasonOf(b)).isEqualTo(DropReason.BAD_UDP_LENGTH);
+        assertThat(dropReasonOf(b)).isEqualTo(PacketDropReason.BAD_UDP_LENGTH);
     }
 
     @Test

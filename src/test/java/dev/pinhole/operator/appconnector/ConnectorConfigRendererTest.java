@@ -57,20 +57,20 @@ class ConnectorConfigRendererTest {
     void tunnelDefaultsApplyWhenTheSpecHasNoTunnel() {
         c.getSpec().setTunnel(null);
 
-        assertThat(render().tunnel()).isEqualTo(new ConnectorConfig.Tunnel("100.96.0.1/24", 51820, 1420,
+        assertThat(render().tunnel()).isEqualTo(new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 51820, 1420,
                 "100.80.0.0/12"));
     }
 
     @Test
     void partialTunnelIsCompletedWithDefaults() {
-        AppConnectorSpec.Tunnel t = new AppConnectorSpec.Tunnel();
+        AppConnectorSpec.WireGuardInterface t = new AppConnectorSpec.WireGuardInterface();
         t.setAddress(null);
         t.setListenPort(41641);
         t.setMtu(null);
         t.setAppRange(null);
         c.getSpec().setTunnel(t);
 
-        assertThat(render().tunnel()).isEqualTo(new ConnectorConfig.Tunnel("100.96.0.1/24", 41641, 1420,
+        assertThat(render().tunnel()).isEqualTo(new ConnectorConfig.WireGuardInterface("100.96.0.1/24", 41641, 1420,
                 "100.80.0.0/12"));
     }
 

@@ -244,7 +244,7 @@ class DesiredDeploymentTest {
         Deployment live = build();
         c.getSpec().setDrainSeconds(45);
 
-        assertThat(DesiredDeployment.matches(build(), live)).isFalse();
+        assertThat(new DeploymentChild(build()).matches(live)).isFalse();
     }
 
     @Test

@@ -13,10 +13,10 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** When the operator re-applies its connector Deployment because someone else changed it. */
-class DeploymentDriftTest {
+class DeploymentChildTest {
     private final Deployment desired;
 
-    DeploymentDriftTest() {
+    DeploymentChildTest() {
         AppConnector c = TestConnectors.valid();
         AppConnectorSpec.NatGateway gw = new AppConnectorSpec.NatGateway();
         gw.setNodeSelector(Map.of("pinhole.dev/egress", "nat-gateway"));
@@ -42,53 +42,53 @@ class DeploymentDriftTest {
 
     @Test
     void apiServerDefaultsAreNotDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> { }))).isTrue();
+        assertThat(new DeploymentChild(desired).matches(live(p -> { }))).isTrue();
     }
 
     @Test
     void aReplacedImageIsDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().get(0).setImage("evil.example/x:1"))))
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getContainers().get(0).setImage("evil.example/x:1"))))
                 .isFalse();
     }
 
     @Test
     void aRemovedPodSecurityContextIsDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> p.setSecurityContext(null)))).isFalse();
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.setSecurityContext(null)))).isFalse();
     }
 
     @Test
     void aLoosenedContainerSecurityContextIsDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().get(0).getSecurityContext()
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getContainers().get(0).getSecurityContext()
                 .setPrivileged(true)))).isFalse();
     }
 
     @Test
     void aRemovedNodeAffinityIsDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> p.setAffinity(null)))).isFalse();
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.setAffinity(null)))).isFalse();
     }
 
     @Test
     void changedArgumentsAreDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().get(0).getArgs().add("--debug"))))
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getContainers().get(0).getArgs().add("--debug"))))
                 .isFalse();
     }
 
     @Test
     void aMountedApiTokenIsDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> p.setAutomountServiceAccountToken(true)))).isFalse();
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.setAutomountServiceAccountToken(true)))).isFalse();
     }
 
     @Test
     void scaledReplicasAreDrift() {
         Deployment scaled = live(p -> { });
         scaled.getSpec().setReplicas(5);
-        assertThat(DesiredDeployment.matches(desired, scaled)).isFalse();
+        assertThat(new DeploymentChild(desired).matches(scaled)).isFalse();
     }
 
     /** Server-side apply never removes what another manager added, so re-applying for it would change nothing. */
     @Test
     void aContainerAddedByAnotherManagerIsNotDrift() {
-        assertThat(DesiredDeployment.matches(desired, live(p -> p.getContainers().add(new ContainerBuilder()
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getContainers().add(new ContainerBuilder()
                 .withName("sidecar").withImage("example.invalid/sidecar:1").build())))).isTrue();
     }
 }

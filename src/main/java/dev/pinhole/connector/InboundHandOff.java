@@ -14,8 +14,8 @@ import java.util.logging.Logger;
  * packet into the {@link InboundQueue} and wakes the relay thread at the end of its burst; the relay thread drains
  * the queue into the {@link PacketRouter} in bursts of at most {@link #BURST_PACKETS}.
  */
-final class TunnelIntake implements PacketSink {
-    private static final Logger LOG = Logger.getLogger(TunnelIntake.class.getName());
+final class InboundHandOff implements PacketSink {
+    private static final Logger LOG = Logger.getLogger(InboundHandOff.class.getName());
     /** Packets per burst between flushes (one socket write and one ACK per flow per burst). */
     static final int BURST_PACKETS = 64;
 
@@ -32,7 +32,7 @@ final class TunnelIntake implements PacketSink {
     /** Tests: runs once on the WireGuard receive thread (to break it on purpose). */
     private volatile Runnable receiveThreadHook;
 
-    TunnelIntake(InboundQueue inbound, RelayLoop loop, TcpRelay tcp, PacketRouter router, DataPlaneMetrics metrics) {
+    InboundHandOff(InboundQueue inbound, RelayLoop loop, TcpRelay tcp, PacketRouter router, DataPlaneMetrics metrics) {
         this.inbound = inbound;
         this.loop = loop;
         this.tcp = tcp;

@@ -4,15 +4,15 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-/** Thread-safe counts of dropped packets by {@link DropReason}. */
-public final class DropCounters {
-    private final AtomicLongArray counts = new AtomicLongArray(DropReason.values().length);
+/** Thread-safe counts of dropped packets by {@link PacketDropReason}. */
+public final class PacketDropCounters {
+    private final AtomicLongArray counts = new AtomicLongArray(PacketDropReason.values().length);
 
-    public void increment(DropReason reason) {
+    public void increment(PacketDropReason reason) {
         counts.incrementAndGet(reason.ordinal());
     }
 
-    public long count(DropReason reason) {
+    public long count(PacketDropReason reason) {
         return counts.get(reason.ordinal());
     }
 
@@ -25,9 +25,9 @@ public final class DropCounters {
     }
 
     /** A snapshot for metrics export. */
-    public Map<DropReason, Long> snapshot() {
-        Map<DropReason, Long> m = new EnumMap<>(DropReason.class);
-        for (DropReason r : DropReason.values()) {
+    public Map<PacketDropReason, Long> snapshot() {
+        Map<PacketDropReason, Long> m = new EnumMap<>(PacketDropReason.class);
+        for (PacketDropReason r : PacketDropReason.values()) {
             m.put(r, count(r));
         }
         return m;

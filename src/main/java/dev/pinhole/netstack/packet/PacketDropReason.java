@@ -1,7 +1,7 @@
 package dev.pinhole.netstack.packet;
 
 /** Why a packet from the tunnel was dropped without an answer; each reason is counted. */
-public enum DropReason {
+public enum PacketDropReason {
     /** Fewer bytes than the headers it claims need. */
     TRUNCATED,
     /** The IP version nibble is neither 4 nor 6. */

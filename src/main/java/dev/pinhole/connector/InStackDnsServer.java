@@ -47,7 +47,7 @@ import java.util.function.Supplier;
  * for an answer or for the client to read it, so neither the pending answers nor the input grow with what the
  * client sends: its window closes instead.
  */
-final class TunnelDns {
+final class InStackDnsServer {
     static final int PORT = 53;
     private static final int MAX_MESSAGE = 65_535;
     private static final long TCP_IDLE_NANOS = 30_000_000_000L;
@@ -68,7 +68,7 @@ final class TunnelDns {
     /** ALIASING: UDP answers are built here and handed to {@link #toTunnel} at once. */
     private final ByteBuffer out = ByteBuffer.allocate(MAX_MESSAGE + 60);
 
-    TunnelDns(RelayLoop loop, Supplier<DnsQueryHandler> handler, byte[] tunnelAddress, SegmentSink toTunnel,
+    InStackDnsServer(RelayLoop loop, Supplier<DnsQueryHandler> handler, byte[] tunnelAddress, SegmentSink toTunnel,
               TcpConfig tcpConfig, ResourceBudget budget, ClientAnswers answers) {
         this.loop = loop;
         this.handler = handler;

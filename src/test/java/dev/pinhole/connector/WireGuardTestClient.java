@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * TCP (handshake, in-order data, ACK everything, FIN) and UDP. Packets the connector sends are parsed and routed
  * to the connection with the matching local port; everything else lands in {@link #other}.
  */
-final class TunnelClient implements AutoCloseable {
+final class WireGuardTestClient implements AutoCloseable {
     final byte[] privateKey = Keys.generatePrivate();
     final PublicKey publicKey = PublicKey.of(Keys.publicFromPrivate(privateKey));
     final Tunnel tunnel = new Tunnel(TunnelConfig.of(privateKey));
@@ -42,7 +42,7 @@ final class TunnelClient implements AutoCloseable {
     /** Packets no connection claimed (ICMP errors, RSTs for unknown ports...), as raw bytes. */
     final BlockingQueue<byte[]> other = new LinkedBlockingQueue<>();
 
-    TunnelClient(String address) throws Exception {
+    WireGuardTestClient(String address) throws Exception {
         this.address = InetAddress.getByName(address).getAddress();
     }
 
