@@ -1,7 +1,6 @@
 package dev.pinhole.operator.appconnector;
 
 import static dev.pinhole.operator.ConditionTypes.DEGRADED;
-import static dev.pinhole.operator.ConditionTypes.EGRESS_VERIFIED;
 import static dev.pinhole.operator.ConditionTypes.PROGRESSING;
 import static dev.pinhole.operator.ConditionTypes.READY;
 
@@ -13,8 +12,6 @@ import dev.pinhole.api.ObjectReference;
 import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.operator.ChildWriter;
-import dev.pinhole.operator.ConditionSet;
-import dev.pinhole.operator.ConditionSet.Status;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
 import dev.pinhole.operator.ItemStoreWithoutManagedFields;
@@ -190,25 +187,21 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
         String message = failure instanceof ChildWriteFailure.NameTaken taken ? taken.message()
                 : ((ChildWriteFailure.InvalidSpec) failure).message();
-        AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
+        AppConnectorStatusAggregator status = new AppConnectorStatusAggregator(connector, clock);
+        AppConnectorStatus previous = status.previous();
         boolean known = previous.getConditions() != null && previous.getConditions().stream().anyMatch(c ->
                 DEGRADED.equals(c.getType()) && c.getMessage() != null && c.getMessage().startsWith(message));
         if (!known) {
             LOG.infof("AppConnector %s: InvalidSpec: %s", name, message);
         }
-        ConditionSet conditions = new ConditionSet(previous.getConditions(),
-                Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L), clock);
-        UpdateControl<AppConnector> control = failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
-                message, previous.getPublicKey());
+        UpdateControl<AppConnector> control = failed(connector, context, status, Reason.INVALID_SPEC, message);
         return failure instanceof ChildWriteFailure.NameTaken
                 ? control.rescheduleAfter(Duration.ofSeconds(settings.operator().recheckSeconds())) : control;
     }
 
     private UpdateControl<AppConnector> doReconcile(AppConnector connector, Context<AppConnector> context) {
         AppConnectorSpec spec = connector.getSpec();
-        long generation = Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L);
-        AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
-        ConditionSet conditions = new ConditionSet(previous.getConditions(), generation, clock);
+        AppConnectorStatusAggregator status = new AppConnectorStatusAggregator(connector, clock);
 
         // 1. The key: created once, then only ever read.
         Optional<Secret> existingKey = named(context, Secret.class, ConnectorNames.keySecret(connector));
@@ -229,10 +222,11 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         try {
             key = ConnectorKey.fromPrivate(readKey(keySecret));
         } catch (IllegalArgumentException e) {
-            return failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
+            return failed(connector, context, status, Reason.INVALID_SPEC,
                     "Secret " + ConnectorNames.keySecret(connector) + " key " + ConnectorNames.KEY_SECRET_DATA + ": "
-                            + e.getMessage() + " (delete the Secret to generate a new key)", null);
+                            + e.getMessage() + " (delete the Secret to generate a new key)");
         }
+        status.publicKey(key.publicKey());
 
         // 2. What CEL cannot check, and the routes from IPSets; either failing keeps the last good config.
         List<ConfigProblem> problems = new ArrayList<>(ConnectorSpecCheck.check(spec));
@@ -246,22 +240,22 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         String routeProblem = ipSetRoutes.problem();
         Optional<ConfigMap> currentConfig = named(context, ConfigMap.class, ConnectorNames.configMap(connector));
         if (problems.isEmpty() && routeProblem == null && !ipSetRoutes.pending().isEmpty()) {
-            return waitingForIpSets(connector, previous, conditions, ipSetRoutes.pending(), key.publicKey());
+            // An ordinary step of applying several objects at once: no Warning, and a look again soon.
+            return finish(connector, status.previous(), status.ipSetsPending(ipSetRoutes.pending()).build(), true);
         }
         if (!problems.isEmpty() || routeProblem != null) {
             String message = !problems.isEmpty()
                     ? problems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; "))
                     : routeProblem;
             String reason = !problems.isEmpty() ? Reason.INVALID_SPEC : Reason.IPSET_NOT_READY;
-            return failed(connector, context, previous, conditions, reason, message, key.publicKey());
+            return failed(connector, context, status, reason, message);
         }
         List<String> canonicalRoutes = RouteList.canonical(routes);
         // Routes from IPSets get the same checks as literal ones (no overlap with the tunnel or the app range).
         List<ConfigProblem> routeProblems = ConnectorSpecCheck.checkRoutes(spec, canonicalRoutes);
         if (!routeProblems.isEmpty()) {
-            return failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
-                    routeProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")),
-                    key.publicKey());
+            return failed(connector, context, status, Reason.INVALID_SPEC,
+                    routeProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")));
         }
 
         // 3. Children, in dependency order: config before the pods that mount it. The connector runs ConfigCheck on
@@ -271,9 +265,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 NatGatewayNodes.ipAddresses(connector, context));
         List<ConfigProblem> renderedProblems = ConnectorSpecCheck.checkRendered(config);
         if (!renderedProblems.isEmpty()) {
-            return failed(connector, context, previous, conditions, Reason.INVALID_SPEC,
-                    renderedProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")),
-                    key.publicKey());
+            return failed(connector, context, status, Reason.INVALID_SPEC,
+                    renderedProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")));
         }
         apply(context, connector, new ConfigMapChild(DesiredConfigObjects.connectorConfig(connector, config)),
                 currentConfig);
@@ -317,24 +310,17 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
 
         // 4. Status from what the cluster reports.
-        AppConnectorStatus status = new AppConnectorStatus();
-        status.setObservedGeneration(generation);
-        status.setPublicKey(key.publicKey());
-        status.setEndpoints(endpoints);
-        status.setClientConfigMap(ConnectorNames.clientsConfigMap(connector));
-        ConnectorReports.Round reports = settings.operator().probeConnectors()
-                ? reports(connector, context, currentDeployment) : ConnectorReports.Round.EMPTY;
-        applyReports(spec, reports, status, conditions);
-        RolloutState rollout = RolloutState.of(currentDeployment, replicas);
-        status.setReadyReplicas(rollout.ready());
-        rollout.describe(conditions);
+        status.clientAccess(endpoints, ConnectorNames.clientsConfigMap(connector))
+                .reports(settings.operator().probeConnectors()
+                        ? reports(connector, context, currentDeployment) : ConnectorReports.Round.EMPTY)
+                .rollout(RolloutState.of(currentDeployment, replicas));
         if (serviceCreation != null) {
-            describeMissingService(connector, serviceCreation, conditions);
+            status.serviceCreation(serviceCreation);
         }
-        status.setConditions(conditions.toList());
-        announceTransitions(context, connector, conditions, previous);
-        return finish(connector, previous, status, settling(conditions.statusOf(READY),
-                conditions.statusOf(PROGRESSING)));
+        AppConnectorStatus decided = status.build();
+        announceTransitions(context, connector, status);
+        return finish(connector, status.previous(), decided, settling(status.statusOf(READY),
+                status.statusOf(PROGRESSING)));
     }
 
     private static final String READY_TRUE = "True";
@@ -347,20 +333,6 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
         configured.stream().map(String::trim).filter(ns -> !ns.isEmpty()).forEach(namespaces::add);
         return List.copyOf(namespaces);
-    }
-
-    /** Without its Service no client can connect, whatever the pods say. */
-    private static void describeMissingService(AppConnector connector, ServiceCreations.Outcome outcome,
-                                               ConditionSet conditions) {
-        String service = "Service " + ConnectorNames.workload(connector);
-        if (outcome instanceof ServiceCreations.Outcome.Failed failed) {
-            String message = "creating " + service + ": " + failed.message();
-            conditions.set(READY, Status.False, Reason.APPLY_FAILED, message);
-            conditions.set(DEGRADED, Status.True, Reason.APPLY_FAILED, message);
-        } else {
-            conditions.set(READY, Status.False, Reason.SERVICE_PENDING, "creating " + service);
-            conditions.set(PROGRESSING, Status.True, Reason.SERVICE_PENDING, "creating " + service);
-        }
     }
 
     /** Whether the connector is still settling (not Ready, or rolling out), so it is looked at again soon. */
@@ -422,48 +394,6 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         return set;
     }
 
-    /** Flows, names and egress as the pods report them; the egress IPs are the observed ones once any is known. */
-    static void applyReports(AppConnectorSpec spec, List<ConnectorReports.Report> reports, AppConnectorStatus status,
-                             ConditionSet conditions) {
-        applyReports(spec, new ConnectorReports.Round(reports, List.of()), status, conditions);
-    }
-
-    /** As above; pods whose answer was refused are named in the EgressVerified message, never counted. */
-    static void applyReports(AppConnectorSpec spec, ConnectorReports.Round round, AppConnectorStatus status,
-                             ConditionSet conditions) {
-        List<ConnectorReports.Report> reports = round.reports();
-        String refused = round.refused().isEmpty() ? ""
-                : "; not counted: " + round.refused().stream().map(ConnectorReports.Refusal::toString)
-                        .collect(Collectors.joining(", "));
-        String declared = spec.getEgress().getElasticIP();
-        List<String> observed = reports.stream().map(ConnectorReports.Report::observedEgressIP)
-                .filter(Objects::nonNull).distinct().sorted().toList();
-        status.setEgressIPs(observed.isEmpty() ? List.of(declared) : observed);
-        status.setActiveFlows(reports.isEmpty() ? null
-                : reports.stream().mapToLong(ConnectorReports.Report::activeFlows).sum());
-        status.setMappedNames(reports.isEmpty() ? null
-                : reports.stream().mapToLong(ConnectorReports.Report::mappedNames).sum());
-        if (spec.getEgress().getVerify() == null) {
-            conditions.set(EGRESS_VERIFIED, Status.Unknown, Reason.NOT_REQUESTED,
-                    "spec.egress.verify is not set; the egress IP is declared, not checked");
-        } else if (reports.isEmpty() || observed.isEmpty()) {
-            conditions.set(EGRESS_VERIFIED, Status.Unknown, Reason.AWAITING_DATA_PLANE,
-                    "waiting for the connector pods to report their observed egress IP" + refused);
-        } else if (observed.equals(List.of(declared))
-                && reports.stream().allMatch(ConnectorReports.Report::egressVerified)) {
-            conditions.set(EGRESS_VERIFIED, Status.True, Reason.VERIFIED,
-                    reports.size() + " pods observe egress " + declared + refused);
-        } else {
-            conditions.set(EGRESS_VERIFIED, Status.False, Reason.MISMATCH,
-                    "pods observe egress " + String.join(", ", observed) + ", expected " + declared + refused);
-        }
-    }
-
-    /** Before the pods can report (or without verify), egress is Unknown. */
-    private static void egressCondition(AppConnectorSpec spec, AppConnectorStatus previous, ConditionSet conditions) {
-        applyReports(spec, List.of(), new AppConnectorStatus(), conditions);
-    }
-
     /** The IPSets' part of the routes: a problem to report (Degraded), or sets still resolving (wait). */
     private record IpSetRoutes(String problem, List<String> pending) {}
 
@@ -507,65 +437,27 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 .plusSeconds(settings.operator().recheckSeconds()).isAfter(clock.instant());
     }
 
-    /**
-     * IPSets still being resolved (or, for a new connector, not yet seen): an ordinary step of applying several
-     * objects at once, so Progressing rather than Degraded, no Warning, and a look again soon. The last good config
-     * stays until every set is resolved.
-     */
-    private UpdateControl<AppConnector> waitingForIpSets(AppConnector connector, AppConnectorStatus previous,
-                                                         ConditionSet conditions, List<String> pending,
-                                                         String publicKey) {
-        AppConnectorStatus status = carriedOver(previous);
-        status.setObservedGeneration(Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L));
-        status.setPublicKey(publicKey);
-        String message = "waiting for IPSet " + String.join(", ", pending) + " to resolve";
-        // The pods keep serving the last good config meanwhile: a Ready connector stays Ready while a set it
-        // routes through is edited and re-resolved.
-        Optional<io.fabric8.kubernetes.api.model.Condition> wasReady = previous.getConditions() == null
-                ? Optional.empty() : previous.getConditions().stream().filter(c -> READY.equals(c.getType()))
-                .filter(c -> READY_TRUE.equals(c.getStatus())).findFirst();
-        if (wasReady.isPresent()) {
-            conditions.set(READY, Status.True, wasReady.get().getReason(), wasReady.get().getMessage());
-        } else {
-            conditions.set(READY, Status.False, Reason.IPSET_PENDING, message);
-        }
-        conditions.set(PROGRESSING, Status.True, Reason.IPSET_PENDING, message);
-        conditions.set(DEGRADED, Status.False, Reason.IPSET_PENDING, message);
-        egressCondition(connector.getSpec(), previous, conditions);
-        status.setConditions(conditions.toList());
-        return finish(connector, previous, status, true);
-    }
-
+    /** The spec cannot be rendered: the last good config stays, Degraded says why, with a Warning when new. */
     private UpdateControl<AppConnector> failed(AppConnector connector, Context<AppConnector> context,
-                                               AppConnectorStatus previous, ConditionSet conditions, String reason,
-                                               String message, String publicKey) {
-        AppConnectorStatus status = carriedOver(previous);
-        status.setObservedGeneration(Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L));
-        if (publicKey != null) {
-            status.setPublicKey(publicKey);
-        }
-        conditions.set(READY, Status.False, reason, message);
-        conditions.set(DEGRADED, Status.True, reason,
-                message + ". The last valid connector config stays in force.");
-        conditions.set(PROGRESSING, Status.False, reason, "blocked until the spec is fixed");
-        egressCondition(connector.getSpec(), previous, conditions);
-        status.setConditions(conditions.toList());
-        if (conditions.changed(DEGRADED)) {
+                                               AppConnectorStatusAggregator status, String reason, String message) {
+        AppConnectorStatus decided = status.refused(reason, message).build();
+        if (status.changed(DEGRADED)) {
             events.record(context.getClient(), connector, EventRecorder.Type.Warning, reason, message);
         }
-        return finish(connector, previous, status, false);
+        return finish(connector, status.previous(), decided, false);
     }
 
     /**
      * Events for what a person should notice: becoming Ready, and losing Ready. A new connector starting out not
      * Ready is expected and says nothing (at 1,000 new connectors those events were 1,000 writes of noise).
      */
-    private void announceTransitions(Context<AppConnector> context, AppConnector connector, ConditionSet conditions,
-                                     AppConnectorStatus previous) {
+    private void announceTransitions(Context<AppConnector> context, AppConnector connector,
+                                     AppConnectorStatusAggregator status) {
+        AppConnectorStatus previous = status.previous();
         boolean wasReady = previous.getConditions() != null && previous.getConditions().stream()
                 .anyMatch(c -> READY.equals(c.getType()) && READY_TRUE.equals(c.getStatus()));
-        boolean ready = READY_TRUE.equals(conditions.statusOf(READY));
-        if (conditions.changed(READY) && (ready || wasReady)) {
+        boolean ready = READY_TRUE.equals(status.statusOf(READY));
+        if (status.changed(READY) && (ready || wasReady)) {
             events.record(context.getClient(), connector, ready ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
                     ready ? "Ready" : "NotReady", ready ? "Connector pods are ready" : "Connector pods are not ready");
         }
@@ -644,40 +536,13 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                     connector.getMetadata().getName(), e.getMessage());
             return ErrorStatusUpdateControl.<AppConnector>noStatusUpdate().withNoRetry();
         }
-        AppConnectorStatus previous = connector.getStatus() == null ? new AppConnectorStatus() : connector.getStatus();
-        ConditionSet conditions = new ConditionSet(previous.getConditions(),
-                Optional.ofNullable(connector.getMetadata().getGeneration()).orElse(0L), clock);
-        for (var c : previous.getConditions()) {
-            conditions.set(c.getType(), Status.valueOf(c.getStatus()), c.getReason(), c.getMessage());
-        }
         String message = String.valueOf(e.getMessage());
-        conditions.set(DEGRADED, Status.True, Reason.APPLY_FAILED, message.length() > 900
-                ? message.substring(0, 900) + "..." : message);
-        AppConnectorStatus status = copyWithConditions(previous, conditions);
-        if (conditions.changed(DEGRADED)) {
+        AppConnectorStatusAggregator aggregator = new AppConnectorStatusAggregator(connector, clock).applyFailed(message);
+        AppConnectorStatus status = aggregator.build();
+        if (aggregator.changed(DEGRADED)) {
             events.record(context.getClient(), connector, EventRecorder.Type.Warning, Reason.APPLY_FAILED, message);
         }
-        return status.equals(previous) ? ErrorStatusUpdateControl.defaultErrorProcessing()
+        return status.equals(aggregator.previous()) ? ErrorStatusUpdateControl.defaultErrorProcessing()
                 : ErrorStatusUpdateControl.patchStatus(statusOnly(connector, status));
-    }
-
-    private static AppConnectorStatus copyWithConditions(AppConnectorStatus previous, ConditionSet conditions) {
-        AppConnectorStatus status = carriedOver(previous);
-        status.setConditions(conditions.toList());
-        return status;
-    }
-
-    /** What the cluster last reported, kept while this reconcile cannot compute it afresh. */
-    private static AppConnectorStatus carriedOver(AppConnectorStatus previous) {
-        AppConnectorStatus status = new AppConnectorStatus();
-        status.setObservedGeneration(previous.getObservedGeneration());
-        status.setPublicKey(previous.getPublicKey());
-        status.setEndpoints(previous.getEndpoints());
-        status.setEgressIPs(previous.getEgressIPs());
-        status.setReadyReplicas(previous.getReadyReplicas());
-        status.setClientConfigMap(previous.getClientConfigMap());
-        status.setActiveFlows(previous.getActiveFlows());
-        status.setMappedNames(previous.getMappedNames());
-        return status;
     }
 }

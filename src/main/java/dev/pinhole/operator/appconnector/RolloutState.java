@@ -1,17 +1,13 @@
 package dev.pinhole.operator.appconnector;
 
-import static dev.pinhole.operator.ConditionTypes.DEGRADED;
-import static dev.pinhole.operator.ConditionTypes.PROGRESSING;
-import static dev.pinhole.operator.ConditionTypes.READY;
-
-import dev.pinhole.operator.ConditionSet;
-import dev.pinhole.operator.ConditionSet.Status;
-import dev.pinhole.operator.ConditionTypes.Reason;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import java.util.Optional;
 
-/** The connector Deployment's rollout as the cluster reports it, and the conditions that follow from it. */
+/**
+ * The connector Deployment's rollout as the cluster reports it; the conditions that follow from it are decided by
+ * {@link AppConnectorStatusAggregator}.
+ */
 public record RolloutState(int desired, int ready, int updated, boolean generationObserved, boolean exists,
                            boolean controllerProgressing) {
 
@@ -42,32 +38,5 @@ public record RolloutState(int desired, int ready, int updated, boolean generati
 
     public boolean rollingOut() {
         return !exists || !generationObserved || updated < desired || (ready < desired && controllerProgressing);
-    }
-
-    /** Sets Ready, Progressing and Degraded from the rollout. */
-    public void describe(ConditionSet conditions) {
-        if (desired == 0) {
-            conditions.set(READY, Status.False, Reason.SCALED_TO_ZERO, "spec.replicas is 0: nothing carries traffic");
-            conditions.set(PROGRESSING, Status.False, Reason.STABLE, "scaled to zero");
-            conditions.set(DEGRADED, Status.False, Reason.AS_EXPECTED, "");
-            return;
-        }
-        String counts = ready + "/" + desired + " connector pods ready";
-        if (ready >= desired) {
-            conditions.set(READY, Status.True, Reason.ALL_REPLICAS_READY, counts);
-        } else if (ready > 0) {
-            conditions.set(READY, Status.True, Reason.SOME_REPLICAS_READY, counts);
-        } else {
-            conditions.set(READY, Status.False, Reason.NO_REPLICAS_READY, counts);
-        }
-        if (rollingOut()) {
-            conditions.set(PROGRESSING, Status.True, Reason.ROLLING_OUT,
-                    updated + "/" + desired + " pods updated, " + counts);
-        } else {
-            conditions.set(PROGRESSING, Status.False, Reason.STABLE, counts);
-        }
-        boolean degraded = ready < desired && !rollingOut();
-        conditions.set(DEGRADED, degraded ? Status.True : Status.False,
-                degraded ? Reason.REPLICAS_UNAVAILABLE : Reason.AS_EXPECTED, degraded ? counts : "");
     }
 }

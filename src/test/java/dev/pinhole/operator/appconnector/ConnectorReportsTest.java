@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.pinhole.api.AppConnectorStatus;
-import dev.pinhole.operator.ConditionSet;
 import dev.pinhole.operator.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -47,12 +46,17 @@ class ConnectorReportsTest {
                 .withNewStatus().withPodIP(ip).endStatus().build();
     }
 
-    private static ConditionSet conditions() {
-        return new ConditionSet(List.of(), 1, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
+    /** The status the aggregator decides for a connector whose rollout is done and whose pods reported this. */
+    private static AppConnectorStatus decide(dev.pinhole.api.AppConnector connector,
+                                             List<ConnectorReports.Report> reports) {
+        return new AppConnectorStatusAggregator(connector,
+                Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC))
+                .publicKey("k").rollout(new RolloutState(2, 2, 2, true, true, false))
+                .reports(new ConnectorReports.Round(reports, List.of())).build();
     }
 
-    private static Condition egress(ConditionSet set) {
-        return set.toList().stream().filter(c -> "EgressVerified".equals(c.getType())).findFirst().orElseThrow();
+    private static Condition egress(AppConnectorStatus set) {
+        return set.getConditions().stream().filter(c -> "EgressVerified".equals(c.getType())).findFirst().orElseThrow();
     }
 
     @Test
@@ -83,13 +87,10 @@ class ConnectorReportsTest {
 
     @Test
     void matchingVerifiedReportsMakeEgressVerified() {
-        var spec = withVerify();
-        ConditionSet set = conditions();
-        AppConnectorStatus status = new AppConnectorStatus();
-        AppConnectorReconciler.applyReports(spec, List.of(
+        AppConnectorStatus status = decide(withVerify(), List.of(
                 new ConnectorReports.Report("a", "203.0.113.10", true, 2, 1),
-                new ConnectorReports.Report("b", "203.0.113.10", true, 3, 1)), status, set);
-        assertThat(egress(set).getStatus()).isEqualTo("True");
+                new ConnectorReports.Report("b", "203.0.113.10", true, 3, 1)));
+        assertThat(egress(status).getStatus()).isEqualTo("True");
         assertThat(status.getActiveFlows()).isEqualTo(5);
         assertThat(status.getMappedNames()).isEqualTo(2);
         assertThat(status.getEgressIPs()).containsExactly("203.0.113.10");
@@ -97,31 +98,27 @@ class ConnectorReportsTest {
 
     @Test
     void aPodEgressingElsewhereIsAMismatch() {
-        ConditionSet set = conditions();
-        AppConnectorStatus status = new AppConnectorStatus();
-        AppConnectorReconciler.applyReports(withVerify(), List.of(
+        AppConnectorStatus status = decide(withVerify(), List.of(
                 new ConnectorReports.Report("a", "203.0.113.10", true, 0, 0),
-                new ConnectorReports.Report("b", "198.51.100.99", false, 0, 0)), status, set);
-        assertThat(egress(set).getStatus()).isEqualTo("False");
-        assertThat(egress(set).getMessage()).contains("198.51.100.99").contains("expected 203.0.113.10");
+                new ConnectorReports.Report("b", "198.51.100.99", false, 0, 0)));
+        assertThat(egress(status).getStatus()).isEqualTo("False");
+        assertThat(egress(status).getMessage()).contains("198.51.100.99").contains("expected 203.0.113.10");
         assertThat(status.getEgressIPs()).containsExactly("198.51.100.99", "203.0.113.10");
     }
 
     @Test
     void withoutReportsEgressIsUnknownAndTheDeclaredIpIsShown() {
-        ConditionSet set = conditions();
-        AppConnectorStatus status = new AppConnectorStatus();
-        AppConnectorReconciler.applyReports(withVerify(), List.of(), status, set);
-        assertThat(egress(set).getStatus()).isEqualTo("Unknown");
-        assertThat(egress(set).getReason()).isEqualTo("AwaitingDataPlane");
+        AppConnectorStatus status = decide(withVerify(), List.of());
+        assertThat(egress(status).getStatus()).isEqualTo("Unknown");
+        assertThat(egress(status).getReason()).isEqualTo("AwaitingDataPlane");
         assertThat(status.getEgressIPs()).containsExactly("203.0.113.10");
     }
 
-    private static dev.pinhole.api.AppConnectorSpec withVerify() {
-        var spec = TestObjects.connector("ns", "c").getSpec();
+    private static dev.pinhole.api.AppConnector withVerify() {
+        var connector = TestObjects.connector("ns", "c");
         var verify = new dev.pinhole.api.AppConnectorSpec.Verify();
         verify.setUrl("http://checkip.example/");
-        spec.getEgress().setVerify(verify);
-        return spec;
+        connector.getSpec().getEgress().setVerify(verify);
+        return connector;
     }
 }

@@ -5,7 +5,6 @@ import static dev.pinhole.operator.ConditionTypes.PROGRESSING;
 import static dev.pinhole.operator.ConditionTypes.READY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pinhole.operator.ConditionSet;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -31,11 +30,15 @@ class RolloutStateTest {
                 .build();
     }
 
+    /** The conditions the status aggregator decides from the rollout alone. */
+    private static List<Condition> conditions(RolloutState state) {
+        return new AppConnectorStatusAggregator(TestConnectors.valid(), CLOCK).publicKey("k").rollout(state).build()
+                .getConditions();
+    }
+
     /** "status/reason" of each of Ready, Progressing, Degraded. */
     private static List<String> describe(RolloutState state) {
-        ConditionSet set = new ConditionSet(List.of(), 1, CLOCK);
-        state.describe(set);
-        List<Condition> conditions = set.toList();
+        List<Condition> conditions = conditions(state);
         return List.of(READY, PROGRESSING, DEGRADED).stream()
                 .map(type -> conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow())
                 .map(c -> c.getStatus() + "/" + c.getReason())
@@ -129,10 +132,9 @@ class RolloutStateTest {
 
     @Test
     void readyMessageCountsPods() {
-        ConditionSet set = new ConditionSet(List.of(), 1, CLOCK);
-        RolloutState.of(Optional.of(deployment(3, 3L, 1, 2)), 2).describe(set);
+        List<Condition> conditions = conditions(RolloutState.of(Optional.of(deployment(3, 3L, 1, 2)), 2));
 
-        assertThat(set.toList()).filteredOn(c -> c.getType().equals(READY))
+        assertThat(conditions).filteredOn(c -> c.getType().equals(READY))
                 .extracting(Condition::getMessage).containsExactly("1/2 connector pods ready");
     }
 
