@@ -27,6 +27,7 @@ import dev.pinhole.nat.NatTimeouts;
 import dev.pinhole.nat.RelayLoop;
 import dev.pinhole.nat.TcpRelay;
 import dev.pinhole.nat.UdpRelay;
+import dev.pinhole.netstack.tcp.LentPacket;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
@@ -500,8 +501,9 @@ public final class DataPlane implements AutoCloseable {
 
     // ------------------------------------------------------------------ packets out
 
-    /** Relay thread: one IP packet towards a client; the buffer is lent for the call only. */
-    private void toClient(ByteBuffer packet) {
+    /** Relay thread: one IP packet towards a client, lent for this call only (encrypted and sent before return). */
+    private void toClient(LentPacket lent) {
+        ByteBuffer packet = lent.buffer();
         metrics.packetOut(packet.remaining());
         UdpDeviceDriver d = driver;
         if (d != null) {
