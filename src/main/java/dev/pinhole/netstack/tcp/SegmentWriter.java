@@ -5,7 +5,6 @@ import static dev.pinhole.netstack.packet.TcpFlags.SYN;
 
 import dev.pinhole.netstack.packet.PayloadSource;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
-import java.nio.ByteBuffer;
 
 /**
  * Builds an endpoint's outgoing segments and hands them to its {@link SegmentSink}. Every segment with an ACK
@@ -18,8 +17,8 @@ final class SegmentWriter {
     private final SegmentSink sink;
     private final int ourMss;
     private final TcpSegmentBuilder builder = new TcpSegmentBuilder();
-    /** ALIASING: every emitted packet is built here and handed to the sink; see {@link SegmentSink#emit}. */
-    private final ByteBuffer out;
+    /** Every emitted packet is built here and lent to the sink for its emit call only. */
+    private final LentPacket out;
 
     SegmentWriter(TcpConfig config, byte[] local, int localPort, byte[] remote, int remotePort, int ourMss,
             TcpReceiver receiver, SegmentSink sink) {
@@ -27,7 +26,7 @@ final class SegmentWriter {
         this.receiver = receiver;
         this.sink = sink;
         this.ourMss = ourMss;
-        this.out = ByteBuffer.allocate(config.mtu());
+        this.out = new LentPacket(config.mtu());
         builder.addresses(local, localPort, remote, remotePort);
     }
 
@@ -83,9 +82,8 @@ final class SegmentWriter {
     }
 
     private void emit() {
-        out.clear();
-        builder.writeTo(out);
-        sink.emit(out);
+        builder.writeTo(out.fill());
+        out.lendTo(sink);
     }
 
     int bufferBytes() {
