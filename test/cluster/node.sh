@@ -22,7 +22,11 @@
 # - The node registers as NODE (default pinhole-node-0), labelled pinhole.dev/egress=nat-gateway and
 #   pinhole.dev/node=real, tainted pinhole.dev/egress=nat-gateway:NoSchedule, like up.sh's simulated NAT gateways.
 #
-# usage: node.sh up | down | import OCI_ARCHIVE | env | ctr ARGS...
+# - Behind the node, its NAT gateway: namespace PREFIX-natgw0 holds the elastic IP 203.0.113.10 and SNATs what the
+#   node's pods open towards the internet (namespace PREFIX-inet0, 203.0.113.20/24) to it; 'expose NS SERVICE'
+#   forwards UDP 51820 on the elastic IP to a connector Service (its NodePort on the node's WAN address 198.18.203.1).
+#
+# usage: node.sh up | down | import OCI_ARCHIVE | env | expose NAMESPACE SERVICE | laptop WG_QUICK_FILE | laptop-down | ctr ARGS...
 # env:   PINHOLE_CLUSTER_DIR (the control plane's state dir, as up.sh), PH_PREFIX (cluster-net.sh's prefix, default
 #        ph), PINHOLE_NODE_NAME (default pinhole-node-0), PINHOLE_NODE_DIR (default $PINHOLE_CLUSTER_DIR-node)
 # 'down' stops every process by PID, removes the node's namespaces, mounts, cgroups, state dir, the fixed paths it
@@ -39,6 +43,17 @@ NAME="${PINHOLE_NODE_NAME:-pinhole-node-0}"
 PREFIX="${PH_PREFIX:-ph}"
 N="${PINHOLE_NODE_DIR:-$state-node}"
 NODE_NS="$PREFIX-node0"
+# The node's NAT gateway (the elastic IP) and the internet behind it, each a namespace of its own.
+NATGW_NS="$PREFIX-natgw0"
+INET_NS="$PREFIX-inet0"
+NODE_WAN=198.18.203.1
+NATGW_IN=198.18.203.2
+ELASTIC_IP=203.0.113.10
+INET_IP=203.0.113.20
+LAPTOP_NS="$PREFIX-laptop0"
+LAPTOP_IP=203.0.113.30
+LAPTOP_WG="$PREFIX-wl0"   # wireguard-go's control socket is in the shared /var/run/wireguard: the prefix keeps it apart
+WG_PORT=51820
 NODE_IP=198.18.100.30
 POD_CIDR=198.18.202.0/24
 POD_GW=198.18.202.1
@@ -121,7 +136,15 @@ down() {
     find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
     [[ -d "$d" ]] && nlog "cgroup $d still there"
   done
-  ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$NODE_NS" && ip netns del "$NODE_NS"
+  local n
+  laptop_down
+  rm -f "/var/run/wireguard/$LAPTOP_WG.sock"
+  for n in "$LAPTOP_NS" "$INET_NS" "$NATGW_NS" "$NODE_NS"; do
+    ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$n" || continue
+    # The node's own namespaces: whatever runs there (the laptop's wireguard-go, a test's app) was started for them.
+    [[ "$n" == "$NODE_NS" ]] || for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    ip netns del "$n"
+  done
   # The fixed paths this node created on the host (empty mount points; the data lived in the state dir).
   if [[ -f "$N/$MARKER" && -f "$N/created-paths" ]]; then
     while read -r p; do
@@ -228,13 +251,38 @@ up() {
   ip -n "$NODE_NS" link set eth0 up
   ip -n "$k8s_ns" link set n0 up
   ip -n "$NODE_NS" route add 198.18.199.1/32 dev eth0
-  ip -n "$NODE_NS" route add default via 198.18.199.1 dev eth0 onlink
+  # The internet is behind the NAT gateway: the node's default route leads there (the cluster network keeps eth0).
+  # The internet: a bridge in PREFIX-inet0 (the apps' host, 203.0.113.20) joining the NAT gateway's outside and a
+  # laptop (PREFIX-laptop0, 203.0.113.30, a WireGuard client with 'node.sh laptop').
+  ip netns add "$NATGW_NS"; ip netns add "$INET_NS"; ip netns add "$LAPTOP_NS"
+  ip link add wan0 netns "$NODE_NS" type veth peer name in0 netns "$NATGW_NS"
+  ip -n "$INET_NS" link add br0 type bridge
+  ip link add out0 netns "$NATGW_NS" type veth peer name natgw netns "$INET_NS"
+  ip link add eth0 netns "$LAPTOP_NS" type veth peer name laptop netns "$INET_NS"
+  for l in natgw laptop; do ip -n "$INET_NS" link set "$l" master br0 up; done
+  ip -n "$LAPTOP_NS" link set lo up
+  ip -n "$LAPTOP_NS" addr add "$LAPTOP_IP/24" dev eth0; ip -n "$LAPTOP_NS" link set eth0 up
+  ip -n "$NODE_NS" addr add "$NODE_WAN/30" dev wan0; ip -n "$NODE_NS" link set wan0 up
+  ip -n "$NATGW_NS" link set lo up
+  ip -n "$NATGW_NS" addr add "$NATGW_IN/30" dev in0; ip -n "$NATGW_NS" link set in0 up
+  ip -n "$NATGW_NS" addr add "$ELASTIC_IP/24" dev out0; ip -n "$NATGW_NS" link set out0 up
+  ip -n "$INET_NS" link set lo up
+  ip -n "$INET_NS" addr add "$INET_IP/24" dev br0; ip -n "$INET_NS" link set br0 up
+  ip -n "$NODE_NS" route add default via "$NATGW_IN" dev wan0
+  ip -n "$NATGW_NS" route add "$POD_CIDR" via "$NODE_WAN" dev in0
+  ip netns exec "$NATGW_NS" sysctl -qw net.ipv4.ip_forward=1
+  # Like a cloud NAT gateway: what the node's pods open towards the internet leaves as the elastic IP; nothing from
+  # the internet gets in but what 'expose' forwards (UDP 51820 on the elastic IP to a connector Service).
+  ip netns exec "$NATGW_NS" iptables -t nat -A POSTROUTING -o out0 -j SNAT --to-source "$ELASTIC_IP"
+  ip netns exec "$NATGW_NS" iptables -t nat -N PINHOLE-EXPOSE
+  ip netns exec "$NATGW_NS" iptables -t nat -A PREROUTING -i out0 -d "$ELASTIC_IP" -j PINHOLE-EXPOSE
   ip -n "$k8s_ns" route add "$NODE_IP/32" dev n0 src 198.18.199.1
   ip -n "$k8s_ns" route add "$POD_CIDR" via "$NODE_IP" dev n0 onlink src 198.18.199.1
   ip netns exec "$NODE_NS" sysctl -qw net.ipv4.ip_forward=1
-  # The node is its pods' NAT gateway: what they open towards anything outside the pod network leaves with the node's
-  # address (the operator's probes towards the pods are replies on the way back, never rewritten).
-  ip netns exec "$NODE_NS" iptables -t nat -A POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -j MASQUERADE
+  # Towards the cluster network (cluster-net.sh's namespace) the node masquerades its pods to its own address, as a
+  # node does for traffic to other nodes' networks (the operator's probes towards the pods are replies on the way
+  # back, never rewritten). Towards the internet the pod addresses go to the NAT gateway as they are.
+  ip netns exec "$NODE_NS" iptables -t nat -A POSTROUTING -s "$POD_CIDR" -o eth0 -j MASQUERADE
 
   # --- cgroups (v1, cgroupfs): the node's root, and a child for its own daemons ---
   for c in "${CG_CONTROLLERS[@]}"; do
@@ -356,6 +404,7 @@ mode: iptables
 clusterCIDR: $POD_CIDR
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 metricsBindAddress: 127.0.0.1:10249
+nodePortAddresses: ["$NODE_IP/32", "$NODE_WAN/32"]
 healthzBindAddress: 127.0.0.1:10256
 EOF
   run_node kube-proxy "${bin[kube-proxy]}" --config="$N/kube-proxy.yaml" --v=1
@@ -378,12 +427,67 @@ EOF
   for c in api-relay containerd kubelet kube-proxy; do node_alive "$c" || { nlog "$c died; log:"; tail -n 20 "$N/logs/$c.log" >&2; false; }; done
   trap - ERR
   { echo "NODE_NAME=$NAME"; echo "NODE_IP=$NODE_IP"; echo "POD_CIDR=$POD_CIDR"; echo "NODE_NETNS=$NODE_NS"
-    echo "OPERATOR_NETNS=$k8s_ns"; echo "NODE_DIR=$N"; } > "$N/env"
+    echo "OPERATOR_NETNS=$k8s_ns"; echo "NODE_DIR=$N"; echo "NATGW_NETNS=$NATGW_NS"; echo "INET_NETNS=$INET_NS"
+    echo "ELASTIC_IP=$ELASTIC_IP"; echo "INET_IP=$INET_IP"; echo "LAPTOP_NETNS=$LAPTOP_NS"; echo "LAPTOP_IP=$LAPTOP_IP"
+    echo "LAPTOP_WG=$LAPTOP_WG"; } > "$N/env"
   nlog "up in $((SECONDS - started)) s; logs in $N/logs"
   env_
 }
 
 env_() { cat "$N/env"; }
+
+# laptop WG_QUICK_FILE: the laptop's wireguard-go configured from a wg-quick file (wg-quick's job by hand: wg setconf
+# without the wg-quick-only keys, then the addresses, MTU and a route per AllowedIPs entry), replacing a running one.
+# 'laptop-down' stops it.
+laptop() {
+  local conf="$1" wgconf="$N/laptop.wg.conf" key
+  laptop_down
+  key() { awk -F= -v k="$1" '{x=$1; gsub(/[ \t]/, "", x)} tolower(x)==tolower(k) {sub(/^[^=]*=[ \t]*/, ""); print}' \
+    "$conf" | tr ',' ' ' | xargs; }
+  (umask 077 && grep -viE '^[[:space:]]*(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown|SaveConfig)[[:space:]]*=' \
+    "$conf" > "$wgconf")
+  mkdir -p /var/run/wireguard
+  ip netns exec "$LAPTOP_NS" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=error \
+    wireguard-go -f "$LAPTOP_WG" > "$N/logs/laptop-wg.log" 2>&1 < /dev/null &
+  echo "$! $(readlink -f "$(command -v wireguard-go)")" > "$N/pids/laptop-wg.pid"
+  wait_for "wireguard-go $LAPTOP_WG" 20 test -S "/var/run/wireguard/$LAPTOP_WG.sock"
+  ip netns exec "$LAPTOP_NS" wg setconf "$LAPTOP_WG" "$wgconf"
+  for a in $(key Address); do ip -n "$LAPTOP_NS" addr add "$a" dev "$LAPTOP_WG"; done
+  local mtu; mtu="$(key MTU)"
+  ip -n "$LAPTOP_NS" link set "$LAPTOP_WG" mtu "${mtu:-1420}" up
+  for cidr in $(key AllowedIPs); do ip -n "$LAPTOP_NS" route replace "$cidr" dev "$LAPTOP_WG"; done
+  # The tunnel's DNS for the laptop's resolver ('ip netns exec' bind-mounts /etc/netns/NS/resolv.conf).
+  mkdir -p "/etc/netns/$LAPTOP_NS"
+  { for d in $(key DNS); do echo "nameserver $d"; done; echo "options timeout:2 attempts:2"; } > "/etc/netns/$LAPTOP_NS/resolv.conf"
+  nlog "laptop: $LAPTOP_WG up in $LAPTOP_NS, endpoint $(key Endpoint)"
+}
+
+laptop_down() {
+  local pid
+  if node_alive laptop-wg; then
+    read -r pid _ < "$N/pids/laptop-wg.pid"; kill -TERM "$pid"
+    for _ in $(seq 1 50); do node_alive laptop-wg || break; sleep 0.1; done
+  fi
+  rm -f "$N/pids/laptop-wg.pid"
+  rm -rf "/etc/netns/$LAPTOP_NS"
+}
+
+# expose NAMESPACE SERVICE: UDP 51820 on the elastic IP forwarded to the Service's WireGuard NodePort on the node
+# (what a cloud load balancer with the elastic IP does for a LoadBalancer Service), replacing any earlier forward; the
+# Service's status names the elastic IP as its load balancer's address. With externalTrafficPolicy Local (the
+# operator's) kube-proxy keeps the client's source address.
+expose() {
+  local ns="$1" svc="$2" port
+  node_alive kubelet || { nlog "not up"; exit 1; }
+  port="$(kubectl_ -n "$ns" get service "$svc" -o jsonpath="{.spec.ports[?(@.port==$WG_PORT)].nodePort}")"
+  [[ "$port" =~ ^[0-9]+$ ]] || { nlog "service $ns/$svc has no NodePort for $WG_PORT"; exit 1; }
+  ip netns exec "$NATGW_NS" iptables -t nat -F PINHOLE-EXPOSE
+  ip netns exec "$NATGW_NS" iptables -t nat -A PINHOLE-EXPOSE -p udp --dport "$WG_PORT" \
+    -j DNAT --to-destination "$NODE_WAN:$port"
+  kubectl_ -n "$ns" patch service "$svc" --subresource=status --type=merge \
+    -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$ELASTIC_IP\"}]}}}" > /dev/null
+  nlog "UDP $ELASTIC_IP:$WG_PORT -> $ns/$svc (NodePort $port on $NODE_WAN)"
+}
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
@@ -393,6 +497,9 @@ case "$cmd" in
     node_alive containerd || { nlog "not up"; exit 1; }
     ctr_ images import "$1" >&2; ctr_ images ls -q ;;
   env) env_ ;;
+  laptop) [[ -f "${1:-}" ]] || { nlog "usage: node.sh laptop WG_QUICK_FILE"; exit 2; }; laptop "$1" ;;
+  laptop-down) laptop_down ;;
+  expose) [[ $# -eq 2 ]] || { nlog "usage: node.sh expose NAMESPACE SERVICE"; exit 2; }; expose "$1" "$2" ;;
   ctr) ctr_ "$@" ;;
-  *) echo "usage: node.sh up | down | import OCI_ARCHIVE | env | ctr ARGS..." >&2; exit 2 ;;
+  *) echo "usage: node.sh up | down | import OCI_ARCHIVE | env | expose NAMESPACE SERVICE | laptop WG_QUICK_FILE | laptop-down | ctr ARGS..." >&2; exit 2 ;;
 esac

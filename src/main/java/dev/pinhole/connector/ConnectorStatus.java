@@ -4,7 +4,7 @@ import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.nat.FlowTable;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
-import dev.pinhole.wireguard.Tunnel;
+import dev.pinhole.wireguard.WireGuardDevice;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,13 +19,13 @@ final class ConnectorStatus {
     record Snapshot(RuntimeState state, EgressVerifier.Result egress, boolean forwarding, InetSocketAddress listen,
                     String restartRequired, Map<String, Integer> flowsPerClient) {}
 
-    private final Tunnel tunnel;
+    private final WireGuardDevice tunnel;
     private final FlowTable table;
     private final SyntheticAddressPool pool;
     private final ClientCounters counters;
     private final Ticker ticker;
 
-    ConnectorStatus(Tunnel tunnel, FlowTable table, SyntheticAddressPool pool, ClientCounters counters,
+    ConnectorStatus(WireGuardDevice tunnel, FlowTable table, SyntheticAddressPool pool, ClientCounters counters,
                     Ticker ticker) {
         this.tunnel = tunnel;
         this.table = table;

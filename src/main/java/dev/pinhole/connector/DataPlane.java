@@ -27,6 +27,7 @@ import dev.pinhole.nat.NatTimeouts;
 import dev.pinhole.nat.RelayLoop;
 import dev.pinhole.nat.TcpRelay;
 import dev.pinhole.nat.UdpRelay;
+import dev.pinhole.netstack.tcp.LentPacket;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
@@ -34,9 +35,9 @@ import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.RecoveryOutcome;
 import dev.pinhole.wireguard.SessionRecoverySettings;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
-import dev.pinhole.wireguard.udp.UdpTunnelDriver;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
+import dev.pinhole.wireguard.udp.UdpDeviceDriver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -57,12 +58,12 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The connector's data plane: WireGuard on a UDP socket, the policy, the tunnel DNS and the NAT.
  *
- * <p>Stages. In: UDP socket → {@link UdpTunnelDriver} receive thread → {@link Tunnel} (decrypt, AllowedIPs) →
+ * <p>Stages. In: UDP socket → {@link UdpDeviceDriver} receive thread → {@link WireGuardDevice} (decrypt, AllowedIPs) →
  * {@link InboundHandOff} ({@link InboundQueue} copy) → relay thread: {@link PacketRouter}: parse → known peer and
  * own source address → tunnel address port 53: {@link InStackDnsServer}; an existing flow: {@link TcpRelay}/{@link
  * UdpRelay};
  * a new flow: egress check → {@link Policy} → NAT (or TCP RST / ICMP administratively prohibited). Out: flows and
- * DNS build IP packets on the relay thread → {@link UdpTunnelDriver#sendIp} encrypts and sends on that same thread.
+ * DNS build IP packets on the relay thread → {@link UdpDeviceDriver#sendIp} encrypts and sends on that same thread.
  * This class wires those parts, applies configs and owns the lifecycle; {@link ConnectorStatus} reports.
  *
  * <p>Threads: the WireGuard receive thread (decrypt, handshakes, timers) and the relay thread (everything else).
@@ -144,7 +145,7 @@ public final class DataPlane implements AutoCloseable {
     private final Options options;
     private final Ticker ticker;
     private final DataPlaneMetrics metrics;
-    private final Tunnel tunnel;
+    private final WireGuardDevice tunnel;
     private final RelayLoop loop;
     private final FlowTable table;
     private final TcpRelay tcp;
@@ -164,7 +165,7 @@ public final class DataPlane implements AutoCloseable {
     private final ConnectorConfig.WireGuardInterface wireGuardInterface;
     private final byte[] privateKey;
     private volatile RuntimeState state;
-    private volatile UdpTunnelDriver driver;
+    private volatile UdpDeviceDriver driver;
     private volatile AutoCloseable upstreamClient;
     /** The upstream exchange of the state in force (relay thread). */
     private UpstreamExchange upstreamInForce;
@@ -185,7 +186,7 @@ public final class DataPlane implements AutoCloseable {
         this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
-        this.tunnel = new Tunnel(TunnelConfig.of(loaded.privateKey()).withMtu(mtu).withSessionRecovery(
+        this.tunnel = new WireGuardDevice(DeviceConfig.of(loaded.privateKey()).withMtu(mtu).withSessionRecovery(
                 options.sessionRecovery() ? SessionRecoverySettings.defaults() : SessionRecoverySettings.off()));
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
@@ -279,7 +280,7 @@ public final class DataPlane implements AutoCloseable {
             }).get(30, TimeUnit.SECONDS);
             InetSocketAddress bind = options.bind() != null ? options.bind()
                     : new InetSocketAddress(loaded.config().tunnel().listenPort());
-            dp.driver = UdpTunnelDriver.start(dp.tunnel, bind, dp.ticker, dp.intake);
+            dp.driver = UdpDeviceDriver.start(dp.tunnel, bind, dp.ticker, dp.intake);
         } catch (Exception e) {
             dp.close();
             if (e instanceof IOException io) {
@@ -313,7 +314,7 @@ public final class DataPlane implements AutoCloseable {
 
     /** Why a worker thread (relay loop, WireGuard receive thread) stopped, or empty while both run. */
     public Optional<String> workerFailure() {
-        UdpTunnelDriver d = driver;
+        UdpDeviceDriver d = driver;
         return loop.failure().or(() -> d == null ? Optional.empty() : d.failure());
     }
 
@@ -500,10 +501,11 @@ public final class DataPlane implements AutoCloseable {
 
     // ------------------------------------------------------------------ packets out
 
-    /** Relay thread: one IP packet towards a client; the buffer is lent for the call only. */
-    private void toClient(ByteBuffer packet) {
+    /** Relay thread: one IP packet towards a client, lent for this call only (encrypted and sent before return). */
+    private void toClient(LentPacket lent) {
+        ByteBuffer packet = lent.buffer();
         metrics.packetOut(packet.remaining());
-        UdpTunnelDriver d = driver;
+        UdpDeviceDriver d = driver;
         if (d != null) {
             d.sendIp(packet);
         }
@@ -578,7 +580,7 @@ public final class DataPlane implements AutoCloseable {
 
     /** The data-plane part of /status. */
     public Map<String, Object> status() {
-        UdpTunnelDriver d = driver;
+        UdpDeviceDriver d = driver;
         return statusReport.report(new ConnectorStatus.Snapshot(state, egress, forwarding(),
                 d == null ? null : d.localAddress(), restartRequired, flowsPerClient));
     }

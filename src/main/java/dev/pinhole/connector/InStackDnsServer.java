@@ -19,6 +19,7 @@ import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.netstack.packet.UdpDatagramWriter;
 import dev.pinhole.netstack.tcp.CloseReason;
+import dev.pinhole.netstack.tcp.LentPacket;
 import dev.pinhole.netstack.tcp.SegmentSink;
 import dev.pinhole.netstack.tcp.SynRequest;
 import dev.pinhole.netstack.tcp.TcpConfig;
@@ -65,8 +66,8 @@ final class InStackDnsServer {
     private final Map<FlowKey, Session> sessions = new HashMap<>();
     /** Keys of the names {@link #resolveFor} is resolving now. */
     private final Set<String> resolving = new HashSet<>();
-    /** ALIASING: UDP answers are built here and handed to {@link #toTunnel} at once. */
-    private final ByteBuffer out = ByteBuffer.allocate(MAX_MESSAGE + 60);
+    /** UDP answers and refusals are built here and lent to {@link #toTunnel} at once. */
+    private final LentPacket out = new LentPacket(MAX_MESSAGE + 60);
 
     InStackDnsServer(RelayLoop loop, Supplier<DnsQueryHandler> handler, byte[] tunnelAddress, SegmentSink toTunnel,
               TcpConfig tcpConfig, ResourceBudget budget, ClientAnswers answers) {
@@ -87,9 +88,9 @@ final class InStackDnsServer {
         int clientPort = datagram.udp().sourcePort();
         handler.get().handle(query, Transport.UDP, shareOf(clientName)).thenAccept(answer -> answer.ifPresent(bytes ->
                 loop.execute(() -> {
-                    out.clear();
-                    UdpDatagramWriter.write(out, tunnelAddress, PORT, client, clientPort, ByteBuffer.wrap(bytes));
-                    toTunnel.emit(out);
+                    UdpDatagramWriter.write(out.fill(), tunnelAddress, PORT, client, clientPort,
+                            ByteBuffer.wrap(bytes));
+                    out.lendTo(toTunnel);
                 })));
     }
 
@@ -148,9 +149,8 @@ final class InStackDnsServer {
     }
 
     private void refuse(ParseResult.TcpSegment segment) {
-        out.clear();
-        if (TcpSegmentBuilder.writeResetFor(out, segment) > 0) {
-            toTunnel.emit(out);
+        if (TcpSegmentBuilder.writeResetFor(out.fill(), segment) > 0) {
+            out.lendTo(toTunnel);
         }
     }
 

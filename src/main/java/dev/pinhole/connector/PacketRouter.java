@@ -15,6 +15,8 @@ import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.netstack.packet.TransportChecksums;
+import dev.pinhole.netstack.tcp.LentPacket;
+import dev.pinhole.netstack.tcp.SegmentSink;
 import dev.pinhole.wireguard.Peer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,7 +24,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -40,15 +41,15 @@ final class PacketRouter {
     private final DataPlaneMetrics metrics;
     private final ClientCounters counters;
     private final ClientAnswers answers;
-    private final Consumer<ByteBuffer> toClient;
+    private final SegmentSink toClient;
     /** Every packet it sees was just authenticated by WireGuard (Poly1305): transport checksums are not summed. */
     private final PacketParser parser = new PacketParser(TransportChecksums.TRUST);
-    /** ALIASING: refusals (RST, ICMP) are built here and handed to the tunnel at once. */
-    private final ByteBuffer refusalOut = ByteBuffer.allocate(1400);
+    /** Refusals (RST, ICMP) and echo replies are built here and lent to the tunnel at once. */
+    private final LentPacket refusalOut = new LentPacket(1400);
 
     PacketRouter(IpAddress tunnelAddress, Supplier<RuntimeState> state, BooleanSupplier forwarding, TcpRelay tcp,
                  UdpRelay udp, InStackDnsServer dns, DataPlaneMetrics metrics, ClientCounters counters,
-                 ClientAnswers answers, Consumer<ByteBuffer> toClient) {
+                 ClientAnswers answers, SegmentSink toClient) {
         this.tunnelAddress = tunnelAddress;
         this.state = state;
         this.forwarding = forwarding;
@@ -180,18 +181,18 @@ final class PacketRouter {
         if (headerLength + length > refusalOut.capacity()) {
             return;
         }
-        refusalOut.clear().limit(headerLength + length);
-        IpHeaderWriter.write(refusalOut, 0, from, to, protocol, length,
+        ByteBuffer reply = refusalOut.fill().limit(headerLength + length);
+        IpHeaderWriter.write(reply, 0, from, to, protocol, length,
                 IpHeaderWriter.DEFAULT_HOP_LIMIT);
-        refusalOut.put(headerLength, ip.buffer(), request.icmp().offset(), length);
-        refusalOut.put(headerLength, (byte) (ip.version() == 4 ? IcmpType.V4_ECHO_REPLY
+        reply.put(headerLength, ip.buffer(), request.icmp().offset(), length);
+        reply.put(headerLength, (byte) (ip.version() == 4 ? IcmpType.V4_ECHO_REPLY
                 : IcmpType.V6_ECHO_REPLY));
-        refusalOut.putShort(headerLength + 2, (short) 0);
+        reply.putShort(headerLength + 2, (short) 0);
         long sum = ip.version() == 4 ? 0
                 : IpHeaderWriter.pseudoHeaderSum(from, to, protocol, length);
-        refusalOut.putShort(headerLength + 2, (short) InternetChecksum.finish(
-                InternetChecksum.add(sum, refusalOut, headerLength, length)));
-        toClient.accept(refusalOut);
+        reply.putShort(headerLength + 2, (short) InternetChecksum.finish(
+                InternetChecksum.add(sum, reply, headerLength, length)));
+        refusalOut.lendTo(toClient);
     }
 
     private static List<InetSocketAddress> targets(Policy.Decision.Forward f, int port) {
@@ -207,11 +208,11 @@ final class PacketRouter {
                         ParseResult.TcpSegment seg) {
         metrics.drop(reason);
         counters.of(client.name()).drops.increment();
-        refusalOut.clear();
-        int n = seg != null ? TcpSegmentBuilder.writeResetFor(refusalOut, seg)
-                : IcmpErrorWriter.administrativelyProhibited(refusalOut, ip.destinationBytes(), ip);
+        ByteBuffer refusal = refusalOut.fill();
+        int n = seg != null ? TcpSegmentBuilder.writeResetFor(refusal, seg)
+                : IcmpErrorWriter.administrativelyProhibited(refusal, ip.destinationBytes(), ip);
         if (n > 0) {
-            toClient.accept(refusalOut);
+            refusalOut.lendTo(toClient);
         }
     }
 

@@ -128,47 +128,60 @@ public final class Policy {
      * reaching another name's app.
      */
     public Decision decide(IpAddress destination, ResolvedNames answered) {
-        Decision d = judge(destination, Objects.requireNonNull(answered, "answered"));
-        if (d instanceof Decision.Forward && appRange.contains(destination)) {
-            pool.touch(toInet(destination));
+        Objects.requireNonNull(answered, "answered");
+        if (!appRange.contains(destination)) {
+            return judgeRoute(destination);
         }
-        return d;
+        InetAddress synthetic = toInet(destination);
+        var mapping = pool.lookup(synthetic); // one snapshot: the name checked is the one whose targets go out
+        if (mapping.isEmpty() && !answered.knows(synthetic)) {
+            Optional<DnsName> listed = pool.settledName(synthetic);
+            if (listed.isPresent()) {
+                return new Decision.Resolve(listed.get());
+            }
+        }
+        if (!isServed(mapping)) {
+            return new Decision.Refuse(PolicyDropReason.NOT_MAPPED);
+        }
+        DnsName name = mapping.get().name();
+        if (!answered.answered(synthetic, name)) {
+            // A name the config lists exactly has this address on every replica with this config and no other
+            // name ever gets it, so the client reaches the same app whichever replica it resolved on; the
+            // answer is recorded as if given here. Not when the client was answered another name at this
+            // address here, nor while a recent reload moved a listed name to or from it.
+            if (answered.knows(synthetic) || !pool.settledName(synthetic).equals(Optional.of(name))) {
+                return new Decision.Refuse(PolicyDropReason.NOT_RESOLVED);
+            }
+            answered.record(synthetic, name);
+        }
+        List<InetAddress> targets = allowedReal(mapping.get());
+        if (targets.isEmpty()) {
+            return new Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION);
+        }
+        pool.touch(synthetic);
+        return new Decision.Forward(targets);
     }
 
-    /** True when a flow to {@code destination} may exist under this policy; touches nothing (revocation check). */
+    /**
+     * True when a live flow to {@code destination} may go on under this policy (the revocation check after a config
+     * change): a served mapping with a reachable real address, or a reachable static route. The client's answers
+     * are not consulted, since the flow was decided with them when it opened; touches nothing.
+     */
     public boolean permits(IpAddress destination) {
-        return judge(destination, null) instanceof Decision.Forward;
+        if (!appRange.contains(destination)) {
+            return judgeRoute(destination) instanceof Decision.Forward;
+        }
+        var mapping = pool.lookup(toInet(destination));
+        return isServed(mapping) && !allowedReal(mapping.get()).isEmpty();
     }
 
-    /** {@code answered}: the new flow's client's answers, or null for a live flow (revocation check). */
-    private Decision judge(IpAddress destination, ResolvedNames answered) {
-        if (appRange.contains(destination)) {
-            InetAddress synthetic = toInet(destination);
-            var mapping = pool.lookup(synthetic); // one snapshot: the name checked is the one whose targets go out
-            if (mapping.isEmpty() && answered != null && !answered.knows(synthetic)) {
-                Optional<DnsName> listed = pool.settledName(synthetic);
-                if (listed.isPresent()) {
-                    return new Decision.Resolve(listed.get());
-                }
-            }
-            if (mapping.isEmpty() || !served.test(mapping.get())) {
-                return new Decision.Refuse(PolicyDropReason.NOT_MAPPED);
-            }
-            DnsName name = mapping.get().name();
-            if (answered != null && !answered.answered(synthetic, name)) {
-                // A name the config lists exactly has this address on every replica with this config and no other
-                // name ever gets it, so the client reaches the same app whichever replica it resolved on; the
-                // answer is recorded as if given here. Not when the client was answered another name at this
-                // address here, nor while a recent reload moved a listed name to or from it.
-                if (answered.knows(synthetic) || !pool.settledName(synthetic).equals(Optional.of(name))) {
-                    return new Decision.Refuse(PolicyDropReason.NOT_RESOLVED);
-                }
-                answered.record(synthetic, name);
-            }
-            List<InetAddress> targets = allowedReal(mapping.get());
-            return targets.isEmpty() ? new Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION)
-                    : new Decision.Forward(targets);
-        }
+    /** True when the address is mapped and the config still serves that mapping. */
+    private boolean isServed(Optional<SyntheticMapping> mapping) {
+        return mapping.isPresent() && served.test(mapping.get());
+    }
+
+    /** A destination outside the app range: forwarded only inside a static route, and only where reachable. */
+    private Decision judgeRoute(IpAddress destination) {
         if (routes.contains(destination)) {
             return reachable(destination) ? new Decision.Forward(List.of(toInet(destination)))
                     : new Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION);

@@ -4,6 +4,7 @@ import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.TcpFlags;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.netstack.tcp.NoConnectionResets;
+import dev.pinhole.netstack.tcp.LentPacket;
 import dev.pinhole.netstack.tcp.SegmentSink;
 import dev.pinhole.netstack.tcp.SynRequest;
 import dev.pinhole.netstack.tcp.TcpConfig;
@@ -32,8 +33,8 @@ public final class TcpRelay {
     final SegmentSink toTunnel;
     final NatEvents events;
     final SecureRandom random = new SecureRandom();
-    /** ALIASING: RSTs for refused segments are built here and handed to {@link #toTunnel} at once. */
-    private final ByteBuffer resetOut = ByteBuffer.allocate(128);
+    /** RSTs for refused segments are built here and lent to {@link #toTunnel} at once. */
+    private final LentPacket resetOut = new LentPacket(128);
     private final TcpSegmentBuilder resetBuilder = new TcpSegmentBuilder();
     /** Segments of connections this relay does not have are answered at a bounded rate. */
     private final NoConnectionResets resets;
@@ -162,21 +163,20 @@ public final class TcpRelay {
      * NoConnectionResets}) nothing is sent and {@link NatDropReason#RESET_RATE_LIMITED} is counted instead.
      */
     public void refuse(FlowKey key, String client, ParseResult.TcpSegment segment, NatDropReason reason) {
-        NoConnectionResets.Outcome outcome = resets.answer(resetOut, segment);
+        NoConnectionResets.Outcome outcome = resets.answer(resetOut.fill(), segment);
         events.refused(key, client, outcome == NoConnectionResets.Outcome.RATE_LIMITED
                 ? NatDropReason.RESET_RATE_LIMITED : reason);
         if (outcome == NoConnectionResets.Outcome.SENT) {
-            toTunnel.emit(resetOut);
+            resetOut.lendTo(toTunnel);
         }
     }
 
     /** The RST|ACK a closed port would have sent for the client's SYN (RFC 9293 3.10.7.1). */
     void sendResetForSyn(SynRequest syn) {
-        resetOut.clear();
         resetBuilder.addresses(syn.app().getAddress(), syn.appPort(), syn.client().getAddress(), syn.clientPort())
                 .begin(0, syn.initialSequence() + 1, TcpFlags.RST | TcpFlags.ACK, 0)
-                .writeTo(resetOut);
-        toTunnel.emit(resetOut);
+                .writeTo(resetOut.fill());
+        resetOut.lendTo(toTunnel);
     }
 
     void connectAttemptFailed(TcpFlow flow, IOException e) {

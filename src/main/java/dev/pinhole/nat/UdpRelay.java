@@ -6,6 +6,7 @@ import dev.pinhole.netstack.packet.IpHeader;
 import dev.pinhole.netstack.packet.PacketParser;
 import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.UdpDatagramWriter;
+import dev.pinhole.netstack.tcp.LentPacket;
 import dev.pinhole.netstack.tcp.SegmentSink;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -27,8 +28,8 @@ public final class UdpRelay {
     private final NatEvents events;
     private final SegmentSink toTunnel;
     private final int mtu;
-    /** ALIASING: every packet towards the client is built here and handed to {@link #toTunnel} at once. */
-    private final ByteBuffer out = ByteBuffer.allocate(65_535 + 60);
+    /** Every packet towards the client is built here and lent to {@link #toTunnel} at once. */
+    private final LentPacket out = new LentPacket(65_535 + 60);
     /** Scratch for re-creating the packet an ICMP error quotes. */
     private final ByteBuffer quoted = ByteBuffer.allocate(128);
     private final PacketParser parser = new PacketParser();
@@ -98,10 +99,9 @@ public final class UdpRelay {
             events.refused(flow.key, flow.client, NatDropReason.REPLY_TOO_BIG);
             return;
         }
-        out.clear();
-        UdpDatagramWriter.write(out, flow.appBytes(), flow.key.appPort(), flow.clientBytes(), flow.key.clientPort(),
-                payload);
-        toTunnel.emit(out);
+        UdpDatagramWriter.write(out.fill(), flow.appBytes(), flow.key.appPort(), flow.clientBytes(),
+                flow.key.clientPort(), payload);
+        out.lendTo(toTunnel);
     }
 
     /** The destination port is closed: tell the client as the destination would have, and forget the flow. */
@@ -113,9 +113,8 @@ public final class UdpRelay {
         if (parser.parse(quoted) instanceof ParseResult.UdpDatagram original) {
             int code = flow.appBytes().length == 4 ? IcmpType.V4_CODE_PORT_UNREACHABLE
                     : IcmpType.V6_CODE_PORT_UNREACHABLE;
-            out.clear();
-            if (IcmpErrorWriter.destinationUnreachable(out, flow.appBytes(), original.ip(), code) > 0) {
-                toTunnel.emit(out);
+            if (IcmpErrorWriter.destinationUnreachable(out.fill(), flow.appBytes(), original.ip(), code) > 0) {
+                out.lendTo(toTunnel);
             }
         }
         flow.end(FlowEndReason.RESET);
@@ -140,17 +139,17 @@ public final class UdpRelay {
     }
 
     private void emitIcmp(IpHeader offending, byte[] from, boolean prohibited) {
-        out.clear();
+        ByteBuffer packet = out.fill();
         int n;
         if (prohibited) {
-            n = IcmpErrorWriter.administrativelyProhibited(out, from, offending);
+            n = IcmpErrorWriter.administrativelyProhibited(packet, from, offending);
         } else {
             int code = offending.version() == 4 ? IcmpType.V4_CODE_HOST_UNREACHABLE
                     : IcmpType.V6_CODE_ADDRESS_UNREACHABLE;
-            n = IcmpErrorWriter.destinationUnreachable(out, from, offending, code);
+            n = IcmpErrorWriter.destinationUnreachable(packet, from, offending, code);
         }
         if (n > 0) {
-            toTunnel.emit(out);
+            out.lendTo(toTunnel);
         }
     }
 

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Drop counts by reason; the connector reads them into its metrics (e.g. Micrometer FunctionCounters). */
 public final class DropCounters {
-    private final LongAdder[] counts = new LongAdder[DropReason.values().length];
+    private final LongAdder[] counts = new LongAdder[WireGuardDropReason.values().length];
 
     public DropCounters() {
         for (int i = 0; i < counts.length; i++) {
@@ -14,11 +14,11 @@ public final class DropCounters {
         }
     }
 
-    void count(DropReason reason) {
+    void count(WireGuardDropReason reason) {
         counts[reason.ordinal()].increment();
     }
 
-    public long get(DropReason reason) {
+    public long get(WireGuardDropReason reason) {
         return counts[reason.ordinal()].sum();
     }
 
@@ -31,9 +31,9 @@ public final class DropCounters {
     }
 
     /** A snapshot of the non-zero counts. */
-    public Map<DropReason, Long> snapshot() {
-        Map<DropReason, Long> m = new EnumMap<>(DropReason.class);
-        for (DropReason r : DropReason.values()) {
+    public Map<WireGuardDropReason, Long> snapshot() {
+        Map<WireGuardDropReason, Long> m = new EnumMap<>(WireGuardDropReason.class);
+        for (WireGuardDropReason r : WireGuardDropReason.values()) {
             long v = get(r);
             if (v != 0) {
                 m.put(r, v);

@@ -24,8 +24,8 @@ final class NoiseHandshake {
     private NoiseHandshake() {}
 
     /** Result of consuming an initiation: the peer it came from, or why it was dropped. */
-    record Consumed(Peer peer, DropReason drop) {
-        static Consumed dropped(DropReason reason) {
+    record Consumed(Peer peer, WireGuardDropReason drop) {
+        static Consumed dropped(WireGuardDropReason reason) {
             return new Consumed(null, reason);
         }
     }
@@ -90,31 +90,31 @@ final class NoiseHandshake {
         h = Blake2s.hash(h, ePub);
         Optional<byte[]> es = X25519.sharedSecret(id.privateKey, ePub);
         if (es.isEmpty()) {
-            return Consumed.dropped(DropReason.HANDSHAKE_FAILED);
+            return Consumed.dropped(WireGuardDropReason.HANDSHAKE_FAILED);
         }
         byte[][] ckk = Kdf.kdf2(ck, es.get());
         ck = ckk[0];
         byte[] staticPub = ChaChaPoly.open(ckk[1], 0, msg, off + INIT_STATIC, 48, h);
         if (staticPub == null) {
-            return Consumed.dropped(DropReason.HANDSHAKE_FAILED);
+            return Consumed.dropped(WireGuardDropReason.HANDSHAKE_FAILED);
         }
         h = Blake2s.hash(h, Arrays.copyOfRange(msg, off + INIT_STATIC, off + INIT_STATIC + 48));
         Peer peer = peers.apply(PublicKey.of(staticPub));
         if (peer == null) {
-            return Consumed.dropped(DropReason.UNKNOWN_PEER);
+            return Consumed.dropped(WireGuardDropReason.UNKNOWN_PEER);
         }
         byte[] ss = peer.staticStatic();
         if (ss == null) {
-            return Consumed.dropped(DropReason.HANDSHAKE_FAILED);
+            return Consumed.dropped(WireGuardDropReason.HANDSHAKE_FAILED);
         }
         ckk = Kdf.kdf2(ck, ss);
         ck = ckk[0];
         byte[] ts = ChaChaPoly.open(ckk[1], 0, msg, off + INIT_TIMESTAMP, TAI64N_LEN + 16, h);
         if (ts == null) {
-            return Consumed.dropped(DropReason.HANDSHAKE_FAILED);
+            return Consumed.dropped(WireGuardDropReason.HANDSHAKE_FAILED);
         }
         h = Blake2s.hash(h, Arrays.copyOfRange(msg, off + INIT_TIMESTAMP, off + INIT_TIMESTAMP + TAI64N_LEN + 16));
-        DropReason refused = peer.recordInitiation(ck, h, ePub, Wire.intLe(msg, off + INIT_SENDER), ts, now,
+        WireGuardDropReason refused = peer.recordInitiation(ck, h, ePub, Wire.intLe(msg, off + INIT_SENDER), ts, now,
                 minIntervalNanos);
         if (refused != null) {
             return Consumed.dropped(refused);
@@ -168,11 +168,11 @@ final class NoiseHandshake {
     }
 
     /** Authenticates a response to our initiation; the caller holds {@code peer}'s lock. */
-    static DropReason consumeResponse(byte[] msg, int off, LocalIdentity id, Peer peer) {
+    static WireGuardDropReason consumeResponse(byte[] msg, int off, LocalIdentity id, Peer peer) {
         Handshake hs = peer.handshake();
         int receiver = Wire.intLe(msg, off + RESP_RECEIVER);
         if (hs.state != HandshakeState.INITIATION_CREATED || !hs.hasLocalIndex || hs.localIndex != receiver) {
-            return DropReason.UNEXPECTED_HANDSHAKE;
+            return WireGuardDropReason.UNEXPECTED_HANDSHAKE;
         }
         byte[] ck = hs.chainKey;
         byte[] h = hs.hash;
@@ -182,7 +182,7 @@ final class NoiseHandshake {
         Optional<byte[]> ee = X25519.sharedSecret(hs.localEphemeralPrivate, ePub);
         Optional<byte[]> se = X25519.sharedSecret(id.privateKey, ePub);
         if (ee.isEmpty() || se.isEmpty()) {
-            return DropReason.HANDSHAKE_FAILED;
+            return WireGuardDropReason.HANDSHAKE_FAILED;
         }
         ck = Kdf.kdf1(ck, ee.get());
         ck = Kdf.kdf1(ck, se.get());
@@ -190,7 +190,7 @@ final class NoiseHandshake {
         ck = cttk[0];
         h = Blake2s.hash(h, cttk[1]);
         if (ChaChaPoly.open(cttk[2], 0, msg, off + RESP_EMPTY, 16, h) == null) {
-            return DropReason.HANDSHAKE_FAILED;
+            return WireGuardDropReason.HANDSHAKE_FAILED;
         }
         h = Blake2s.hash(h, Arrays.copyOfRange(msg, off + RESP_EMPTY, off + RESP_EMPTY + 16));
         hs.chainKey = ck;

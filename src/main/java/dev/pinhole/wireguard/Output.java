@@ -4,8 +4,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * Where the tunnel puts its results. Both buffers are lent for the duration of the call only (they alias the
- * tunnel's per-thread scratch space): copy what you keep.
+ * Where the device puts its results. Both buffers are lent for the duration of the call only (they alias the
+ * device's per-thread scratch space): copy what you keep.
  */
 public interface Output {
     /** A decrypted IP packet from {@code peer} that passed the source-address check. */

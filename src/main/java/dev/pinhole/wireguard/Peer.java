@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * One configured peer and its session (the model is boringtun's {@code Tunn}): it owns the peer's handshake, its
  * previous/current/next keypairs, the five timers, packets waiting for a session and its current endpoint, and it
  * encrypts, decrypts and runs its timer ticks. Its state changes only through its own methods; the device above it
- * ({@link Tunnel}) routes messages to it by receiver index, static key or allowed IP.
+ * ({@link WireGuardDevice}) routes messages to it by receiver index, static key or allowed IP.
  *
  * <p>Lock: the peer's monitor guards all mutable state. Decryption and encryption run outside it on immutable
  * keys (the replay window and send counter are atomic or self-locked). Lock order: peer → (index table | allowed
@@ -27,7 +27,7 @@ public final class Peer {
     private final PublicKey publicKey;
     /** DH(our static, their static), computed once; null when their key is a low-order point. */
     private final byte[] staticStatic;
-    private final SessionContext ctx;
+    private final PeerContext ctx;
     private final TimerConfig timerConfig;
     private final Handshake handshake = new Handshake();
     private final CookieJar cookies;
@@ -54,10 +54,10 @@ public final class Peer {
     }
 
     Peer(PublicKey publicKey, byte[] ourPrivateKey, TimerConfig timerConfig, IndexTable indices, int recoveryTag) {
-        this(publicKey, SessionContext.standalone(ourPrivateKey, timerConfig, indices), recoveryTag);
+        this(publicKey, PeerContext.standalone(ourPrivateKey, timerConfig, indices), recoveryTag);
     }
 
-    Peer(PublicKey publicKey, SessionContext ctx, int recoveryTag) {
+    Peer(PublicKey publicKey, PeerContext ctx, int recoveryTag) {
         this.publicKey = publicKey;
         this.ctx = ctx;
         this.timerConfig = ctx.timers();
@@ -188,17 +188,17 @@ public final class Peer {
      * Records an initiation from this peer that authenticated up to its timestamp: refused when the timestamp is
      * not newer than the last accepted one, or when one came less than {@code minIntervalNanos} ago.
      */
-    synchronized DropReason recordInitiation(byte[] chainKey, byte[] hash, byte[] remoteEphemeral, int remoteIndex,
+    synchronized WireGuardDropReason recordInitiation(byte[] chainKey, byte[] hash, byte[] remoteEphemeral, int remoteIndex,
             byte[] timestamp, long now, long minIntervalNanos) {
         if (removed) {
-            return DropReason.UNKNOWN_PEER;
+            return WireGuardDropReason.UNKNOWN_PEER;
         }
         Handshake hs = handshake;
         if (!Tai64n.after(timestamp, hs.lastTimestamp)) {
-            return DropReason.STALE_TIMESTAMP;
+            return WireGuardDropReason.STALE_TIMESTAMP;
         }
         if (hs.consumedAny && now - hs.lastInitiationConsumedNanos < minIntervalNanos) {
-            return DropReason.RATE_LIMITED;
+            return WireGuardDropReason.RATE_LIMITED;
         }
         hs.clear();
         hs.chainKey = chainKey;
@@ -215,14 +215,14 @@ public final class Peer {
     /** Responder: answers the initiation just recorded, which came from {@code from}; its keypair waits in "next". */
     synchronized void answerInitiation(InetSocketAddress from, long now, Output out) {
         if (removed) {
-            ctx.drops().count(DropReason.UNKNOWN_PEER);
+            ctx.drops().count(WireGuardDropReason.UNKNOWN_PEER);
             return;
         }
         endpoint = from;
         authenticated(now);
         Optional<byte[]> response = NoiseHandshake.createResponse(this, ctx.indices(), ctx.random(), from);
         if (response.isEmpty()) {
-            ctx.drops().count(DropReason.HANDSHAKE_FAILED);
+            ctx.drops().count(WireGuardDropReason.HANDSHAKE_FAILED);
             return;
         }
         byte[] resp = response.get();
@@ -239,10 +239,10 @@ public final class Peer {
     /** Initiator: consumes a response to our initiation; on success the session is current and a keepalive goes out. */
     synchronized void receiveResponse(byte[] msg, int off, InetSocketAddress from, long now, Output out) {
         if (removed) {
-            ctx.drops().count(DropReason.UNKNOWN_PEER);
+            ctx.drops().count(WireGuardDropReason.UNKNOWN_PEER);
             return;
         }
-        DropReason failed = NoiseHandshake.consumeResponse(msg, off, ctx.identity(), this);
+        WireGuardDropReason failed = NoiseHandshake.consumeResponse(msg, off, ctx.identity(), this);
         if (failed != null) {
             ctx.drops().count(failed);
             return;
@@ -291,12 +291,12 @@ public final class Peer {
     int receiveTransport(Keypair kp, byte[] msg, int off, int len, PacketScratch s, InetSocketAddress from,
             long now, Output out) {
         if (now - kp.createdNanos >= timerConfig.rejectAfterTime().toNanos()) {
-            ctx.drops().count(DropReason.EXPIRED_KEYPAIR);
+            ctx.drops().count(WireGuardDropReason.EXPIRED_KEYPAIR);
             return -1;
         }
         long counter = Wire.longLe(msg, off + TRANSPORT_COUNTER);
         if (!kp.replay.couldAccept(counter, timerConfig.rejectAfterMessages())) {
-            ctx.drops().count(DropReason.REPLAYED);
+            ctx.drops().count(WireGuardDropReason.REPLAYED);
             return -1;
         }
         int plainLen;
@@ -307,15 +307,15 @@ public final class Peer {
         try {
             plainLen = ChaChaPoly.get().open(kp.receiveKey, counter, null, s.rxCipher, 0, cipherLen, s.rxPlain, 0);
         } catch (IllegalStateException destroyedMeanwhile) {
-            ctx.drops().count(DropReason.EXPIRED_KEYPAIR);
+            ctx.drops().count(WireGuardDropReason.EXPIRED_KEYPAIR);
             return -1;
         }
         if (plainLen < 0) {
-            ctx.drops().count(DropReason.DECRYPT_FAILED);
+            ctx.drops().count(WireGuardDropReason.DECRYPT_FAILED);
             return -1;
         }
         if (!kp.replay.accept(counter, timerConfig.rejectAfterMessages())) {
-            ctx.drops().count(DropReason.REPLAYED);
+            ctx.drops().count(WireGuardDropReason.REPLAYED);
             return -1;
         }
         return transportAuthenticated(kp, plainLen, from, now, out) ? plainLen : -1;
@@ -324,7 +324,7 @@ public final class Peer {
     private synchronized boolean transportAuthenticated(Keypair kp, int plainLen, InetSocketAddress from, long now,
             Output out) {
         if (removed) {
-            ctx.drops().count(DropReason.UNKNOWN_RECEIVER);
+            ctx.drops().count(WireGuardDropReason.UNKNOWN_RECEIVER);
             return false;
         }
         if (!from.equals(endpoint)) {
@@ -365,13 +365,13 @@ public final class Peer {
         InetSocketAddress to;
         synchronized (this) {
             if (removed) {
-                ctx.drops().count(DropReason.NO_ROUTE);
+                ctx.drops().count(WireGuardDropReason.NO_ROUTE);
                 return;
             }
             kp = keypairs.current();
             to = endpoint;
             if (to == null) {
-                ctx.drops().count(DropReason.NO_ENDPOINT);
+                ctx.drops().count(WireGuardDropReason.NO_ENDPOINT);
                 return;
             }
             if (!usableForSending(kp, now)) {
@@ -416,7 +416,7 @@ public final class Peer {
             n = ChaChaPoly.get().seal(kp.sendKey, counter, null, s.txPlain, 0, padded, o, TRANSPORT_HEADER_LEN);
         } catch (IllegalStateException destroyedMeanwhile) {
             // The peer was removed or its keys zeroed between taking the counter and sealing.
-            ctx.drops().count(DropReason.EXPIRED_KEYPAIR);
+            ctx.drops().count(WireGuardDropReason.EXPIRED_KEYPAIR);
             return;
         }
         txBytes.add(len);
@@ -451,7 +451,7 @@ public final class Peer {
     private void stage(byte[] packet) {
         if (staged.size() >= MAX_STAGED_PACKETS) {
             staged.pollFirst();
-            ctx.drops().count(DropReason.QUEUE_FULL);
+            ctx.drops().count(WireGuardDropReason.QUEUE_FULL);
         }
         staged.addLast(packet);
     }
@@ -508,7 +508,7 @@ public final class Peer {
         }
         InetSocketAddress to = endpoint;
         if (to == null) {
-            ctx.drops().count(DropReason.NO_ENDPOINT);
+            ctx.drops().count(WireGuardDropReason.NO_ENDPOINT);
             return;
         }
         if (!writeInitiation(to, now, out)) {
@@ -526,7 +526,7 @@ public final class Peer {
         Optional<byte[]> msg = NoiseHandshake.createInitiation(ctx.identity(), this, ctx.indices(), ctx.random(),
                 ctx.clock(), to);
         if (msg.isEmpty()) {
-            ctx.drops().count(DropReason.HANDSHAKE_FAILED);
+            ctx.drops().count(WireGuardDropReason.HANDSHAKE_FAILED);
             return false;
         }
         byte[] m = msg.get();

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What became of one transport message with an unknown receiver index while session recovery is on; each such
- * message (also counted as the drop {@link DropReason#UNKNOWN_RECEIVER}) is counted under exactly one outcome.
+ * message (also counted as the drop {@link WireGuardDropReason#UNKNOWN_RECEIVER}) is counted under exactly one outcome.
  */
 public enum RecoveryOutcome {
     /** A handshake initiation went to the message's source address. */

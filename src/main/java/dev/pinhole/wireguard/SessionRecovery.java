@@ -17,7 +17,7 @@ import java.util.Map;
  * together get {@value #MISMATCHES_PER_SECOND} failed check per second (burst {@value #MISMATCH_BURST}), so
  * guessing the check bits online takes days per client and hours for any client (docs/wireguard.md). Then, for
  * the peer found: no live session here, no handshake with it in the last REKEY_TIMEOUT, and a token from the
- * global bucket. The load check and the initiation itself are the {@link Tunnel}'s.
+ * global bucket. The load check and the initiation itself are the {@link WireGuardDevice}'s.
  *
  * <p>Locks: the directory and the buckets share this object's monitor, taken after a peer's (never before).
  */

@@ -56,8 +56,9 @@ public class TcpEndpointBenchmark {
         var syn = segment(TcpFlags.SYN, 5000, 0, 0);
         TcpConfig config = TcpConfig.builder().mtu(1420).timestamps(false).delayedAck(java.time.Duration.ZERO)
                 .build();
-        endpoint = TcpEndpoint.accept(config, SynRequest.from(syn), 1000, Ticker.system(), packet -> {
-            // Sink: note what was sent (seq and payload length) without keeping the aliased buffer.
+        endpoint = TcpEndpoint.accept(config, SynRequest.from(syn), 1000, Ticker.system(), lent -> {
+            // Sink: note what was sent (seq and payload length) without keeping the lent packet.
+            ByteBuffer packet = lent.buffer();
             int ipLen = (packet.get(packet.position()) & 0x0F) * 4;
             int tcpAt = packet.position() + ipLen;
             lastEmittedSeq = packet.getInt(tcpAt + 4);

@@ -7,15 +7,15 @@ import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.SessionRecoverySettings;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 
 /**
- * What a flood of random 32-byte transport messages (unknown receiver indices) costs a tunnel with 1,000 clients,
+ * What a flood of random 32-byte transport messages (unknown receiver indices) costs a device with 1,000 clients,
  * with session recovery (decrypt the index, look the tag up) and without (one table lookup), alternating so both
  * see the same background load. Run by hand: {@code java -cp ... dev.pinhole.bench.UnknownIndexCost [rounds]}.
  */
@@ -26,8 +26,8 @@ public final class UnknownIndexCost {
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        Tunnel on = tunnel(SessionRecoverySettings.defaults());
-        Tunnel off = tunnel(SessionRecoverySettings.off());
+        WireGuardDevice on = device(SessionRecoverySettings.defaults());
+        WireGuardDevice off = device(SessionRecoverySettings.off());
         byte[][] messages = new byte[4096][32];
         Random random = new Random(1);
         for (byte[] m : messages) {
@@ -44,8 +44,8 @@ public final class UnknownIndexCost {
         System.out.println("outcomes with recovery on: " + on.recoveries());
     }
 
-    private static Tunnel tunnel(SessionRecoverySettings recovery) {
-        Tunnel t = new Tunnel(TunnelConfig.of(Keys.generatePrivate()).withSessionRecovery(recovery));
+    private static WireGuardDevice device(SessionRecoverySettings recovery) {
+        WireGuardDevice t = new WireGuardDevice(DeviceConfig.of(Keys.generatePrivate()).withSessionRecovery(recovery));
         for (int i = 0; i < 1000; i++) {
             t.upsertPeer(PeerConfig.of(PublicKey.of(Keys.publicFromPrivate(Keys.generatePrivate())),
                     List.of(Cidr.parse("100.65." + (i / 250) + "." + (i % 250 + 1) + "/32"))));
@@ -53,7 +53,7 @@ public final class UnknownIndexCost {
         return t;
     }
 
-    private static double nanosPerMessage(Tunnel t, byte[][] messages) {
+    private static double nanosPerMessage(WireGuardDevice t, byte[][] messages) {
         Output discard = new Output() {
             @Override
             public void deliver(Peer peer, ByteBuffer ipPacket) {

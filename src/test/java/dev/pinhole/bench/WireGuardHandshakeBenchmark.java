@@ -5,8 +5,8 @@ import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.Output;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -38,8 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Thread)
 public class WireGuardHandshakeBenchmark {
-    private Tunnel client;
-    private Tunnel server;
+    private WireGuardDevice client;
+    private WireGuardDevice server;
     private final InetSocketAddress clientAddr = new InetSocketAddress("192.0.2.1", 51820);
     private final InetSocketAddress serverAddr = new InetSocketAddress("192.0.2.2", 51820);
     private final ByteBuffer wire = ByteBuffer.allocate(2048);
@@ -81,8 +81,8 @@ public class WireGuardHandshakeBenchmark {
 
     @Setup
     public void setUp() {
-        client = new Tunnel(TunnelConfig.of(Keys.generatePrivate()).withClock(clock));
-        server = new Tunnel(TunnelConfig.of(Keys.generatePrivate()).withClock(clock));
+        client = new WireGuardDevice(DeviceConfig.of(Keys.generatePrivate()).withClock(clock));
+        server = new WireGuardDevice(DeviceConfig.of(Keys.generatePrivate()).withClock(clock));
         client.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(serverAddr));
         server.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.1/32"))));

@@ -6,8 +6,8 @@ import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.Output;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -43,8 +43,8 @@ public class WireGuardTransportBenchmark {
     @Param({"64", "1420"})
     int size;
 
-    private Tunnel client;
-    private Tunnel server;
+    private WireGuardDevice client;
+    private WireGuardDevice server;
     private final InetSocketAddress clientAddr = new InetSocketAddress("192.0.2.1", 51820);
     private final InetSocketAddress serverAddr = new InetSocketAddress("192.0.2.2", 51820);
     private ByteBuffer packet;
@@ -79,8 +79,8 @@ public class WireGuardTransportBenchmark {
     public void setUp() throws Exception {
         byte[] cPriv = Keys.generatePrivate();
         byte[] sPriv = Keys.generatePrivate();
-        client = new Tunnel(TunnelConfig.of(cPriv));
-        server = new Tunnel(TunnelConfig.of(sPriv));
+        client = new WireGuardDevice(DeviceConfig.of(cPriv));
+        server = new WireGuardDevice(DeviceConfig.of(sPriv));
         client.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(serverAddr));
         server.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.1/32"))));
@@ -91,7 +91,7 @@ public class WireGuardTransportBenchmark {
         packet = ByteBuffer.wrap(ipv4(size));
 
         key = new SecretKeySpec(Keys.generatePresharedKey(), "ChaCha20");
-        // One Cipher per direction, as two peers have (and as the tunnel keeps per thread).
+        // One Cipher per direction, as two peers have (and as the device keeps per thread).
         jdkSeal = Cipher.getInstance("ChaCha20-Poly1305");
         jdkOpen = Cipher.getInstance("ChaCha20-Poly1305");
         plain = ipv4(size);

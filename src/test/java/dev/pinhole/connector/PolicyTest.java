@@ -119,6 +119,26 @@ class PolicyTest {
     }
 
     @Test
+    void aLiveFlowToAMappedNameIsPermittedWithoutTheClientsAnswers() throws Exception {
+        // The revocation check after a reload: the flow was decided with its client's answers when it opened.
+        var mapping = pool.mapIpv4(DnsName.of("api.github.com"), List.of(v4("140.82.112.5")));
+
+        assertThat(policy().permits(IpAddress.of(mapping.ipv4()))).isTrue();
+        assertThat(policy().permits(ip("100.80.3.3"))).isFalse();
+    }
+
+    @Test
+    void theRevocationCheckRecordsNoAnswerAndKeepsNoMappingAlive() throws Exception {
+        var mapping = pool.mapIpv4(DnsName.of("api.github.com"), List.of(v4("140.82.112.5")));
+        ticker.advance(Duration.ofMinutes(9));
+        policy().permits(IpAddress.of(mapping.ipv4()));
+        ticker.advance(Duration.ofMinutes(9));
+
+        assertThat(answered.knows(mapping.ipv4())).isFalse();
+        assertThat(pool.expireIdle()).isEqualTo(1);
+    }
+
+    @Test
     void anUnmappedSyntheticAddressIsRefused() {
         assertThat(policy().decide(ip("100.80.3.3"), answered))
                 .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.NOT_MAPPED));

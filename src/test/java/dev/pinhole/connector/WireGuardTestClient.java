@@ -11,9 +11,9 @@ import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
-import dev.pinhole.wireguard.udp.UdpTunnelDriver;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
+import dev.pinhole.wireguard.udp.UdpDeviceDriver;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,16 +27,16 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The laptop side of a test: a second {@link Tunnel} on a real UDP socket on 127.0.0.1, with a scripted client
+ * The laptop side of a test: a second {@link WireGuardDevice} on a real UDP socket on 127.0.0.1, with a scripted client
  * TCP (handshake, in-order data, ACK everything, FIN) and UDP. Packets the connector sends are parsed and routed
  * to the connection with the matching local port; everything else lands in {@link #other}.
  */
 final class WireGuardTestClient implements AutoCloseable {
     final byte[] privateKey = Keys.generatePrivate();
     final PublicKey publicKey = PublicKey.of(Keys.publicFromPrivate(privateKey));
-    final Tunnel tunnel = new Tunnel(TunnelConfig.of(privateKey));
+    final WireGuardDevice tunnel = new WireGuardDevice(DeviceConfig.of(privateKey));
     final byte[] address;
-    private UdpTunnelDriver driver;
+    private UdpDeviceDriver driver;
     private final Map<Integer, TcpConnection> tcp = new ConcurrentHashMap<>();
     private final Map<Integer, BlockingQueue<byte[]>> udp = new ConcurrentHashMap<>();
     /** Packets no connection claimed (ICMP errors, RSTs for unknown ports...), as raw bytes. */
@@ -49,7 +49,7 @@ final class WireGuardTestClient implements AutoCloseable {
     void connectTo(PublicKey connectorKey, InetSocketAddress connector) throws Exception {
         tunnel.upsertPeer(PeerConfig.of(connectorKey, List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")))
                 .withEndpoint(connector));
-        driver = UdpTunnelDriver.start(tunnel, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        driver = UdpDeviceDriver.start(tunnel, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 Ticker.system(), (peer, packet) -> route(packet));
     }
 

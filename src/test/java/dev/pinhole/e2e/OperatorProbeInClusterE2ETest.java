@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -40,10 +39,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  * egress IP the SaaS sees, and the AppConnector's {@code elasticIP}, is the NAT-gateway node's InternalIP. The
  * connector enforces the check, so Ready itself depends on it. Not covered here: flows and names (no WireGuard client
  * exists in Kind) and the Unknown state before a connector answers (a real pod answers as soon as it is Ready).
- * Skipped on test/cluster (kwok runs no pod processes; {@link OperatorProbeE2ETest} covers that cluster with a
- * connector process in a network namespace).
+ * <p>On test/cluster's real node (tag {@code realnode}, {@link RealNode}): the chart's operator pod on that node, the
+ * connector pinned to it, and the "SaaS" socat on the node's internet behind its NAT gateway, so the egress IP is the
+ * elastic IP 203.0.113.10; the pod's {@code /status} is read at its address from cluster-net.sh's namespace (the API
+ * server there cannot proxy to the node). Skipped on test/cluster's kwok nodes (they run no pod processes;
+ * {@link OperatorProbeE2ETest} covers that cluster with a connector process in a network namespace).
  */
 @Tag("e2e")
+@Tag("realnode")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorProbeInClusterE2ETest {
     private static final Duration WAIT = E2ECluster.WAIT;
@@ -63,40 +66,52 @@ class OperatorProbeInClusterE2ETest {
     private static Node natGateway;
     private static String egressIp;
     private static volatile String lastSeen;
+    /** Set on test/cluster's real node, null on Kind. */
+    private static RealNode realNode;
+    private static Process saas;
 
     @BeforeAll
     static void start() throws Exception {
         if (!OperatorUnderTest.inCluster()) {
-            String why = "connector pods on test/cluster's kwok nodes run no process, so nothing answers at their"
-                    + " addresses; OperatorProbeE2ETest runs a real connector next to the operator there";
-            System.err.println("SKIPPED OperatorProbeInClusterE2ETest: " + why);
-            Assumptions.abort(why);
+            // test/cluster: only its real node runs pods (skips without it, as the realnode tests do).
+            realNode = RealNode.require(OperatorProbeInClusterE2ETest.class);
         }
         client = E2ECluster.connect(OperatorProbeInClusterE2ETest.class);
         E2ECluster.installCrds(client);
         ns = E2ECluster.createNamespace(client, "e2e-probe");
-        List<Node> nodes = client.nodes().list().getItems();
-        natGateway = nodes.stream().filter(n -> "nat-gateway".equals(label(n, EGRESS_LABEL)))
-                .min(Comparator.comparing(n -> n.getMetadata().getName())).orElseThrow(() ->
-                        new IllegalStateException("no node labelled " + EGRESS_LABEL + "=nat-gateway"));
-        Node saasNode = nodes.stream().filter(n -> label(n, EGRESS_LABEL) == null
-                        && label(n, "node-role.kubernetes.io/control-plane") == null)
-                .min(Comparator.comparing(n -> n.getMetadata().getName())).orElseThrow(() ->
-                        new IllegalStateException("no plain worker node for the SaaS stand-in"));
-        egressIp = internalIp(natGateway);
         int saasPort = ThreadLocalRandom.current().nextInt(20000, 30000);
-        startSaas(saasNode, saasPort);
+        String verifyUrl;
+        if (realNode == null) {
+            List<Node> nodes = client.nodes().list().getItems();
+            natGateway = nodes.stream().filter(n -> "nat-gateway".equals(label(n, EGRESS_LABEL)))
+                    .min(Comparator.comparing(n -> n.getMetadata().getName())).orElseThrow(() ->
+                            new IllegalStateException("no node labelled " + EGRESS_LABEL + "=nat-gateway"));
+            Node saasNode = nodes.stream().filter(n -> label(n, EGRESS_LABEL) == null
+                            && label(n, "node-role.kubernetes.io/control-plane") == null)
+                    .min(Comparator.comparing(n -> n.getMetadata().getName())).orElseThrow(() ->
+                            new IllegalStateException("no plain worker node for the SaaS stand-in"));
+            egressIp = internalIp(natGateway);
+            startSaas(saasNode, saasPort);
+            verifyUrl = "http://" + internalIp(saasNode) + ":" + saasPort + "/ip";
+        } else {
+            natGateway = client.nodes().withName(realNode.nodeName()).get();
+            egressIp = realNode.env("ELASTIC_IP");
+            saas = realNode.startWhatIsMyIp(saasPort);
+            verifyUrl = "http://" + realNode.env("INET_IP") + ":" + saasPort + "/ip";
+        }
 
         // Probing on (the chart's default), only this namespace, a recheck every 2 s, a generous probe timeout.
-        operator = InClusterOperator.attach(client, Map.of(
+        Map<String, String> settings = Map.of(
                 "PINHOLE_OPERATOR_PROBE_CONNECTORS", "true",
                 "PINHOLE_OPERATOR_RECHECK_SECONDS", "2",
                 "PINHOLE_OPERATOR_REPORT_SECONDS", "2",
                 "PINHOLE_OPERATOR_PROBE_TIMEOUT_MILLIS", "5000",
-                // The "SaaS" answering the egress check sits on the Kind network, a private address: the admin
+                // The "SaaS" answering the egress check sits on a private or documentation address: the admin
                 // setting that allows such verify URLs (refused by default, issue 12).
                 "PINHOLE_OPERATOR_VERIFY_URL_ALLOW_INTERNAL", "true",
-                "QUARKUS_OPERATOR_SDK_NAMESPACES", ns));
+                "QUARKUS_OPERATOR_SDK_NAMESPACES", ns);
+        operator = realNode == null ? InClusterOperator.attach(client, settings) : InClusterOperator.attach(client,
+                realNode.operatorNamespace(), realNode.operatorDeployment(), settings);
 
         AppConnector connector = TestObjects.connector(ns, NAME);
         connector.getSpec().setReplicas(1);
@@ -104,7 +119,7 @@ class OperatorProbeInClusterE2ETest {
         connector.getSpec().getEgress().getNatGateway().setNodeSelector(Map.of(EGRESS_LABEL, "nat-gateway",
                 "kubernetes.io/hostname", natGateway.getMetadata().getName()));
         AppConnectorSpec.Verify verify = new AppConnectorSpec.Verify();
-        verify.setUrl("http://" + internalIp(saasNode) + ":" + saasPort + "/ip");
+        verify.setUrl(verifyUrl);
         verify.setEnforce(true);
         connector.getSpec().getEgress().setVerify(verify);
         client.resource(connector).create();
@@ -140,6 +155,10 @@ class OperatorProbeInClusterE2ETest {
 
     @AfterAll
     static void stop() throws Exception {
+        if (saas != null) {
+            saas.descendants().forEach(ProcessHandle::destroyForcibly);
+            saas.destroyForcibly().waitFor();
+        }
         E2ECluster.tearDown(client, ns, operator);
     }
 
@@ -218,8 +237,12 @@ class OperatorProbeInClusterE2ETest {
                 pods -> pods.size() == 1 && pods.get(0).getStatus().getPodIP() != null).get(0);
     }
 
-    /** The connector's own /status, through the API server's pod proxy. */
+    /** The connector's own /status, through the API server's pod proxy (on the real node: at the pod's address). */
     private static JsonNode connectorStatus() throws IOException {
+        if (realNode != null) {
+            return JSON.readTree(realNode.podHttp(connectorPod().getStatus().getPodIP(), CONNECTOR_HTTP_PORT,
+                    "/status"));
+        }
         String url = client.getMasterUrl().toString().replaceAll("/+$", "") + "/api/v1/namespaces/" + ns + "/pods/"
                 + connectorPod().getMetadata().getName() + ":" + CONNECTOR_HTTP_PORT + "/proxy/status";
         String body = client.raw(url);

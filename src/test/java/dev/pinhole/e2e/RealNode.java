@@ -71,6 +71,15 @@ final class RealNode {
         return values;
     }
 
+    /** One value {@code node.sh env} printed (e.g. ELASTIC_IP, INET_NETNS, LAPTOP_NETNS). */
+    String env(String key) {
+        String value = env.get(key);
+        if (value == null) {
+            throw new IllegalStateException("node.sh env printed no " + key + " (a node started by an older node.sh?)");
+        }
+        return value;
+    }
+
     String nodeName() {
         return env.get("NODE_NAME");
     }
@@ -113,6 +122,30 @@ final class RealNode {
             }
         }
         return lines;
+    }
+
+    /**
+     * socat on the node's internet (PREFIX-inet0, {@code INET_IP}): {@code GET /ip} answers the caller's address, as
+     * a SaaS's "what is my IP" page; the caller destroys the process (and its children).
+     */
+    Process startWhatIsMyIp(int port) throws IOException {
+        // A script file: socat's address syntax would take the shell's brackets and quotes apart.
+        Path reply = Files.createTempFile("pinhole-saas", ".sh");
+        Files.writeString(reply, """
+                while read -r line && [ "${#line}" -gt 1 ]; do :; done
+                printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\n%s\\n' "$SOCAT_PEERADDR"
+                """);
+        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", env("INET_NETNS"), "socat",
+                "TCP4-LISTEN:" + port + ",bind=" + env("INET_IP") + ",reuseaddr,fork", "EXEC:sh " + reply)
+                .redirectErrorStream(true).redirectOutput(Files.createTempFile("pinhole-saas", ".log").toFile());
+        pb.environment().merge("PATH", "/usr/sbin:/sbin", (a, b) -> a + ":" + b);
+        return pb.start();
+    }
+
+    /** GET http://POD_IP:PORT/PATH from cluster-net.sh's namespace (the API server cannot proxy to the node). */
+    String podHttp(String podIp, int port, String path) {
+        return run(CMD, "ip", "netns", "exec", operatorNetns(), "curl", "-fsS", "--max-time", "5",
+                "http://" + podIp + ":" + port + path).stdout();
     }
 
     /** {@code node.sh ARGS...}, failing on a non-zero exit. */

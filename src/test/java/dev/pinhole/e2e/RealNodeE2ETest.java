@@ -59,7 +59,7 @@ class RealNodeE2ETest {
     private static final Duration WAIT = Duration.ofMinutes(5);
     private static final Duration CMD = Duration.ofMinutes(3);
     private static final String NAME = "saas";
-    private static final String SAAS_ADDRESS = "198.18.199.1";
+    private static final String CLIENT = "laptop";
     private static final Path NODE_SH = Path.of("test", "cluster", "node.sh");
     private static final Pattern APPLIED = Pattern.compile(
             "^pinhole_connector_config_reloads_total\\{outcome=\"applied\"[^}]*} ([0-9.Ee+]+)$", Pattern.MULTILINE);
@@ -70,6 +70,8 @@ class RealNodeE2ETest {
     private static String ns;
     private static Process saas;
     private static RealNode realNode;
+    private static int saasPort;
+    private static Path laptopKey;
     private static InClusterOperator operator;
     private static volatile String lastSeen;
 
@@ -79,12 +81,18 @@ class RealNodeE2ETest {
         node.put("NODE_NAME", realNode.nodeName());
         node.put("NODE_IP", realNode.nodeIp());
         node.put("OPERATOR_NETNS", realNode.operatorNetns());
+        for (String key : List.of("ELASTIC_IP", "INET_NETNS", "INET_IP", "LAPTOP_NETNS", "LAPTOP_IP")) {
+            node.put(key, realNode.env(key));
+        }
         image = realNode.image();
         client = E2ECluster.connect(RealNodeE2ETest.class);
         E2ECluster.installCrds(client);
 
-        int port = ThreadLocalRandom.current().nextInt(20000, 30000);
-        saas = startSaas(port);
+        saasPort = ThreadLocalRandom.current().nextInt(20000, 30000);
+        saas = startSaas(saasPort);
+        laptopKey = Files.createTempFile("pinhole-laptop", ".key");
+        String laptopPublicKey = run("bash", "-c", "umask 077; wg genkey > " + laptopKey + "; wg pubkey < "
+                + laptopKey).stdout().strip();
 
         ns = "e2e-realnode-" + UUID.randomUUID().toString().substring(0, 8);
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
@@ -104,29 +112,22 @@ class RealNodeE2ETest {
 
         AppConnector connector = TestObjects.connector(ns, NAME);
         connector.getSpec().setReplicas(1);
-        connector.getSpec().getEgress().setElasticIP(node.get("NODE_IP"));
+        connector.getSpec().getEgress().setElasticIP(node.get("ELASTIC_IP"));
+        // The app on the internet, reached through the tunnel by address; the laptop's key made here.
+        connector.getSpec().getRoutes().getCidrs().add(node.get("INET_IP") + "/32");
+        connector.getSpec().setClients(new java.util.ArrayList<>(List.of(
+                new AppConnectorSpec.Client(CLIENT, laptopPublicKey, "100.96.0.2/32"))));
         connector.getSpec().getEgress().getNatGateway().setNodeSelector(Map.of("pinhole.dev/egress", "nat-gateway",
                 "kubernetes.io/hostname", node.get("NODE_NAME")));
         AppConnectorSpec.Verify verify = new AppConnectorSpec.Verify();
-        verify.setUrl("http://" + SAAS_ADDRESS + ":" + port + "/ip");
+        verify.setUrl("http://" + node.get("INET_IP") + ":" + saasPort + "/ip");
         verify.setEnforce(true);
         connector.getSpec().getEgress().setVerify(verify);
         client.resource(connector).create();
     }
 
-    /** socat in the operator's namespace: {@code GET /ip} answers the caller's address (after reading the request). */
     private static Process startSaas(int port) throws IOException {
-        // A script file: socat's address syntax would take the shell's brackets and quotes apart.
-        Path reply = Files.createTempFile("pinhole-saas", ".sh");
-        Files.writeString(reply, """
-                while read -r line && [ "${#line}" -gt 1 ]; do :; done
-                printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\n%s\\n' "$SOCAT_PEERADDR"
-                """);
-        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", node.get("OPERATOR_NETNS"), "socat",
-                "TCP4-LISTEN:" + port + ",bind=" + SAAS_ADDRESS + ",reuseaddr,fork", "EXEC:sh " + reply)
-                .redirectErrorStream(true).redirectOutput(Files.createTempFile("pinhole-saas", ".log").toFile());
-        pb.environment().merge("PATH", "/usr/sbin:/sbin", (a, b) -> a + ":" + b);
-        return pb.start();
+        return realNode.startWhatIsMyIp(port);
     }
 
     @AfterAll
@@ -136,6 +137,13 @@ class RealNodeE2ETest {
             System.out.println("operator log " + operator.logLocation() + " (last 20 lines):\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
             operator.close();
+        }
+        if (realNode != null) {
+            realNode.nodeSh("laptop-down");
+        }
+        if (laptopKey != null) {
+            Files.deleteIfExists(laptopKey);
+            Files.deleteIfExists(Path.of(laptopKey + ".conf"));
         }
         if (saas != null) {
             saas.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -181,14 +189,55 @@ class RealNodeE2ETest {
                 .filter(e -> "True".equals(e.getStatus())).isPresent());
         Condition egress = condition(c, "EgressVerified").orElseThrow();
         assertThat(egress.getReason()).isEqualTo("Verified");
-        assertThat(egress.getMessage()).isEqualTo("1 pods observe egress " + node.get("NODE_IP"));
-        assertThat(c.getStatus().getEgressIPs()).containsExactly(node.get("NODE_IP"));
+        assertThat(egress.getMessage()).isEqualTo("1 pods observe egress " + node.get("ELASTIC_IP"));
+        assertThat(c.getStatus().getEgressIPs()).containsExactly(node.get("ELASTIC_IP"));
         assertThat(c.getStatus().getActiveFlows()).isZero();
+    }
+
+    /**
+     * The node behind its NAT gateway: UDP 51820 on the elastic IP forwarded to the connector Service (node.sh expose,
+     * which also gives the Service its load balancer address), the operator renders that endpoint into the client's
+     * file, and a wireguard-go laptop with that file reaches the connector through it; the app on the internet sees
+     * the laptop's own address directly and the elastic IP through the tunnel.
+     */
+    @Test
+    @Order(4)
+    void aWireGuardLaptopReachesTheConnectorThroughTheElasticIpAndTheAppSeesTheElasticIp() throws IOException {
+        String service = client.services().inNamespace(ns).withLabel("pinhole.dev/connector", NAME).list()
+                .getItems().get(0).getMetadata().getName();
+        realNode.nodeSh("expose", ns, service);
+        String endpoint = "Endpoint = " + node.get("ELASTIC_IP") + ":51820";
+        String rendered = await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).alias("client file with " + endpoint)
+                .until(() -> Optional.ofNullable(client.configMaps().inNamespace(ns).withName(NAME + "-clients").get())
+                        .map(cm -> cm.getData().get(CLIENT + ".conf")).orElse(""), f -> f.contains(endpoint));
+        String app = "http://" + node.get("INET_IP") + ":" + saasPort + "/ip";
+        assertThat(curlFromLaptop(app)).as("the app, without the tunnel").isEqualTo(node.get("LAPTOP_IP"));
+
+        Path conf = Path.of(laptopKey + ".conf");
+        Files.writeString(conf, rendered.replaceFirst("(?m)^PrivateKey = .*$",
+                "PrivateKey = " + Files.readString(laptopKey).strip()));
+        long started = System.nanoTime();
+        realNode.nodeSh("laptop", conf.toString());
+        String seen = await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                .alias("the app through the tunnel").ignoreExceptions().until(() -> curlFromLaptop(app),
+                        ip -> ip.equals(node.get("ELASTIC_IP")));
+        System.out.printf("laptop up -> first answer through the tunnel after %.1f s%n",
+                (System.nanoTime() - started) / 1e9);
+        assertThat(seen).isEqualTo(node.get("ELASTIC_IP"));
+        // The connector saw the laptop's own address: the forward and kube-proxy (externalTrafficPolicy Local) keep it.
+        String status = run("ip", "netns", "exec", node.get("OPERATOR_NETNS"), "curl", "-fsS", "--max-time", "5",
+                "http://" + connectorPod().getStatus().getPodIP() + ":9090/status").stdout();
+        assertThat(status).contains(node.get("LAPTOP_IP"));
+    }
+
+    private static String curlFromLaptop(String url) {
+        return run("ip", "netns", "exec", node.get("LAPTOP_NETNS"), "curl", "-fsS", "--max-time", "5", url)
+                .stdout().strip();
     }
 
     /** A new domain reaches the running pod through the kubelet's ConfigMap volume update, without a restart. */
     @Test
-    @Order(4)
+    @Order(5)
     void aChangedSpecReachesTheRunningPodThroughTheConfigMapVolume() {
         Pod before = connectorPod();
         double applied = appliedReloads(before);
@@ -208,7 +257,7 @@ class RealNodeE2ETest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aDeletedPodIsReplacedAndReadyAgain() {
         Pod before = connectorPod();
         long started = System.nanoTime();
@@ -225,7 +274,7 @@ class RealNodeE2ETest {
 
     /** The connector's and the operator's memory as the kubelet reports it (/stats/summary), within their limits. */
     @Test
-    @Order(6)
+    @Order(7)
     void theKubeletReportsTheConnectorsAndTheOperatorsMemoryWithinTheirLimits() {
         assertMemoryWithinLimit("connector", connectorPod(), "connector");
         assertMemoryWithinLimit("operator", operator.pod(), InClusterOperator.CONTAINER);
@@ -254,7 +303,7 @@ class RealNodeE2ETest {
      * again the other pod can go too.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void anEvictionThatWouldBreakTheBudgetIsRefusedAndOneThatWouldNotIsAllowed() {
         client.resources(AppConnector.class).inNamespace(ns).withName(NAME).edit(c -> {
             c.getSpec().setReplicas(2);
@@ -285,7 +334,7 @@ class RealNodeE2ETest {
      * after it reaches the connector's ConfigMap and status), and the connector pods keep running untouched.
      */
     @Test
-    @Order(8)
+    @Order(9)
     void aRestartedOperatorPodTakesTheLeaseAndReconcilesWithoutRestartingConnectorPods() {
         List<Pod> before = awaitReadyPods(2);
         String oldOperator = operator.pod().getMetadata().getName();

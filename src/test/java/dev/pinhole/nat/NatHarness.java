@@ -5,6 +5,7 @@ import dev.pinhole.netstack.packet.ParseResult;
 import dev.pinhole.netstack.packet.PayloadSource;
 import dev.pinhole.netstack.packet.TcpSegmentBuilder;
 import dev.pinhole.netstack.packet.UdpDatagramWriter;
+import dev.pinhole.netstack.tcp.LentPacket;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import java.net.InetSocketAddress;
@@ -61,9 +62,8 @@ final class NatHarness implements AutoCloseable {
         this(Ticker.system(), FlowLimits.defaults(), NatTimeouts.defaults(), TcpConfig.defaults());
     }
 
-    private void capture(ByteBuffer packet) {
-        ByteBuffer copy = ByteBuffer.allocate(packet.remaining());
-        copy.put(packet.duplicate()).flip();
+    private void capture(LentPacket packet) {
+        ByteBuffer copy = packet.copy();
         ParseResult r = parser.parse(copy);
         if (r instanceof ParseResult.Dropped d) {
             throw new AssertionError("the NAT emitted a malformed packet: " + d.reason());

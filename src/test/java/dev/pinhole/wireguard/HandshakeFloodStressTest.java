@@ -26,9 +26,9 @@ class HandshakeFloodStressTest {
         assertThat(server.delivered).hasSize(1);
 
         TestNet.Node attacker = net.node("198.51.100.1");
-        attacker.tunnel.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
+        attacker.device.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
                 .withEndpoint(server.address));
-        attacker.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), attacker);
+        attacker.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), attacker);
         byte[] flood = attacker.sent.get(0).bytes();
         net.wire.clear();
 
@@ -40,7 +40,7 @@ class HandshakeFloodStressTest {
                 int n = floodPackets++;
                 InetSocketAddress from = new InetSocketAddress(
                         "203.0.113." + (n % 254 + 1), 1024 + (n / 254) % 60000);
-                server.tunnel.onDatagram(ByteBuffer.wrap(flood), from, net.ticker.nanoTime(), server);
+                server.device.onDatagram(ByteBuffer.wrap(flood), from, net.ticker.nanoTime(), server);
             }
             client.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", ("data " + step).getBytes()));
             sent++;
@@ -54,7 +54,7 @@ class HandshakeFloodStressTest {
         long responses = server.sent.stream().filter(d -> d.bytes()[0] == 2).count();
         assertThat(cookieReplies).isGreaterThan(floodPackets * 9L / 10);
         assertThat(responses).isEqualTo(1);
-        assertThat(server.tunnel.drops().get(DropReason.COOKIE_REQUIRED)).isEqualTo(cookieReplies);
-        assertThat(client.tunnel.drops().total()).isZero();
+        assertThat(server.device.drops().get(WireGuardDropReason.COOKIE_REQUIRED)).isEqualTo(cookieReplies);
+        assertThat(client.device.drops().total()).isZero();
     }
 }

@@ -38,9 +38,9 @@ class RecoveryEndpointBindingTest {
     /** Two replicas, the client on A through the VIP; returns one captured transport message of the client. */
     private byte[] clientOnA(TestNet.Node a, TestNet.Node... others) {
         for (TestNet.Node r : concat(a, others)) {
-            r.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.2/32"))));
+            r.device.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.2/32"))));
         }
-        client.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
+        client.device.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
                 .withEndpoint(VIP));
         net.steer(VIP, a);
         client.sendIp(TestNet.udp4("100.64.0.2", "100.64.0.1", "hello".getBytes()));
@@ -64,13 +64,13 @@ class RecoveryEndpointBindingTest {
         TestNet.Node b = net.replicaOf(a, "192.0.2.3",
                 c -> recovery ? c : c.withSessionRecovery(SessionRecoverySettings.off()));
         byte[] sniffed = clientOnA(a, b);
-        b.tunnel.onDatagram(ByteBuffer.wrap(sniffed), ATTACKER_X, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(sniffed), ATTACKER_X, net.ticker.nanoTime(), b);
         List<TestNet.Datagram> toX = b.sentOf(ProtocolConstants.TYPE_INITIATION);
         if (toX.isEmpty()) {
             return null;
         }
         net.wire.clear();
-        client.tunnel.onDatagram(ByteBuffer.wrap(toX.get(0).bytes()), ATTACKER_Y, net.ticker.nanoTime(), client);
+        client.device.onDatagram(ByteBuffer.wrap(toX.get(0).bytes()), ATTACKER_Y, net.ticker.nanoTime(), client);
         net.wire.clear();
         client.sendIp(TestNet.udp4("100.64.0.2", "100.64.0.1", "secret app traffic".getBytes()));
         return net.wire.peekLast();
@@ -91,12 +91,12 @@ class RecoveryEndpointBindingTest {
         TestNet.Node a = net.node("192.0.2.2", privateKey(2), c -> c);
         TestNet.Node b = net.replicaOf(a, "192.0.2.3", c -> c);
         byte[] sniffed = clientOnA(a, b);
-        b.tunnel.onDatagram(ByteBuffer.wrap(sniffed), client.address, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(sniffed), client.address, net.ticker.nanoTime(), b);
         List<TestNet.Datagram> initiations = b.sentOf(ProtocolConstants.TYPE_INITIATION);
         assertThat(initiations).extracting(TestNet.Datagram::to).containsExactly(client.address);
         // It reaches the client through the load balancer's return path (source: the VIP): nothing moves.
         net.wire.clear();
-        client.tunnel.onDatagram(ByteBuffer.wrap(initiations.get(0).bytes()), VIP, net.ticker.nanoTime(), client);
+        client.device.onDatagram(ByteBuffer.wrap(initiations.get(0).bytes()), VIP, net.ticker.nanoTime(), client);
         net.wire.clear();
         client.sendIp(TestNet.udp4("100.64.0.2", "100.64.0.1", "secret app traffic".getBytes()));
         assertThat(net.wire.peekLast().to()).isEqualTo(VIP);
@@ -116,12 +116,12 @@ class RecoveryEndpointBindingTest {
             client.sendIp(TestNet.udp4("100.64.0.2", "100.64.0.1", ("use " + i).getBytes()));
             net.pump();
         }
-        assertThat(a.tunnel.peer(client.publicKey()).orElseThrow().handshakesCompleted()).isGreaterThanOrEqualTo(3);
+        assertThat(a.device.peer(client.publicKey()).orElseThrow().handshakesCompleted()).isGreaterThanOrEqualTo(3);
         net.advance(Duration.ofSeconds(16));
-        a.tunnel.onDatagram(ByteBuffer.wrap(sniffed), ATTACKER_X, net.ticker.nanoTime(), a);
+        a.device.onDatagram(ByteBuffer.wrap(sniffed), ATTACKER_X, net.ticker.nanoTime(), a);
         assertThat(a.sentOf(ProtocolConstants.TYPE_INITIATION).stream().map(TestNet.Datagram::to))
                 .as("A must not hand a fresh initiation to an arbitrary address").doesNotContain(ATTACKER_X);
-        assertThat(a.tunnel.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(1);
+        assertThat(a.device.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(1);
     }
 
     /**
@@ -135,17 +135,17 @@ class RecoveryEndpointBindingTest {
         TestNet.Node b = net.replicaOf(a, "192.0.2.3", c -> c);
         PublicKey decoy = PublicKey.of(Keys.publicFromPrivate(privateKey(99)));
         for (TestNet.Node r : List.of(a, b)) {
-            r.tunnel.upsertPeer(PeerConfig.of(decoy, List.of(Cidr.parse("100.64.0.3/32"))));
+            r.device.upsertPeer(PeerConfig.of(decoy, List.of(Cidr.parse("100.64.0.3/32"))));
         }
         byte[] sniffed = clientOnA(a, b);
         for (int port = 1; port <= 100; port++) {
-            b.tunnel.onDatagram(ByteBuffer.wrap(sniffed), new InetSocketAddress("192.0.2.66", port),
+            b.device.onDatagram(ByteBuffer.wrap(sniffed), new InetSocketAddress("192.0.2.66", port),
                     net.ticker.nanoTime(), b);
             net.advance(Duration.ofSeconds(61));
         }
         assertThat(b.sentOf(ProtocolConstants.TYPE_INITIATION)).isEmpty();
-        assertThat(b.tunnel.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(100);
-        b.tunnel.onDatagram(ByteBuffer.wrap(sniffed), client.address, net.ticker.nanoTime(), b);
+        assertThat(b.device.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(100);
+        b.device.onDatagram(ByteBuffer.wrap(sniffed), client.address, net.ticker.nanoTime(), b);
         List<TestNet.Datagram> toClient = b.sentOf(ProtocolConstants.TYPE_INITIATION);
         assertThat(toClient).extracting(TestNet.Datagram::to).containsExactly(client.address);
         assertThat(SessionRecoveryTest.mac1MatchesKey(toClient.get(0).bytes(), client.publicKey())).isTrue();
@@ -165,13 +165,13 @@ class RecoveryEndpointBindingTest {
         int port = 1024;
         for (int second = 0; second < 3600; second++) {
             for (int i = 0; i < 1000; i++) {
-                b.tunnel.onDatagram(ByteBuffer.wrap(sniffed), new InetSocketAddress("192.0.2.66", port),
+                b.device.onDatagram(ByteBuffer.wrap(sniffed), new InetSocketAddress("192.0.2.66", port),
                         net.ticker.nanoTime(), b);
                 port = port == 65535 ? 1024 : port + 1;
             }
             net.advance(Duration.ofSeconds(1));
         }
-        RecoveryCounters outcomes = b.tunnel.recoveries();
+        RecoveryCounters outcomes = b.device.recoveries();
         assertThat(outcomes.get(RecoveryOutcome.ENDPOINT_MISMATCH)).isBetween(59L, 60L);
         assertThat(outcomes.get(RecoveryOutcome.PEER_RATE_LIMITED)).isGreaterThan(3_599_000L);
         assertThat(b.sentOf(ProtocolConstants.TYPE_INITIATION)).isEmpty();

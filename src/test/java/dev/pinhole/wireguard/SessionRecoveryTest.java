@@ -42,17 +42,17 @@ class SessionRecoveryTest {
         return PublicKey.of(Keys.publicFromPrivate(privateKey(seed)));
     }
 
-    private void replicas(UnaryOperator<TunnelConfig> customizeB) {
+    private void replicas(UnaryOperator<DeviceConfig> customizeB) {
         replicas(c -> c, customizeB);
     }
 
-    private void replicas(UnaryOperator<TunnelConfig> customizeA, UnaryOperator<TunnelConfig> customizeB) {
+    private void replicas(UnaryOperator<DeviceConfig> customizeA, UnaryOperator<DeviceConfig> customizeB) {
         replicaA = net.node("192.0.2.2", privateKey(2), customizeA);
         replicaB = net.replicaOf(replicaA, "192.0.2.3", customizeB);
         for (TestNet.Node r : List.of(replicaA, replicaB)) {
-            r.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32"))));
+            r.device.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32"))));
         }
-        client.tunnel.upsertPeer(PeerConfig.of(replicaA.publicKey(), List.of(Cidr.parse(SERVER_IP + "/32")))
+        client.device.upsertPeer(PeerConfig.of(replicaA.publicKey(), List.of(Cidr.parse(SERVER_IP + "/32")))
                 .withEndpoint(VIP));
         net.steer(VIP, replicaA);
     }
@@ -79,7 +79,7 @@ class SessionRecoveryTest {
     }
 
     private void deliverToB(byte[] datagram, InetSocketAddress from) {
-        replicaB.tunnel.onDatagram(ByteBuffer.wrap(datagram), from, net.ticker.nanoTime(), replicaB);
+        replicaB.device.onDatagram(ByteBuffer.wrap(datagram), from, net.ticker.nanoTime(), replicaB);
     }
 
     @Test
@@ -90,10 +90,10 @@ class SessionRecoveryTest {
 
         client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "lost".getBytes()));
         net.pump();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.STARTED)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.STARTED)).isEqualTo(1);
         assertThat(replicaB.sentOf(ProtocolConstants.TYPE_INITIATION).get(0).to()).isEqualTo(client.address);
         // B's keepalive after the response is what moves the client to the new session.
-        assertThat(client.tunnel.peer(replicaA.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
+        assertThat(client.device.peer(replicaA.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
         assertThat(replicaB.keepalivesSent()).isEqualTo(1);
 
         client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "via B".getBytes()));
@@ -103,7 +103,7 @@ class SessionRecoveryTest {
         replicaB.sendIp(TestNet.udp4(SERVER_IP, CLIENT_IP, "back".getBytes()));
         net.pump();
         assertThat(client.delivered).extracting(d -> new String(d.packet(), 28, 4)).containsExactly("back");
-        assertThat(replicaB.tunnel.peer(client.publicKey()).orElseThrow().endpoint()).isEqualTo(client.address);
+        assertThat(replicaB.device.peer(client.publicKey()).orElseThrow().endpoint()).isEqualTo(client.address);
     }
 
     @Test
@@ -114,8 +114,8 @@ class SessionRecoveryTest {
         client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "lost".getBytes()));
         net.pump();
         assertThat(initiationsFromB()).isZero();
-        assertThat(replicaB.tunnel.drops().get(DropReason.UNKNOWN_RECEIVER)).isEqualTo(1);
-        assertThat(replicaB.tunnel.recoveries().snapshot()).isEmpty();
+        assertThat(replicaB.device.drops().get(WireGuardDropReason.UNKNOWN_RECEIVER)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().snapshot()).isEmpty();
     }
 
     @Test
@@ -129,7 +129,7 @@ class SessionRecoveryTest {
         net.pump();
         client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "via B".getBytes()));
         net.pump();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.STARTED)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.STARTED)).isEqualTo(1);
         assertThat(replicaB.delivered).hasSize(1);
     }
 
@@ -146,7 +146,7 @@ class SessionRecoveryTest {
         }
         assertThat(initiationsFromB()).isZero();
         // One client: its tag (1 in 1,024 random values) is checked once, then backs off; no time passes.
-        RecoveryCounters outcomes = replicaB.tunnel.recoveries();
+        RecoveryCounters outcomes = replicaB.device.recoveries();
         assertThat(outcomes.get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(1);
         assertThat(outcomes.get(RecoveryOutcome.NOT_A_CLIENT) + outcomes.get(RecoveryOutcome.PEER_RATE_LIMITED) + 1)
                 .isEqualTo(10_000);
@@ -158,7 +158,7 @@ class SessionRecoveryTest {
         // them, and each failed check costs: at most the budget's burst (10) plus 1/s is ever checked.
         replicas(c -> c);
         for (int i = 0; i < 1000; i++) {
-            replicaB.tunnel.upsertPeer(PeerConfig.of(publicKey(1000 + i),
+            replicaB.device.upsertPeer(PeerConfig.of(publicKey(1000 + i),
                     List.of(Cidr.parse("100.65." + (i / 250) + "." + (i % 250 + 1) + "/32"))));
         }
         Random random = new Random(11);
@@ -171,7 +171,7 @@ class SessionRecoveryTest {
                 net.advance(Duration.ofMillis(10));
             }
         }
-        RecoveryCounters outcomes = replicaB.tunnel.recoveries();
+        RecoveryCounters outcomes = replicaB.device.recoveries();
         assertThat(initiationsFromB()).isZero();
         assertThat(outcomes.get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(SessionRecovery.MISMATCH_BURST);
         assertThat(outcomes.get(RecoveryOutcome.GLOBAL_RATE_LIMITED)).isGreaterThan(50_000);
@@ -186,7 +186,7 @@ class SessionRecoveryTest {
         List<Integer> wrong = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             PublicKey k = publicKey(1000 + i);
-            replicaB.tunnel.upsertPeer(PeerConfig.of(k, List.of(Cidr.parse("100.65." + (i / 250) + "."
+            replicaB.device.upsertPeer(PeerConfig.of(k, List.of(Cidr.parse("100.65." + (i / 250) + "."
                     + (i % 250 + 1) + "/32"))));
             InetSocketAddress attacker = new InetSocketAddress("192.0.2.66", 1024 + i);
             wrong.add(format.encode(format.tagOf(k), format.checkOf(k, attacker) ^ 1, i));
@@ -201,7 +201,7 @@ class SessionRecoveryTest {
             net.advance(Duration.ofMillis(100));
         }
         // The burst (10) plus one per second for 100 s, however many tags there are.
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isBetween(100L, 111L);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isBetween(100L, 111L);
         assertThat(initiationsFromB()).isZero();
     }
 
@@ -217,9 +217,9 @@ class SessionRecoveryTest {
             }
         }
         assertThat(initiationsFromB()).isZero();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(1);
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(999);
-        Peer seenByB = replicaB.tunnel.peer(client.publicKey()).orElseThrow();
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.ENDPOINT_MISMATCH)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(999);
+        Peer seenByB = replicaB.device.peer(client.publicKey()).orElseThrow();
         assertThat(seenByB.endpoint()).isNull();
         assertThat(seenByB.hasSession()).isFalse();
     }
@@ -238,21 +238,21 @@ class SessionRecoveryTest {
         // One per REKEY_TIMEOUT (5 s, any handshake with the client counts): at 0, 5, 10, 15 s, all to the client.
         assertThat(replicaB.sentOf(ProtocolConstants.TYPE_INITIATION)).extracting(TestNet.Datagram::to)
                 .hasSize(4).containsOnly(client.address);
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(996);
-        assertThat(replicaB.tunnel.peer(client.publicKey()).orElseThrow().endpoint()).isNull();
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(996);
+        assertThat(replicaB.device.peer(client.publicKey()).orElseThrow().endpoint()).isNull();
     }
 
     @Test
     void aReplayedIndexDoesNotMoveAConfiguredEndpoint() {
         replicas(c -> c);
         InetSocketAddress configured = new InetSocketAddress("198.51.100.99", 51820);
-        replicaB.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32")))
+        replicaB.device.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32")))
                 .withEndpoint(configured));
         byte[] captured = clientTalksToA();
         deliverToB(captured, client.address);
         assertThat(replicaB.sentOf(ProtocolConstants.TYPE_INITIATION)).extracting(TestNet.Datagram::to)
                 .containsExactly(client.address);
-        assertThat(replicaB.tunnel.peer(client.publicKey()).orElseThrow().endpoint()).isEqualTo(configured);
+        assertThat(replicaB.device.peer(client.publicKey()).orElseThrow().endpoint()).isEqualTo(configured);
     }
 
     @Test
@@ -265,7 +265,7 @@ class SessionRecoveryTest {
         net.advance(Duration.ofSeconds(59));
         deliverToB(captured, client.address);
         assertThat(initiationsFromB()).isZero();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(1);
         net.advance(Duration.ofSeconds(1));
         deliverToB(captured, client.address);
         assertThat(replicaB.sentOf(ProtocolConstants.TYPE_INITIATION)).extracting(TestNet.Datagram::to)
@@ -283,9 +283,9 @@ class SessionRecoveryTest {
             TestNet.Node other = net.node("198.51.101." + (i + 1));
             String tunnelIp = "100.66." + (i / 250) + "." + (i % 250 + 1);
             for (TestNet.Node r : List.of(replicaA, replicaB)) {
-                r.tunnel.upsertPeer(PeerConfig.of(other.publicKey(), List.of(Cidr.parse(tunnelIp + "/32"))));
+                r.device.upsertPeer(PeerConfig.of(other.publicKey(), List.of(Cidr.parse(tunnelIp + "/32"))));
             }
-            other.tunnel.upsertPeer(PeerConfig.of(replicaA.publicKey(), List.of(Cidr.parse(SERVER_IP + "/32")))
+            other.device.upsertPeer(PeerConfig.of(replicaA.publicKey(), List.of(Cidr.parse(SERVER_IP + "/32")))
                     .withEndpoint(VIP));
             other.sendIp(TestNet.udp4(tunnelIp, SERVER_IP, "x".getBytes()));
             net.pump();
@@ -301,8 +301,8 @@ class SessionRecoveryTest {
         }
         // No time passes: the burst, then nothing; the 50 started are then limited per client.
         assertThat(initiationsFromB()).isEqualTo(50);
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.GLOBAL_RATE_LIMITED)).isEqualTo(150 * 100);
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(50 * 99);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.GLOBAL_RATE_LIMITED)).isEqualTo(150 * 100);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.PEER_RATE_LIMITED)).isEqualTo(50 * 99);
     }
 
     @Test
@@ -311,9 +311,9 @@ class SessionRecoveryTest {
         clientTalksToA();
         failOverToB();
         TestNet.Node stranger = net.node("198.51.100.200");
-        stranger.tunnel.upsertPeer(PeerConfig.of(replicaB.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
+        stranger.device.upsertPeer(PeerConfig.of(replicaB.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
                 .withEndpoint(replicaB.address));
-        stranger.tunnel.initiateHandshake(replicaB.publicKey(), net.ticker.nanoTime(), stranger);
+        stranger.device.initiateHandshake(replicaB.publicKey(), net.ticker.nanoTime(), stranger);
         byte[] strangerInitiation = net.wire.pollLast().bytes();
         for (int i = 0; i < 3; i++) {
             deliverToB(strangerInitiation, new InetSocketAddress("198.51.100." + (i + 1), 3000 + i));
@@ -322,19 +322,19 @@ class SessionRecoveryTest {
         client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "lost".getBytes()));
         net.pump();
         assertThat(initiationsFromB()).isEqualTo(before);
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.UNDER_LOAD)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.UNDER_LOAD)).isEqualTo(1);
     }
 
     @Test
     void aClientRemovedFromTheConfigIsNotRecovered() {
         replicas(c -> c);
         clientTalksToA();
-        replicaB.tunnel.removePeer(client.publicKey());
+        replicaB.device.removePeer(client.publicKey());
         failOverToB();
         client.sendIp(TestNet.udp4(CLIENT_IP, SERVER_IP, "lost".getBytes()));
         net.pump();
         assertThat(initiationsFromB()).isZero();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.NOT_A_CLIENT)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.NOT_A_CLIENT)).isEqualTo(1);
     }
 
     @Test
@@ -343,15 +343,15 @@ class SessionRecoveryTest {
         replicaA = net.node("192.0.2.2", privateKey(2), c -> c);
         replicaB = net.node("192.0.2.3", privateKey(3), c -> c);
         for (TestNet.Node r : List.of(replicaA, replicaB)) {
-            r.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32"))));
+            r.device.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse(CLIENT_IP + "/32"))));
         }
-        client.tunnel.upsertPeer(PeerConfig.of(replicaA.publicKey(), List.of(Cidr.parse(SERVER_IP + "/32")))
+        client.device.upsertPeer(PeerConfig.of(replicaA.publicKey(), List.of(Cidr.parse(SERVER_IP + "/32")))
                 .withEndpoint(VIP));
         net.steer(VIP, replicaA);
         byte[] captured = clientTalksToA();
         deliverToB(captured, client.address);
         assertThat(initiationsFromB()).isZero();
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.NOT_A_CLIENT)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.NOT_A_CLIENT)).isEqualTo(1);
     }
 
     @Test
@@ -367,7 +367,7 @@ class SessionRecoveryTest {
         net.advance(Duration.ofSeconds(6));
         deliverToB(toA, client.address);
         assertThat(initiationsFromB()).isEqualTo(before);
-        assertThat(replicaB.tunnel.recoveries().get(RecoveryOutcome.SESSION_LIVE)).isEqualTo(1);
+        assertThat(replicaB.device.recoveries().get(RecoveryOutcome.SESSION_LIVE)).isEqualTo(1);
     }
 
     @Test
@@ -376,7 +376,7 @@ class SessionRecoveryTest {
         RecoverableIndex format = RecoverableIndex.fromPrivateKey(replicaA.privateKey);
         PublicKey[] twins = tagCollision(format);
         for (PublicKey k : twins) {
-            replicaB.tunnel.upsertPeer(PeerConfig.of(k, List.of()));
+            replicaB.device.upsertPeer(PeerConfig.of(k, List.of()));
         }
         int index = format.encode(format.tagOf(twins[0]), format.checkOf(twins[0], client.address), 5);
         byte[] forged = new byte[32];

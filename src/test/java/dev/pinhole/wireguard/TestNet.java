@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Two (or more) tunnels joined by an in-memory datagram network, driven by one fake ticker and clock. */
+/** Two (or more) devices joined by an in-memory datagram network, driven by one fake ticker and clock. */
 final class TestNet {
     record Datagram(InetSocketAddress from, InetSocketAddress to, byte[] bytes, long at) {}
 
@@ -21,7 +21,7 @@ final class TestNet {
 
     /** Records what one node sends and delivers. */
     final class Node implements Output {
-        final Tunnel tunnel;
+        final WireGuardDevice device;
         final InetSocketAddress address;
         final byte[] privateKey;
         final List<Delivered> delivered = new ArrayList<>();
@@ -31,8 +31,8 @@ final class TestNet {
         /** When set, the source address its datagrams carry on the wire (a load balancer's address, as SNAT does). */
         InetSocketAddress sourceAs;
 
-        Node(Tunnel tunnel, InetSocketAddress address, byte[] privateKey) {
-            this.tunnel = tunnel;
+        Node(WireGuardDevice device, InetSocketAddress address, byte[] privateKey) {
+            this.device = device;
             this.address = address;
             this.privateKey = privateKey;
         }
@@ -55,20 +55,20 @@ final class TestNet {
             }
         }
 
-        java.util.Map<DropReason, Long> drops() {
-            return tunnel.drops().snapshot();
+        java.util.Map<WireGuardDropReason, Long> drops() {
+            return device.drops().snapshot();
         }
 
         PublicKey publicKey() {
-            return tunnel.publicKey();
+            return device.publicKey();
         }
 
         void sendIp(byte[] packet) {
-            tunnel.onOutboundPacket(ByteBuffer.wrap(packet), ticker.nanoTime(), this);
+            device.onOutboundPacket(ByteBuffer.wrap(packet), ticker.nanoTime(), this);
         }
 
         void tick() {
-            tunnel.onTick(ticker.nanoTime(), this);
+            device.onTick(ticker.nanoTime(), this);
         }
 
         long sentOfType(int type) {
@@ -97,12 +97,12 @@ final class TestNet {
         return node(ip, c -> c.withTimers(timers));
     }
 
-    Node node(String ip, java.util.function.UnaryOperator<TunnelConfig> customize) {
+    Node node(String ip, java.util.function.UnaryOperator<DeviceConfig> customize) {
         return node(ip, Keys.generatePrivate(), customize);
     }
 
     /** Another replica of {@code twin}: the same private key, its own state, at {@code ip}. */
-    Node replicaOf(Node twin, String ip, java.util.function.UnaryOperator<TunnelConfig> customize) {
+    Node replicaOf(Node twin, String ip, java.util.function.UnaryOperator<DeviceConfig> customize) {
         return node(ip, twin.privateKey, customize);
     }
 
@@ -112,10 +112,10 @@ final class TestNet {
         backend.sourceAs = vip;
     }
 
-    Node node(String ip, byte[] priv, java.util.function.UnaryOperator<TunnelConfig> customize) {
-        TunnelConfig cfg = customize.apply(TunnelConfig.of(priv).withClock(clock));
+    Node node(String ip, byte[] priv, java.util.function.UnaryOperator<DeviceConfig> customize) {
+        DeviceConfig cfg = customize.apply(DeviceConfig.of(priv).withClock(clock));
         InetSocketAddress addr = new InetSocketAddress(ip, 51820);
-        Node n = new Node(new Tunnel(cfg), addr, priv);
+        Node n = new Node(new WireGuardDevice(cfg), addr, priv);
         nodes.put(addr, n);
         return n;
     }
@@ -126,9 +126,9 @@ final class TestNet {
 
     /** Configures a and b as peers of each other with the given tunnel addresses; a knows b's endpoint. */
     static void pair(Node a, String aTunnelIp, Node b, String bTunnelIp) {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse(bTunnelIp + "/32")))
+        a.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse(bTunnelIp + "/32")))
                 .withEndpoint(b.address));
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse(aTunnelIp + "/32"))));
+        b.device.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse(aTunnelIp + "/32"))));
     }
 
     /** Delivers datagrams until the wire is quiet. */
@@ -138,7 +138,7 @@ final class TestNet {
             Datagram d = wire.pollFirst();
             Node n = steering.containsKey(d.to()) ? steering.get(d.to()) : nodes.get(d.to());
             if (n != null) {
-                n.tunnel.onDatagram(ByteBuffer.wrap(d.bytes()), d.from(), ticker.nanoTime(), n);
+                n.device.onDatagram(ByteBuffer.wrap(d.bytes()), d.from(), ticker.nanoTime(), n);
             }
             if (++guard > 100_000) {
                 throw new IllegalStateException("datagram storm");
@@ -163,7 +163,7 @@ final class TestNet {
         }
     }
 
-    /** A minimal IPv4/UDP packet (checksums zero: the tunnel does not look at them). */
+    /** A minimal IPv4/UDP packet (checksums zero: the device does not look at them). */
     static byte[] udp4(String src, String dst, byte[] payload) {
         byte[] p = new byte[28 + payload.length];
         p[0] = 0x45;

@@ -125,7 +125,7 @@ class TimersTest {
         aSends("stale");
         net.pump();
         assertThat(a.sentOfType(1)).isEqualTo(2);
-        assertThat(a.tunnel.peer(b.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
+        assertThat(a.device.peer(b.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
         aSends("on new keys");
         net.pump();
         assertThat(b.delivered).hasSize(4);
@@ -150,7 +150,7 @@ class TimersTest {
         net.advance(Duration.ofSeconds(6));
         aSends("rekey");
         net.pump();
-        assertThat(a.tunnel.peer(b.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
+        assertThat(a.device.peer(b.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
     }
 
     @Test
@@ -172,8 +172,8 @@ class TimersTest {
         aSends("in time");
         byte[] old = net.wire.pollFirst().bytes();
         net.advance(Duration.ofSeconds(181));
-        b.tunnel.onDatagram(ByteBuffer.wrap(old), a.address, net.ticker.nanoTime(), b);
-        assertThat(b.tunnel.drops().get(DropReason.EXPIRED_KEYPAIR)).isEqualTo(1);
+        b.device.onDatagram(ByteBuffer.wrap(old), a.address, net.ticker.nanoTime(), b);
+        assertThat(b.device.drops().get(WireGuardDropReason.EXPIRED_KEYPAIR)).isEqualTo(1);
         aSends("after expiry");
         assertThat(net.wire.peekFirst().bytes()[0]).isEqualTo((byte) 1);
         net.pump();
@@ -195,7 +195,7 @@ class TimersTest {
     void keysAreZeroedAfterThreeTimesRejectAfterTimeOfSilence() {
         start();
         establish();
-        Peer peerOfA = a.tunnel.peer(b.publicKey()).orElseThrow();
+        Peer peerOfA = a.device.peer(b.publicKey()).orElseThrow();
         Keypair kp;
         synchronized (peerOfA) {
             kp = peerOfA.currentKeypair();
@@ -205,14 +205,14 @@ class TimersTest {
         net.run(Duration.ofSeconds(2));
         assertThat(kp.destroyed()).isTrue();
         assertThat(peerOfA.hasSession()).isFalse();
-        assertThat(a.tunnel.indexCount()).isZero();
-        assertThat(b.tunnel.indexCount()).isZero();
+        assertThat(a.device.indexCount()).isZero();
+        assertThat(b.device.indexCount()).isZero();
     }
 
     @Test
     void persistentKeepaliveKeepsSendingWhileIdle() {
         start();
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
+        a.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(b.address).withPersistentKeepalive(Duration.ofSeconds(25)));
         establish();
         long before = a.keepalivesSent();
@@ -232,8 +232,8 @@ class TimersTest {
         net.advance(Duration.ofSeconds(121));
         aSends("rekey");
         net.pump();
-        assertThat(a.tunnel.peer(b.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
-        b.tunnel.onDatagram(ByteBuffer.wrap(delayed), a.address, net.ticker.nanoTime(), b);
-        assertThat(b.tunnel.drops().total()).isZero();
+        assertThat(a.device.peer(b.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
+        b.device.onDatagram(ByteBuffer.wrap(delayed), a.address, net.ticker.nanoTime(), b);
+        assertThat(b.device.drops().total()).isZero();
     }
 }

@@ -22,9 +22,9 @@ class UnderLoadTest {
     /** A valid-MAC1 initiation to the server from a key it does not know (what a flood looks like). */
     private byte[] strangerInitiation() {
         TestNet.Node stranger = net.node("198.51.100.1");
-        stranger.tunnel.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
+        stranger.device.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
                 .withEndpoint(server.address));
-        stranger.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), stranger);
+        stranger.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), stranger);
         net.wire.clear();
         return stranger.sent.get(0).bytes();
     }
@@ -32,7 +32,7 @@ class UnderLoadTest {
     private void flood(byte[] initiation, int sources) {
         for (int i = 0; i < sources; i++) {
             InetSocketAddress from = new InetSocketAddress("203.0.113." + (i % 250 + 1), 1000 + i);
-            server.tunnel.onDatagram(ByteBuffer.wrap(initiation), from, net.ticker.nanoTime(), server);
+            server.device.onDatagram(ByteBuffer.wrap(initiation), from, net.ticker.nanoTime(), server);
         }
         net.wire.removeIf(d -> d.from().equals(server.address) && !d.to().equals(client.address));
     }
@@ -48,13 +48,13 @@ class UnderLoadTest {
     @Test
     void underLoadAnInitiationWithoutMac2GetsACookieReplyOnly() {
         flood(strangerInitiation(), 3);
-        client.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
+        client.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
         net.pump();
         List<TestNet.Datagram> toClient = server.sent.stream().filter(d -> d.to().equals(client.address)).toList();
         assertThat(toClient).hasSize(1);
         assertThat(toClient.get(0).bytes()).hasSize(64);
         assertThat(toClient.get(0).bytes()[0]).isEqualTo((byte) 3);
-        assertThat(server.tunnel.drops().get(DropReason.COOKIE_REQUIRED)).isGreaterThanOrEqualTo(1);
+        assertThat(server.device.drops().get(WireGuardDropReason.COOKIE_REQUIRED)).isGreaterThanOrEqualTo(1);
     }
 
     @Test
@@ -72,45 +72,45 @@ class UnderLoadTest {
             net.pump();
         }
         assertThat(server.delivered).hasSize(1);
-        assertThat(client.tunnel.peer(server.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(1);
+        assertThat(client.device.peer(server.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(1);
     }
 
     @Test
     void tamperedCookieReplyIsRejected() {
         flood(strangerInitiation(), 3);
-        client.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
+        client.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
         byte[] init = net.wire.pollFirst().bytes();
-        server.tunnel.onDatagram(ByteBuffer.wrap(init), client.address, net.ticker.nanoTime(), server);
+        server.device.onDatagram(ByteBuffer.wrap(init), client.address, net.ticker.nanoTime(), server);
         byte[] reply = net.wire.pollLast().bytes();
         reply[40] ^= 1;
-        client.tunnel.onDatagram(ByteBuffer.wrap(reply), server.address, net.ticker.nanoTime(), client);
-        assertThat(client.tunnel.drops().get(DropReason.BAD_COOKIE_REPLY)).isEqualTo(1);
+        client.device.onDatagram(ByteBuffer.wrap(reply), server.address, net.ticker.nanoTime(), client);
+        assertThat(client.device.drops().get(WireGuardDropReason.BAD_COOKIE_REPLY)).isEqualTo(1);
     }
 
     @Test
     void underLoadASourceThatHasACookieIsStillRateLimited() {
         flood(strangerInitiation(), 3);
-        client.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
+        client.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
         net.pump();
         net.advance(Duration.ofSeconds(6));
         flood(strangerInitiation(), 3);
-        client.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
+        client.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
         byte[] withMac2 = net.wire.pollFirst().bytes();
         for (int i = 0; i < 20; i++) {
-            server.tunnel.onDatagram(ByteBuffer.wrap(withMac2), client.address, net.ticker.nanoTime(), server);
+            server.device.onDatagram(ByteBuffer.wrap(withMac2), client.address, net.ticker.nanoTime(), server);
         }
-        assertThat(server.tunnel.drops().get(DropReason.RATE_LIMITED)).isGreaterThanOrEqualTo(14);
+        assertThat(server.device.drops().get(WireGuardDropReason.RATE_LIMITED)).isGreaterThanOrEqualTo(14);
         assertThat(server.sent.stream().filter(d -> d.bytes()[0] == 2)).hasSize(1);
     }
 
     @Test
     void cookieFromAnExpiredSecretNoLongerCounts() {
         flood(strangerInitiation(), 3);
-        client.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
+        client.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
         net.pump();
         net.advance(Duration.ofSeconds(121));
         flood(strangerInitiation(), 3);
-        client.tunnel.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
+        client.device.initiateHandshake(server.publicKey(), net.ticker.nanoTime(), client);
         net.pump();
         // The client's cookie is past COOKIE_REFRESH_TIME: it sends no MAC2 and gets a fresh cookie reply.
         assertThat(server.sent.stream().filter(d -> d.to().equals(client.address) && d.bytes()[0] == 3))

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The tunnel from a forger's side, and key lifetimes under concurrency and message counts. */
+/** The device from a forger's side, and key lifetimes under concurrency and message counts. */
 @Adversarial
 class WireGuardHardeningTest {
     private final TestNet net = new TestNet();
@@ -40,7 +40,7 @@ class WireGuardHardeningTest {
         }
         net.pump();
         assertThat(b.sentOfType(1)).as("handshake initiations sent by the responder").isEqualTo(1);
-        assertThat(b.tunnel.peer(a.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
+        assertThat(b.device.peer(a.publicKey()).orElseThrow().handshakesCompleted()).isEqualTo(2);
         assertThat(a.delivered).hasSize(7);
     }
 
@@ -65,16 +65,16 @@ class WireGuardHardeningTest {
         ByteBuffer in = ByteBuffer.wrap(forged);
         long now = net.ticker.nanoTime();
         for (int i = 0; i < 20_000; i++) { // warm up: JIT, thread-local scratch
-            b.tunnel.onDatagram(in.clear(), from, now, nowhere);
+            b.device.onDatagram(in.clear(), from, now, nowhere);
         }
-        long before = b.drops().getOrDefault(DropReason.DECRYPT_FAILED, 0L);
+        long before = b.drops().getOrDefault(WireGuardDropReason.DECRYPT_FAILED, 0L);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 10_000; i++) {
-            b.tunnel.onDatagram(in.clear(), from, now, nowhere);
+            b.device.onDatagram(in.clear(), from, now, nowhere);
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
-        assertThat(b.drops().get(DropReason.DECRYPT_FAILED) - before).isEqualTo(10_000);
+        assertThat(b.drops().get(WireGuardDropReason.DECRYPT_FAILED) - before).isEqualTo(10_000);
         // Each exception, Cipher.getInstance or key copy costs hundreds of bytes: 10,000 of them megabytes.
         assertThat(allocated).as("bytes allocated by 10,000 forged packets").isLessThan(64 * 1024);
     }
@@ -86,7 +86,7 @@ class WireGuardHardeningTest {
         for (int bit = 0; bit < 8; bit++) {
             byte[] forged = real.clone();
             forged[16 + bit] ^= (byte) (1 << bit); // ciphertext, not header
-            b.tunnel.onDatagram(ByteBuffer.wrap(forged), a.address, net.ticker.nanoTime(), b);
+            b.device.onDatagram(ByteBuffer.wrap(forged), a.address, net.ticker.nanoTime(), b);
         }
         assertThat(b.delivered).hasSize(1);
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "after".getBytes()));

@@ -19,7 +19,7 @@ public final class ClientConfigRenderer {
 
     public static String render(AppConnector c, AppConnectorSpec.Client client, String connectorPublicKey,
                                 List<String> endpoints, List<String> routes) {
-        AppConnectorSpec.WireGuardInterface t = ConnectorConfigRenderer.tunnel(c.getSpec());
+        AppConnectorSpec.WireGuardInterface t = ConnectorConfigRenderer.wireGuardInterface(c.getSpec());
         String dnsAddress = t.getAddress().substring(0, t.getAddress().indexOf('/'));
         Set<String> allowed = new LinkedHashSet<>();
         allowed.add(t.getAppRange());

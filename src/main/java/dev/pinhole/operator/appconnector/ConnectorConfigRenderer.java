@@ -21,7 +21,7 @@ public final class ConnectorConfigRenderer {
     public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes,
                                          List<String> nodeAddresses) {
         AppConnectorSpec spec = connector.getSpec();
-        AppConnectorSpec.WireGuardInterface t = tunnel(spec);
+        AppConnectorSpec.WireGuardInterface t = wireGuardInterface(spec);
         AppConnectorSpec.Egress egress = spec.getEgress();
         AppConnectorSpec.Verify verify = egress.getVerify();
         return new ConnectorConfig(
@@ -59,7 +59,7 @@ public final class ConnectorConfigRenderer {
     }
 
     /** {@code spec.tunnel} with CRD defaults applied, for objects created before defaulting or by tests. */
-    static AppConnectorSpec.WireGuardInterface tunnel(AppConnectorSpec spec) {
+    static AppConnectorSpec.WireGuardInterface wireGuardInterface(AppConnectorSpec spec) {
         AppConnectorSpec.WireGuardInterface given =
                 spec.getTunnel() == null ? new AppConnectorSpec.WireGuardInterface() : spec.getTunnel();
         AppConnectorSpec.WireGuardInterface defaults = new AppConnectorSpec.WireGuardInterface();

@@ -75,7 +75,7 @@ public final class ConnectorSpecCheck {
 
     /** Checks the merged route list (literal CIDRs and resolved IPSets); fields name the route, not an index. */
     public static List<ConfigProblem> checkRoutes(AppConnectorSpec spec, List<String> mergedRoutes) {
-        AppConnectorSpec.WireGuardInterface t = ConnectorConfigRenderer.tunnel(spec);
+        AppConnectorSpec.WireGuardInterface t = ConnectorConfigRenderer.wireGuardInterface(spec);
         return ConfigCheck.checkRoutes(
                 new ConnectorConfig.WireGuardInterface(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
                 mergedRoutes,

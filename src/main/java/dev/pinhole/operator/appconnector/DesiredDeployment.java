@@ -49,7 +49,7 @@ public final class DesiredDeployment {
 
     public static Deployment build(AppConnector c, String image, String restartHash) {
         AppConnectorSpec spec = c.getSpec();
-        AppConnectorSpec.WireGuardInterface tunnel = ConnectorConfigRenderer.tunnel(spec);
+        AppConnectorSpec.WireGuardInterface wgInterface = ConnectorConfigRenderer.wireGuardInterface(spec);
         var natGateway = spec.getEgress().getNatGateway();
         Map<String, String> nodeSelector = natGateway == null || natGateway.getNodeSelector() == null
                 ? Map.of() : natGateway.getNodeSelector();
@@ -100,7 +100,7 @@ public final class DesiredDeployment {
                                 .withNewLabelSelector().withMatchLabels(ConnectorNames.selector(c)).endLabelSelector()
                             .endTopologySpreadConstraint()
                             .withTerminationGracePeriodSeconds(terminationGrace(spec).toSeconds())
-                            .withContainers(container(spec, tunnel, image))
+                            .withContainers(container(spec, wgInterface, image))
                             .addNewVolume()
                                 .withName("config")
                                 .withNewConfigMap().withName(ConnectorNames.configMap(c)).endConfigMap()
@@ -128,7 +128,7 @@ public final class DesiredDeployment {
      */
     static final String CONNECTOR_JAVA_OPTS = "-XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError";
 
-    private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface tunnel,
+    private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface wgInterface,
                                        String image) {
         return new ContainerBuilder()
                 .withName("connector")
@@ -142,7 +142,7 @@ public final class DesiredDeployment {
                 .addNewEnv().withName(OwnAddresses.POD_IPS).withNewValueFrom().withNewFieldRef()
                     .withFieldPath("status.podIPs").endFieldRef().endValueFrom().endEnv()
                 .addNewPort().withName(ConnectorNames.WIREGUARD_PORT_NAME).withProtocol("UDP")
-                    .withContainerPort(tunnel.getListenPort()).endPort()
+                    .withContainerPort(wgInterface.getListenPort()).endPort()
                 .addNewPort().withName(ConnectorNames.HTTP_PORT_NAME).withProtocol("TCP")
                     .withContainerPort(ConnectorNames.HTTP_PORT).endPort()
                 .withNewReadinessProbe()

@@ -29,7 +29,7 @@ public final class DesiredNetworkObjects {
         AppConnectorSpec spec = c.getSpec();
         AppConnectorSpec.ServiceSpec s = spec.getService() == null ? new AppConnectorSpec.ServiceSpec() : spec.getService();
         AppConnectorSpec.ServiceSpec.Type type = s.getType() == null ? AppConnectorSpec.ServiceSpec.Type.LoadBalancer : s.getType();
-        int port = ConnectorConfigRenderer.tunnel(spec).getListenPort();
+        int port = ConnectorConfigRenderer.wireGuardInterface(spec).getListenPort();
         return new ServiceBuilder()
                 .withNewMetadata()
                     .withName(ConnectorNames.workload(c))
@@ -75,7 +75,7 @@ public final class DesiredNetworkObjects {
      * take back what this one allows: the restriction has to be here.
      */
     public static NetworkPolicy networkPolicy(AppConnector c, List<String> httpNamespaces) {
-        int port = ConnectorConfigRenderer.tunnel(c.getSpec()).getListenPort();
+        int port = ConnectorConfigRenderer.wireGuardInterface(c.getSpec()).getListenPort();
         List<NetworkPolicyPeer> httpFrom = httpNamespaces.stream()
                 .map(ns -> new NetworkPolicyPeerBuilder().withNewNamespaceSelector()
                         .withMatchLabels(Map.of("kubernetes.io/metadata.name", ns)).endNamespaceSelector().build())

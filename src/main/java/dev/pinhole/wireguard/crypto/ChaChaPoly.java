@@ -59,7 +59,7 @@ public final class ChaChaPoly {
         try {
             stream.init(Cipher.DECRYPT_MODE, key, spec);
         } catch (InvalidKeyException e) {
-            // The same message opened twice in a row (tests; the replay window stops it in the tunnel).
+            // The same message opened twice in a row (tests; the replay window stops it in the device).
             stream = newStreamCipher();
             stream.init(Cipher.DECRYPT_MODE, key, spec);
         }

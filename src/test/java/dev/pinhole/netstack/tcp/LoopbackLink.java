@@ -59,12 +59,12 @@ final class LoopbackLink {
     }
 
     private SegmentSink sinkTowards(boolean toServer) {
-        return packet -> {
+        return lent -> {
             if (fate.lose()) {
                 return;
             }
-            byte[] copy = new byte[packet.remaining()];
-            packet.duplicate().get(copy);
+            byte[] copy = new byte[lent.length()];
+            lent.buffer().duplicate().get(copy);
             int copies = fate.duplicate() ? 2 : 1;
             for (int i = 0; i < copies; i++) {
                 link.add(new InFlight(ticker.nanoTime() + fate.delayNanos(), sequence++, toServer, copy));
@@ -84,9 +84,9 @@ final class LoopbackLink {
         TcpEndpoint target = p.toServer() ? server : client;
         if (target != null && target.state() == TcpState.CLOSED) {
             // As the NAT layer does for a forgotten flow: answer with RST (never a RST for a RST).
-            ByteBuffer out = ByteBuffer.allocate(100);
-            if (TcpSegmentBuilder.writeResetFor(out, seg) > 0) {
-                sinkTowards(!p.toServer()).emit(out);
+            LentPacket out = new LentPacket(100);
+            if (TcpSegmentBuilder.writeResetFor(out.fill(), seg) > 0) {
+                out.lendTo(sinkTowards(!p.toServer()));
             }
             return;
         }

@@ -40,9 +40,8 @@ final class ScriptedClient implements SegmentSink {
     }
 
     @Override
-    public void emit(ByteBuffer packet) {
-        ByteBuffer copy = ByteBuffer.allocate(packet.remaining());
-        copy.put(packet.duplicate()).flip();
+    public void emit(LentPacket packet) {
+        ByteBuffer copy = packet.copy();
         ParseResult r = parser.parse(copy);
         assertThat(r).as("endpoint emitted a packet that does not parse").isInstanceOf(ParseResult.TcpSegment.class);
         var seg = (ParseResult.TcpSegment) r;

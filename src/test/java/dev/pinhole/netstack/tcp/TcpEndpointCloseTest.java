@@ -257,10 +257,10 @@ class TcpEndpointCloseTest extends EndpointFixture {
     @Test
     void challengeAcksAreLimitedPerSecond() {
         establish();
-        for (int i = 0; i < 3 * TcpEndpoint.CHALLENGE_ACKS_PER_SECOND; i++) {
+        for (int i = 0; i < 3 * TcpConnection.CHALLENGE_ACKS_PER_SECOND; i++) {
             endpoint.onSegment(client.segment(RST, 5001 + 100 + i, 0, 0));
         }
-        assertThat(client.drain()).hasSize(TcpEndpoint.CHALLENGE_ACKS_PER_SECOND);
+        assertThat(client.drain()).hasSize(TcpConnection.CHALLENGE_ACKS_PER_SECOND);
         ticker.advanceMillis(1000);
         endpoint.onSegment(client.segment(SYN, 5100, 0, 0));
         assertThat(client.drain()).containsExactly("ACK seq=1001 ack=5001 win=8192 len=0");

@@ -6,15 +6,15 @@ import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.testing.RootTier;
 import dev.pinhole.time.Ticker;
-import dev.pinhole.wireguard.DropReason;
+import dev.pinhole.wireguard.WireGuardDropReason;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.TimerConfig;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
-import dev.pinhole.wireguard.udp.UdpTunnelDriver;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
+import dev.pinhole.wireguard.udp.UdpDeviceDriver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Java tunnel against wireguard-go. wireguard-go runs in a fresh network namespace behind a veth pair; the
+ * The Java device against wireguard-go. wireguard-go runs in a fresh network namespace behind a veth pair; the
  * Java side listens on the root-namespace end (a JVM cannot enter a namespace per thread). Replies to traffic
  * that reaches the Java side are made by a tiny ICMP/UDP echo over the decrypted packets.
  */
@@ -60,8 +60,8 @@ class WireGuardGoInteropTest {
     private Process wireguardGo;
     private Path keyFile;
     private Path goLog;
-    private Tunnel tunnel;
-    private UdpTunnelDriver driver;
+    private WireGuardDevice device;
+    private UdpDeviceDriver driver;
     private final ConcurrentLinkedQueue<byte[]> received = new ConcurrentLinkedQueue<>();
     private volatile boolean echo = true;
 
@@ -125,12 +125,12 @@ class WireGuardGoInteropTest {
     }
 
     private void startJava(TimerConfig timers, boolean knowsGo) throws IOException {
-        tunnel = new Tunnel(TunnelConfig.of(javaPrivate).withTimers(timers));
+        device = new WireGuardDevice(DeviceConfig.of(javaPrivate).withTimers(timers));
         if (knowsGo) {
-            tunnel.upsertPeer(PeerConfig.of(goPublic, List.of(Cidr.parse(goTunnelIp + "/32")))
+            device.upsertPeer(PeerConfig.of(goPublic, List.of(Cidr.parse(goTunnelIp + "/32")))
                     .withEndpoint(new InetSocketAddress(goUnderlay, goPort)));
         }
-        driver = UdpTunnelDriver.start(tunnel, new InetSocketAddress(javaUnderlay, javaPort), Ticker.system(),
+        driver = UdpDeviceDriver.start(device, new InetSocketAddress(javaUnderlay, javaPort), Ticker.system(),
                 this::onPacket);
     }
 
@@ -176,9 +176,9 @@ class WireGuardGoInteropTest {
         configureGoPeer(Keys.publicFromPrivate(javaPrivate));
         String out = ping(5);
         assertThat(out).contains("5 received");
-        Peer peer = tunnel.peer(goPublic).orElseThrow();
+        Peer peer = device.peer(goPublic).orElseThrow();
         assertThat(peer.handshakesCompleted()).isEqualTo(1);
-        assertThat(tunnel.drops().total()).isZero();
+        assertThat(device.drops().total()).isZero();
     }
 
     @Test
@@ -199,14 +199,14 @@ class WireGuardGoInteropTest {
         assertThat(javaPingsGo(2)).isTrue();
         String handshakes = Shell.run("ip", "netns", "exec", ns, "wg", "show", wgIf, "latest-handshakes");
         assertThat(handshakes).doesNotContain("\t0\n");
-        assertThat(tunnel.peer(goPublic).orElseThrow().handshakesCompleted()).isEqualTo(1);
+        assertThat(device.peer(goPublic).orElseThrow().handshakesCompleted()).isEqualTo(1);
     }
 
     @Test
     void javaRekeysWithAShortenedRekeyAfterTime() throws Exception {
         startJava(TimerConfig.defaults().withRekeyAfterTime(Duration.ofSeconds(2)), true);
         configureGoPeer(Keys.publicFromPrivate(javaPrivate));
-        Peer peer = tunnel.peer(goPublic).orElseThrow();
+        Peer peer = device.peer(goPublic).orElseThrow();
         int seq = 100;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (peer.handshakesCompleted() < 3 && System.nanoTime() < deadline) {
@@ -224,7 +224,7 @@ class WireGuardGoInteropTest {
         configureGoPeer(Keys.publicFromPrivate(Keys.generatePrivate()));
         assertThat(javaPingsGo(7)).isFalse();
         assertThat(driver.datagramsReceived()).isZero();
-        assertThat(tunnel.peer(goPublic).orElseThrow().hasSession()).isFalse();
+        assertThat(device.peer(goPublic).orElseThrow().hasSession()).isFalse();
     }
 
     @Test
@@ -234,7 +234,7 @@ class WireGuardGoInteropTest {
         String out = ping(2);
         assertThat(out).contains("100% packet loss");
         assertThat(driver.datagramsReceived()).isPositive();
-        assertThat(tunnel.drops().get(DropReason.UNKNOWN_PEER)).isPositive();
+        assertThat(device.drops().get(WireGuardDropReason.UNKNOWN_PEER)).isPositive();
         String transfer = Shell.run("ip", "netns", "exec", ns, "wg", "show", wgIf, "transfer");
         assertThat(transfer).matches("(?s)\\S+\\t0\\t\\d+\\s*");
     }
@@ -244,7 +244,7 @@ class WireGuardGoInteropTest {
         startJava(TimerConfig.defaults(), true);
         configureGoPeer(Keys.publicFromPrivate(javaPrivate));
         assertThat(ping(2)).contains("2 received");
-        Peer peer = tunnel.peer(goPublic).orElseThrow();
+        Peer peer = device.peer(goPublic).orElseThrow();
         assertThat(peer.endpoint().getPort()).isEqualTo(goPort);
         int newPort = goPort == 59999 ? 40001 : goPort + 1;
         Shell.run("ip", "netns", "exec", ns, "wg", "set", wgIf, "listen-port", Integer.toString(newPort));
@@ -267,7 +267,7 @@ class WireGuardGoInteropTest {
         configureGoPeer(Keys.publicFromPrivate(javaPrivate));
         String out = ping(10);
         assertThat(pingOk(out)).as(out + Files.readString(goLog)).isTrue();
-        Peer peer = tunnel.peer(goPublic).orElseThrow();
+        Peer peer = device.peer(goPublic).orElseThrow();
         assertThat(peer.endpoint().getAddress().getHostAddress()).isEqualTo(roamed);
     }
 }

@@ -9,8 +9,8 @@ import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.Output;
 import dev.pinhole.wireguard.Peer;
 import dev.pinhole.wireguard.PeerConfig;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A flood of handshake initiations with a valid MAC1 (one captured initiation, replayed as fast as two threads can
- * send it) keeps the socket from ever running dry: the tunnel's timers must still run about every tick.
+ * send it) keeps the socket from ever running dry: the device's timers must still run about every tick.
  */
 @Adversarial
 class TimersUnderFloodTest {
-    private UdpTunnelDriver driver;
+    private UdpDeviceDriver driver;
 
     @AfterEach
     void close() throws Exception {
@@ -37,9 +37,9 @@ class TimersUnderFloodTest {
 
     @Test
     void timersRunWhileTheSocketNeverRunsDry() throws Exception {
-        Tunnel server = new Tunnel(TunnelConfig.of(Keys.generatePrivate()));
-        Tunnel client = new Tunnel(TunnelConfig.of(Keys.generatePrivate()));
-        driver = UdpTunnelDriver.start(server, new InetSocketAddress("127.0.0.1", 0), Ticker.system(),
+        WireGuardDevice server = new WireGuardDevice(DeviceConfig.of(Keys.generatePrivate()));
+        WireGuardDevice client = new WireGuardDevice(DeviceConfig.of(Keys.generatePrivate()));
+        driver = UdpDeviceDriver.start(server, new InetSocketAddress("127.0.0.1", 0), Ticker.system(),
                 (peer, ip) -> { });
         server.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.2/32"))));
         client.upsertPeer(PeerConfig.of(server.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class TunnelHandshakeTest {
+class DeviceHandshakeTest {
     private final TestNet net = new TestNet();
     private final TestNet.Node a = net.node("192.0.2.1");
     private final TestNet.Node b = net.node("192.0.2.2");
@@ -31,7 +31,7 @@ class TunnelHandshakeTest {
 
     @Test
     void handshakeMessagesHaveTheirExactSizes() {
-        a.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
+        a.device.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
         net.pump();
         assertThat(a.sent.get(0).bytes()).hasSize(148);
         assertThat(a.sent.get(0).bytes()[0]).isEqualTo((byte) 1);
@@ -44,9 +44,9 @@ class TunnelHandshakeTest {
 
     @Test
     void responderCanSendOnlyAfterTheInitiatorConfirms() {
-        a.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
+        a.device.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
         net.pump();
-        assertThat(b.tunnel.peer(a.publicKey()).orElseThrow().hasSession()).isTrue();
+        assertThat(b.device.peer(a.publicKey()).orElseThrow().hasSession()).isTrue();
         b.sendIp(TestNet.udp4("100.64.0.2", "100.64.0.1", "back".getBytes()));
         net.pump();
         assertThat(a.delivered).hasSize(1);
@@ -55,9 +55,9 @@ class TunnelHandshakeTest {
 
     @Test
     void dataFlowsBothWaysOverIpv6Too() {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("fd00::2/128")))
+        a.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("fd00::2/128")))
                 .withEndpoint(b.address));
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("fd00::1/128"))));
+        b.device.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("fd00::1/128"))));
         a.sendIp(TestNet.udp6("fd00::1", "fd00::2", "six".getBytes()));
         net.pump();
         b.sendIp(TestNet.udp6("fd00::2", "fd00::1", "xis".getBytes()));
@@ -79,9 +79,9 @@ class TunnelHandshakeTest {
     @Test
     void matchingPresharedKeysHandshake() {
         byte[] psk = Keys.generatePresharedKey();
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
+        a.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(b.address).withPresharedKey(psk));
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
+        b.device.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
                 .withPresharedKey(psk));
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "psk".getBytes()));
         net.pump();
@@ -90,63 +90,63 @@ class TunnelHandshakeTest {
 
     @Test
     void mismatchedPresharedKeyFailsAtTheInitiatorAndNothingIsDelivered() {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
+        a.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("100.64.0.2/32")))
                 .withEndpoint(b.address).withPresharedKey(Keys.generatePresharedKey()));
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "psk".getBytes()));
         net.pump();
         assertThat(b.delivered).isEmpty();
-        assertThat(a.tunnel.drops().get(DropReason.HANDSHAKE_FAILED)).isEqualTo(1);
+        assertThat(a.device.drops().get(WireGuardDropReason.HANDSHAKE_FAILED)).isEqualTo(1);
     }
 
     @Test
     void replayedInitiationIsRejectedByTimestamp() {
-        a.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
+        a.device.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
         byte[] initiation = a.sent.get(0).bytes();
         net.pump();
         int responses = b.sent.size();
         net.advance(Duration.ofSeconds(1));
-        b.tunnel.onDatagram(ByteBuffer.wrap(initiation), a.address, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(initiation), a.address, net.ticker.nanoTime(), b);
         assertThat(b.sent).hasSize(responses);
-        assertThat(b.tunnel.drops().get(DropReason.STALE_TIMESTAMP)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.STALE_TIMESTAMP)).isEqualTo(1);
     }
 
     @Test
     void initiationFromAnUnknownKeyGetsNoReply() {
         TestNet.Node stranger = net.node("192.0.2.9");
-        stranger.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
+        stranger.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
                 .withEndpoint(b.address));
-        stranger.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), stranger);
+        stranger.device.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), stranger);
         net.pump();
         assertThat(b.sent).isEmpty();
-        assertThat(b.tunnel.drops().get(DropReason.UNKNOWN_PEER)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.UNKNOWN_PEER)).isEqualTo(1);
     }
 
     @Test
     void initiationWithWrongMac1GetsNoReply() {
-        a.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
+        a.device.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
         byte[] initiation = net.wire.pollFirst().bytes();
         initiation[120] ^= 1;
-        b.tunnel.onDatagram(ByteBuffer.wrap(initiation), a.address, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(initiation), a.address, net.ticker.nanoTime(), b);
         assertThat(b.sent).isEmpty();
-        assertThat(b.tunnel.drops().get(DropReason.BAD_MAC1)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.BAD_MAC1)).isEqualTo(1);
     }
 
     @Test
     void tamperedEphemeralFailsMac1First() {
-        a.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
+        a.device.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
         byte[] initiation = net.wire.pollFirst().bytes();
         initiation[10] ^= 1;
-        b.tunnel.onDatagram(ByteBuffer.wrap(initiation), a.address, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(initiation), a.address, net.ticker.nanoTime(), b);
         assertThat(b.sent).isEmpty();
-        assertThat(b.tunnel.drops().get(DropReason.BAD_MAC1)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.BAD_MAC1)).isEqualTo(1);
     }
 
     @Test
     void wrongLengthHandshakeIsMalformed() {
         byte[] junk = new byte[147];
         junk[0] = 1;
-        b.tunnel.onDatagram(ByteBuffer.wrap(junk), a.address, net.ticker.nanoTime(), b);
-        assertThat(b.tunnel.drops().get(DropReason.MALFORMED)).isEqualTo(1);
+        b.device.onDatagram(ByteBuffer.wrap(junk), a.address, net.ticker.nanoTime(), b);
+        assertThat(b.device.drops().get(WireGuardDropReason.MALFORMED)).isEqualTo(1);
         assertThat(b.sent).isEmpty();
     }
 
@@ -154,16 +154,16 @@ class TunnelHandshakeTest {
     void responseToNoInitiationIsDropped() {
         byte[] response = new byte[92];
         response[0] = 2;
-        b.tunnel.onDatagram(ByteBuffer.wrap(response), a.address, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(response), a.address, net.ticker.nanoTime(), b);
         assertThat(b.sent).isEmpty();
-        assertThat(b.tunnel.drops().get(DropReason.BAD_MAC1)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.BAD_MAC1)).isEqualTo(1);
     }
 
     @Test
     void handshakeSendsNoIndexLeak() {
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "x".getBytes()));
         net.pump();
-        assertThat(a.tunnel.indexCount()).isEqualTo(1);
-        assertThat(b.tunnel.indexCount()).isEqualTo(1);
+        assertThat(a.device.indexCount()).isEqualTo(1);
+        assertThat(b.device.indexCount()).isEqualTo(1);
     }
 }

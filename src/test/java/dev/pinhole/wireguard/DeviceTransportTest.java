@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class TunnelTransportTest {
+class DeviceTransportTest {
     private final TestNet net = new TestNet();
     private final TestNet.Node a = net.node("192.0.2.1");
     private final TestNet.Node b = net.node("192.0.2.2");
@@ -38,9 +38,9 @@ class TunnelTransportTest {
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "once".getBytes()));
         net.pump();
         byte[] copy = lastTransportFromA();
-        b.tunnel.onDatagram(ByteBuffer.wrap(copy), a.address, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(copy), a.address, net.ticker.nanoTime(), b);
         assertThat(b.delivered).hasSize(1);
-        assertThat(b.tunnel.drops().get(DropReason.REPLAYED)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.REPLAYED)).isEqualTo(1);
     }
 
     @Test
@@ -48,10 +48,10 @@ class TunnelTransportTest {
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "x".getBytes()));
         byte[] msg = net.wire.pollFirst().bytes();
         msg[20] ^= 1;
-        b.tunnel.onDatagram(ByteBuffer.wrap(msg), a.address, net.ticker.nanoTime(), b);
+        b.device.onDatagram(ByteBuffer.wrap(msg), a.address, net.ticker.nanoTime(), b);
         assertThat(b.delivered).isEmpty();
         assertThat(b.sent).hasSize(1);
-        assertThat(b.tunnel.drops().get(DropReason.DECRYPT_FAILED)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.DECRYPT_FAILED)).isEqualTo(1);
     }
 
     @Test
@@ -59,24 +59,24 @@ class TunnelTransportTest {
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "x".getBytes()));
         byte[] msg = net.wire.pollFirst().bytes();
         msg[4] ^= 0x55;
-        b.tunnel.onDatagram(ByteBuffer.wrap(msg), a.address, net.ticker.nanoTime(), b);
-        assertThat(b.tunnel.drops().get(DropReason.UNKNOWN_RECEIVER)).isEqualTo(1);
+        b.device.onDatagram(ByteBuffer.wrap(msg), a.address, net.ticker.nanoTime(), b);
+        assertThat(b.device.drops().get(WireGuardDropReason.UNKNOWN_RECEIVER)).isEqualTo(1);
     }
 
     @Test
     void packetWithASourceOutsideThePeersAllowedIpsIsDropped() {
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
+        a.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
                 .withEndpoint(b.address));
         a.sendIp(TestNet.udp4("100.64.0.77", "100.64.0.2", "spoof".getBytes()));
         net.pump();
         assertThat(b.delivered).isEmpty();
-        assertThat(b.tunnel.drops().get(DropReason.NO_ALLOWED_IP_FOR_SOURCE)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.NO_ALLOWED_IP_FOR_SOURCE)).isEqualTo(1);
     }
 
     @Test
     void packetToNoPeerIsDropped() {
         a.sendIp(TestNet.udp4("100.64.0.1", "198.51.100.1", "x".getBytes()));
-        assertThat(a.tunnel.drops().get(DropReason.NO_ROUTE)).isEqualTo(1);
+        assertThat(a.device.drops().get(WireGuardDropReason.NO_ROUTE)).isEqualTo(1);
         assertThat(net.wire).isEmpty();
     }
 
@@ -85,8 +85,8 @@ class TunnelTransportTest {
         InetSocketAddress roamed = new InetSocketAddress("203.0.113.50", 4444);
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "roam".getBytes()));
         byte[] msg = net.wire.pollFirst().bytes();
-        b.tunnel.onDatagram(ByteBuffer.wrap(msg), roamed, net.ticker.nanoTime(), b);
-        assertThat(b.tunnel.peer(a.publicKey()).orElseThrow().endpoint()).isEqualTo(roamed);
+        b.device.onDatagram(ByteBuffer.wrap(msg), roamed, net.ticker.nanoTime(), b);
+        assertThat(b.device.peer(a.publicKey()).orElseThrow().endpoint()).isEqualTo(roamed);
         b.sendIp(TestNet.udp4("100.64.0.2", "100.64.0.1", "back".getBytes()));
         assertThat(net.wire.peekLast().to()).isEqualTo(roamed);
     }
@@ -96,40 +96,40 @@ class TunnelTransportTest {
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "roam".getBytes()));
         byte[] msg = net.wire.pollFirst().bytes();
         msg[msg.length - 1] ^= 1;
-        b.tunnel.onDatagram(ByteBuffer.wrap(msg), new InetSocketAddress("203.0.113.50", 4444),
+        b.device.onDatagram(ByteBuffer.wrap(msg), new InetSocketAddress("203.0.113.50", 4444),
                 net.ticker.nanoTime(), b);
-        assertThat(b.tunnel.peer(a.publicKey()).orElseThrow().endpoint()).isEqualTo(a.address);
+        assertThat(b.device.peer(a.publicKey()).orElseThrow().endpoint()).isEqualTo(a.address);
     }
 
     @Test
     void removingAPeerDropsItsSessionsAtOnce() {
         a.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "before".getBytes()));
         byte[] inFlight = net.wire.pollFirst().bytes();
-        assertThat(b.tunnel.removePeer(a.publicKey())).isTrue();
-        b.tunnel.onDatagram(ByteBuffer.wrap(inFlight), a.address, net.ticker.nanoTime(), b);
+        assertThat(b.device.removePeer(a.publicKey())).isTrue();
+        b.device.onDatagram(ByteBuffer.wrap(inFlight), a.address, net.ticker.nanoTime(), b);
         assertThat(b.delivered).isEmpty();
-        assertThat(b.tunnel.drops().get(DropReason.UNKNOWN_RECEIVER)).isEqualTo(1);
-        assertThat(b.tunnel.indexCount()).isZero();
+        assertThat(b.device.drops().get(WireGuardDropReason.UNKNOWN_RECEIVER)).isEqualTo(1);
+        assertThat(b.device.indexCount()).isZero();
     }
 
     @Test
     void removedPeerCannotHandshakeAgain() {
-        b.tunnel.removePeer(a.publicKey());
+        b.device.removePeer(a.publicKey());
         net.advance(java.time.Duration.ofSeconds(6));
-        a.tunnel.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
+        a.device.initiateHandshake(b.publicKey(), net.ticker.nanoTime(), a);
         net.pump();
         assertThat(b.sent.stream().filter(d -> d.bytes()[0] == 2)).hasSize(1);
-        assertThat(b.tunnel.drops().get(DropReason.UNKNOWN_PEER)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.UNKNOWN_PEER)).isEqualTo(1);
     }
 
     @Test
     void keepaliveIsAuthenticatedButNotDelivered() {
-        a.tunnel.sendKeepalive(b.publicKey(), net.ticker.nanoTime(), a);
+        a.device.sendKeepalive(b.publicKey(), net.ticker.nanoTime(), a);
         byte[] msg = net.wire.peekLast().bytes();
         assertThat(msg).hasSize(32);
         net.pump();
         assertThat(b.delivered).isEmpty();
-        assertThat(b.tunnel.drops().total()).isZero();
+        assertThat(b.device.drops().total()).isZero();
     }
 
     @Test
@@ -151,7 +151,7 @@ class TunnelTransportTest {
         a.sendIp(bogus);
         net.pump();
         assertThat(b.delivered).isEmpty();
-        assertThat(b.tunnel.drops().get(DropReason.MALFORMED_INNER_PACKET)).isEqualTo(1);
+        assertThat(b.device.drops().get(WireGuardDropReason.MALFORMED_INNER_PACKET)).isEqualTo(1);
     }
 
     @Test
@@ -165,8 +165,8 @@ class TunnelTransportTest {
 
     @Test
     void updatingAPeerKeepsItsSessionAndAppliesNewAllowedIps() {
-        b.tunnel.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.0/24"))));
-        a.tunnel.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
+        b.device.upsertPeer(PeerConfig.of(a.publicKey(), List.of(Cidr.parse("100.64.0.0/24"))));
+        a.device.upsertPeer(PeerConfig.of(b.publicKey(), List.of(Cidr.parse("0.0.0.0/0")))
                 .withEndpoint(b.address));
         a.sendIp(TestNet.udp4("100.64.0.9", "100.64.0.2", "new source".getBytes()));
         net.pump();

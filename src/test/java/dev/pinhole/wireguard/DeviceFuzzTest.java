@@ -11,12 +11,12 @@ import java.util.List;
 
 /**
  * Fuzzes the receive path and the config parsers. Invariants: no exception escapes, and junk (or a corrupted copy
- * of an already-seen genuine message) makes the tunnel neither send nor deliver anything.
+ * of an already-seen genuine message) makes the device neither send nor deliver anything.
  */
-class TunnelFuzzTest {
+class DeviceFuzzTest {
     private static final InetSocketAddress FROM = new InetSocketAddress("192.0.2.1", 51820);
 
-    /** Counts what the tunnel tries to do. */
+    /** Counts what the device tries to do. */
     private static final class Recorder implements Output {
         int sends;
         int deliveries;
@@ -45,7 +45,7 @@ class TunnelFuzzTest {
 
         Fixture() {
             TestNet.pair(client, "100.64.0.1", server, "100.64.0.2");
-            server.tunnel.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
+            server.device.upsertPeer(PeerConfig.of(client.publicKey(), List.of(Cidr.parse("100.64.0.1/32")))
                     .withEndpoint(client.address));
             client.sendIp(TestNet.udp4("100.64.0.1", "100.64.0.2", "seed".getBytes()));
             net.pump();
@@ -72,10 +72,10 @@ class TunnelFuzzTest {
     void junkDatagramsGetNoReplyAndNoDelivery(byte[] data) {
         Fixture f = fixture();
         Recorder out = new Recorder();
-        f.server.tunnel.onDatagram(ByteBuffer.wrap(data), FROM, f.net.ticker.nanoTime(), out);
+        f.server.device.onDatagram(ByteBuffer.wrap(data), FROM, f.net.ticker.nanoTime(), out);
         ByteBuffer direct = ByteBuffer.allocateDirect(data.length);
         direct.put(data).flip();
-        f.server.tunnel.onDatagram(direct, FROM, f.net.ticker.nanoTime(), out);
+        f.server.device.onDatagram(direct, FROM, f.net.ticker.nanoTime(), out);
         assertThat(out.sends).isZero();
         assertThat(out.deliveries).isZero();
     }
@@ -97,7 +97,7 @@ class TunnelFuzzTest {
         }
         Recorder out = new Recorder();
         TestNet.Node target = toClient ? f.client : f.server;
-        target.tunnel.onDatagram(ByteBuffer.wrap(msg), FROM, f.net.ticker.nanoTime(), out);
+        target.device.onDatagram(ByteBuffer.wrap(msg), FROM, f.net.ticker.nanoTime(), out);
         assertThat(out.sends).isZero();
         assertThat(out.deliveries).isZero();
     }
@@ -105,7 +105,7 @@ class TunnelFuzzTest {
     @FuzzTest(maxDuration = "20s")
     void outboundPacketsNeverThrow(byte[] data) {
         Fixture f = fixture();
-        f.client.tunnel.onOutboundPacket(ByteBuffer.wrap(data), f.net.ticker.nanoTime(), new Recorder());
+        f.client.device.onOutboundPacket(ByteBuffer.wrap(data), f.net.ticker.nanoTime(), new Recorder());
     }
 
     @FuzzTest(maxDuration = "20s")

@@ -7,8 +7,8 @@ import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Keys;
 import dev.pinhole.wireguard.PeerConfig;
-import dev.pinhole.wireguard.Tunnel;
-import dev.pinhole.wireguard.TunnelConfig;
+import dev.pinhole.wireguard.WireGuardDevice;
+import dev.pinhole.wireguard.DeviceConfig;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -20,9 +20,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Two tunnels on loopback UDP sockets, each with its own driver; packets sent from several threads. */
-class UdpTunnelDriverTest {
-    private UdpTunnelDriver left;
-    private UdpTunnelDriver right;
+class UdpDeviceDriverTest {
+    private UdpDeviceDriver left;
+    private UdpDeviceDriver right;
 
     @AfterEach
     void close() throws Exception {
@@ -50,14 +50,14 @@ class UdpTunnelDriverTest {
 
     @Test
     void packetsFromTwoSendingThreadsAllArriveOverRealUdp() throws Exception {
-        Tunnel a = new Tunnel(TunnelConfig.of(Keys.generatePrivate()));
-        Tunnel b = new Tunnel(TunnelConfig.of(Keys.generatePrivate()));
+        WireGuardDevice a = new WireGuardDevice(DeviceConfig.of(Keys.generatePrivate()));
+        WireGuardDevice b = new WireGuardDevice(DeviceConfig.of(Keys.generatePrivate()));
         int total = 2000;
         ConcurrentHashMap<Integer, Boolean> seen = new ConcurrentHashMap<>();
         CountDownLatch all = new CountDownLatch(1);
         AtomicInteger count = new AtomicInteger();
-        left = UdpTunnelDriver.start(a, new InetSocketAddress("127.0.0.1", 0), Ticker.system(), (peer, ip) -> { });
-        right = UdpTunnelDriver.start(b, new InetSocketAddress("127.0.0.1", 0), Ticker.system(), (peer, ip) -> {
+        left = UdpDeviceDriver.start(a, new InetSocketAddress("127.0.0.1", 0), Ticker.system(), (peer, ip) -> { });
+        right = UdpDeviceDriver.start(b, new InetSocketAddress("127.0.0.1", 0), Ticker.system(), (peer, ip) -> {
             int seq = ip.getInt(28);
             if (seen.putIfAbsent(seq, Boolean.TRUE) == null && count.incrementAndGet() == total) {
                 all.countDown();

@@ -7,12 +7,12 @@ import java.time.Clock;
  * What every peer session of one device shares: our identity, the receiver-index table, timer settings, the MTU
  * (for padding), randomness and the TAI64N clock, the drop counters and the per-thread packet buffers.
  */
-record SessionContext(LocalIdentity identity, IndexTable indices, TimerConfig timers, int mtu, SecureRandom random,
+record PeerContext(LocalIdentity identity, IndexTable indices, TimerConfig timers, int mtu, SecureRandom random,
         Clock clock, DropCounters drops, ThreadLocal<PacketScratch> scratch) {
 
     /** A context for a session used on its own (tests): defaults for MTU, randomness and clock, fresh counters. */
-    static SessionContext standalone(byte[] ourPrivateKey, TimerConfig timers, IndexTable indices) {
-        return new SessionContext(new LocalIdentity(ourPrivateKey), indices, timers, 1420, new SecureRandom(),
+    static PeerContext standalone(byte[] ourPrivateKey, TimerConfig timers, IndexTable indices) {
+        return new PeerContext(new LocalIdentity(ourPrivateKey), indices, timers, 1420, new SecureRandom(),
                 Clock.systemUTC(), new DropCounters(), ThreadLocal.withInitial(PacketScratch::new));
     }
 }

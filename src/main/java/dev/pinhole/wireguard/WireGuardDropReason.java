@@ -1,7 +1,7 @@
 package dev.pinhole.wireguard;
 
 /** Why a datagram or packet was dropped without a reply; every drop is counted under exactly one reason. */
-public enum DropReason {
+public enum WireGuardDropReason {
     /** Too short, wrong length for its type, or an unknown message type. */
     MALFORMED,
     /** A handshake message whose MAC1 is not for our public key. */

@@ -13,11 +13,11 @@ import java.time.Clock;
  * @param recovery whether unknown receiver indices of configured clients start a handshake ({@link SessionRecovery});
  *                 our own indices are recoverable either way
  */
-public record TunnelConfig(byte[] privateKey, int mtu, TimerConfig timers, int underLoadHandshakesPerSecond,
+public record DeviceConfig(byte[] privateKey, int mtu, TimerConfig timers, int underLoadHandshakesPerSecond,
         int sourceHandshakesPerSecond, int sourceHandshakeBurst, Clock clock, SecureRandom random,
         SessionRecoverySettings recovery) {
 
-    public TunnelConfig {
+    public DeviceConfig {
         if (privateKey == null || privateKey.length != 32) {
             throw new IllegalArgumentException("private key must be 32 bytes");
         }
@@ -37,38 +37,38 @@ public record TunnelConfig(byte[] privateKey, int mtu, TimerConfig timers, int u
      * MTU 1420, specification timers, cookies above 128 handshakes/s, 20/s burst 5 per source when loaded, session
      * recovery on ({@link SessionRecoverySettings#defaults()}).
      */
-    public static TunnelConfig of(byte[] privateKey) {
-        return new TunnelConfig(privateKey, 1420, TimerConfig.defaults(), 128, 20, 5, Clock.systemUTC(),
+    public static DeviceConfig of(byte[] privateKey) {
+        return new DeviceConfig(privateKey, 1420, TimerConfig.defaults(), 128, 20, 5, Clock.systemUTC(),
                 new SecureRandom(), SessionRecoverySettings.defaults());
     }
 
-    public TunnelConfig withTimers(TimerConfig t) {
-        return new TunnelConfig(privateKey, mtu, t, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+    public DeviceConfig withTimers(TimerConfig t) {
+        return new DeviceConfig(privateKey, mtu, t, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
                 sourceHandshakeBurst, clock, random, recovery);
     }
 
-    public TunnelConfig withMtu(int m) {
-        return new TunnelConfig(privateKey, m, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+    public DeviceConfig withMtu(int m) {
+        return new DeviceConfig(privateKey, m, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
                 sourceHandshakeBurst, clock, random, recovery);
     }
 
-    public TunnelConfig withClock(Clock c) {
-        return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+    public DeviceConfig withClock(Clock c) {
+        return new DeviceConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
                 sourceHandshakeBurst, c, random, recovery);
     }
 
-    public TunnelConfig withUnderLoadThreshold(int handshakesPerSecond) {
-        return new TunnelConfig(privateKey, mtu, timers, handshakesPerSecond, sourceHandshakesPerSecond,
+    public DeviceConfig withUnderLoadThreshold(int handshakesPerSecond) {
+        return new DeviceConfig(privateKey, mtu, timers, handshakesPerSecond, sourceHandshakesPerSecond,
                 sourceHandshakeBurst, clock, random, recovery);
     }
 
-    public TunnelConfig withRandom(SecureRandom r) {
-        return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+    public DeviceConfig withRandom(SecureRandom r) {
+        return new DeviceConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
                 sourceHandshakeBurst, clock, r, recovery);
     }
 
-    public TunnelConfig withSessionRecovery(SessionRecoverySettings s) {
-        return new TunnelConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+    public DeviceConfig withSessionRecovery(SessionRecoverySettings s) {
+        return new DeviceConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
                 sourceHandshakeBurst, clock, random, s);
     }
 

@@ -3,7 +3,7 @@ package dev.pinhole.wireguard.udp;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Output;
 import dev.pinhole.wireguard.Peer;
-import dev.pinhole.wireguard.Tunnel;
+import dev.pinhole.wireguard.WireGuardDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -17,24 +17,24 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Puts a {@link Tunnel} on a UDP socket.
+ * Puts a {@link WireGuardDevice} on a UDP socket.
  *
  * <p>Threads: one receive thread owns the socket's read side: it waits on a selector (at most one tick period),
- * drains every ready datagram into one reused direct buffer, hands each to the tunnel (decrypt, handshakes), tells
+ * drains every ready datagram into one reused direct buffer, hands each to the device (decrypt, handshakes), tells
  * the sink when a burst ends (the socket ran dry, or every {@value #BURST_DATAGRAMS} datagrams) and runs the
- * tunnel's timers every tick, also when a flood never lets the socket run dry (the drain stops when a tick is
+ * device's timers every tick, also when a flood never lets the socket run dry (the drain stops when a tick is
  * due). Outbound IP packets are encrypted on the caller's thread in
  * {@link #sendIp}; so the connector's packet thread and the receive thread use two cores. Sends from both threads
  * go straight to the non-blocking channel ({@code DatagramChannel.send} is thread-safe); a datagram the kernel
  * cannot take at once is dropped and counted, as a full NIC queue would drop it.
  */
-public final class UdpTunnelDriver implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(UdpTunnelDriver.class.getName());
+public final class UdpDeviceDriver implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(UdpDeviceDriver.class.getName());
     private static final long TICK_NANOS = 100_000_000L;
     /** Datagrams between {@link PacketSink#endOfBurst()} calls while the socket stays ready. */
     private static final int BURST_DATAGRAMS = 64;
 
-    private final Tunnel tunnel;
+    private final WireGuardDevice device;
     private final Ticker ticker;
     private final PacketSink sink;
     private final DatagramChannel channel;
@@ -65,9 +65,9 @@ public final class UdpTunnelDriver implements AutoCloseable {
         }
     };
 
-    private UdpTunnelDriver(Tunnel tunnel, Ticker ticker, PacketSink sink, DatagramChannel channel)
+    private UdpDeviceDriver(WireGuardDevice device, Ticker ticker, PacketSink sink, DatagramChannel channel)
             throws IOException {
-        this.tunnel = tunnel;
+        this.device = device;
         this.ticker = ticker;
         this.sink = sink;
         this.channel = channel;
@@ -78,7 +78,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
     }
 
     /** Binds {@code bind} and starts the receive thread. */
-    public static UdpTunnelDriver start(Tunnel tunnel, InetSocketAddress bind, Ticker ticker, PacketSink sink)
+    public static UdpDeviceDriver start(WireGuardDevice device, InetSocketAddress bind, Ticker ticker, PacketSink sink)
             throws IOException {
         DatagramChannel ch = DatagramChannel.open();
         try {
@@ -87,7 +87,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
             ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
             ch.bind(bind);
             ch.configureBlocking(false);
-            UdpTunnelDriver d = new UdpTunnelDriver(tunnel, ticker, sink, ch);
+            UdpDeviceDriver d = new UdpDeviceDriver(device, ticker, sink, ch);
             d.receiver.start();
             return d;
         } catch (IOException | RuntimeException e) {
@@ -106,10 +106,10 @@ public final class UdpTunnelDriver implements AutoCloseable {
 
     /** Encrypts and sends one outbound IP packet on the calling thread (routing by destination). */
     public void sendIp(ByteBuffer ipPacket) {
-        tunnel.onOutboundPacket(ipPacket, ticker.nanoTime(), output);
+        device.onOutboundPacket(ipPacket, ticker.nanoTime(), output);
     }
 
-    /** The {@link Output} this driver hands the tunnel, for calls such as {@link Tunnel#initiateHandshake}. */
+    /** The {@link Output} this driver hands the device, for calls such as {@link WireGuardDevice#initiateHandshake}. */
     public Output output() {
         return output;
     }
@@ -122,7 +122,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
         return datagramsIn.sum();
     }
 
-    /** Times the tunnel's timers have run (about one per tick, also under a flood). */
+    /** Times the device's timers have run (about one per tick, also under a flood). */
     public long ticksRun() {
         return ticks.sum();
     }
@@ -169,7 +169,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
                         }
                         buf.flip();
                         datagramsIn.increment();
-                        tunnel.onDatagram(buf, (InetSocketAddress) from, ticker.nanoTime(), output);
+                        device.onDatagram(buf, (InetSocketAddress) from, ticker.nanoTime(), output);
                         if (++burst == BURST_DATAGRAMS) {
                             burst = 0;
                             sink.endOfBurst();
@@ -185,7 +185,7 @@ public final class UdpTunnelDriver implements AutoCloseable {
                 }
                 long now = ticker.nanoTime();
                 if (now - nextTick >= 0) {
-                    tunnel.onTick(now, output);
+                    device.onTick(now, output);
                     ticks.increment();
                     nextTick = now + TICK_NANOS;
                 }
