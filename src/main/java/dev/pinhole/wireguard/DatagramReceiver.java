@@ -16,38 +16,25 @@ import java.util.function.Function;
 final class DatagramReceiver {
     private static final long INITIATION_MIN_INTERVAL_NANOS = 1_000_000_000L / 50;
 
-    private final LocalIdentity identity;
+    private final PeerContext ctx;
     private final Function<PublicKey, Peer> peers;
-    private final IndexTable indices;
     private final AllowedIps allowedIps;
     private final HandshakeAdmission admission;
-    /**
-     * Our indices are always recoverable ones, so any replica can take over our sessions; whether we take over
-     * others' (start a handshake for an unknown index) is {@code recoveryOn}.
-     */
     private final SessionRecovery recovery;
-    private final boolean recoveryOn;
-    private final DropCounters drops;
-    private final ThreadLocal<PacketScratch> scratch;
 
-    DatagramReceiver(LocalIdentity identity, Function<PublicKey, Peer> peers, IndexTable indices,
-            AllowedIps allowedIps, HandshakeAdmission admission, SessionRecovery recovery, boolean recoveryOn,
-            DropCounters drops, ThreadLocal<PacketScratch> scratch) {
-        this.identity = identity;
+    DatagramReceiver(PeerContext ctx, Function<PublicKey, Peer> peers, AllowedIps allowedIps,
+            HandshakeAdmission admission, SessionRecovery recovery) {
+        this.ctx = ctx;
         this.peers = peers;
-        this.indices = indices;
         this.allowedIps = allowedIps;
         this.admission = admission;
         this.recovery = recovery;
-        this.recoveryOn = recoveryOn;
-        this.drops = drops;
-        this.scratch = scratch;
     }
 
     /** Handles one UDP datagram from {@code from}; never answers one that does not authenticate. */
     void receive(ByteBuffer datagram, InetSocketAddress from, long now, Output out) {
         int len = datagram.remaining();
-        PacketScratch s = scratch.get();
+        PacketScratch s = ctx.scratch().get();
         byte[] msg;
         int off;
         if (datagram.hasArray()) {
@@ -55,7 +42,7 @@ final class DatagramReceiver {
             off = datagram.arrayOffset() + datagram.position();
         } else {
             if (len > s.inCopy.length) {
-                drops.count(WireGuardDropReason.MALFORMED);
+                ctx.drops().count(WireGuardDropReason.MALFORMED);
                 return;
             }
             datagram.get(datagram.position(), s.inCopy, 0, len);
@@ -63,40 +50,40 @@ final class DatagramReceiver {
             off = 0;
         }
         if (len < 4) {
-            drops.count(WireGuardDropReason.MALFORMED);
+            ctx.drops().count(WireGuardDropReason.MALFORMED);
             return;
         }
         switch (Wire.intLe(msg, off)) {
             case TYPE_INITIATION:
                 if (len != INITIATION_LEN) {
-                    drops.count(WireGuardDropReason.MALFORMED);
+                    ctx.drops().count(WireGuardDropReason.MALFORMED);
                 } else {
                     receiveInitiation(msg, off, from, now, out);
                 }
                 break;
             case TYPE_RESPONSE:
                 if (len != RESPONSE_LEN) {
-                    drops.count(WireGuardDropReason.MALFORMED);
+                    ctx.drops().count(WireGuardDropReason.MALFORMED);
                 } else {
                     receiveResponse(msg, off, from, now, out);
                 }
                 break;
             case TYPE_COOKIE_REPLY:
                 if (len != COOKIE_REPLY_LEN) {
-                    drops.count(WireGuardDropReason.MALFORMED);
+                    ctx.drops().count(WireGuardDropReason.MALFORMED);
                 } else {
                     receiveCookieReply(msg, off, now);
                 }
                 break;
             case TYPE_TRANSPORT:
                 if (len < TRANSPORT_MIN_LEN) {
-                    drops.count(WireGuardDropReason.MALFORMED);
+                    ctx.drops().count(WireGuardDropReason.MALFORMED);
                 } else {
                     receiveTransport(msg, off, len, s, from, now, out);
                 }
                 break;
             default:
-                drops.count(WireGuardDropReason.MALFORMED);
+                ctx.drops().count(WireGuardDropReason.MALFORMED);
         }
     }
 
@@ -104,10 +91,10 @@ final class DatagramReceiver {
         if (!admission.admit(msg, off, INITIATION_LEN, Wire.intLe(msg, off + INIT_SENDER), from, now, out)) {
             return;
         }
-        NoiseHandshake.Consumed consumed = NoiseHandshake.consumeInitiation(msg, off, identity, peers, now,
+        NoiseHandshake.Consumed consumed = NoiseHandshake.consumeInitiation(msg, off, ctx.identity(), peers, now,
                 INITIATION_MIN_INTERVAL_NANOS);
         if (consumed.drop() != null) {
-            drops.count(consumed.drop());
+            ctx.drops().count(consumed.drop());
             return;
         }
         consumed.peer().answerInitiation(from, now, out);
@@ -117,33 +104,33 @@ final class DatagramReceiver {
         if (!admission.admit(msg, off, RESPONSE_LEN, Wire.intLe(msg, off + RESP_SENDER), from, now, out)) {
             return;
         }
-        IndexTable.Entry entry = indices.lookup(Wire.intLe(msg, off + RESP_RECEIVER));
+        IndexTable.Entry entry = ctx.indices().lookup(Wire.intLe(msg, off + RESP_RECEIVER));
         if (entry == null || entry.keypair != null) {
-            drops.count(WireGuardDropReason.UNEXPECTED_HANDSHAKE);
+            ctx.drops().count(WireGuardDropReason.UNEXPECTED_HANDSHAKE);
             return;
         }
         entry.peer.receiveResponse(msg, off, from, now, out);
     }
 
     private void receiveCookieReply(byte[] msg, int off, long now) {
-        IndexTable.Entry entry = indices.lookup(Wire.intLe(msg, off + COOKIE_RECEIVER));
+        IndexTable.Entry entry = ctx.indices().lookup(Wire.intLe(msg, off + COOKIE_RECEIVER));
         if (entry == null) {
-            drops.count(WireGuardDropReason.BAD_COOKIE_REPLY);
+            ctx.drops().count(WireGuardDropReason.BAD_COOKIE_REPLY);
             return;
         }
         if (!entry.peer.receiveCookieReply(msg, off, now)) {
-            drops.count(WireGuardDropReason.BAD_COOKIE_REPLY);
+            ctx.drops().count(WireGuardDropReason.BAD_COOKIE_REPLY);
         }
     }
 
     private void receiveTransport(byte[] msg, int off, int len, PacketScratch s, InetSocketAddress from,
             long now, Output out) {
         int receiver = Wire.intLe(msg, off + TRANSPORT_RECEIVER);
-        IndexTable.Entry entry = indices.lookup(receiver);
+        IndexTable.Entry entry = ctx.indices().lookup(receiver);
         Keypair kp = entry == null ? null : entry.keypair;
         if (kp == null) {
-            drops.count(WireGuardDropReason.UNKNOWN_RECEIVER);
-            if (entry == null && recoveryOn) {
+            ctx.drops().count(WireGuardDropReason.UNKNOWN_RECEIVER);
+            if (entry == null && recovery.takesOverUnknownIndices()) {
                 recoverSession(receiver, from, now, out);
             }
             return;
@@ -155,14 +142,14 @@ final class DatagramReceiver {
         }
         int ipLen = innerLength(s.rxPlain, plainLen);
         if (ipLen < 0) {
-            drops.count(WireGuardDropReason.MALFORMED_INNER_PACKET);
+            ctx.drops().count(WireGuardDropReason.MALFORMED_INNER_PACKET);
             return;
         }
         boolean v4 = (s.rxPlain[0] & 0xf0) == 0x40;
         ByteBuffer view = s.rxView;
         view.limit(ipLen).position(0);
         if (allowedIps.lookup(view, v4 ? 12 : 8, v4 ? 4 : 16) != peer) {
-            drops.count(WireGuardDropReason.NO_ALLOWED_IP_FOR_SOURCE);
+            ctx.drops().count(WireGuardDropReason.NO_ALLOWED_IP_FOR_SOURCE);
             return;
         }
         peer.delivered(ipLen);

@@ -47,10 +47,21 @@ final class SessionRecovery {
         }
     }
 
+    private final boolean takesOver;
+
     SessionRecovery(RecoverableIndex format, SessionRecoverySettings settings, TimerConfig timers) {
         this.format = format;
         this.timers = timers;
         this.initiations = new TokenBucket(settings.perSecond(), settings.burst());
+        this.takesOver = settings.enabled();
+    }
+
+    /**
+     * Our indices are always recoverable ones, so any replica can take over our sessions; whether we take over
+     * others' (start a handshake for an unknown index) is this setting.
+     */
+    boolean takesOverUnknownIndices() {
+        return takesOver;
     }
 
     RecoveryCounters counters() {

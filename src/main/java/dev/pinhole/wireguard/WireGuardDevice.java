@@ -48,8 +48,7 @@ public final class WireGuardDevice {
         this.peerContext = new PeerContext(identity, indices, timers, config.mtu(), config.random(), config.clock(),
                 drops, scratch);
         this.admission = new HandshakeAdmission(identity, config, drops);
-        this.receiver = new DatagramReceiver(identity, peers::get, indices, allowedIps, admission, recovery,
-                config.recovery().enabled(), drops, scratch);
+        this.receiver = new DatagramReceiver(peerContext, peers::get, allowedIps, admission, recovery);
         this.router = new OutboundRouter(allowedIps, drops);
     }
 
