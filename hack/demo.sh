@@ -20,9 +20,14 @@
 #      a UDP echo through a static route, the connector's metrics and /status, and the AppConnector's
 #      status.activeFlows / mappedNames as the operator read them from the connector
 # Cleans up on exit (also on Ctrl-C); exits non-zero when a step fails. Needs root (network namespaces);
-# Go for the first build. --keep leaves the cluster, operator and namespaces running and prints how to reach them.
+# Go for the first build; everything else it installs itself (.ci/install-deps). --keep leaves the cluster, operator and namespaces running and prints how to reach them.
+#
+# --real-node [--keep]: the whole path instead (hack/demo-real-node.sh): helm install of the operator as a pod, the
+# connector pods on a real kubelet node behind a NAT gateway, a wireguard-go laptop through the elastic IP, the
+# kubelet's ConfigMap update, a pod deleted (slower: ~4 min warm; CI runs both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[[ "${1:-}" == "--real-node" ]] && exec hack/demo-real-node.sh "${@:2}"
 keep=false
 [[ "${1:-}" == "--keep" ]] && keep=true
 export PATH="$PATH:/usr/local/go/bin"
@@ -61,10 +66,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [[ $EUID -eq 0 ]] || fail "run as root: the data plane lives in network namespaces"
-for tool in wg wireguard-go nginx dnsmasq socat curl iptables openssl; do
-  command -v "$tool" >/dev/null \
-    || fail "$tool not found (apt-get install -y wireguard-go wireguard-tools nginx-light dnsmasq-base socat curl iptables openssl)"
-done
+# What the demo needs (wireguard-go, nginx, dnsmasq, socat, ...), installed by the installer CI uses when missing
+# (apt on Debian/Ubuntu; about a second when everything is present).
+.ci/install-deps || fail ".ci/install-deps could not install the prerequisites"
 
 step "1/11 build: operator jar (Maven wrapper) and control plane binaries (cached in ~/.cache/pinhole)"
 [[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -B -q -ntp package -DskipTests

@@ -24,11 +24,13 @@ kubectl_() { "$(cat "$state/kubectl-path")" --kubeconfig="$state/kubeconfig" "$@
 helm_() { "$("$here/build.sh" | sed -n 's/^helm=//p')" --kubeconfig="$state/kubeconfig" "$@"; }
 
 install() {
-  local started=$SECONDS archive context
+  local started=$SECONDS archive context images
   "$here/node.sh" env > /dev/null || { olog "no real node: test/cluster/node.sh up"; exit 1; }
   archive="$("$root/hack/image.sh" build | tail -n1)"
   context="$(cat "$archive.context")"
-  "$here/node.sh" import "$archive" 2> /dev/null | grep -qx "$image" || { olog "$image not in the node's containerd"; exit 1; }
+  # Whole, then searched: grep -q would close the pipe at the first match and fail node.sh (pipefail) with SIGPIPE.
+  images="$("$here/node.sh" import "$archive" 2> /dev/null)"
+  grep -qx "$image" <<< "$images" || { olog "$image not in the node's containerd: $images"; exit 1; }
   kubectl_ apply -f - > /dev/null <<EOF
 apiVersion: v1
 kind: Namespace

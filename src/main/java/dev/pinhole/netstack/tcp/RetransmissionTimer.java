@@ -15,8 +15,7 @@ final class RetransmissionTimer {
     private boolean sampled;
     private long rto;
     private int backoffs;
-    private boolean armed;
-    private long deadline;
+    private final Deadline deadline = new Deadline();
 
     RetransmissionTimer(long initialRto, long minRto, long maxRto) {
         this.minRto = minRto;
@@ -81,23 +80,23 @@ final class RetransmissionTimer {
     }
 
     void start(long now) {
-        armed = true;
-        deadline = now + currentRto();
+        deadline.arm(now + currentRto());
     }
 
     void stop() {
-        armed = false;
+        deadline.disarm();
     }
 
     boolean isArmed() {
-        return armed;
+        return deadline.armed();
     }
 
-    long deadline() {
-        return deadline;
+    /** The earlier of {@code other} and this timer's deadline when armed. */
+    long earliest(long other) {
+        return deadline.earliest(other);
     }
 
     boolean expired(long now) {
-        return armed && now - deadline >= 0;
+        return deadline.due(now);
     }
 }

@@ -28,8 +28,7 @@ final class TcpConnection {
     private TcpState state;
     private CloseReason closeReason;
     private int irs;
-    private boolean timeWaitArmed;
-    private long timeWaitDeadline;
+    private final Deadline timeWait = new Deadline();
     private long lastReceived;
     private int keepaliveProbesSent;
     private long challengeWindowStart;
@@ -314,7 +313,7 @@ final class TcpConnection {
         }
         if (tcp.fin()) {
             // A retransmitted FIN: our last ACK was lost. Acknowledge again and restart 2 MSL.
-            timeWaitDeadline = now + config.timeWaitNanos();
+            timeWait.arm(now + config.timeWaitNanos());
         }
         receiver.requestAck();
     }
@@ -323,8 +322,7 @@ final class TcpConnection {
         state = TcpState.TIME_WAIT;
         sender.stopTimers();
         receiver.cancelDelayedAck();
-        timeWaitArmed = true;
-        timeWaitDeadline = now + config.timeWaitNanos();
+        timeWait.arm(now + config.timeWaitNanos());
     }
 
     private void close(CloseReason reason, boolean discardInput) {
@@ -332,7 +330,7 @@ final class TcpConnection {
         closeReason = reason;
         sender.stopTimers();
         receiver.stopAcking();
-        timeWaitArmed = false;
+        timeWait.disarm();
         // Nothing is sent once closed: the send buffer's memory goes back to the budget now.
         sender.release();
         if (discardInput) {
@@ -364,27 +362,17 @@ final class TcpConnection {
 
     /** The earliest ticker time at which {@link #onTimer} has work, or {@link TcpEndpoint#NO_DEADLINE}. */
     long nextTimerDeadline() {
-        long d = sender.earliestDeadline(TcpEndpoint.NO_DEADLINE);
-        if (receiver.delayedAckArmed()) {
-            d = earliest(d, receiver.delayedAckDeadline());
-        }
-        if (timeWaitArmed) {
-            d = earliest(d, timeWaitDeadline);
-        }
+        long d = timeWait.earliest(receiver.delayedAck().earliest(
+                sender.earliestDeadline(TcpEndpoint.NO_DEADLINE)));
         if (keepaliveApplies()) {
-            d = earliest(d, keepaliveDeadline());
+            d = Deadline.earlier(d, keepaliveDeadline());
         }
         return d;
     }
 
-    /** The earlier of two ticker times, {@link TcpEndpoint#NO_DEADLINE} standing for none (ticker times wrap). */
-    static long earliest(long current, long candidate) {
-        return current == TcpEndpoint.NO_DEADLINE || candidate - current < 0 ? candidate : current;
-    }
-
     /** Runs the timers due at {@code now}: TIME_WAIT, retransmission, persist, delayed ACK, keepalive. */
     void onTimer(long now) {
-        if (timeWaitArmed && now - timeWaitDeadline >= 0) {
+        if (timeWait.due(now)) {
             close(CloseReason.NORMAL, false);
         }
         if (sender.retransmissionDue(now)) {
@@ -396,7 +384,7 @@ final class TcpConnection {
                 close(CloseReason.TIMED_OUT, true);
             }
         }
-        if (receiver.delayedAckDue(now) && state != TcpState.CLOSED) {
+        if (receiver.delayedAck().due(now) && state != TcpState.CLOSED) {
             sendAck(now);
         }
         if (keepaliveApplies() && now - keepaliveDeadline() >= 0) {

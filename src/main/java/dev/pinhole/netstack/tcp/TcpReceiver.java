@@ -46,8 +46,7 @@ final class TcpReceiver {
     /** {@link #holdAcks()} is in effect: routine ACKs wait in {@link #ackHeld} for {@link #flushAcks()}. */
     private boolean holdingAcks;
     private boolean ackHeld;
-    private boolean delayedAckArmed;
-    private long delayedAckDeadline;
+    private final Deadline delayedAck = new Deadline();
 
     TcpReceiver(TcpConfig config, int ourMss, Allowance budget, PendingEvents events) {
         this.config = config;
@@ -136,7 +135,7 @@ final class TcpReceiver {
         lastAckSent = rcvNxt;
         ackPending = false;
         ackHeld = false;
-        delayedAckArmed = false;
+        delayedAck.disarm();
         segmentsSinceAck = 0;
     }
 
@@ -222,9 +221,8 @@ final class TcpReceiver {
             } else {
                 ackPending = true;
             }
-        } else if (!delayedAckArmed) {
-            delayedAckArmed = true;
-            delayedAckDeadline = now + config.delayedAckNanos();
+        } else if (!delayedAck.armed()) {
+            delayedAck.arm(now + config.delayedAckNanos());
         }
         if (pendingFinKnown && pendingFinSeq == rcvNxt && !tcp.fin()) {
             pendingFinKnown = false;
@@ -279,26 +277,19 @@ final class TcpReceiver {
         return held;
     }
 
-    boolean delayedAckArmed() {
-        return delayedAckArmed;
-    }
-
-    long delayedAckDeadline() {
-        return delayedAckDeadline;
-    }
-
-    boolean delayedAckDue(long now) {
-        return delayedAckArmed && now - delayedAckDeadline >= 0;
+    /** The delayed-ACK timer: armed by a lone in-order segment, disarmed by any ACK sent. */
+    Deadline delayedAck() {
+        return delayedAck;
     }
 
     /** TIME_WAIT: only a retransmitted FIN is answered from now on. */
     void cancelDelayedAck() {
-        delayedAckArmed = false;
+        delayedAck.disarm();
     }
 
     /** CLOSED: no ACK is owed any more. */
     void stopAcking() {
-        delayedAckArmed = false;
+        delayedAck.disarm();
         ackPending = false;
     }
 

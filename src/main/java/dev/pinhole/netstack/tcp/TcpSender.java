@@ -61,8 +61,8 @@ final class TcpSender {
     private boolean rttTiming;
     private int rttSeq;
     private long rttStart;
-    private boolean persistArmed;
-    private long persistDeadline;
+    /** Armed while data waits for a zero window to open (RFC 9293 3.8.6.1). */
+    private final Deadline persist = new Deadline();
     private int persistProbes;
 
     TcpSender(TcpConfig config, int iss, int ourMss, Allowance budget, SegmentWriter writer, PendingEvents events) {
@@ -202,13 +202,12 @@ final class TcpSender {
         }
         boolean dataWaiting = buffer.size() > sndNxt - sndBufSeq;
         if (sndWnd == 0 && dataWaiting && sndNxt == sndUna && !rtx.isArmed()) {
-            if (!persistArmed) {
-                persistArmed = true;
+            if (!persist.armed()) {
                 persistProbes = 0;
-                persistDeadline = now + rtx.currentRto();
+                persist.arm(now + rtx.currentRto());
             }
         } else if (sndWnd > 0) {
-            persistArmed = false;
+            persist.disarm();
         }
     }
 
@@ -281,11 +280,11 @@ final class TcpSender {
             sndWl1 = seq;
             sndWl2 = ack;
             if (opened) {
-                persistArmed = false;
+                persist.disarm();
                 persistProbes = 0;
             }
         }
-        if (persistArmed && ack == sndUna) {
+        if (persist.armed() && ack == sndUna) {
             // The peer answered a probe; it is alive, so only count probes in a row that go unanswered.
             persistProbes = 0;
         }
@@ -340,14 +339,7 @@ final class TcpSender {
 
     /** The earlier of {@code deadline} and the retransmission and persist timers' deadlines (when armed). */
     long earliestDeadline(long deadline) {
-        long d = deadline;
-        if (rtx.isArmed()) {
-            d = TcpConnection.earliest(d, rtx.deadline());
-        }
-        if (persistArmed) {
-            d = TcpConnection.earliest(d, persistDeadline);
-        }
-        return d;
+        return persist.earliest(rtx.earliest(deadline));
     }
 
     boolean retransmissionDue(long now) {
@@ -377,16 +369,13 @@ final class TcpSender {
         sndNxt = sndUna;
     }
 
-    boolean persistArmed() {
-        return persistArmed;
-    }
-
-    long persistDeadline() {
-        return persistDeadline;
+    /** The persist timer (tests read when it fires). */
+    Deadline persistTimer() {
+        return persist;
     }
 
     boolean persistDue(long now) {
-        return persistArmed && now - persistDeadline >= 0;
+        return persist.due(now);
     }
 
     /** The persist timer fired: probe the zero window and back off; false when too many probes went unanswered. */
@@ -395,7 +384,7 @@ final class TcpSender {
             return false;
         }
         probe(now);
-        persistDeadline = now + backedOff(rtx.currentRto(), persistProbes);
+        persist.arm(now + backedOff(rtx.currentRto(), persistProbes));
         return true;
     }
 
@@ -409,13 +398,13 @@ final class TcpSender {
 
     /** Nothing in flight and no zero window being probed: the connection is idle for keepalive. */
     boolean idle() {
-        return sndUna == sndMax && !persistArmed;
+        return sndUna == sndMax && !persist.armed();
     }
 
     /** TIME_WAIT or CLOSED: nothing is (re)sent any more. */
     void stopTimers() {
         rtx.stop();
-        persistArmed = false;
+        persist.disarm();
     }
 
     // ---------------------------------------------------------------- diagnostics

@@ -65,8 +65,8 @@ class TcpReceiverTest {
         r.receiveText(data(IRS + 1, 100), IRS + 1, 7_000);
 
         assertThat(r.ackPending()).isFalse();
-        assertThat(r.delayedAckDeadline()).isEqualTo(7_000 + Duration.ofMillis(40).toNanos());
-        assertThat(r.delayedAckDue(7_000 + Duration.ofMillis(40).toNanos())).isTrue();
+        assertThat(r.delayedAck().at()).isEqualTo(7_000 + Duration.ofMillis(40).toNanos());
+        assertThat(r.delayedAck().due(7_000 + Duration.ofMillis(40).toNanos())).isTrue();
     }
 
     @Test

@@ -127,13 +127,13 @@ class TcpSenderTest {
         sender.takeWindow(0, IRS + 1, ISS + 1);
         write(500);
         assertThat(client.drain()).as("a zero window takes no data").isEmpty();
-        assertThat(sender.persistArmed()).isTrue();
+        assertThat(sender.persistTimer().armed()).isTrue();
 
         for (int i = 0; i < config.maxRetransmissions(); i++) {
-            assertThat(sender.probeZeroWindow(sender.persistDeadline())).isTrue();
+            assertThat(sender.probeZeroWindow(sender.persistTimer().at())).isTrue();
             assertThat(client.drain()).containsExactly("ACK seq=1000 ack=5001 win=8192 len=0");
         }
-        assertThat(sender.probeZeroWindow(sender.persistDeadline())).as("one probe too many").isFalse();
+        assertThat(sender.probeZeroWindow(sender.persistTimer().at())).as("one probe too many").isFalse();
     }
 
     @Test
