@@ -103,6 +103,12 @@ public enum FeedPreset {
         return defaultOrigin;
     }
 
+    /** The hosts of every preset's default origin: the allowed feed hosts when the admin lists none. */
+    public static Set<String> defaultHosts() {
+        return java.util.Arrays.stream(values()).map(p -> p.defaultOrigin.getHost())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
     /** The preset named {@code key}, or empty. */
     public static Optional<FeedPreset> byKey(String key) {
         for (FeedPreset preset : values()) {

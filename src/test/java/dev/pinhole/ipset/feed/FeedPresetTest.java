@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pinhole.ipset.Cidr;
 import java.net.URI;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FeedPresetTest {
@@ -135,6 +136,20 @@ class FeedPresetTest {
                 .hasMessageStartingWith("services value \"S3][region=us-east-1\" is not a vendor name");
         assertThatThrownBy(() -> FeedPreset.AWS.requests(FeedPreset.AWS.defaultOrigin(), List.of("S3|EC2"),
                 List.of())).hasMessageContaining("is not a vendor name");
+    }
+
+    @Test
+    void theDefaultAllowedHostsAreExactlyThePresetsOwn() {
+        assertThat(FeedPreset.defaultHosts()).containsExactlyInAnyOrder("api.github.com", "ip-ranges.amazonaws.com",
+                "www.gstatic.com", "www.cloudflare.com", "ip-ranges.atlassian.com");
+        FeedHostPolicy policy = new FeedHostPolicy(FeedPreset.defaultHosts(), Set.of(),
+                new dev.pinhole.ipset.ForbiddenAddresses(dev.pinhole.ipset.ForbiddenAddresses.BUILT_IN, List.of()));
+        for (FeedPreset preset : FeedPreset.values()) {
+            List<String> services = preset == FeedPreset.GITHUB ? List.of("actions") : List.of();
+            for (FeedRequest request : preset.requests(preset.defaultOrigin(), services, List.of())) {
+                assertThat(policy.refuseUrl(request.url())).as(request.name()).isEmpty();
+            }
+        }
     }
 
     @Test
