@@ -28,6 +28,7 @@ import dev.pinhole.nat.RelayLoop;
 import dev.pinhole.nat.TcpRelay;
 import dev.pinhole.nat.UdpRelay;
 import dev.pinhole.netstack.tcp.LentPacket;
+import dev.pinhole.netstack.tcp.SegmentSink;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
@@ -147,6 +148,11 @@ public final class DataPlane implements AutoCloseable {
     private final DataPlaneMetrics metrics;
     private final WireGuardDevice tunnel;
     private final RelayLoop loop;
+    /**
+     * The one sink every lender (endpoints, relays, DNS, router) gives its packets to: one instance, so the emit call
+     * inside {@link LentPacket#lendTo} sees one receiver class and stays monomorphic.
+     */
+    private final SegmentSink towardsClients = this::toClient;
     private final FlowTable table;
     private final TcpRelay tcp;
     private final UdpRelay udp;
@@ -207,7 +213,7 @@ public final class DataPlane implements AutoCloseable {
                 counters.of(flow.client()).flowsOpened.increment();
             }
         };
-        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), this::toClient, events,
+        this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), towardsClients, events,
                 new BufferBudgets() {
                     @Override
                     public Allowance of(String client) {
@@ -222,16 +228,16 @@ public final class DataPlane implements AutoCloseable {
                                 budget.quota(Resource.BUFFER_BYTES).perClient() / 8);
                     }
                 });
-        this.udp = new UdpRelay(loop, table, mtu, this::toClient, events);
+        this.udp = new UdpRelay(loop, table, mtu, towardsClients, events);
         Cidr appRange = Cidr.parse(config.tunnel().appRange());
         this.pool = new SyntheticAddressPool(appRange, Optional.empty(),
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
                 nameKey(loaded.privateKey()));
         this.answers = new ClientAnswers(answersBound(budget, pool, config));
-        this.dns = new InStackDnsServer(loop, () -> state.dns(), tunnelAddress.toBytes(), this::toClient, tcpConfig,
+        this.dns = new InStackDnsServer(loop, () -> state.dns(), tunnelAddress.toBytes(), towardsClients, tcpConfig,
                 budget, answers);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
-                answers, this::toClient);
+                answers, towardsClients);
         this.intake = new InboundHandOff(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);

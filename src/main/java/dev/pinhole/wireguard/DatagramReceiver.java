@@ -146,14 +146,14 @@ final class DatagramReceiver {
             return;
         }
         boolean v4 = (s.rxPlain[0] & 0xf0) == 0x40;
-        ByteBuffer view = s.rxView;
-        view.limit(ipLen).position(0);
+        ByteBuffer view = s.lendReceived(ipLen);
         if (allowedIps.lookup(view, v4 ? 12 : 8, v4 ? 4 : 16) != peer) {
             ctx.drops().count(WireGuardDropReason.NO_ALLOWED_IP_FOR_SOURCE);
             return;
         }
         peer.delivered(ipLen);
         out.deliver(peer, view);
+        PacketScratch.takeBack(view);
     }
 
     /**

@@ -420,8 +420,9 @@ public final class Peer {
             return;
         }
         txBytes.add(len);
-        s.txView.limit(TRANSPORT_HEADER_LEN + n).position(0);
-        out.send(s.txView, to);
+        ByteBuffer datagram = s.lendSealed(TRANSPORT_HEADER_LEN + n);
+        out.send(datagram, to);
+        PacketScratch.takeBack(datagram);
     }
 
     /** Pads to a multiple of 16 without exceeding the MTU (packets already above the MTU are left as they are). */

@@ -4,7 +4,7 @@ import java.util.SplittableRandom;
 
 /**
  * The five per-peer timers of the WireGuard paper section 6 and their event hooks, named as in wireguard-go's
- * {@code device/timers.go}. Hooks only (re)arm deadlines; {@link WireGuardDevice#onTick} acts on expiry. Peer lock guards it.
+ * {@code device/timers.go}. Hooks only (re)arm deadlines; {@link Peer#tick} acts on expiry. Peer lock guards it.
  */
 final class PeerTimers {
     final TimerSlot retransmitHandshake = new TimerSlot();

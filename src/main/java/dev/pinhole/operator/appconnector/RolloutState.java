@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The connector Deployment's rollout as the cluster reports it; the conditions that follow from it are decided by
- * {@link AppConnectorStatusAggregator}.
+ * {@code AppConnectorStatusAggregator}.
  */
 public record RolloutState(int desired, int ready, int updated, boolean generationObserved, boolean exists,
                            boolean controllerProgressing) {
