@@ -19,15 +19,15 @@ final class ConnectorStatus {
     record Snapshot(RuntimeState state, EgressVerifier.Result egress, boolean forwarding, InetSocketAddress listen,
                     String restartRequired, Map<String, Integer> flowsPerClient) {}
 
-    private final WireGuardDevice tunnel;
+    private final WireGuardDevice device;
     private final FlowTable table;
     private final SyntheticAddressPool pool;
     private final ClientCounters counters;
     private final Ticker ticker;
 
-    ConnectorStatus(WireGuardDevice tunnel, FlowTable table, SyntheticAddressPool pool, ClientCounters counters,
+    ConnectorStatus(WireGuardDevice device, FlowTable table, SyntheticAddressPool pool, ClientCounters counters,
                     Ticker ticker) {
-        this.tunnel = tunnel;
+        this.device = device;
         this.table = table;
         this.pool = pool;
         this.counters = counters;
@@ -43,7 +43,7 @@ final class ConnectorStatus {
         s.put("egressCheckedAt", e == null ? null : e.checkedAt().toString());
         s.put("forwarding", now.forwarding());
         s.put("listenAddress", now.listen() == null ? null : now.listen().toString());
-        s.put("publicKey", tunnel.publicKey().toBase64());
+        s.put("publicKey", device.publicKey().toBase64());
         s.put("activeFlows", table.size());
         s.put("tcpFlows", table.tcpFlows());
         s.put("udpFlows", table.udpFlows());
@@ -63,7 +63,7 @@ final class ConnectorStatus {
         for (RuntimeState.Client c : now.state().clients().values()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("address", c.address().toString());
-            Optional<Peer> peer = tunnel.peer(c.key());
+            Optional<Peer> peer = device.peer(c.key());
             m.put("endpoint", peer.map(p -> p.endpoint() == null ? null : p.endpoint().toString()).orElse(null));
             m.put("handshakes", peer.map(Peer::handshakesCompleted).orElse(0L));
             m.put("lastHandshakeSecondsAgo", peer.filter(p -> p.lastHandshakeNanos() != 0)

@@ -146,7 +146,7 @@ public final class DataPlane implements AutoCloseable {
     private final Options options;
     private final Ticker ticker;
     private final DataPlaneMetrics metrics;
-    private final WireGuardDevice tunnel;
+    private final WireGuardDevice device;
     private final RelayLoop loop;
     /**
      * The one sink every lender (endpoints, relays, DNS, router) gives its packets to: one instance, so the emit call
@@ -163,7 +163,7 @@ public final class DataPlane implements AutoCloseable {
     /** The synthetic answers each client was given here: a new flow to a synthetic address needs one. */
     private final ClientAnswers answers;
     private final PacketRouter router;
-    private final InboundHandOff intake;
+    private final InboundHandOff handOff;
     private final ConnectorStatus statusReport;
     private final RelayLoop.Timer housekeeping;
     /** What clients may hold: buffered bytes, synthetic names, DNS queries in flight, DNS-over-TCP sessions. */
@@ -192,7 +192,7 @@ public final class DataPlane implements AutoCloseable {
         this.requestedEgress = EgressVerifier.Target.of(config.egress());
         this.privateKey = loaded.privateKey().clone();
         int mtu = config.tunnel().mtu();
-        this.tunnel = new WireGuardDevice(DeviceConfig.of(loaded.privateKey()).withMtu(mtu).withSessionRecovery(
+        this.device = new WireGuardDevice(DeviceConfig.of(loaded.privateKey()).withMtu(mtu).withSessionRecovery(
                 options.sessionRecovery() ? SessionRecoverySettings.defaults() : SessionRecoverySettings.off()));
         this.tunnelAddress = IpAddress.parse(config.tunnel().address().split("/")[0]);
         this.loop = RelayLoop.start("pinhole-relay", ticker);
@@ -238,9 +238,9 @@ public final class DataPlane implements AutoCloseable {
                 budget, answers);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
                 answers, towardsClients);
-        this.intake = new InboundHandOff(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
+        this.handOff = new InboundHandOff(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
-        this.statusReport = new ConnectorStatus(tunnel, table, pool, counters, ticker);
+        this.statusReport = new ConnectorStatus(device, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
         registerMeters();
     }
@@ -286,7 +286,7 @@ public final class DataPlane implements AutoCloseable {
             }).get(30, TimeUnit.SECONDS);
             InetSocketAddress bind = options.bind() != null ? options.bind()
                     : new InetSocketAddress(loaded.config().tunnel().listenPort());
-            dp.driver = UdpDeviceDriver.start(dp.tunnel, bind, dp.ticker, dp.intake);
+            dp.driver = UdpDeviceDriver.start(dp.device, bind, dp.ticker, dp.handOff);
         } catch (Exception e) {
             dp.close();
             if (e instanceof IOException io) {
@@ -295,7 +295,7 @@ public final class DataPlane implements AutoCloseable {
             throw new IOException("data plane failed to start: " + e.getMessage(), e);
         }
         LOG.info(() -> "data plane up: WireGuard on " + dp.driver.localAddress() + ", public key "
-                + dp.tunnel.publicKey() + ", tunnel address " + dp.tunnelAddress);
+                + dp.device.publicKey() + ", tunnel address " + dp.tunnelAddress);
         return dp;
     }
 
@@ -310,10 +310,10 @@ public final class DataPlane implements AutoCloseable {
         metrics.gauge("pinhole.connector.flows.active", "protocol", "udp", table, FlowTable::udpFlows);
         metrics.gauge("pinhole.connector.dns.mappings", "kind", "synthetic", pool, SyntheticAddressPool::size);
         metrics.gauge("pinhole.connector.egress.verified", "check", "http", this, d -> d.forwarding() ? 1 : 0);
-        metrics.handshakes(() -> tunnel.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
-        metrics.externalDrops("wireguard", () -> tunnel.drops().total());
+        metrics.handshakes(() -> device.peers().stream().mapToLong(Peer::handshakesCompleted).sum());
+        metrics.externalDrops("wireguard", () -> device.drops().total());
         for (RecoveryOutcome o : RecoveryOutcome.values()) {
-            metrics.sessionRecoveries(o.label(), () -> tunnel.recoveries().get(o));
+            metrics.sessionRecoveries(o.label(), () -> device.recoveries().get(o));
         }
         metrics.externalDrops("malformed_packet", () -> router.parser().drops().total());
     }
@@ -331,7 +331,7 @@ public final class DataPlane implements AutoCloseable {
 
     /** Tests: runs {@code hook} once on the WireGuard receive thread, at the end of its next burst. */
     void receiveThreadHook(Runnable hook) {
-        intake.receiveThreadHook(hook);
+        handOff.receiveThreadHook(hook);
     }
 
     // ------------------------------------------------------------------ config
@@ -377,7 +377,7 @@ public final class DataPlane implements AutoCloseable {
                 live.add(new ConfigApplication.LiveFlow(f.key(), f.client(), f.realTarget() == null ? null
                         : IpAddress.ofBytes(f.realTarget().getAddress().getAddress())));
             }
-            plan = ConfigApplication.plan(old, config, tunnel.peers().stream().map(Peer::publicKey).toList(), live,
+            plan = ConfigApplication.plan(old, config, device.peers().stream().map(Peer::publicKey).toList(), live,
                     upstream.exchange(), upstreamServers,
                     new ConfigApplication.Context(options.clusterRanges(), pool, metrics,
                             options.ownAddresses()));
@@ -400,10 +400,10 @@ public final class DataPlane implements AutoCloseable {
     private void commit(ConfigApplication.Plan plan, UpstreamChoice upstream, LoadedConfig loaded) {
         state = plan.next();
         for (PublicKey gone : plan.peersToRemove()) {
-            tunnel.removePeer(gone);
+            device.removePeer(gone);
         }
         for (PeerConfig peer : plan.peers()) {
-            tunnel.upsertPeer(peer);
+            device.upsertPeer(peer);
         }
         ConfigApplication.Revocations revoked = plan.revoked();
         for (ConfigApplication.LiveFlow f : revoked.flows()) {
@@ -556,7 +556,7 @@ public final class DataPlane implements AutoCloseable {
     }
 
     public PublicKey publicKey() {
-        return tunnel.publicKey();
+        return device.publicKey();
     }
 
     public int activeFlows() {

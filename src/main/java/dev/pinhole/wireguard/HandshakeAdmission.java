@@ -12,9 +12,9 @@ final class HandshakeAdmission {
     private final CookieChecker cookieChecker;
     private final LoadMonitor load;
     private final SourceRateLimiter sourceLimiter;
-    private final DropCounters drops;
+    private final WireGuardDropCounters drops;
 
-    HandshakeAdmission(LocalIdentity identity, DeviceConfig config, DropCounters drops) {
+    HandshakeAdmission(LocalIdentity identity, DeviceConfig config, WireGuardDropCounters drops) {
         this.cookieChecker = new CookieChecker(identity.publicKey, config.timers().cookieRefreshTime().toNanos(),
                 config.random());
         this.load = new LoadMonitor(config.underLoadHandshakesPerSecond());

@@ -8,9 +8,9 @@ import java.nio.ByteBuffer;
  */
 final class OutboundRouter {
     private final AllowedIps allowedIps;
-    private final DropCounters drops;
+    private final WireGuardDropCounters drops;
 
-    OutboundRouter(AllowedIps allowedIps, DropCounters drops) {
+    OutboundRouter(AllowedIps allowedIps, WireGuardDropCounters drops) {
         this.allowedIps = allowedIps;
         this.drops = drops;
     }

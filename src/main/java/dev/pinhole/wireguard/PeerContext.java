@@ -8,11 +8,11 @@ import java.time.Clock;
  * (for padding), randomness and the TAI64N clock, the drop counters and the per-thread packet buffers.
  */
 record PeerContext(LocalIdentity identity, IndexTable indices, TimerConfig timers, int mtu, SecureRandom random,
-        Clock clock, DropCounters drops, ThreadLocal<PacketScratch> scratch) {
+        Clock clock, WireGuardDropCounters drops, ThreadLocal<PacketScratch> scratch) {
 
     /** A context for a session used on its own (tests): defaults for MTU, randomness and clock, fresh counters. */
     static PeerContext standalone(byte[] ourPrivateKey, TimerConfig timers, IndexTable indices) {
         return new PeerContext(new LocalIdentity(ourPrivateKey), indices, timers, 1420, new SecureRandom(),
-                Clock.systemUTC(), new DropCounters(), ThreadLocal.withInitial(PacketScratch::new));
+                Clock.systemUTC(), new WireGuardDropCounters(), ThreadLocal.withInitial(PacketScratch::new));
     }
 }

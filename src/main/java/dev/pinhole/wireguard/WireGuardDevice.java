@@ -30,7 +30,7 @@ public final class WireGuardDevice {
     private final SessionRecovery recovery;
     private final AllowedIps allowedIps = new AllowedIps();
     private final ConcurrentHashMap<PublicKey, Peer> peers = new ConcurrentHashMap<>();
-    private final DropCounters drops = new DropCounters();
+    private final WireGuardDropCounters drops = new WireGuardDropCounters();
     private final HandshakeAdmission admission;
     private final DatagramReceiver receiver;
     private final OutboundRouter router;
@@ -56,7 +56,7 @@ public final class WireGuardDevice {
         return publicKey;
     }
 
-    public DropCounters drops() {
+    public WireGuardDropCounters drops() {
         return drops;
     }
 

@@ -45,7 +45,7 @@ class PeerSessionTest {
     /** One side: its identity, index table and drop counters, and its session with the other side. */
     static final class Side {
         final byte[] privateKey = Keys.generatePrivate();
-        final DropCounters drops = new DropCounters();
+        final WireGuardDropCounters drops = new WireGuardDropCounters();
         final IndexTable indices = new IndexTable(new SecureRandom());
         final PeerContext context = new PeerContext(new LocalIdentity(privateKey), indices, TimerConfig.defaults(),
                 1420, new SecureRandom(), Clock.systemUTC(), drops, ThreadLocal.withInitial(PacketScratch::new));

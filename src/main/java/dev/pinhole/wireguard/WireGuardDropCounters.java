@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Drop counts by reason; the connector reads them into its metrics (e.g. Micrometer FunctionCounters). */
-public final class DropCounters {
+public final class WireGuardDropCounters {
     private final LongAdder[] counts = new LongAdder[WireGuardDropReason.values().length];
 
-    public DropCounters() {
+    public WireGuardDropCounters() {
         for (int i = 0; i < counts.length; i++) {
             counts[i] = new LongAdder();
         }
