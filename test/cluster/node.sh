@@ -30,7 +30,9 @@
 # env:   PINHOLE_CLUSTER_DIR (the control plane's state dir, as up.sh), PH_PREFIX (cluster-net.sh's prefix, default
 #        ph), PINHOLE_NODE_NAME (default pinhole-node-0), PINHOLE_NODE_DIR (default $PINHOLE_CLUSTER_DIR-node)
 # 'down' stops every process by PID, removes the node's namespaces, mounts, cgroups, state dir, the fixed paths it
-# created, its Node object, and cluster-net.sh's namespace when 'up' started it. Safe to run any number of times.
+# created, its Node object, and cluster-net.sh's namespace when 'up' started it. Safe to run any number of times; with
+# no node state in PINHOLE_NODE_DIR (its marker) it touches nothing, and it removes only the namespaces 'up' recorded
+# as made, so another prefix's or tool's namespaces of the same names survive.
 set -Eeuo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -106,6 +108,7 @@ node_alive() {
 cg_pids() { [[ -d "$(cgroup_dir pids)" ]] && find "$(cgroup_dir pids)" -name cgroup.procs -exec cat {} + 2>/dev/null || true; }
 
 down() {
+  if [[ ! -f "$N/$MARKER" ]]; then nlog "no node state in $N: nothing to take down"; return 0; fi
   set +e
   local pid
   # Graceful first: the kubelet and kube-proxy, then containerd; then whatever is left in the cgroups (shims, pods).
@@ -124,10 +127,8 @@ down() {
   [[ -n "$(cg_pids)" ]] && nlog "processes still in $CG: $(cg_pids | tr '\n' ' ')"
   # The mount namespace dies with its last process and its bind mount; its mounts (overlays, tmpfs volumes, the
   # pods' network namespaces, the bind mounts of the fixed paths) go with it.
-  if [[ -f "$N/$MARKER" ]]; then
-    mountpoint -q "$N/ns/mnt" && umount "$N/ns/mnt"
-    mountpoint -q "$N/ns" && umount "$N/ns"
-  fi
+  mountpoint -q "$N/ns/mnt" && umount "$N/ns/mnt"
+  mountpoint -q "$N/ns" && umount "$N/ns"
   # cgroups, deepest first (rmdir of an empty cgroup; the kubelet's QoS tree lies below).
   # Every hierarchy, also those the node did not create its cgroup in (runc adds one in the unified hierarchy).
   local d
@@ -136,33 +137,36 @@ down() {
     find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
     [[ -d "$d" ]] && nlog "cgroup $d still there"
   done
-  local n
+  local n made
   laptop_down
-  rm -f "/var/run/wireguard/$LAPTOP_WG.sock"
-  for n in "$LAPTOP_NS" "$INET_NS" "$NATGW_NS" "$NODE_NS"; do
+  # The namespaces 'up' made, the last made first (a state dir of an older node.sh lists none: its four names).
+  if [[ -f "$N/created-netns" ]]; then made="$(tac "$N/created-netns")"
+  else made="$(printf '%s\n' "$LAPTOP_NS" "$INET_NS" "$NATGW_NS" "$NODE_NS")"; fi
+  for n in $made; do
     ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$n" || continue
     # The node's own namespaces: whatever runs there (the laptop's wireguard-go, a test's app) was started for them.
     [[ "$n" == "$NODE_NS" ]] || for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     ip netns del "$n"
   done
   # The fixed paths this node created on the host (empty mount points; the data lived in the state dir).
-  if [[ -f "$N/$MARKER" && -f "$N/created-paths" ]]; then
+  if [[ -f "$N/created-paths" ]]; then
     while read -r p; do
       [[ -d "$p" ]] && find "$p" -depth -type d -empty -delete 2>/dev/null
       [[ -e "$p" ]] && nlog "$p is not empty; left in place"
     done < "$N/created-paths"
   fi
-  if [[ -f "$N/$MARKER" && -f "$state/kubectl-path" && -f "$state/kubeconfig" ]]; then
+  if [[ -f "$state/kubectl-path" && -f "$state/kubeconfig" ]]; then
     kubectl_ delete node "$NAME" --ignore-not-found --wait=false > /dev/null 2>&1
     kubectl_ -n default delete endpointslice "kubernetes-$NAME" --ignore-not-found --wait=false > /dev/null 2>&1
   fi
-  if [[ -f "$N/$MARKER" ]]; then
-    [[ -f "$N/started-cluster-net" ]] && PH_PREFIX="$PREFIX" "$CLUSTER_NET" down
-    rm -rf "$N"
-  fi
+  [[ -f "$N/started-cluster-net" ]] && PH_PREFIX="$PREFIX" "$CLUSTER_NET" down
+  rm -rf "$N"
   set -e
   nlog "down"
 }
+
+# netns_add NAME: a namespace of this node, recorded so 'down' removes it (and only what it recorded).
+netns_add() { ip netns add "$1"; echo "$1" >> "$N/created-netns"; }
 
 issue_cert() {  # issue_cert NAME SUBJECT EKU [SAN]
   local name="$1" subj="$2" eku="$3" san="${4:-}" pki="$state/pki" ext="$N/pki/$1.ext"
@@ -231,7 +235,10 @@ up() {
   [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local ]] || { nlog "CNI plugins missing: apt-get install containernetworking-plugins"; exit 1; }
   [[ -f "$state/$STATE_MARKER" && -f "$state/kubectl-path" ]] || { nlog "no control plane in $state: run up.sh first"; exit 1; }
   if node_alive kubelet && node_alive containerd; then nlog "already up ($N)"; env_; return 0; fi
-  [[ -e "$N" ]] && { nlog "$N exists but the node is not running: tearing it down first"; down; }
+  if [[ -e "$N" ]]; then
+    [[ -f "$N/$MARKER" ]] || { nlog "$N exists and is no node state dir (no $MARKER): refusing to use it"; exit 1; }
+    nlog "$N exists but the node is not running: tearing it down first"; down
+  fi
   trap 'rc=$?; nlog "up failed (exit $rc); logs kept in $N.failed-logs"; rm -rf "$N.failed-logs"; cp -r "$N/logs" "$N.failed-logs" 2>/dev/null; down' ERR
   local started=$SECONDS
   declare -A bin
@@ -244,7 +251,7 @@ up() {
     PH_PREFIX="$PREFIX" "$CLUSTER_NET" up "$API_PORT"; touch "$N/started-cluster-net"
   fi
   local k8s_ns="$PREFIX-k8s" relay; relay="${PH_CLUSTER_NET_DIR:-/tmp/pinhole-clusternet-$PREFIX}/api.sock"
-  ip netns add "$NODE_NS"
+  netns_add "$NODE_NS"
   ip link add n0 netns "$k8s_ns" type veth peer name eth0 netns "$NODE_NS"
   ip -n "$NODE_NS" link set lo up
   ip -n "$NODE_NS" addr add "$NODE_IP/32" dev eth0
@@ -254,7 +261,7 @@ up() {
   # The internet is behind the NAT gateway: the node's default route leads there (the cluster network keeps eth0).
   # The internet: a bridge in PREFIX-inet0 (the apps' host, 203.0.113.20) joining the NAT gateway's outside and a
   # laptop (PREFIX-laptop0, 203.0.113.30, a WireGuard client with 'node.sh laptop').
-  ip netns add "$NATGW_NS"; ip netns add "$INET_NS"; ip netns add "$LAPTOP_NS"
+  netns_add "$NATGW_NS"; netns_add "$INET_NS"; netns_add "$LAPTOP_NS"
   ip link add wan0 netns "$NODE_NS" type veth peer name in0 netns "$NATGW_NS"
   ip -n "$INET_NS" link add br0 type bridge
   ip link add out0 netns "$NATGW_NS" type veth peer name natgw netns "$INET_NS"
@@ -446,7 +453,8 @@ laptop() {
     "$conf" | tr ',' ' ' | xargs; }
   (umask 077 && grep -viE '^[[:space:]]*(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown|SaveConfig)[[:space:]]*=' \
     "$conf" > "$wgconf")
-  mkdir -p /var/run/wireguard
+  # wireguard-go's UAPI socket directory: removed again by laptop-down when this script made it.
+  if [[ ! -e /var/run/wireguard ]]; then mkdir -p /var/run/wireguard; touch "$N/created-wireguard-dir"; fi
   ip netns exec "$LAPTOP_NS" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=error \
     wireguard-go -f "$LAPTOP_WG" > "$N/logs/laptop-wg.log" 2>&1 < /dev/null &
   echo "$! $(readlink -f "$(command -v wireguard-go)")" > "$N/pids/laptop-wg.pid"
@@ -463,13 +471,24 @@ laptop() {
 }
 
 laptop_down() {
+  [[ -f "$N/$MARKER" ]] || return 0
   local pid
   if node_alive laptop-wg; then
-    read -r pid _ < "$N/pids/laptop-wg.pid"; kill -TERM "$pid"
+    read -r pid _ < "$N/pids/laptop-wg.pid"; kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do node_alive laptop-wg || break; sleep 0.1; done
+    if node_alive laptop-wg; then
+      nlog "laptop: wireguard-go (pid $pid) ignored SIGTERM; killing it"; kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do node_alive laptop-wg || break; sleep 0.1; done
+    fi
   fi
   rm -f "$N/pids/laptop-wg.pid"
   rm -rf "/etc/netns/$LAPTOP_NS"
+  # A killed wireguard-go leaves its socket; the directory goes when this script made it and nobody else uses it.
+  rm -f "/var/run/wireguard/$LAPTOP_WG.sock"
+  if [[ -f "$N/created-wireguard-dir" ]]; then
+    rmdir /var/run/wireguard 2>/dev/null || nlog "/var/run/wireguard holds other sockets; left in place"
+    rm -f "$N/created-wireguard-dir"
+  fi
 }
 
 # expose NAMESPACE SERVICE: UDP 51820 on the elastic IP forwarded to the Service's WireGuard NodePort on the node

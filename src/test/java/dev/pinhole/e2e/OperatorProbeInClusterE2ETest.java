@@ -68,7 +68,7 @@ class OperatorProbeInClusterE2ETest {
     private static volatile String lastSeen;
     /** Set on test/cluster's real node, null on Kind. */
     private static RealNode realNode;
-    private static Process saas;
+    private static WhatIsMyIpServer saas;
 
     @BeforeAll
     static void start() throws Exception {
@@ -155,11 +155,12 @@ class OperatorProbeInClusterE2ETest {
 
     @AfterAll
     static void stop() throws Exception {
+        CleanupSteps cleanup = new CleanupSteps();
         if (saas != null) {
-            saas.descendants().forEach(ProcessHandle::destroyForcibly);
-            saas.destroyForcibly().waitFor();
+            cleanup.run("stop the SaaS stand-in", saas::close);
         }
-        E2ECluster.tearDown(client, ns, operator);
+        cleanup.run("operator, namespace and client", () -> E2ECluster.tearDown(client, ns, operator));
+        cleanup.rethrowFirst();
     }
 
     @Test

@@ -126,20 +126,10 @@ final class RealNode {
 
     /**
      * socat on the node's internet (PREFIX-inet0, {@code INET_IP}): {@code GET /ip} answers the caller's address, as
-     * a SaaS's "what is my IP" page; the caller destroys the process (and its children).
+     * a SaaS's "what is my IP" page; the caller closes it (the processes and its files in /tmp).
      */
-    Process startWhatIsMyIp(int port) throws IOException {
-        // A script file: socat's address syntax would take the shell's brackets and quotes apart.
-        Path reply = Files.createTempFile("pinhole-saas", ".sh");
-        Files.writeString(reply, """
-                while read -r line && [ "${#line}" -gt 1 ]; do :; done
-                printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\n%s\\n' "$SOCAT_PEERADDR"
-                """);
-        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", env("INET_NETNS"), "socat",
-                "TCP4-LISTEN:" + port + ",bind=" + env("INET_IP") + ",reuseaddr,fork", "EXEC:sh " + reply)
-                .redirectErrorStream(true).redirectOutput(Files.createTempFile("pinhole-saas", ".log").toFile());
-        pb.environment().merge("PATH", "/usr/sbin:/sbin", (a, b) -> a + ":" + b);
-        return pb.start();
+    WhatIsMyIpServer startWhatIsMyIp(int port) throws IOException {
+        return WhatIsMyIpServer.start(List.of("ip", "netns", "exec", env("INET_NETNS")), env("INET_IP"), port);
     }
 
     /** GET http://POD_IP:PORT/PATH from cluster-net.sh's namespace (the API server cannot proxy to the node). */

@@ -68,7 +68,7 @@ class RealNodeE2ETest {
     private static KubernetesClient client;
     private static String image;
     private static String ns;
-    private static Process saas;
+    private static WhatIsMyIpServer saas;
     private static RealNode realNode;
     private static int saasPort;
     private static Path laptopKey;
@@ -126,30 +126,41 @@ class RealNodeE2ETest {
         client.resource(connector).create();
     }
 
-    private static Process startSaas(int port) throws IOException {
+    private static WhatIsMyIpServer startSaas(int port) throws IOException {
         return realNode.startWhatIsMyIp(port);
     }
 
+    /** Every step runs whatever the others do (a pod log or script failing must not leave the namespace behind). */
     @AfterAll
     static void stop() throws Exception {
+        CleanupSteps cleanup = new CleanupSteps();
         if (operator != null) {
-            List<String> lines = realNode.podLog(operator.pod(), InClusterOperator.CONTAINER);
-            System.out.println("operator log " + operator.logLocation() + " (last 20 lines):\n"
-                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
-            operator.close();
+            cleanup.run("print the operator's log", () -> {
+                List<String> lines = realNode.podLog(operator.pod(), InClusterOperator.CONTAINER);
+                System.out.println("operator log " + operator.logLocation() + " (last 20 lines):\n"
+                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+            });
+            cleanup.run("take the operator's settings back", operator::close);
         }
         if (realNode != null) {
-            realNode.nodeSh("laptop-down");
+            cleanup.run("node.sh laptop-down", () -> realNode.nodeSh("laptop-down"));
         }
         if (laptopKey != null) {
-            Files.deleteIfExists(laptopKey);
-            Files.deleteIfExists(Path.of(laptopKey + ".conf"));
+            cleanup.run("remove the laptop's key and config", () -> {
+                Files.deleteIfExists(laptopKey);
+                Files.deleteIfExists(Path.of(laptopKey + ".conf"));
+            });
         }
         if (saas != null) {
-            saas.descendants().forEach(ProcessHandle::destroyForcibly);
-            saas.destroyForcibly().waitFor();
+            cleanup.run("stop the SaaS stand-in", saas::close);
         }
-        E2ECluster.tearDown(client, ns, null);
+        if (client != null) {
+            if (ns != null) {
+                cleanup.run("delete namespace " + ns, () -> client.namespaces().withName(ns).delete());
+            }
+            cleanup.run("close the client", client::close);
+        }
+        cleanup.rethrowFirst();
     }
 
     @Test
