@@ -99,11 +99,21 @@ http {
 }
 EOF
 ip netns exec "$INET_NETNS" nginx -c "$saas/nginx.conf" -g 'daemon off;' > "$saas/nginx.out" 2>&1 < /dev/null &
+nginx_pid=$!
 ip netns exec "$INET_NETNS" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
   --listen-address="$INET_IP" --bind-interfaces --pid-file="$saas/dnsmasq.pid" --user=root \
   --address=/saas.test/"$INET_IP" > "$saas/dnsmasq.out" 2>&1 < /dev/null &
+dnsmasq_pid=$!
 disown -a   # node.sh down stops them with everything else in its namespaces
-for _ in $(seq 50); do ip netns exec "$INET_NETNS" curl -fs -o /dev/null "http://$INET_IP/ip" && break; sleep 0.1; done
+# A SaaS that is not up fails here, by name, not later as a 403 or 000 through the tunnel.
+saas_up=false
+for _ in $(seq 50); do
+  kill -0 "$nginx_pid" 2> /dev/null || fail "nginx exited at start: $(tail -n 5 "$saas/nginx.out" "$saas/error.log" 2> /dev/null)"
+  kill -0 "$dnsmasq_pid" 2> /dev/null || fail "dnsmasq exited at start: $(tail -n 5 "$saas/dnsmasq.out")"
+  if ip netns exec "$INET_NETNS" curl -fs -o /dev/null "http://$INET_IP/ip"; then saas_up=true; break; fi
+  sleep 0.1
+done
+$saas_up || fail "nginx does not answer http://$INET_IP/ip in $INET_NETNS after 5 s: $(tail -n 5 "$saas/error.log" 2> /dev/null)"
 echo "nginx and dnsmasq at $INET_IP in $INET_NETNS"
 
 step "4/8 examples/demo/ applied: two connector pods pinned to the real node, namespace $ns enforcing 'restricted'"

@@ -94,11 +94,13 @@ ip netns exec "$k8s_ns" env PINHOLE_OPERATOR_PROBE_CONNECTORS=true PINHOLE_OPERA
   QUARKUS_HTTP_PORT="$operator_port" java -jar target/quarkus-app/quarkus-run.jar \
   > "$PINHOLE_CLUSTER_DIR/logs/operator.log" 2>&1 &
 operator_pid=$!
+operator_ready=false
 for _ in $(seq 60); do
-  ip netns exec "$k8s_ns" curl -fsS "http://127.0.0.1:$operator_port/q/health/ready" >/dev/null 2>&1 && break
+  if ip netns exec "$k8s_ns" curl -fsS "http://127.0.0.1:$operator_port/q/health/ready" >/dev/null 2>&1; then operator_ready=true; break; fi
   kill -0 "$operator_pid" 2>/dev/null || fail "operator exited; see $PINHOLE_CLUSTER_DIR/logs/operator.log"
   sleep 1
 done
+$operator_ready || fail "operator not ready after 60 s (/q/health/ready); see $PINHOLE_CLUSTER_DIR/logs/operator.log"
 echo "operator ready (pid $operator_pid, namespace $k8s_ns, probing connector pods, log $PINHOLE_CLUSTER_DIR/logs/operator.log)"
 
 step "4/11 apply examples/: IPSets and an AppConnector"
