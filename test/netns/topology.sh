@@ -16,6 +16,10 @@
 #        PH_JAVA_OPTS   extra JVM options for the connector
 #        PH_CONNECTOR_CP classpath of the connector (default target/quarkus-app/{app,lib/main}/* of this repo)
 #        PH_BIG_MB      size of the big download in MiB (default 100)
+#        PH_WG_GO       wireguard-go executable of the laptop (the client), a name on PATH or a path
+#                       (default wireguard-go, i.e. Debian's); bench/iperf.sh passes upstream wireguard-go here
+#        PH_WG_GO_GW    wireguard-go executable of the gateway for --gateway wg (default wireguard-go); kept for
+#                       restart-gateway
 #        PH_KEEP_ON_FAILURE=1  leave a failed 'up' in place for inspection (default: tear it down)
 #        PH_CONNECTOR_CONFIG, PH_CONNECTOR_KEY, PH_CLIENT_CONF  (--gateway java) use these files (e.g. what the
 #                       operator rendered) instead of generating the connector config, its key, the laptop's
@@ -236,9 +240,20 @@ wg_quick_value() { # the value of a wg-quick key in a config file, comma lists j
     "$2" | tr ',' ' ' | xargs
 }
 
-start_wireguard_go() { # start_wireguard_go NAME NS IFNAME
+# A wireguard-go executable named by a setting: a name on PATH or an executable file (absolute path printed).
+wireguard_go_bin() { # wireguard_go_bin SETTING_NAME VALUE
+  local found
+  if ! found="$(command -v -- "$2")" || [[ ! -f "$found" || ! -x "$found" ]]; then
+    log "$1=$2: no such executable"
+    return 1
+  fi
+  [[ "$found" == /* ]] || found="$PWD/$found"
+  echo "$found"
+}
+
+start_wireguard_go() { # start_wireguard_go NAME NS IFNAME EXECUTABLE
   mkdir -p /var/run/wireguard
-  start_bg "$1" "$2" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=error wireguard-go -f "$3"
+  start_bg "$1" "$2" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=error "$4" -f "$3"
   wait_for "wireguard-go $3" 100 test -S "/var/run/wireguard/$3.sock"
   wait_for "interface $3" 50 nsx "$2" ip link show "$3"
 }
@@ -253,7 +268,7 @@ start_laptop() {
   grep -viE '^[[:space:]]*(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown|SaveConfig)[[:space:]]*=' \
     "$conf" >"$STATE/client.wg.conf"
   chmod 600 "$STATE/client.wg.conf"
-  start_wireguard_go wg-laptop "$NS_LAPTOP" "$WG_LAPTOP"
+  start_wireguard_go wg-laptop "$NS_LAPTOP" "$WG_LAPTOP" "$WG_GO_LAPTOP"
   nsx "$NS_LAPTOP" wg setconf "$WG_LAPTOP" "$STATE/client.wg.conf"
   for a in $addr; do nsx "$NS_LAPTOP" ip addr add "$a" dev "$WG_LAPTOP"; done
   nsx "$NS_LAPTOP" ip link set "$WG_LAPTOP" mtu "$mtu" up
@@ -264,7 +279,11 @@ start_laptop() {
 }
 
 start_gw_wg() {
-  start_wireguard_go wg-gw "$NS_GW" "$WG_GW"
+  local wg_go
+  # up records the executable, so a restart runs the same wireguard-go whatever PH_WG_GO_GW says then.
+  # shellcheck disable=SC1091
+  source "$STATE/wg-gw.env"
+  start_wireguard_go wg-gw "$NS_GW" "$WG_GW" "$wg_go"
   nsx "$NS_GW" wg set "$WG_GW" listen-port "$WG_PORT" private-key "$STATE/gw.key" \
     peer "$(cat "$STATE/laptop.pub")" allowed-ips "$CLIENT_ADDR"
   nsx "$NS_GW" ip addr add "$TUNNEL_CIDR" dev "$WG_GW"
@@ -362,9 +381,16 @@ up() {
     log "$STATE exists and was not made by this script; choose another PH_STATE_DIR"
     return 1
   fi
+  # Both executables are checked before anything is built, so a wrong setting fails at once and leaves nothing.
+  local wg_go_gw=""
+  WG_GO_LAPTOP="$(wireguard_go_bin PH_WG_GO "${PH_WG_GO:-wireguard-go}")" || return 1
+  if [[ "$gateway" == wg ]]; then
+    wg_go_gw="$(wireguard_go_bin PH_WG_GO_GW "${PH_WG_GO_GW:-wireguard-go}")" || return 1
+  fi
   mkdir -p "$STATE"
   chmod 755 "$STATE"
   touch "$STATE/.pinhole-netns"
+  [[ -z "$wg_go_gw" ]] || printf 'wg_go=%q\n' "$wg_go_gw" >"$STATE/wg-gw.env"
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   if [[ "${PH_KEEP_ON_FAILURE:-0}" != 1 ]]; then
     trap 'log "up failed; tearing down (PH_KEEP_ON_FAILURE=1 keeps it)"; for l in "$STATE"/*.log; do [[ -s $l ]] && { echo "== $l"; tail -n 20 "$l"; } >&2; done; down' ERR
