@@ -40,7 +40,7 @@ class DockerfileTest {
     void everyCopiedPathExistsAndIsInTheBuildContext() {
         List<String> sources = contextSources();
 
-        assertThat(sources).contains("mvnw", "pom.xml", ".mvn/", "src/", "bin/pinhole");
+        assertThat(sources).contains("mvnw", "pom.xml", ".mvn/", "src/main/", "bin/pinhole");
         for (String source : sources) {
             assertThat(RepoLayout.ROOT.resolve(source)).as(source).exists();
             assertThat(IGNORE.excludes(source)).as(source + " is excluded by .dockerignore").isFalse();
@@ -53,12 +53,14 @@ class DockerfileTest {
         assertThat(IGNORE.excludes(".git/config")).isTrue();
         assertThat(IGNORE.excludes("helm/pinhole/values.yaml")).isTrue();
         assertThat(IGNORE.excludes("src/main/java/dev/pinhole/package-info.java")).isFalse();
+        assertThat(IGNORE.excludes("src/test/java/dev/pinhole/ArchitectureTest.java"))
+                .as("tests are not an input of the image: a test edit must not rebuild it").isTrue();
     }
 
     @Test
     void buildStagePackagesTheFastJarWithTheWrapper() {
         assertThat(DOCKERFILE.all("RUN")).anySatisfy(run ->
-                assertThat(run.arguments()).contains("./mvnw", "package", "-DskipTests"));
+                assertThat(run.arguments()).contains("./mvnw", "package", "-Dmaven.test.skip=true"));
         assertThat(DOCKERFILE.finalStage().all("COPY")).anySatisfy(copy ->
                 assertThat(copy.arguments()).startsWith("--from=build").endsWith("/target/quarkus-app/ " + APP));
     }
