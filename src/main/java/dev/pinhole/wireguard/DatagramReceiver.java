@@ -175,7 +175,7 @@ final class DatagramReceiver {
         if (peer == null) {
             return;
         }
-        peer.recoverTowards(from, recovery, now, out);
+        peer.recoverTowards(from, receiver, recovery, now, out);
     }
 
     /** The IP packet's own length (padding removed), or -1 when the header is not a sane IPv4/IPv6 one. */

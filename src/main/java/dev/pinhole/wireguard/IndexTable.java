@@ -32,6 +32,9 @@ final class IndexTable {
     private Entry[] values = new Entry[64];
     private int size;
 
+    /** For {@link #allocate(Peer, java.net.InetSocketAddress, long)}: no index to avoid. */
+    static final long NO_INDEX = -1L;
+
     IndexTable(Random random) {
         this(random, null);
     }
@@ -53,11 +56,22 @@ final class IndexTable {
      * initiation it answers, or where our initiation goes. Recoverable when a format, a tag and an endpoint are set.
      */
     synchronized int allocate(Peer peer, java.net.InetSocketAddress endpoint) {
+        return allocate(peer, endpoint, NO_INDEX);
+    }
+
+    /**
+     * As {@link #allocate(Peer, java.net.InetSocketAddress)}, never returning {@code avoid} (an index as an
+     * unsigned value, or {@link #NO_INDEX}). A session recovery avoids the index it recovers from: the replicas
+     * share the index key, so the new index would otherwise repeat the old one once in 512 recoveries, and the
+     * client's in-flight messages to the old session would reach the new handshake instead of being counted as
+     * recovery attempts.
+     */
+    synchronized int allocate(Peer peer, java.net.InetSocketAddress endpoint, long avoid) {
         int check = format != null && peer.recoveryTag() >= 0 ? format.checkOf(peer.publicKey(), endpoint) : -1;
         if (check >= 0) {
             for (int i = 0; i < RECOVERABLE_DRAWS; i++) {
                 int index = format.encode(peer.recoveryTag(), check, random.nextInt());
-                if (find(index) < 0) {
+                if (find(index) < 0 && Integer.toUnsignedLong(index) != avoid) {
                     put(index, new Entry(peer));
                     return index;
                 }
@@ -65,7 +79,7 @@ final class IndexTable {
         }
         while (true) {
             int index = random.nextInt();
-            if (find(index) < 0) {
+            if (find(index) < 0 && Integer.toUnsignedLong(index) != avoid) {
                 put(index, new Entry(peer));
                 return index;
             }

@@ -32,10 +32,11 @@ final class NoiseHandshake {
 
     /**
      * Writes a fresh initiation to {@code peer} at {@code to} (MAC fields left zero; the new index is bound to
-     * {@code to}); empty when a DH result is zero.
+     * {@code to}, and never {@code avoidIndex}: see {@link IndexTable#allocate(Peer, java.net.InetSocketAddress,
+     * long)}); empty when a DH result is zero.
      */
     static Optional<byte[]> createInitiation(LocalIdentity id, Peer peer, IndexTable indices, SecureRandom random,
-            Clock clock, java.net.InetSocketAddress to) {
+            Clock clock, java.net.InetSocketAddress to, long avoidIndex) {
         Handshake hs = peer.handshake();
         byte[] ss = peer.staticStatic();
         if (ss == null) {
@@ -67,7 +68,7 @@ final class NoiseHandshake {
 
         releaseIndex(hs, indices);
         hs.clear();
-        hs.localIndex = indices.allocate(peer, to);
+        hs.localIndex = indices.allocate(peer, to, avoidIndex);
         hs.hasLocalIndex = true;
         Wire.putIntLe(msg, INIT_SENDER, hs.localIndex);
         hs.chainKey = ck;

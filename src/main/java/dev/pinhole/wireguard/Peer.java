@@ -270,13 +270,15 @@ public final class Peer {
 
     /**
      * Session recovery: one initiation to {@code from}, the source the unknown index was made for, when {@code
-     * recovery} admits it (no live session, no recent handshake, a token left).
+     * recovery} admits it (no live session, no recent handshake, a token left). The new handshake's index is not
+     * {@code recoveredIndex}, the unknown index that asked for the recovery.
      */
-    synchronized void recoverTowards(InetSocketAddress from, SessionRecovery recovery, long now, Output out) {
+    synchronized void recoverTowards(InetSocketAddress from, int recoveredIndex, SessionRecovery recovery, long now,
+            Output out) {
         if (recovery.admit(this, now) != RecoveryOutcome.STARTED) {
             return;
         }
-        if (writeInitiation(from, now, out)) {
+        if (writeInitiation(from, Integer.toUnsignedLong(recoveredIndex), now, out)) {
             recovery.count(RecoveryOutcome.STARTED);
         }
     }
@@ -512,7 +514,7 @@ public final class Peer {
             ctx.drops().count(WireGuardDropReason.NO_ENDPOINT);
             return;
         }
-        if (!writeInitiation(to, now, out)) {
+        if (!writeInitiation(to, IndexTable.NO_INDEX, now, out)) {
             return;
         }
         timers.anyAuthenticatedPacketTraversal(now, persistentKeepaliveNanos);
@@ -521,11 +523,11 @@ public final class Peer {
     }
 
     /** Under the lock: creates an initiation (a new handshake, a new index), adds MACs, sends it to {@code to}. */
-    private boolean writeInitiation(InetSocketAddress to, long now, Output out) {
+    private boolean writeInitiation(InetSocketAddress to, long avoidIndex, long now, Output out) {
         handshake.lastSentInitiationNanos = now;
         handshake.sentAny = true;
         Optional<byte[]> msg = NoiseHandshake.createInitiation(ctx.identity(), this, ctx.indices(), ctx.random(),
-                ctx.clock(), to);
+                ctx.clock(), to, avoidIndex);
         if (msg.isEmpty()) {
             ctx.drops().count(WireGuardDropReason.HANDSHAKE_FAILED);
             return false;

@@ -72,7 +72,7 @@ class HandshakeVectorTest {
                 iIndices);
         responderSeenByInitiator.usePresharedKey(psk);
         byte[] initiation = NoiseHandshake.createInitiation(initiator, responderSeenByInitiator, iIndices, iRandom,
-                clock, null).orElseThrow();
+                clock, null, IndexTable.NO_INDEX).orElseThrow();
         responderSeenByInitiator.addMacs(initiation, 0);
         assertThat(HEX.formatHex(initiation)).isEqualTo(INITIATION);
 

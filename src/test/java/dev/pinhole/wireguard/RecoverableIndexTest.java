@@ -203,4 +203,35 @@ class RecoverableIndexTest {
         // 4 / 512 = 0.78%: ~156 of 20,000.
         assertThat(collisions).isBetween(100, 220);
     }
+
+    @Test
+    void aRecoveryNeverHandsOutTheIndexItRecoversFrom() {
+        byte[] ours = key(7);
+        RecoverableIndex format = RecoverableIndex.fromPrivateKey(ours);
+        PublicKey client = anyPublicKey();
+        int tag = format.tagOf(client);
+        // Replica A drew nonce 5 for the client's session; replica B, recovering it, draws 5 first as well.
+        int oldIndex = format.encode(tag, format.checkOf(client, CLIENT), 5);
+        IndexTable replicaB = new IndexTable(nonces(5, 5, 9), format);
+        Peer peer = new Peer(client, ours, TimerConfig.defaults(), replicaB, tag);
+
+        int recovered = replicaB.allocate(peer, CLIENT, Integer.toUnsignedLong(oldIndex));
+
+        assertThat(recovered).isNotEqualTo(oldIndex);
+        assertThat(format.tagOfIndex(recovered)).as("still recoverable: the client's tag").isEqualTo(tag);
+        assertThat(new IndexTable(nonces(5), format).allocate(peer, CLIENT))
+                .as("without the index to avoid, the same draw repeats the old index").isEqualTo(oldIndex);
+    }
+
+    /** A source of nonces that returns {@code values} in order, then the last one forever. */
+    private static Random nonces(int... values) {
+        return new Random() {
+            private int next;
+
+            @Override
+            public int nextInt() {
+                return values[Math.min(next++, values.length - 1)];
+            }
+        };
+    }
 }
