@@ -30,12 +30,8 @@ cd "$(dirname "$0")/.."
 [[ "${1:-}" == "--real-node" ]] && exec hack/demo-real-node.sh "${@:2}"
 keep=false
 [[ "${1:-}" == "--keep" ]] && keep=true
-export PATH="$PATH:/usr/local/go/bin"
 export PINHOLE_CLUSTER_DIR="${PINHOLE_CLUSTER_DIR:-/tmp/pinhole-demo}"
-export PINHOLE_API_PORT="${PINHOLE_API_PORT:-17443}" PINHOLE_ETCD_PORT="${PINHOLE_ETCD_PORT:-17379}" \
-  PINHOLE_ETCD_PEER_PORT="${PINHOLE_ETCD_PEER_PORT:-17380}" \
-  PINHOLE_CONTROLLER_MANAGER_PORT="${PINHOLE_CONTROLLER_MANAGER_PORT:-17257}" \
-  PINHOLE_SCHEDULER_PORT="${PINHOLE_SCHEDULER_PORT:-17259}" PINHOLE_KWOK_PORT="${PINHOLE_KWOK_PORT:-17247}"
+source hack/demo-env.sh
 ns=demo
 operator_pid=""
 topology_up=false
