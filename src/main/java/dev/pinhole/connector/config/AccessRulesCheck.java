@@ -10,6 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
@@ -128,24 +130,11 @@ final class AccessRulesCheck {
 
     private static void checkDomains(ConnectorConfig.AccessRule rule, String base, List<DomainPattern> served,
                                      List<ConfigProblem> problems, UnaryOperator<String> field) {
-        List<String> domains = rule.domainList();
-        if (overBound(domains, base + ".domains", MAX_RULE_ENTRIES, problems, field)) {
-            return;
-        }
-        for (int d = 0; d < domains.size(); d++) {
-            String path = field.apply(base + ".domains[" + d + "]");
-            DomainPattern pattern;
-            try {
-                pattern = DomainPattern.parse(domains.get(d));
-            } catch (IllegalArgumentException e) {
-                problems.add(new ConfigProblem(path, domains.get(d), String.valueOf(e.getMessage())));
-                continue;
-            }
-            if (served != null && !covered(pattern, served)) {
-                problems.add(new ConfigProblem(path, domains.get(d), "not one of " + field.apply("domains")
-                        + " nor under one of its wildcards: a rule can only grant what the connector serves"));
-            }
-        }
+        checkEntries(rule.domainList(), base + ".domains", DomainPattern::parse,
+                served == null ? null : pattern -> covered(pattern, served),
+                "not one of " + field.apply("domains")
+                        + " nor under one of its wildcards: a rule can only grant what the connector serves",
+                problems, field);
     }
 
     /**
@@ -168,22 +157,33 @@ final class AccessRulesCheck {
 
     private static void checkRoutes(ConnectorConfig.AccessRule rule, String base, IpSet served,
                                     List<ConfigProblem> problems, UnaryOperator<String> field) {
-        List<String> routes = rule.routeList();
-        if (overBound(routes, base + ".routes", MAX_RULE_ENTRIES, problems, field)) {
+        checkEntries(rule.routeList(), base + ".routes", Cidr::parse,
+                served == null ? null : route -> IpSet.builder().add(route).build().exclude(served).isEmpty(),
+                "not inside " + field.apply("routes") + ": a rule can only grant what the connector forwards",
+                problems, field);
+    }
+
+    /**
+     * Each entry of a rule's list (within its bound) parses and, unless {@code inside} is null (the config's own
+     * list did not parse: reported there), lies inside what the connector carries.
+     */
+    private static <T> void checkEntries(List<String> entries, String path, Function<String, T> parse,
+                                         Predicate<T> inside, String outside, List<ConfigProblem> problems,
+                                         UnaryOperator<String> field) {
+        if (overBound(entries, path, MAX_RULE_ENTRIES, problems, field)) {
             return;
         }
-        for (int i = 0; i < routes.size(); i++) {
-            String path = field.apply(base + ".routes[" + i + "]");
-            Cidr route;
+        for (int i = 0; i < entries.size(); i++) {
+            String entryPath = field.apply(path + "[" + i + "]");
+            T parsed;
             try {
-                route = Cidr.parse(routes.get(i));
+                parsed = parse.apply(entries.get(i));
             } catch (IllegalArgumentException e) {
-                problems.add(new ConfigProblem(path, routes.get(i), String.valueOf(e.getMessage())));
+                problems.add(new ConfigProblem(entryPath, entries.get(i), String.valueOf(e.getMessage())));
                 continue;
             }
-            if (served != null && !IpSet.builder().add(route).build().exclude(served).isEmpty()) {
-                problems.add(new ConfigProblem(path, routes.get(i), "not inside " + field.apply("routes")
-                        + ": a rule can only grant what the connector forwards"));
+            if (inside != null && !inside.test(parsed)) {
+                problems.add(new ConfigProblem(entryPath, entries.get(i), outside));
             }
         }
     }
