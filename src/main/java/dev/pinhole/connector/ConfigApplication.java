@@ -105,7 +105,7 @@ final class ConfigApplication {
         AppResolver resolver = new AppResolver(new AppResolverConfig(domains, realAddresses), context.pool(),
                 context.dnsMetrics());
         RuntimeState next = new RuntimeState(config, clients, policy, new DnsQueryHandler(resolver, upstream),
-                upstreamServers);
+                upstreamServers, new FlowOrigins(appRange, routes, domains, pool), config.effectiveRecords());
 
         List<RuntimeState.Client> goneClients = new ArrayList<>();
         if (inForce != null) {

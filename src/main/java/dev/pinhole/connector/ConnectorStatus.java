@@ -17,7 +17,7 @@ import java.util.Optional;
 final class ConnectorStatus {
     /** The parts of the data plane that change over time, read once per report. */
     record Snapshot(RuntimeState state, EgressVerifier.Result egress, boolean forwarding, InetSocketAddress listen,
-                    String restartRequired, Map<String, Integer> flowsPerClient) {}
+                    String restartRequired, Map<String, Integer> flowsPerClient, int recordsQueued) {}
 
     private final WireGuardDevice device;
     private final FlowTable table;
@@ -58,6 +58,10 @@ final class ConnectorStatus {
         // that moved a listed name is still rolling out): see dns.md for what a failover can do meanwhile.
         s.put("listedNamesDigest", pool.reservations().digest());
         s.put("restartRequired", now.restartRequired());
+        // The record settings in force (the config's spelling) and the writer's backlog; counts are in /metrics.
+        Map<String, Object> records = new LinkedHashMap<>(now.state().records().describe());
+        records.put("queued", now.recordsQueued());
+        s.put("records", records);
         Map<String, Object> clients = new LinkedHashMap<>();
         long nanos = ticker.nanoTime();
         for (RuntimeState.Client c : now.state().clients().values()) {
