@@ -90,6 +90,35 @@ class EntrypointTest {
     }
 
     @Test
+    void connectorStartsWithoutAnAotCacheWhenTheImageHasNone() {
+        List<String> args = jvmArgs(run("-Xmx64m", "connector"));
+
+        assertThat(args).noneMatch(a -> a.startsWith("-XX:AOTCache"));
+        assertThat(args.get(0)).isEqualTo("-Xmx64m");
+    }
+
+    @Test
+    void connectorUsesTheTrainedAotCacheWhenPresent() throws IOException {
+        Files.writeString(home.resolve("connector.aot"), "cache");
+
+        List<String> args = jvmArgs(run("-Xmx64m", "connector"));
+
+        assertThat(args).containsSubsequence("-XX:AOTCache=" + home.resolve("connector.aot"), "-Xmx64m", "-cp");
+    }
+
+    @Test
+    void aotTrainingUsesTheConnectorsClassPathAndOptionsAndWritesTheCacheTheConnectorReads() {
+        String app = home.resolve("quarkus-app").toString();
+        List<String> training = jvmArgs(run("-XX:+UseSerialGC", "aot-train"));
+
+        assertThat(training).containsExactly("-XX:+UseSerialGC",
+                "-XX:AOTCacheOutput=" + home.resolve("connector.aot"), "-cp", app + "/app/*:" + app + "/lib/main/*",
+                "dev.pinhole.connector.AotTrainingRun");
+        List<String> connector = jvmArgs(run("-XX:+UseSerialGC", "connector"));
+        assertThat(connector).containsSubsequence("-cp", app + "/app/*:" + app + "/lib/main/*");
+    }
+
+    @Test
     void unknownRoleFailsWithUsage() {
         CommandResult result = run("", "proxy");
 
