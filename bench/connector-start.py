@@ -58,6 +58,7 @@ def parse_args():
     p.add_argument("--no-enforce", action="store_true", help="egress enforcement off: no check before ready")
     p.add_argument("--nmt", action="store_true")
     p.add_argument("--histo", action="store_true")
+    p.add_argument("--log", action="store_true", help="print the last run's whole log, not only its tail")
     p.add_argument("--aot-train", metavar="FILE")
     p.add_argument("--timeout", type=float, default=30.0)
     return p.parse_args()
@@ -223,7 +224,7 @@ def main():
             if extra in rows[-1]:
                 print(rows[-1][extra])
         with open(log_path) as f:
-            tail = f.read().splitlines()[-3:]
+            tail = f.read().splitlines()[0 if args.log else -3:]
         print("last run's log tail:\n  " + "\n  ".join(tail))
 
 
