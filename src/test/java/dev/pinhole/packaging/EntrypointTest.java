@@ -66,8 +66,8 @@ class EntrypointTest {
         List<String> args = jvmArgs(run("", "connector"));
 
         String app = home.resolve("quarkus-app").toString();
-        assertThat(args).containsExactly("-cp", app + "/app/*:" + app + "/lib/main/*",
-                "dev.pinhole.connector.ConnectorMain",
+        assertThat(args).containsExactly("--enable-native-access=ALL-UNNAMED", "-cp",
+                app + "/app/*:" + app + "/lib/main/*", "dev.pinhole.connector.ConnectorMain",
                 "--config", "/etc/pinhole/config/connector.json", "--key", "/etc/pinhole/key/privateKey");
     }
 
