@@ -21,6 +21,8 @@
 #        PH_WG_GO_GW    wireguard-go executable of the gateway for --gateway wg (default wireguard-go); kept for
 #                       restart-gateway
 #        PH_KEEP_ON_FAILURE=1  leave a failed 'up' in place for inspection (default: tear it down)
+#        PH_SECOND_LAPTOP=1  (--gateway java) a second client, "laptop2" (100.96.0.3/32), in namespace PREFIX-laptop2
+#                       linked to gw on 198.18.3.0/30, with its own wireguard-go and key (access-rule tests)
 #        PH_CONNECTOR_CONFIG, PH_CONNECTOR_KEY, PH_CLIENT_CONF  (--gateway java) use these files (e.g. what the
 #                       operator rendered) instead of generating the connector config, its key, the laptop's
 #                       wg-quick file; the connector's HTTP port is then the config's http.port
@@ -42,10 +44,13 @@ NS_LAPTOP="$PREFIX-laptop"
 NS_GW="$PREFIX-gw"
 NS_NATGW="$PREFIX-natgw"
 NS_SAAS="$PREFIX-saas"
-ALL_NS=("$NS_LAPTOP" "$NS_GW" "$NS_NATGW" "$NS_SAAS")
+NS_LAPTOP2="$PREFIX-laptop2"
+# laptop2 exists only with PH_SECOND_LAPTOP=1; down removes it whenever it is there.
+ALL_NS=("$NS_LAPTOP" "$NS_GW" "$NS_NATGW" "$NS_SAAS" "$NS_LAPTOP2")
 # wireguard-go's control socket lives in the shared /var/run/wireguard, so its interface names carry the prefix.
 WG_LAPTOP="${PREFIX}-wl"
 WG_GW="${PREFIX}-wg"
+WG_LAPTOP2="${PREFIX}-wm"
 
 LAPTOP_INET=198.18.0.2
 GW_INET=198.18.0.1
@@ -59,6 +64,9 @@ SAAS_UDP_IP=203.0.113.21
 TUNNEL_ADDR=100.96.0.1
 TUNNEL_CIDR=100.96.0.1/24
 CLIENT_ADDR=100.96.0.2/32
+CLIENT2_ADDR=100.96.0.3/32
+LAPTOP2_INET=198.18.3.2
+GW_INET2=198.18.3.1
 APP_RANGE=100.80.0.0/12
 UNMAPPED_APP_ADDRESS=100.95.255.254
 MEDIUM_BYTES=131072
@@ -118,7 +126,7 @@ down() {
     fi
     rm -rf "/etc/netns/$ns"
   done
-  rm -f "/var/run/wireguard/$WG_LAPTOP.sock" "/var/run/wireguard/$WG_GW.sock"
+  rm -f "/var/run/wireguard/$WG_LAPTOP.sock" "/var/run/wireguard/$WG_GW.sock" "/var/run/wireguard/$WG_LAPTOP2.sock"
   # Only a directory this script made (marker inside) is removed, whatever PH_STATE_DIR says.
   if [[ -f "$STATE/.pinhole-netns" ]]; then rm -rf "$STATE"; fi
   set -e
@@ -133,11 +141,15 @@ veth() { # veth NS_A IF_A ADDR_A NS_B IF_B ADDR_B : a link created directly insi
   nsx "$4" ip link set dev "$5" up
 }
 
+second_laptop() { [[ "${PH_SECOND_LAPTOP:-0}" == 1 ]]; }
+
 build_links() {
   for ns in "${ALL_NS[@]}"; do
+    [[ "$ns" != "$NS_LAPTOP2" ]] || second_laptop || continue
     ip netns add "$ns"
     nsx "$ns" ip link set lo up
   done
+  if second_laptop; then veth "$NS_LAPTOP2" inet "$LAPTOP2_INET/30" "$NS_GW" inet2 "$GW_INET2/30"; fi
   veth "$NS_LAPTOP" inet "$LAPTOP_INET/30" "$NS_GW" inet "$GW_INET/30"
   veth "$NS_GW" wan "$GW_WAN/30" "$NS_NATGW" inside "$NATGW_IN/30"
   veth "$NS_NATGW" outside "$ELASTIC_IP/24" "$NS_SAAS" lan "$SAAS_IP/24"
@@ -212,27 +224,33 @@ keys() {
   wg pubkey <"$STATE/laptop.key" >"$STATE/laptop.pub"
   wg genkey >"$STATE/gw.key"
   wg pubkey <"$STATE/gw.key" >"$STATE/gw.pub"
+  if second_laptop; then
+    wg genkey >"$STATE/laptop2.key"
+    wg pubkey <"$STATE/laptop2.key" >"$STATE/laptop2.pub"
+  fi
   umask 022
 }
 
 # The client's file in the format the operator renders (ClientConfigRenderer), with the key filled in.
-write_client_config() {
-  local allowed="$1" dns="$2"
-  cat >"$STATE/client.conf" <<EOF
-# Pinhole client config for "laptop" of AppConnector pinhole-e2e/e2e
+write_client_config() { # write_client_config ALLOWED DNS [NAME ADDRESS ENDPOINT_IP] (default: the laptop)
+  local allowed="$1" dns="$2" name="${3:-laptop}" address="${4:-$CLIENT_ADDR}" endpoint="${5:-$GW_INET}" file
+  file="$STATE/client.conf"
+  [[ "$name" == laptop ]] || file="$STATE/$name.conf"
+  cat >"$file" <<EOF
+# Pinhole client config for "$name" of AppConnector pinhole-e2e/e2e
 [Interface]
-PrivateKey = $(cat "$STATE/laptop.key")
-Address = $CLIENT_ADDR
+PrivateKey = $(cat "$STATE/$name.key")
+Address = $address
 DNS = $dns
 MTU = $MTU
 
 [Peer]
 PublicKey = $(cat "$STATE/gw.pub")
-Endpoint = $GW_INET:$WG_PORT
+Endpoint = $endpoint:$WG_PORT
 AllowedIPs = $allowed
 PersistentKeepalive = 25
 EOF
-  chmod 600 "$STATE/client.conf"
+  chmod 600 "$file"
 }
 
 wg_quick_value() { # the value of a wg-quick key in a config file, comma lists joined by spaces
@@ -259,23 +277,24 @@ start_wireguard_go() { # start_wireguard_go NAME NS IFNAME EXECUTABLE
 }
 
 # wg-quick's job, done by hand: wg setconf with the wg-quick-only keys stripped, then Address/MTU/routes/DNS.
-start_laptop() {
-  local conf="$STATE/client.conf" addr mtu dns allowed
+start_laptop() { # start_laptop [CONF NS IFNAME PIDNAME] (default: the laptop)
+  local conf="${1:-$STATE/client.conf}" ns="${2:-$NS_LAPTOP}" ifname="${3:-$WG_LAPTOP}" pidname="${4:-wg-laptop}"
+  local addr mtu dns allowed wgconf="${conf%.conf}.wg.conf"
   addr="$(wg_quick_value Address "$conf")"
   mtu="$(wg_quick_value MTU "$conf")"
   dns="$(wg_quick_value DNS "$conf")"
   allowed="$(wg_quick_value AllowedIPs "$conf")"
   grep -viE '^[[:space:]]*(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown|SaveConfig)[[:space:]]*=' \
-    "$conf" >"$STATE/client.wg.conf"
-  chmod 600 "$STATE/client.wg.conf"
-  start_wireguard_go wg-laptop "$NS_LAPTOP" "$WG_LAPTOP" "$WG_GO_LAPTOP"
-  nsx "$NS_LAPTOP" wg setconf "$WG_LAPTOP" "$STATE/client.wg.conf"
-  for a in $addr; do nsx "$NS_LAPTOP" ip addr add "$a" dev "$WG_LAPTOP"; done
-  nsx "$NS_LAPTOP" ip link set "$WG_LAPTOP" mtu "$mtu" up
-  for cidr in $allowed; do nsx "$NS_LAPTOP" ip route replace "$cidr" dev "$WG_LAPTOP"; done
-  mkdir -p "/etc/netns/$NS_LAPTOP"
-  for d in $dns; do echo "nameserver $d"; done >"/etc/netns/$NS_LAPTOP/resolv.conf"
-  echo "options timeout:2 attempts:2" >>"/etc/netns/$NS_LAPTOP/resolv.conf"
+    "$conf" >"$wgconf"
+  chmod 600 "$wgconf"
+  start_wireguard_go "$pidname" "$ns" "$ifname" "$WG_GO_LAPTOP"
+  nsx "$ns" wg setconf "$ifname" "$wgconf"
+  for a in $addr; do nsx "$ns" ip addr add "$a" dev "$ifname"; done
+  nsx "$ns" ip link set "$ifname" mtu "$mtu" up
+  for cidr in $allowed; do nsx "$ns" ip route replace "$cidr" dev "$ifname"; done
+  mkdir -p "/etc/netns/$ns"
+  for d in $dns; do echo "nameserver $d"; done >"/etc/netns/$ns/resolv.conf"
+  echo "options timeout:2 attempts:2" >>"/etc/netns/$ns/resolv.conf"
 }
 
 start_gw_wg() {
@@ -307,7 +326,9 @@ write_connector_config() {
   "name" : "e2e",
   "namespace" : "pinhole-e2e",
   "tunnel" : { "address" : "$TUNNEL_CIDR", "listenPort" : $WG_PORT, "mtu" : $MTU, "appRange" : "$APP_RANGE" },
-  "clients" : [ { "name" : "laptop", "publicKey" : "$(cat "$STATE/laptop.pub")", "address" : "$CLIENT_ADDR" } ],
+  "clients" : [ { "name" : "laptop", "publicKey" : "$(cat "$STATE/laptop.pub")", "address" : "$CLIENT_ADDR" }$(
+    if second_laptop; then printf ', { "name" : "laptop2", "publicKey" : "%s", "address" : "%s" }' \
+      "$(cat "$STATE/laptop2.pub")" "$CLIENT2_ADDR"; fi) ],
   "domains" : [ "*.saas.test" ],
   "routes" : [ "$SAAS_UDP_IP/32" ],
   "egress" : { "elasticIP" : "$ELASTIC_IP", "verifyUrl" : "http://$SAAS_IP/ip", "enforce" : true },
@@ -357,6 +378,8 @@ PREFIX=$PREFIX
 GATEWAY=$1
 STATE=$STATE
 NS_LAPTOP=$NS_LAPTOP
+NS_LAPTOP2=$NS_LAPTOP2
+WG_LAPTOP2=$WG_LAPTOP2
 NS_GW=$NS_GW
 NS_NATGW=$NS_NATGW
 NS_SAAS=$NS_SAAS
@@ -420,6 +443,12 @@ up() {
       ;;
   esac
   start_laptop
+  if second_laptop; then
+    [[ "$gateway" == java ]] || { log "PH_SECOND_LAPTOP needs --gateway java"; return 1; }
+    write_client_config "$APP_RANGE, $TUNNEL_ADDR/32, $SAAS_UDP_IP/32" "$TUNNEL_ADDR" laptop2 "$CLIENT2_ADDR" \
+      "$GW_INET2"
+    start_laptop "$STATE/laptop2.conf" "$NS_LAPTOP2" "$WG_LAPTOP2" wg-laptop2
+  fi
   write_env "$gateway"
   trap - ERR
   log "up (gateway $gateway); state in $STATE"

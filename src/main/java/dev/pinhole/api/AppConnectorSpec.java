@@ -8,6 +8,7 @@ import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -24,6 +25,8 @@ import java.util.Map;
         message = "client names must be unique", fieldPath = ".clients")
 @ValidationRule(value = "!has(self.clients) || self.clients.all(c, self.clients.exists_one(d, d.address == c.address))",
         message = "client addresses must be unique", fieldPath = ".clients")
+@ValidationRule(value = "!has(self.access) || self.access.all(r, self.access.exists_one(q, q.name == r.name))",
+        message = "access rule names must be unique", fieldPath = ".access")
 @ValidationRule(value = "(has(self.domains) && size(self.domains) > 0) || (has(self.routes)"
         + " && ((has(self.routes.cidrs) && size(self.routes.cidrs) > 0)"
         + " || (has(self.routes.ipSets) && size(self.routes.ipSets) > 0)))",
@@ -45,6 +48,12 @@ public class AppConnectorSpec {
     @JsonPropertyDescription("Who may use the connector: one WireGuard peer per client.")
     @Size(max = 256)
     private List<Client> clients = new ArrayList<>();
+
+    @JsonPropertyDescription("Who may reach which apps (docs/access.md). Absent or empty: every client reaches every"
+            + " domain and route. With rules, a client reaches a domain or route only when a rule grants it, by the"
+            + " client's name or one of its groups; DNS answers REFUSED for a domain it may not reach.")
+    @Size(max = 256)
+    private List<AccessRule> access;
 
     @JsonPropertyDescription("The WireGuard interface of the connector.")
     private WireGuardInterface tunnel = new WireGuardInterface();
@@ -91,6 +100,8 @@ public class AppConnectorSpec {
     public void setRoutes(Routes routes) { this.routes = routes; }
     public List<Client> getClients() { return clients; }
     public void setClients(List<Client> clients) { this.clients = clients; }
+    public List<AccessRule> getAccess() { return access; }
+    public void setAccess(List<AccessRule> access) { this.access = access; }
     public WireGuardInterface getTunnel() { return tunnel; }
     public void setTunnel(WireGuardInterface tunnel) { this.tunnel = tunnel; }
     public ServiceSpec getService() { return service; }
@@ -204,6 +215,11 @@ public class AppConnectorSpec {
         @JsonPropertyDescription("The client's tunnel address, e.g. 100.96.0.2/32, inside tunnel.address.")
         private String address;
 
+        @JsonPropertyDescription("Groups the access rules grant apps to (DNS labels: lower-case letters, digits"
+                + " and '-').")
+        @Size(max = 32)
+        private List<@Size(max = 63) @Pattern(Patterns.GROUP) String> groups;
+
         public Client() {}
 
         public Client(String name, String publicKey, String address) {
@@ -218,6 +234,68 @@ public class AppConnectorSpec {
         public void setPublicKey(String publicKey) { this.publicKey = publicKey; }
         public String getAddress() { return address; }
         public void setAddress(String address) { this.address = address; }
+        public List<String> getGroups() { return groups; }
+        public void setGroups(List<String> groups) { this.groups = groups; }
+    }
+
+    /**
+     * One access rule: the clients it names and the members of its groups may reach its domains (each one of
+     * spec.domains or under one of its wildcards) and routes (inside spec.routes).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class AccessRule {
+        @Required
+        @Size(max = 63)
+        @Pattern(Patterns.GROUP)
+        @JsonPropertyDescription("Rule name, unique in the connector (a DNS label).")
+        private String name;
+
+        @JsonPropertyDescription("Groups whose members this rule grants.")
+        @Size(max = 32)
+        private List<@Size(max = 63) @Pattern(Patterns.GROUP) String> groups;
+
+        @JsonPropertyDescription("Clients (spec.clients[].name) this rule grants by name.")
+        @Size(max = 64)
+        private List<@Size(max = 63) String> clients;
+
+        @JsonPropertyDescription("Domains granted: each one of spec.domains, or a name or wildcard under one of its"
+                + " wildcards.")
+        @Size(max = 64)
+        private List<@Size(max = 253) String> domains;
+
+        @JsonPropertyDescription("Routes granted: CIDRs inside spec.routes, and IPSets that spec.routes.ipSets"
+                + " names.")
+        private AccessRoutes routes;
+
+        public String getName() { return name; }
+        public void setName(String name) { this.name = name; }
+        public List<String> getGroups() { return groups; }
+        public void setGroups(List<String> groups) { this.groups = groups; }
+        public List<String> getClients() { return clients; }
+        public void setClients(List<String> clients) { this.clients = clients; }
+        public List<String> getDomains() { return domains; }
+        public void setDomains(List<String> domains) { this.domains = domains; }
+        public AccessRoutes getRoutes() { return routes; }
+        public void setRoutes(AccessRoutes routes) { this.routes = routes; }
+    }
+
+    /** The routes one access rule grants: a part of spec.routes (smaller bounds than spec.routes, per rule). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class AccessRoutes {
+        @JsonPropertyDescription("CIDRs granted, each inside spec.routes (its CIDRs and IPSets together).")
+        @Size(max = 64)
+        @ValidationRule(value = "self.all(x, " + Patterns.CEL_IS_CIDR + ")",
+                messageExpression = "'not a CIDR: ' + self.filter(x, !" + Patterns.CEL_IS_CIDR + ")[0]")
+        private List<@Size(max = 43) String> cidrs;
+
+        @JsonPropertyDescription("IPSets granted whole; each must be one that spec.routes.ipSets names.")
+        @Size(max = 16)
+        private List<ObjectReference> ipSets;
+
+        public List<String> getCidrs() { return cidrs; }
+        public void setCidrs(List<String> cidrs) { this.cidrs = cidrs; }
+        public List<ObjectReference> getIpSets() { return ipSets; }
+        public void setIpSets(List<ObjectReference> ipSets) { this.ipSets = ipSets; }
     }
 
     /** {@code spec.tunnel}: the connector's WireGuard interface and the pool of synthetic app addresses. */

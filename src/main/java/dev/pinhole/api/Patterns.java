@@ -49,4 +49,7 @@ public final class Patterns {
             + " + int(x.split('-')[0].split('.')[2]) * 256 + int(x.split('-')[0].split('.')[3])"
             + " <= int(x.split('-')[1].split('.')[0]) * 16777216 + int(x.split('-')[1].split('.')[1]) * 65536"
             + " + int(x.split('-')[1].split('.')[2]) * 256 + int(x.split('-')[1].split('.')[3]))";
+
+    /** A group or access rule name: a DNS label (RFC 1123), as the connector's config check wants it. */
+    public static final String GROUP = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 }

@@ -99,7 +99,7 @@ final class ConfigApplication {
                 .filter(p -> p.kind() == DomainPattern.Kind.EXACT).map(p -> DnsName.of(p.suffix())).toList());
         Predicate<SyntheticMapping> served = m -> domains.matches(m.name())
                 && pool.addressOf(m.name(), reserved).equals(m.ipv4());
-        Policy policy = new Policy(appRange, routes, forbidden, pool, served);
+        Policy policy = new Policy(appRange, routes, forbidden, pool, served, AccessGrants.of(config));
         RealAddressPolicy realAddresses = new RealAddressPolicy(policy.forbidden());
         AppResolver resolver = new AppResolver(new AppResolverConfig(domains, realAddresses), context.pool(),
                 context.dnsMetrics());
@@ -118,7 +118,7 @@ final class ConfigApplication {
         List<LiveFlow> goneFlows = new ArrayList<>();
         for (LiveFlow f : flows) {
             // A name with several real addresses stays permitted through the others: judge the one dialled too.
-            if (goneNames.contains(f.client()) || !policy.permits(f.key().app())
+            if (goneNames.contains(f.client()) || !policy.permits(f.client(), f.key().app())
                     || (f.realAddress() != null && !policy.reachable(f.realAddress()))) {
                 goneFlows.add(f);
             }

@@ -239,7 +239,8 @@ public final class DataPlane implements AutoCloseable {
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
                 nameKey(loaded.privateKey()));
         this.answers = new ClientAnswers(answersBound(budget, pool, config));
-        this.dns = new InStackDnsServer(loop, () -> state.dns(), tunnelAddress.toBytes(), towardsClients, tcpConfig,
+        this.dns = new InStackDnsServer(loop, () -> state.dns(),
+                client -> state.policy().accessOf(client), tunnelAddress.toBytes(), towardsClients, tcpConfig,
                 budget, answers);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
                 answers, towardsClients);

@@ -12,6 +12,7 @@ import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.dns.message.DnsType;
 import dev.pinhole.dns.resolver.DnsClientShare;
 import dev.pinhole.dns.resolver.DnsQueryHandler;
+import dev.pinhole.dns.resolver.NameAccess;
 import dev.pinhole.dns.resolver.Transport;
 import dev.pinhole.nat.FlowKey;
 import dev.pinhole.nat.RelayLoop;
@@ -34,6 +35,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -57,6 +59,8 @@ final class InStackDnsServer {
 
     private final RelayLoop loop;
     private final Supplier<DnsQueryHandler> handler;
+    /** What a client may reach under the config in force now (asked per query, so a reload applies at once). */
+    private final Function<String, NameAccess> access;
     private final byte[] tunnelAddress;
     private final SegmentSink toTunnel;
     private final TcpConfig tcpConfig;
@@ -69,10 +73,12 @@ final class InStackDnsServer {
     /** UDP answers and refusals are built here and lent to {@link #toTunnel} at once. */
     private final LentPacket out = new LentPacket(MAX_MESSAGE + 60);
 
-    InStackDnsServer(RelayLoop loop, Supplier<DnsQueryHandler> handler, byte[] tunnelAddress, SegmentSink toTunnel,
-              TcpConfig tcpConfig, ResourceBudget budget, ClientAnswers answers) {
+    InStackDnsServer(RelayLoop loop, Supplier<DnsQueryHandler> handler, Function<String, NameAccess> access,
+                     byte[] tunnelAddress, SegmentSink toTunnel, TcpConfig tcpConfig, ResourceBudget budget,
+                     ClientAnswers answers) {
         this.loop = loop;
         this.handler = handler;
+        this.access = access;
         this.tunnelAddress = tunnelAddress.clone();
         this.toTunnel = toTunnel;
         this.tcpConfig = tcpConfig;
@@ -119,7 +125,7 @@ final class InStackDnsServer {
     private DnsClientShare shareOf(String clientName) {
         ClientBudget b = budget.client(clientName);
         return new DnsClientShare(b.allowance(Resource.DNS_QUERIES), b.allowance(Resource.SYNTHETIC_NAMES),
-                answers.of(clientName));
+                answers.of(clientName), name -> access.apply(clientName).mayReach(name));
     }
 
     /** A TCP segment to port 53; a SYN opens a session (within the client's session budget, else RST). */

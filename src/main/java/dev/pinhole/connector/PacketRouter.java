@@ -125,7 +125,7 @@ final class PacketRouter {
             refuse(client, seg.ip(), PolicyDropReason.EGRESS_UNVERIFIED, seg);
             return;
         }
-        Policy.Decision d = st.policy().decide(key.app(), answers.of(client.name()));
+        Policy.Decision d = st.policy().decide(client.name(), key.app(), answers.of(client.name()));
         if (d instanceof Policy.Decision.Refuse r) {
             refuse(client, seg.ip(), r.reason(), seg);
         } else if (d instanceof Policy.Decision.Forward f) {
@@ -152,7 +152,7 @@ final class PacketRouter {
             refuse(client, dgram.ip(), PolicyDropReason.EGRESS_UNVERIFIED, null);
             return;
         }
-        Policy.Decision d = st.policy().decide(key.app(), answers.of(client.name()));
+        Policy.Decision d = st.policy().decide(client.name(), key.app(), answers.of(client.name()));
         if (d instanceof Policy.Decision.Refuse r) {
             refuse(client, dgram.ip(), r.reason(), null);
         } else if (d instanceof Policy.Decision.Forward f) {

@@ -27,7 +27,9 @@ import java.util.function.Predicate;
  * unless a static route names them: a route at least as specific as the forbidden block and inside it
  * ({@code 127.0.0.1/32} names loopback, {@code 0.0.0.0/0} does not); the pod's own addresses never. Every IPv6
  * spelling of a forbidden IPv4 address is forbidden too ({@link ForbiddenAddresses}, the model the DNS answers and
- * the config check use). Immutable; rebuilt on every config change.
+ * the config check use). With access rules ({@link AccessGrants}) a flow is forwarded only when a rule grants its
+ * client the name its synthetic address maps or a route holding its destination; otherwise it is refused as
+ * {@link PolicyDropReason#NOT_GRANTED}. Immutable; rebuilt on every config change.
  */
 public final class Policy {
     /** What to do with a new flow's destination. */
@@ -59,6 +61,8 @@ public final class Policy {
      * name no longer has (the config's exact names moved it), forwards nothing.
      */
     private final Predicate<SyntheticMapping> served;
+    /** Who may reach what; {@link AccessGrants#OPEN} without access rules. */
+    private final AccessGrants grants;
 
     /** A policy whose forbidden blocks are the built-in ones, the app range and {@code clusterRanges}. */
     public Policy(Cidr appRange, List<Cidr> routes, List<Cidr> clusterRanges, SyntheticAddressPool pool) {
@@ -80,6 +84,13 @@ public final class Policy {
     /** As above; a synthetic address forwards only while {@code served} still accepts its mapping. */
     public Policy(Cidr appRange, List<Cidr> routes, ForbiddenAddresses forbidden, SyntheticAddressPool pool,
                   Predicate<SyntheticMapping> served) {
+        this(appRange, routes, forbidden, pool, served, AccessGrants.OPEN);
+    }
+
+    /** As above, each client reaching only what {@code grants} gives it. */
+    Policy(Cidr appRange, List<Cidr> routes, ForbiddenAddresses forbidden, SyntheticAddressPool pool,
+           Predicate<SyntheticMapping> served, AccessGrants grants) {
+        this.grants = grants;
         this.served = served;
         this.appRange = appRange;
         this.routeList = List.copyOf(routes);
@@ -120,30 +131,53 @@ public final class Policy {
         return forbidden;
     }
 
+    /** What {@code client} may reach under this policy's access rules (DNS asks it before answering a name). */
+    ClientAccess accessOf(String client) {
+        return grants.of(client);
+    }
+
     /**
-     * Decides for a new flow to {@code destination} (the address the client dialled) from a client whose synthetic
-     * answers on this replica are {@code answered}; a forward keeps its mapping. A synthetic address whose current
+     * Decides for a new flow of {@code client} to {@code destination}: as
+     * {@link #decide(ClientAccess, IpAddress, ResolvedNames)} with what the access rules grant that client.
+     */
+    public Decision decide(String client, IpAddress destination, ResolvedNames answered) {
+        return decide(grants.of(client), destination, answered);
+    }
+
+    /** As {@link #decide(String, IpAddress, ResolvedNames)} for a client that may reach everything. */
+    Decision decide(IpAddress destination, ResolvedNames answered) {
+        return decide(ClientAccess.EVERYTHING, destination, answered);
+    }
+
+    /**
+     * Decides for a new flow to {@code destination} (the address the client dialled) from a client that may reach
+     * what {@code access} grants and whose synthetic answers on this replica are {@code answered}; a forward
+     * keeps its mapping. A name or route the client is not granted is refused before anything is resolved for it. A synthetic address whose current
      * name the client was not answered here (it resolved it on another replica before a failover, or the address
      * was recycled or went to a colliding name since) is refused: the client's app re-resolves instead of
      * reaching another name's app.
      */
-    public Decision decide(IpAddress destination, ResolvedNames answered) {
+    Decision decide(ClientAccess access, IpAddress destination, ResolvedNames answered) {
         Objects.requireNonNull(answered, "answered");
         if (!appRange.contains(destination)) {
-            return judgeRoute(destination);
+            return judgeRoute(access, destination);
         }
         InetAddress synthetic = toInet(destination);
         var mapping = pool.lookup(synthetic); // one snapshot: the name checked is the one whose targets go out
         if (mapping.isEmpty() && !answered.knows(synthetic)) {
             Optional<DnsName> listed = pool.settledName(synthetic);
             if (listed.isPresent()) {
-                return new Decision.Resolve(listed.get());
+                return access.mayReach(listed.get()) ? new Decision.Resolve(listed.get())
+                        : new Decision.Refuse(PolicyDropReason.NOT_GRANTED);
             }
         }
         if (!isServed(mapping)) {
             return new Decision.Refuse(PolicyDropReason.NOT_MAPPED);
         }
         DnsName name = mapping.get().name();
+        if (!access.mayReach(name)) {
+            return new Decision.Refuse(PolicyDropReason.NOT_GRANTED);
+        }
         if (!answered.answered(synthetic, name)) {
             // A name the config lists exactly has this address on every replica with this config and no other
             // name ever gets it, so the client reaches the same app whichever replica it resolved on; the
@@ -165,14 +199,24 @@ public final class Policy {
     /**
      * True when a live flow to {@code destination} may go on under this policy (the revocation check after a config
      * change): a served mapping with a reachable real address, or a reachable static route. The client's answers
-     * are not consulted, since the flow was decided with them when it opened; touches nothing.
+     * are not consulted, since the flow was decided with them when it opened; touches nothing. Also false when the
+     * access rules no longer grant {@code client} the flow's name or route.
      */
-    public boolean permits(IpAddress destination) {
+    public boolean permits(String client, IpAddress destination) {
+        return permits(grants.of(client), destination);
+    }
+
+    /** As {@link #permits(String, IpAddress)} for a client that may reach everything. */
+    boolean permits(IpAddress destination) {
+        return permits(ClientAccess.EVERYTHING, destination);
+    }
+
+    private boolean permits(ClientAccess access, IpAddress destination) {
         if (!appRange.contains(destination)) {
-            return judgeRoute(destination) instanceof Decision.Forward;
+            return judgeRoute(access, destination) instanceof Decision.Forward;
         }
         var mapping = pool.lookup(toInet(destination));
-        return isServed(mapping) && !allowedReal(mapping.get()).isEmpty();
+        return isServed(mapping) && access.mayReach(mapping.get().name()) && !allowedReal(mapping.get()).isEmpty();
     }
 
     /** True when the address is mapped and the config still serves that mapping. */
@@ -180,9 +224,15 @@ public final class Policy {
         return mapping.isPresent() && served.test(mapping.get());
     }
 
-    /** A destination outside the app range: forwarded only inside a static route, and only where reachable. */
-    private Decision judgeRoute(IpAddress destination) {
+    /**
+     * A destination outside the app range: forwarded only inside a static route the client is granted, and only
+     * where reachable.
+     */
+    private Decision judgeRoute(ClientAccess access, IpAddress destination) {
         if (routes.contains(destination)) {
+            if (!access.mayReachRoute(destination)) {
+                return new Decision.Refuse(PolicyDropReason.NOT_GRANTED);
+            }
             return reachable(destination) ? new Decision.Forward(List.of(toInet(destination)))
                     : new Decision.Refuse(PolicyDropReason.FORBIDDEN_DESTINATION);
         }

@@ -20,6 +20,11 @@ public enum PolicyDropReason {
      * the name for the client; the client's retransmission (TCP SYN after ~1 s) is forwarded.
      */
     RESOLVING,
+    /**
+     * The access rules grant this client neither the name its synthetic address maps nor a route holding the
+     * destination (the connector serves it, to other clients): refused (RST / ICMP).
+     */
+    NOT_GRANTED,
     /** A destination neither synthetic nor inside a static route. */
     NO_ROUTE,
     /** Loopback, link-local, metadata, cluster or reserved ranges that no static route names. */

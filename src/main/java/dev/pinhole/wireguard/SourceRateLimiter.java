@@ -1,61 +1,42 @@
 package dev.pinhole.wireguard;
 
+import dev.pinhole.time.TokenBucket;
 import java.net.InetAddress;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
  * A token bucket per source address (IPv6 by /64) for handshake messages while under load: {@code rate} per second
- * with a burst of {@code burst}. Idle buckets are swept on tick; the table is bounded, and when full a new source
- * is refused rather than evicting a known one.
+ * with a burst of {@code burst}. Buckets that have refilled are swept on tick (a new bucket would be the same); the
+ * table is bounded, and when full a new source is refused rather than evicting a known one.
  */
 final class SourceRateLimiter {
-    private static final long SECOND = 1_000_000_000L;
     private static final int MAX_SOURCES = 1 << 16;
 
-    private static final class Bucket {
-        long tokens;
-        long lastNanos;
-    }
-
-    private final long costNanos;
-    private final long maxTokens;
-    private final Map<Long, Bucket> buckets = new HashMap<>();
+    private final int perSecond;
+    private final int burst;
+    private final Map<Long, TokenBucket> buckets = new HashMap<>();
 
     SourceRateLimiter(int perSecond, int burst) {
-        this.costNanos = SECOND / perSecond;
-        this.maxTokens = costNanos * burst;
+        this.perSecond = perSecond;
+        this.burst = burst;
     }
 
     synchronized boolean allow(InetAddress source, long now) {
         Long key = key(source.getAddress());
-        Bucket b = buckets.get(key);
-        if (b == null) {
+        TokenBucket bucket = buckets.get(key);
+        if (bucket == null) {
             if (buckets.size() >= MAX_SOURCES) {
                 return false;
             }
-            b = new Bucket();
-            b.tokens = maxTokens - costNanos;
-            b.lastNanos = now;
-            buckets.put(key, b);
-            return true;
+            bucket = new TokenBucket(perSecond, burst);
+            buckets.put(key, bucket);
         }
-        b.tokens = Math.min(maxTokens, b.tokens + (now - b.lastNanos));
-        b.lastNanos = now;
-        if (b.tokens >= costNanos) {
-            b.tokens -= costNanos;
-            return true;
-        }
-        return false;
+        return bucket.take(now);
     }
 
     synchronized void sweep(long now) {
-        for (Iterator<Bucket> it = buckets.values().iterator(); it.hasNext(); ) {
-            if (now - it.next().lastNanos > SECOND) {
-                it.remove();
-            }
-        }
+        buckets.values().removeIf(bucket -> bucket.full(now));
     }
 
     private static long key(byte[] ip) {

@@ -110,6 +110,7 @@ public final class ConfigCheck {
             }
         }
         checkLimits(config.limits(), problems, field);
+        AccessRulesCheck.check(config, problems, field);
         return problems;
     }
 

@@ -22,20 +22,39 @@ public record ConnectorConfig(
         Dns dns,
         Http http,
         Network network,
-        Limits limits) {
+        Limits limits,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<AccessRule> access) {
+
+    /** A config without {@code access} rules: every client reaches every app (docs/access.md). */
+    public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
+                           List<Client> clients, List<String> domains, List<String> routes, Egress egress, Dns dns,
+                           Http http, Network network, Limits limits) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, limits, null);
+    }
 
     /** A config without a {@code network} or {@code limits} section (own addresses only, default limits). */
     public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
                            List<Client> clients, List<String> domains, List<String> routes, Egress egress, Dns dns,
                            Http http) {
-        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, null, null);
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, null, null, null);
     }
 
     /** A config without a {@code limits} section: every bound at its default. */
     public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
                            List<Client> clients, List<String> domains, List<String> routes, Egress egress, Dns dns,
                            Http http, Network network) {
-        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, null);
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, null, null);
+    }
+
+    /** This config with {@code access} as its rules (null or empty: every client reaches every app). */
+    public ConnectorConfig withAccess(List<AccessRule> access) {
+        return new ConnectorConfig(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http,
+                network, limits, access);
+    }
+
+    /** True when the config carries access rules; without any, every client reaches every app. */
+    public boolean restrictsAccess() {
+        return access != null && !access.isEmpty();
     }
 
     /** The resource budget in force: {@link #limits()} over {@link Limits#DEFAULTS}. */
@@ -53,9 +72,48 @@ public record ConnectorConfig(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record WireGuardInterface(String address, int listenPort, int mtu, String appRange) {}
 
-    /** One peer: name for counters, public key, and the single tunnel address it may use as source. */
+    /**
+     * One peer: name for counters, public key, the single tunnel address it may use as source, and the groups
+     * the access rules grant apps to (null or empty: none).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Client(String name, String publicKey, String address) {}
+    public record Client(String name, String publicKey, String address,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> groups) {
+        /** A client in no group. */
+        public Client(String name, String publicKey, String address) {
+            this(name, publicKey, address, null);
+        }
+
+        /** The groups, never null. */
+        public List<String> groupList() {
+            return groups == null ? List.of() : groups;
+        }
+    }
+
+    /**
+     * One access rule (docs/access.md): the clients it names and the members of its groups may reach its domain
+     * patterns (each one of the config's domains or under one of its wildcards) and its routes (each inside the
+     * config's routes). A flow is admitted when some rule grants its client its name or its destination.
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record AccessRule(String name, List<String> groups, List<String> clients, List<String> domains,
+                             List<String> routes) {
+        public List<String> groupList() {
+            return groups == null ? List.of() : groups;
+        }
+
+        public List<String> clientList() {
+            return clients == null ? List.of() : clients;
+        }
+
+        public List<String> domainList() {
+            return domains == null ? List.of() : domains;
+        }
+
+        public List<String> routeList() {
+            return routes == null ? List.of() : routes;
+        }
+    }
 
     /** The egress the connector must leave through, and how it checks that. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -31,6 +31,9 @@ import java.util.Set;
  * send upstream whose answer comes back in later.
  *
  * <ul>
+ *   <li>Names matching the domains that the client's {@link NameAccess} does not grant, any type: REFUSED with
+ *       an Extended DNS Error "Blocked", counted as {@link DnsDropReason#NOT_GRANTED}; nothing is asked upstream
+ *       and no synthetic address is spent.</li>
  *   <li>Names matching the domains, type A (and AAAA with an IPv6 app range): resolved upstream, CNAME chain
  *       followed, real addresses checked by {@link RealAddressPolicy}, then answered with the name's synthetic
  *       address, TTL = min(upstream TTLs along the chain, maxTtl). The chain is flattened: the client sees one
@@ -117,6 +120,11 @@ public final class AppResolver {
         }
         DnsQuestion question = q.questions().get(0);
         if (question.dnsClass() == DnsType.CLASS_IN && config.domains().matches(question.name())) {
+            if (!share.access().mayReach(question.name())) {
+                metrics.dropped(DnsDropReason.NOT_GRANTED);
+                return explained(q, DnsMessage.RCODE_REFUSED, EDE_BLOCKED,
+                        "pinhole: no access rule grants this client this name", limit);
+            }
             switch (question.type()) {
                 case DnsType.A:
                     return askUpstreamFor(q, question, limit, share);

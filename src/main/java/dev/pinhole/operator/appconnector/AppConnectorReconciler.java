@@ -46,8 +46,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -236,7 +238,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
         List<String> routes = new ArrayList<>(spec.getRoutes() == null || spec.getRoutes().getCidrs() == null
                 ? List.of() : spec.getRoutes().getCidrs());
-        IpSetRoutes ipSetRoutes = resolveIpSetRoutes(connector, context, routes);
+        Map<String, List<String>> ipSetCidrs = new HashMap<>();
+        IpSetRoutes ipSetRoutes = resolveIpSetRoutes(connector, context, routes, ipSetCidrs);
         String routeProblem = ipSetRoutes.problem();
         Optional<ConfigMap> currentConfig = named(context, ConfigMap.class, ConnectorNames.configMap(connector));
         if (problems.isEmpty() && routeProblem == null && !ipSetRoutes.pending().isEmpty()) {
@@ -262,7 +265,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         // what it loads; the very config about to be written passes the same check first, so nothing the connector
         // would refuse ever replaces the last good one.
         ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes,
-                NatGatewayNodes.ipAddresses(connector, context));
+                NatGatewayNodes.ipAddresses(connector, context), ipSetCidrs);
         List<ConfigProblem> renderedProblems = ConnectorSpecCheck.checkRendered(config);
         if (!renderedProblems.isEmpty()) {
             return failed(connector, context, status, Reason.INVALID_SPEC,
@@ -397,8 +400,9 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     /** The IPSets' part of the routes: a problem to report (Degraded), or sets still resolving (wait). */
     private record IpSetRoutes(String problem, List<String> pending) {}
 
+    /** Adds the CIDRs of every Ready IPSet spec.routes names to {@code routes}, and by set to {@code bySet}. */
     private IpSetRoutes resolveIpSetRoutes(AppConnector connector, Context<AppConnector> context,
-                                           List<String> routes) {
+                                           List<String> routes, Map<String, List<String>> bySet) {
         Set<String> names = new LinkedHashSet<>(referencedIpSets(connector));
         if (names.isEmpty()) {
             return new IpSetRoutes(null, List.of());
@@ -422,6 +426,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                         + IpSetReadiness.why(set.get()) + ")");
             } else {
                 routes.addAll(set.get().getStatus().getCidrs());
+                bySet.put(name, set.get().getStatus().getCidrs());
             }
         }
         return new IpSetRoutes(problems.isEmpty() ? null : String.join("; ", problems), pending);

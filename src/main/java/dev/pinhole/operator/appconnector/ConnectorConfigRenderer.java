@@ -3,7 +3,9 @@ package dev.pinhole.operator.appconnector;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.connector.config.ConnectorConfig;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Renders an AppConnector (with its IPSet routes already resolved) into the connector's config file. */
 public final class ConnectorConfigRenderer {
@@ -20,6 +22,15 @@ public final class ConnectorConfigRenderer {
      */
     public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes,
                                          List<String> nodeAddresses) {
+        return render(connector, resolvedRoutes, nodeAddresses, Map.of());
+    }
+
+    /**
+     * As {@link #render(AppConnector, List, List)}, with the CIDRs of each IPSet spec.routes names, so that an
+     * access rule naming an IPSet grants its CIDRs (an IPSet missing from {@code ipSetCidrs} grants nothing).
+     */
+    public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes,
+                                         List<String> nodeAddresses, Map<String, List<String>> ipSetCidrs) {
         AppConnectorSpec spec = connector.getSpec();
         AppConnectorSpec.WireGuardInterface t = wireGuardInterface(spec);
         AppConnectorSpec.Egress egress = spec.getEgress();
@@ -30,7 +41,8 @@ public final class ConnectorConfigRenderer {
                 connector.getMetadata().getNamespace(),
                 new ConnectorConfig.WireGuardInterface(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
                 spec.getClients() == null ? List.of() : spec.getClients().stream()
-                        .map(c -> new ConnectorConfig.Client(c.getName(), c.getPublicKey(), c.getAddress()))
+                        .map(c -> new ConnectorConfig.Client(c.getName(), c.getPublicKey(), c.getAddress(),
+                                c.getGroups() == null || c.getGroups().isEmpty() ? null : List.copyOf(c.getGroups())))
                         .toList(),
                 spec.getDomains() == null ? List.of() : List.copyOf(spec.getDomains()),
                 List.copyOf(resolvedRoutes),
@@ -42,7 +54,34 @@ public final class ConnectorConfigRenderer {
                 new ConnectorConfig.Http(ConnectorNames.HTTP_PORT),
                 nodeAddresses.isEmpty() ? null
                         : new ConnectorConfig.Network(nodeAddresses.stream().distinct().sorted().toList(), null),
-                limits(spec.getLimits()));
+                limits(spec.getLimits()), access(spec.getAccess(), ipSetCidrs));
+    }
+
+    /** The spec's rules with their routes resolved (CIDRs and the named IPSets' CIDRs, as one sorted cover). */
+    static List<ConnectorConfig.AccessRule> access(List<AppConnectorSpec.AccessRule> rules,
+                                                   Map<String, List<String>> ipSetCidrs) {
+        if (rules == null || rules.isEmpty()) {
+            return null;
+        }
+        List<ConnectorConfig.AccessRule> out = new ArrayList<>();
+        for (AppConnectorSpec.AccessRule r : rules) {
+            List<String> routes = new ArrayList<>();
+            if (r.getRoutes() != null && r.getRoutes().getCidrs() != null) {
+                routes.addAll(r.getRoutes().getCidrs());
+            }
+            if (r.getRoutes() != null && r.getRoutes().getIpSets() != null) {
+                r.getRoutes().getIpSets().forEach(s -> routes.addAll(ipSetCidrs.getOrDefault(s.getName(),
+                        List.of())));
+            }
+            out.add(new ConnectorConfig.AccessRule(r.getName(), copyOrNull(r.getGroups()),
+                    copyOrNull(r.getClients()), copyOrNull(r.getDomains()),
+                    routes.isEmpty() ? null : RouteList.canonical(routes)));
+        }
+        return out;
+    }
+
+    private static List<String> copyOrNull(List<String> values) {
+        return values == null || values.isEmpty() ? null : List.copyOf(values);
     }
 
     /** The spec's limits as given (null when none): the connector fills in its defaults. */

@@ -19,6 +19,10 @@ public final class ConnectorSpecCheck {
     private static final java.util.regex.Pattern LABEL_VALUE = java.util.regex.Pattern.compile(
             "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
 
+    /** A rendered access rule's route: its CIDRs and IPSets merged, so the index names no spec entry. */
+    private static final java.util.regex.Pattern ACCESS_ROUTE =
+            java.util.regex.Pattern.compile("access\\[\\d+\\]\\.routes\\[\\d+\\]");
+
     private ConnectorSpecCheck() {}
 
     public static List<ConfigProblem> check(AppConnectorSpec spec) {
@@ -59,8 +63,33 @@ public final class ConnectorSpecCheck {
         probe.setSpec(spec);
         List<String> routes = spec.getRoutes() == null || spec.getRoutes().getCidrs() == null
                 ? List.of() : spec.getRoutes().getCidrs();
-        problems.addAll(ConfigCheck.check(ConnectorConfigRenderer.render(probe, routes),
+        // Access rules are checked on the rendered config, once their IPSets are resolved (checkRendered).
+        problems.addAll(ConfigCheck.check(ConnectorConfigRenderer.render(probe, routes).withAccess(null),
                 ConnectorSpecCheck::specField));
+        problems.addAll(accessIpSetProblems(spec));
+        return problems;
+    }
+
+    /** An access rule may grant only an IPSet that spec.routes.ipSets names (a part of what is forwarded). */
+    private static List<ConfigProblem> accessIpSetProblems(AppConnectorSpec spec) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        List<AppConnectorSpec.AccessRule> rules = spec.getAccess() == null ? List.of() : spec.getAccess();
+        java.util.Set<String> routed = new java.util.HashSet<>();
+        if (spec.getRoutes() != null && spec.getRoutes().getIpSets() != null) {
+            spec.getRoutes().getIpSets().forEach(s -> routed.add(s.getName()));
+        }
+        for (int r = 0; r < rules.size(); r++) {
+            AppConnectorSpec.AccessRoutes routes = rules.get(r).getRoutes();
+            List<dev.pinhole.api.ObjectReference> sets = routes == null || routes.getIpSets() == null ? List.of()
+                    : routes.getIpSets();
+            for (int i = 0; i < sets.size(); i++) {
+                if (!routed.contains(sets.get(i).getName())) {
+                    problems.add(new ConfigProblem("spec.access[" + r + "].routes.ipSets[" + i + "]",
+                            sets.get(i).getName(), "not one of spec.routes.ipSets: a rule can only grant what the"
+                            + " connector forwards"));
+                }
+            }
+        }
         return problems;
     }
 
@@ -70,6 +99,8 @@ public final class ConnectorSpecCheck {
      */
     public static List<ConfigProblem> checkRendered(ConnectorConfig config) {
         return ConfigCheck.check(config, f -> f.startsWith("routes[") ? "spec.routes (with spec.routes.ipSets)"
+                : ACCESS_ROUTE.matcher(f).matches() ? "spec." + f.substring(0, f.indexOf(".routes[") + 7)
+                        + " (cidrs with ipSets)"
                 : specField(f));
     }
 

@@ -53,6 +53,27 @@ class ConnectorConfigCodecTest {
     }
 
     @Test
+    void aConfigWithoutAccessRulesWritesNoAccessOrGroupsKeys() {
+        assertThat(written()).doesNotContain("access").doesNotContain("groups");
+        assertThat(ConnectorConfigCodec.write(CONFIG.withAccess(List.of()))).isEqualTo(written());
+    }
+
+    @Test
+    void groupsAndAccessRulesRoundTrip() throws InvalidConfigException {
+        ConnectorConfig withRules = new ConnectorConfig(CONFIG.format(), CONFIG.name(), CONFIG.namespace(),
+                CONFIG.tunnel(), List.of(new ConnectorConfig.Client("alice",
+                        "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=", "100.96.0.2/32", List.of("sales"))),
+                CONFIG.domains(), CONFIG.routes(), CONFIG.egress(), CONFIG.dns(), CONFIG.http(), null, null,
+                List.of(new ConnectorConfig.AccessRule("crm", List.of("sales"), List.of("alice"),
+                        List.of("example.com"), List.of("198.51.100.0/25"))));
+
+        String text = ConnectorConfigCodec.write(withRules);
+
+        assertThat(text).contains("\"groups\" : [ \"sales\" ]").contains("\"access\"");
+        assertThat(ConnectorConfigCodec.read(text)).isEqualTo(withRules);
+    }
+
+    @Test
     void writtenTextEndsWithANewline() {
         assertThat(written()).endsWith("}\n");
     }
