@@ -281,17 +281,20 @@ public final class UdpDeviceDriver implements AutoCloseable {
      */
     private void fallBack(IOException cause) {
         DatagramPort failed = port;
+        DatagramPort replacement;
         try {
             InetSocketAddress local = failed.localAddress();
             truncatedBefore += failed.truncated();
             failed.close();
-            port = ChannelDatagramPort.open(local);
+            replacement = ChannelDatagramPort.open(local);
         } catch (IOException e) {
             e.addSuppressed(cause);
             throw new UncheckedIOException("cannot fall back to a datagram channel", e);
         }
+        // The reason and the count before the port: whoever sees the channel in use also sees why.
         ioFallbackReason = Optional.of("recvmmsg-sendmmsg failed at run time: " + cause.getMessage());
         ioFallbacks.increment();
+        port = replacement;
         portGeneration++;
         LOG.warning(() -> "UDP I/O: the batched socket failed " + FAILURES_BEFORE_FALLBACK
                 + " reads in a row (" + cause.getMessage() + "); one system call per datagram from now on");
