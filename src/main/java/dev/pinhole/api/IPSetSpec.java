@@ -10,7 +10,10 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Desired content of an IPSet: literal entries, other sets, exclusions and the egress IPs of selected connectors. */
+/**
+ * Desired content of an IPSet: literal entries, published range feeds, other sets, exclusions and the egress IPs
+ * of selected connectors.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class IPSetSpec {
     @JsonPropertyDescription("Addresses, CIDRs and ranges: \"203.0.113.10\", \"198.51.100.0/28\","
@@ -38,6 +41,12 @@ public class IPSetSpec {
                     + Patterns.CEL_V4_RANGE_ORDERED + ")[0]")
     private List<@Size(max = 83) String> exclude = new ArrayList<>();
 
+    @JsonPropertyDescription("Published range feeds whose prefixes are added like addresses (exclude applies to"
+            + " them too). The operator fetches them from the hosts its settings allow and keeps the last good list"
+            + " when a fetch fails.")
+    @Size(max = 16)
+    private List<IPSetSource> sources;
+
     @JsonPropertyDescription("Adds the egress IPs (spec.egress.elasticIP) of the AppConnectors in this namespace"
             + " that match this selector.")
     @SchemaFrom(type = LabelSelectorSchema.class)
@@ -49,6 +58,8 @@ public class IPSetSpec {
     public void setInclude(List<ObjectReference> include) { this.include = include; }
     public List<String> getExclude() { return exclude; }
     public void setExclude(List<String> exclude) { this.exclude = exclude; }
+    public List<IPSetSource> getSources() { return sources; }
+    public void setSources(List<IPSetSource> sources) { this.sources = sources; }
     public LabelSelector getAppConnectors() { return appConnectors; }
     public void setAppConnectors(LabelSelector appConnectors) { this.appConnectors = appConnectors; }
 }

@@ -25,7 +25,10 @@ public class IPSetStatus implements HasConditions {
     @JsonPropertyDescription("Number of addresses covered, in decimal (IPv6 sets can exceed 64 bits).")
     private String addressCount;
 
-    @JsonPropertyDescription("Ready and Invalid conditions.")
+    @JsonPropertyDescription("One entry per fetched feed of spec.sources (a preset may fetch more than one).")
+    private List<IPSetSourceStatus> sources;
+
+    @JsonPropertyDescription("Ready and Invalid conditions; Stale when the set has sources.")
     @SchemaFrom(type = ConditionSchema[].class)
     private List<Condition> conditions = new ArrayList<>();
 
@@ -37,6 +40,8 @@ public class IPSetStatus implements HasConditions {
     public void setCidrCount(Integer cidrCount) { this.cidrCount = cidrCount; }
     public String getAddressCount() { return addressCount; }
     public void setAddressCount(String addressCount) { this.addressCount = addressCount; }
+    public List<IPSetSourceStatus> getSources() { return sources; }
+    public void setSources(List<IPSetSourceStatus> sources) { this.sources = sources; }
     @Override
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
@@ -48,11 +53,12 @@ public class IPSetStatus implements HasConditions {
                 && Objects.equals(cidrs, s.cidrs)
                 && Objects.equals(cidrCount, s.cidrCount)
                 && Objects.equals(addressCount, s.addressCount)
+                && Objects.equals(sources, s.sources)
                 && Objects.equals(conditions, s.conditions);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, cidrs, cidrCount, addressCount, conditions);
+        return Objects.hash(observedGeneration, cidrs, cidrCount, addressCount, sources, conditions);
     }
 }

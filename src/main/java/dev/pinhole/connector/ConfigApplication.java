@@ -36,7 +36,8 @@ import java.util.function.Predicate;
  * mappings whose name no domain matches any more or whose name has another address under the new config (its
  * exact names reserve addresses: {@link ReservedAddresses}), and every other live flow whose destination the
  * new policy would refuse as a new flow (a removed route, a removed or moved name, a forbidden block no route
- * names any more).
+ * names any more, a name or route the access rules no longer grant its client: a group change or a removed rule
+ * keeps the client and ends only those flows).
  */
 final class ConfigApplication {
     private ConfigApplication() {}

@@ -62,6 +62,14 @@ public final class ChildWriter {
                                             + " -> " + hash + ")"
                                     : "live object drifted", io.fabric8.kubernetes.client.utils.Serialization.asJson(desired));
         }
+        return Optional.ofNullable(write(context, desired, current));
+    }
+
+    /**
+     * Writes {@code desired} as it is (its owner references and annotations are the caller's), through its event
+     * source's cache: server-side applied, or created or replaced in update mode.
+     */
+    public <R extends HasMetadata> R write(Context<?> context, R desired, Optional<R> current) {
         var client = context.getClient();
         java.util.function.UnaryOperator<R> write;
         if (mode == Mode.SERVER_SIDE_APPLY) {
@@ -75,7 +83,7 @@ public final class ChildWriter {
         } else {
             write = r -> client.resource(r).create();
         }
-        return Optional.ofNullable(writeThroughCache(context, desired, write));
+        return writeThroughCache(context, desired, write);
     }
 
     /**

@@ -9,6 +9,8 @@ public final class ConditionTypes {
     public static final String DEGRADED = "Degraded";
     public static final String EGRESS_VERIFIED = "EgressVerified";
     public static final String INVALID = "Invalid";
+    /** IPSets with sources: whether a source's list in force is older than allowed (or there is none). */
+    public static final String STALE = "Stale";
 
     /** Reasons shared by both kinds. */
     public static final class Reason {
@@ -21,6 +23,10 @@ public final class ConditionTypes {
         public static final String INCLUDE_CYCLE = "IncludeCycle";
         public static final String INVALID_SELECTOR = "InvalidSelector";
         public static final String INVALID_SPEC = "InvalidSpec";
+        public static final String INVALID_SOURCE = "InvalidSource";
+        public static final String SOURCE_UNAVAILABLE = "SourceUnavailable";
+        public static final String SOURCE_STALE = "SourceStale";
+        public static final String SOURCES_FRESH = "SourcesFresh";
         public static final String ALL_REPLICAS_READY = "AllReplicasReady";
         public static final String SOME_REPLICAS_READY = "SomeReplicasReady";
         public static final String NO_REPLICAS_READY = "NoReplicasReady";

@@ -21,6 +21,45 @@ public interface OperatorSettings {
 
     LeaderElection leaderElection();
 
+    Feeds feeds();
+
+    /**
+     * Where IPSet sources may be fetched from (spec.sources): a namespace user who writes an IPSet must not make
+     * the operator fetch from inside the cluster, so only these hosts, over https unless listed as plain http,
+     * and never when the name resolves into the forbidden blocks.
+     */
+    interface Feeds {
+        /** PINHOLE_FEEDS_ALLOWED_HOSTS: host names sources may use; empty: the presets' five hosts. */
+        java.util.Optional<java.util.List<String>> allowedHosts();
+
+        /** PINHOLE_FEEDS_PLAIN_HTTP_HOSTS: allowed hosts that may be fetched over plain http. */
+        java.util.Optional<java.util.List<String>> plainHttpHosts();
+
+        /**
+         * PINHOLE_FEEDS_CLUSTER_RANGES: the cluster's pod, service and node ranges (CIDRs), which no feed host may
+         * resolve into, besides loopback, link-local, metadata and the other built-in blocks; empty: the private
+         * ranges, 100.64.0.0/10 and fc00::/7.
+         */
+        java.util.Optional<java.util.List<String>> clusterRanges();
+
+        /**
+         * PINHOLE_FEEDS_PRESET_ORIGINS: "preset=https://host:port" pairs replacing a preset's origin (a mirror,
+         * or the test server of the e2e suite); its host must still be allowed.
+         */
+        java.util.Optional<java.util.List<String>> presetOrigins();
+
+        /** PINHOLE_FEEDS_CA_FILE: PEM certificates trusted for feeds besides the JDK's (a mirror's own CA). */
+        java.util.Optional<String> caFile();
+
+        /** How many fetches run at once, off the reconcile threads. */
+        @WithDefault("4")
+        int concurrency();
+
+        /** The fraction of its prefixes a feed may lose in one step before the new list is held back. */
+        @WithDefault("0.5")
+        double maxShrink();
+    }
+
     /** Leader election among operator replicas (a Lease in the operator's namespace). */
     interface LeaderElection {
         /** PINHOLE_LEADER_ELECTION_ENABLED; the chart sets it with leaderElection.enabled. */

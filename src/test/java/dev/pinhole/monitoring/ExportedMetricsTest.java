@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.connector.ConnectorSeries;
 import dev.pinhole.operator.ReconcileMetrics;
+import dev.pinhole.operator.ipset.FeedMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
@@ -43,13 +44,15 @@ class ExportedMetricsTest {
     ReconcileMetrics reconciles;
     @Inject
     Operator operator;
+    @Inject
+    FeedMetrics feeds;
 
     @BeforeEach
     void scrapeOnce() throws Exception {
         if (exported == null) {
             Path dir = Files.createTempDirectory("pinhole-exported-metrics");
             exported = Map.of(
-                    OPERATOR, Exposition.of(List.of(OperatorSeries.scrape(client, reconciles, operator))),
+                    OPERATOR, Exposition.of(List.of(OperatorSeries.scrape(client, reconciles, operator, feeds))),
                     CONNECTOR, Exposition.of(ConnectorSeries.scrapes(dir)));
         }
     }
@@ -117,6 +120,16 @@ class ExportedMetricsTest {
         assertThat(doc.keys("dns-refusals")).as("docs/metrics.md DNS refusals")
                 .containsExactlyInAnyOrderElementsOf(
                         connector.labelsOf("pinhole_connector_dns_refused_total").get("reason"));
+    }
+
+    @Test
+    void feedOutcomesAreTheExportedValues() {
+        MetricsDoc doc = MetricsDoc.read(MonitoringFiles.METRICS_DOC);
+
+        assertThat(doc.keys("feed-outcomes")).as("docs/metrics.md feed outcomes")
+                .containsExactlyInAnyOrderElementsOf(exported.get(OPERATOR)
+                        .labelsOf("pinhole_ipset_feed_fetches_total").get("outcome"))
+                .containsExactlyInAnyOrderElementsOf(FeedMetrics.OUTCOMES);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.IPSet;
+import dev.pinhole.api.IPSetSource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -126,5 +127,21 @@ class IPSetReconcilerTest {
         assertThat(s.getStatus().getCidrs()).containsExactly("192.0.2.9/32");
         assertThat(s.getStatus().getConditions()).filteredOn(c -> "Invalid".equals(c.getType()))
                 .singleElement().extracting(Condition::getStatus).isEqualTo("False");
+    }
+
+    @Test
+    void aSourceAtAHostTheOperatorDoesNotAllowIsRefusedWithoutAFetch() {
+        IPSet set = TestObjects.ipSet("ips-h", "fed", List.of("192.0.2.1"));
+        IPSetSource source = new IPSetSource();
+        source.setUrl("https://kubernetes.default.svc/api/v1/secrets");
+        source.setFormat("text");
+        set.getSpec().setSources(List.of(source));
+        client.resource(set).create();
+
+        IPSet s = awaitSet("ips-h", "fed", x -> "InvalidSource".equals(ready(x).getReason()));
+        assertThat(ready(s).getMessage()).isEqualTo("spec.sources[0].url:"
+                + " \"https://kubernetes.default.svc/api/v1/secrets\": host \"kubernetes.default.svc\" is not in the"
+                + " operator's allowed feed hosts (an admin lists feed hosts in pinhole.feeds.allowed-hosts)");
+        assertThat(s.getStatus().getCidrs()).isEmpty();
     }
 }

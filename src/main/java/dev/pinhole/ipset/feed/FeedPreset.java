@@ -38,22 +38,16 @@ public enum FeedPreset {
     AWS("aws", "https://ip-ranges.amazonaws.com") {
         @Override
         List<FeedRequest> build(URI origin, List<String> services, List<String> regions) {
-            String filter = filter("service", services) + filter("region", regions);
-            return List.of(new FeedRequest(name(services, regions), origin.resolve("/ip-ranges.json"),
-                    new FeedFormat.Json(List.of(FeedSelection.parse("/prefixes/*" + filter + "/ip_prefix"),
-                            FeedSelection.parse("/ipv6_prefixes/*" + filter + "/ipv6_prefix")),
-                            Optional.of("syncToken"), Optional.of("createDate"))));
+            return filteredJson(origin, "/ip-ranges.json", new Filters("service", services, "region", regions),
+                    List.of("/prefixes/*%s/ip_prefix", "/ipv6_prefixes/*%s/ipv6_prefix"), "createDate");
         }
     },
     /** Google Cloud's cloud.json: entries with ipv4Prefix or ipv6Prefix, service and scope (the region). */
     GOOGLE_CLOUD("google-cloud", "https://www.gstatic.com") {
         @Override
         List<FeedRequest> build(URI origin, List<String> services, List<String> regions) {
-            String filter = filter("service", services) + filter("scope", regions);
-            return List.of(new FeedRequest(name(services, regions), origin.resolve("/ipranges/cloud.json"),
-                    new FeedFormat.Json(List.of(FeedSelection.parse("/prefixes/*" + filter + "/ipv4Prefix"),
-                            FeedSelection.parse("/prefixes/*" + filter + "/ipv6Prefix")),
-                            Optional.of("syncToken"), Optional.of("creationTime"))));
+            return filteredJson(origin, "/ipranges/cloud.json", new Filters("service", services, "scope", regions),
+                    List.of("/prefixes/*%s/ipv4Prefix", "/prefixes/*%s/ipv6Prefix"), "creationTime");
         }
     },
     /** Cloudflare's plain-text lists, one for each family; nothing to filter on. */
@@ -70,10 +64,8 @@ public enum FeedPreset {
     ATLASSIAN("atlassian", "https://ip-ranges.atlassian.com") {
         @Override
         List<FeedRequest> build(URI origin, List<String> services, List<String> regions) {
-            String filter = filter("product", services) + filter("region", regions);
-            return List.of(new FeedRequest(name(services, regions), origin.resolve("/"),
-                    new FeedFormat.Json(List.of(FeedSelection.parse("/items/*" + filter + "/cidr")),
-                            Optional.of("syncToken"), Optional.of("creationDate"))));
+            return filteredJson(origin, "/", new Filters("product", services, "region", regions),
+                    List.of("/items/*%s/cidr"), "creationDate");
         }
     };
 
@@ -153,6 +145,25 @@ public enum FeedPreset {
 
     private static String filter(String field, List<String> values) {
         return values.isEmpty() ? "" : "[" + field + "=" + String.join("|", values) + "]";
+    }
+
+    /** The services and regions a request keeps, and the entry fields the vendor spells them with. */
+    private record Filters(String serviceField, List<String> services, String regionField, List<String> regions) {
+        String text() {
+            return filter(serviceField, services) + filter(regionField, regions);
+        }
+    }
+
+    /**
+     * One request for a JSON feed whose entries carry the service and region to filter on: each selection
+     * template has one {@code %s} where the filters go; the feed's version is its syncToken.
+     */
+    final List<FeedRequest> filteredJson(URI origin, String path, Filters filters, List<String> selectionTemplates,
+            String timestampField) {
+        List<FeedSelection> selections = selectionTemplates.stream()
+                .map(template -> FeedSelection.parse(template.formatted(filters.text()))).toList();
+        return List.of(new FeedRequest(name(filters.services(), filters.regions()), origin.resolve(path),
+                new FeedFormat.Json(selections, Optional.of("syncToken"), Optional.of(timestampField))));
     }
 
     String name(List<String> services) {

@@ -2,18 +2,23 @@ package dev.pinhole.operator.ipset;
 
 import static dev.pinhole.operator.ConditionTypes.INVALID;
 import static dev.pinhole.operator.ConditionTypes.READY;
+import static dev.pinhole.operator.ConditionTypes.STALE;
 
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.IPSet;
 import dev.pinhole.api.IPSetStatus;
 import dev.pinhole.ipset.IpSet;
+import dev.pinhole.ipset.feed.FeedLimits;
+import dev.pinhole.operator.ChildWriter;
 import dev.pinhole.operator.ConditionSet;
 import dev.pinhole.operator.ConditionSet.Status;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import dev.pinhole.operator.EventRecorder;
 import dev.pinhole.operator.ItemStoreWithoutManagedFields;
+import dev.pinhole.operator.OperatorSettings;
 import dev.pinhole.operator.ReconcileMetrics;
 import dev.pinhole.operator.StatusPatch;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -25,31 +30,59 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
  * Reconciles an IPSet into {@code status.cidrs}, the minimal CIDR list to publish. A set that cannot be resolved
- * is Ready=False with an empty list: a stale or partial allowlist is never shown as Ready.
+ * is Ready=False with an empty list: a partial allowlist is never shown as Ready. A set with sources publishes
+ * its feeds' lists in force (fetched off the reconcile threads by {@link FeedRefresher}, persisted in
+ * {@link FeedCache}); a source that fails keeps its last good list, and the Stale condition says so.
  */
 @ControllerConfiguration(name = IPSetReconciler.NAME,
         informer = @Informer(itemStore = ItemStoreWithoutManagedFields.class))
 public class IPSetReconciler implements Reconciler<IPSet> {
     public static final String NAME = "ipset";
     static final String CONNECTORS_SOURCE = "appconnectors-for-ipset";
+    static final String CACHES_SOURCE = "ipset-feed-caches";
+    /** Deleted sets' feed state is dropped at most this often (a sweep over the cache of sets). */
+    private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(IPSetReconciler.class);
 
     private final EventRecorder events;
     private final ReconcileMetrics metrics;
     private final Clock clock;
     private final SelectingSets selectingSets = new SelectingSets();
+    private final ChildWriter writer;
+    private final SourcePlans plans;
+    private final FeedRefresher refresher;
+    private final FeedFetchEvents fetchEvents;
+    private volatile Instant lastSweep = Instant.EPOCH;
 
-    public IPSetReconciler(EventRecorder events, ReconcileMetrics metrics, Clock clock) {
+    public IPSetReconciler(EventRecorder events, ReconcileMetrics metrics, Clock clock, OperatorSettings settings,
+            ChildWriter writer, FeedMetrics feedMetrics) {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.writer = writer;
+        FeedAccess access = FeedAccess.from(settings.feeds());
+        this.plans = new SourcePlans(access.origins(), access.policy(), access.maxShrink());
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(access.concurrency(), r -> {
+            Thread t = new Thread(r, "feed-fetch-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.refresher = new FeedRefresher(access.fetcher()::fetch, FeedLimits.DEFAULT, pool, clock, feedMetrics);
+        this.fetchEvents = new FeedFetchEvents(refresher, pool);
     }
 
     @Override
@@ -75,7 +108,17 @@ public class IPSetReconciler implements Reconciler<IPSet> {
                         selectingSets.affected(all(context, changed.getMetadata().getNamespace()), changed)))
                 .withPrimaryToSecondaryMapper((IPSet set) -> Set.of())
                 .build();
-        return List.of(new InformerEventSource<>(includes, context), new InformerEventSource<>(connectors, context));
+        // The persisted last good lists of the sets' sources (FeedCache), read on a set's first reconcile after a
+        // restart. Owned by their set; only the operator writes them, so their events change nothing.
+        var caches = InformerEventSourceConfiguration.from(ConfigMap.class, IPSet.class)
+                .withName(CACHES_SOURCE)
+                .withLabelSelector(FeedCache.LABEL)
+                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withOnAddFilter(c -> false)
+                .withOnUpdateFilter((now, before) -> false)
+                .build();
+        return List.of(new InformerEventSource<>(includes, context), new InformerEventSource<>(connectors, context),
+                new InformerEventSource<>(caches, context), fetchEvents);
     }
 
     private static List<IPSet> all(EventSourceContext<IPSet> context, String namespace) {
@@ -97,9 +140,21 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         var connectorSource = (InformerEventSource<AppConnector, IPSet>) context.eventSourceRetriever()
                 .getEventSourceFor(AppConnector.class, CONNECTORS_SOURCE);
         List<AppConnector> connectors = connectorSource.list(namespace).toList();
+        var cacheSource = (InformerEventSource<ConfigMap, IPSet>) context.eventSourceRetriever()
+                .getEventSourceFor(ConfigMap.class, CACHES_SOURCE);
+        sweepDeletedSets(context);
+        SourceLists sourceLists = new SourceLists(set, plans, refresher,
+                s -> cacheSource.get(new ResourceID(FeedCache.name(s), namespace)));
         IpSetResolver resolver = new IpSetResolver(namespace,
-                name -> context.getPrimaryCache().get(new ResourceID(name, namespace)), connectors);
+                name -> context.getPrimaryCache().get(new ResourceID(name, namespace)), connectors, sourceLists);
         IpSetResolution resolution = resolver.resolve(set);
+        if (SourceLists.hasSources(set) && sourceLists.rootViews().isEmpty()) {
+            // The set failed before its sources were reached (a bad entry, an unknown include): still follow
+            // them, so their lists are there once the spec is fixed.
+            sourceLists.apply(set);
+        }
+        List<FeedRefresher.SourceView> views = sourceLists.rootViews();
+        Instant now = clock.instant();
 
         long generation = Optional.ofNullable(set.getMetadata().getGeneration()).orElse(0L);
         IPSetStatus previous = set.getStatus() == null ? new IPSetStatus() : set.getStatus();
@@ -123,6 +178,27 @@ public class IPSetReconciler implements Reconciler<IPSet> {
                 conditions.set(READY, Status.False, failed.reason(), failed.message());
                 conditions.set(INVALID, Status.True, failed.reason(), failed.message());
         }
+        if (SourceLists.hasSources(set)) {
+            status.setSources(SourceReport.statuses(views, now));
+            Optional<SourceReport.Staleness> stale = SourceReport.stale(views, now);
+            if (stale.isPresent()) {
+                conditions.set(STALE, Status.True, Reason.SOURCE_STALE, stale.get().message());
+            } else {
+                conditions.set(STALE, Status.False, Reason.SOURCES_FRESH, views.isEmpty() ? ""
+                        : views.size() + " sources, every list in force is current");
+            }
+            for (SourceReport.Notice notice : SourceReport.notices(views, previous.getSources())) {
+                events.record(context.getClient(), set, notice.warning() ? EventRecorder.Type.Warning
+                        : EventRecorder.Type.Normal, notice.reason(), notice.message());
+            }
+            persist(set, views, context);
+            if (views.stream().anyMatch(v -> v.steps().stream()
+                    .anyMatch(step -> step instanceof dev.pinhole.ipset.feed.FeedSourceState.Took))) {
+                // The sets including this one resolve its feeds too: their lists changed with it.
+                fetchEvents.touch(namespace, IpSetDependents.includers(
+                        context.getPrimaryCache().list(namespace).toList(), set.getMetadata().getName()));
+            }
+        }
         status.setConditions(conditions.toList());
         if (conditions.changed(READY)) {
             boolean ready = "True".equals(conditions.statusOf(READY));
@@ -131,10 +207,68 @@ public class IPSetReconciler implements Reconciler<IPSet> {
                     ready ? "Published " + status.getCidrCount() + " CIDRs"
                             : ((IpSetResolution.Failed) resolution).message());
         }
+        UpdateControl<IPSet> control;
         if (status.equals(previous)) {
-            return UpdateControl.noUpdate();
+            control = UpdateControl.noUpdate();
+        } else {
+            metrics.statusWritten("IPSet");
+            control = UpdateControl.patchStatus(StatusPatch.of(set, status, IPSet::new));
         }
-        metrics.statusWritten("IPSet");
-        return UpdateControl.patchStatus(StatusPatch.of(set, status, IPSet::new));
+        Optional<Instant> next = SourceReport.nextLook(views, now);
+        return next.isEmpty() ? control
+                : control.rescheduleAfter(Duration.between(now, next.get()).plusMillis(1));
+    }
+
+    private static <T> T unchecked(Object o) {
+        @SuppressWarnings("unchecked")
+        T t = (T) o;
+        return t;
+    }
+
+    /**
+     * Writes the sources' last good lists to the set's cache when a digest changed. A cache over the size bound is
+     * not written (the lists stay in force in memory); a Warning says a restart would fetch them afresh.
+     */
+    private void persist(IPSet set, List<FeedRefresher.SourceView> views, Context<IPSet> context) {
+        Optional<FeedCache.Desired> desired = FeedCache.desired(set, views);
+        if (desired.isEmpty()) {
+            return;
+        }
+        InformerEventSource<ConfigMap, IPSet> caches = unchecked(context.eventSourceRetriever()
+                .getEventSourceFor(ConfigMap.class, CACHES_SOURCE));
+        Optional<ConfigMap> current = caches.get(new ResourceID(FeedCache.name(set),
+                set.getMetadata().getNamespace()));
+        if (desired.get().sameAs(current)) {
+            return;
+        }
+        if (!desired.get().fits()) {
+            if (views.stream().anyMatch(v -> !v.steps().isEmpty())) {
+                events.record(context.getClient(), set, EventRecorder.Type.Warning, "SourcesNotPersisted",
+                        "the sources' lists take " + desired.get().bytes() + " bytes, over the "
+                                + FeedCache.MAX_BYTES + " a ConfigMap may hold here: after an operator restart the"
+                                + " set waits for fresh fetches");
+            }
+            return;
+        }
+        try {
+            writer.write(context, desired.get().configMap(), current);
+            metrics.childWritten("IPSet", "ConfigMap");
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // The lists stay in force in memory; the next change tries again.
+            LOG.infof("IPSet %s/%s: could not write its feed cache: %s", set.getMetadata().getNamespace(),
+                    set.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /** Drops the feed state of sets that no longer exist (no finalizer: nothing else hears of a deletion). */
+    private void sweepDeletedSets(Context<IPSet> context) {
+        Instant now = clock.instant();
+        if (now.isBefore(lastSweep.plus(SWEEP_EVERY))) {
+            return;
+        }
+        lastSweep = now;
+        Set<String> live = context.getPrimaryCache().list().map(s -> s.getMetadata().getUid())
+                .collect(Collectors.toSet());
+        refresher.forgetSets(key -> !live.contains(key.uid()));
     }
 }

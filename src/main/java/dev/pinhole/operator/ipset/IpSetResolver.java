@@ -16,14 +16,16 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Resolves an IPSet from specs alone: its entries, the IPSets it includes (transitively), the egress IPs of the
- * AppConnectors it selects, minus its exclusions. Cycles, unknown references and malformed entries fail with a
- * message that names the culprit; nothing partial is ever returned.
+ * Resolves an IPSet from specs and its sources' lists in force: its entries and feeds, the IPSets it includes
+ * (transitively), the egress IPs of the AppConnectors it selects, minus its exclusions (which apply to feeds too).
+ * Cycles, unknown references, malformed entries and sources without a list fail with a message that names the
+ * culprit; nothing partial is ever returned.
  */
 public final class IpSetResolver {
     private final String namespace;
     private final Function<String, Optional<IPSet>> sets;
     private final List<AppConnector> connectors;
+    private final Function<IPSet, IpSetResolution> sources;
     private final Map<String, IpSetResolution> memo = new HashMap<>();
 
     /**
@@ -31,9 +33,18 @@ public final class IpSetResolver {
      * @param connectors the AppConnectors of {@code namespace}
      */
     public IpSetResolver(String namespace, Function<String, Optional<IPSet>> sets, List<AppConnector> connectors) {
+        this(namespace, sets, connectors, set -> new IpSetResolution.Resolved(IpSet.builder().build()));
+    }
+
+    /**
+     * @param sources the prefixes of a set's spec.sources (its feeds' lists in force), or why there are none
+     */
+    public IpSetResolver(String namespace, Function<String, Optional<IPSet>> sets, List<AppConnector> connectors,
+            Function<IPSet, IpSetResolution> sources) {
         this.namespace = namespace;
         this.sets = sets;
         this.connectors = connectors;
+        this.sources = sources;
     }
 
     public IpSetResolution resolve(IPSet root) {
@@ -61,6 +72,11 @@ public final class IpSetResolver {
         if (bad.isPresent()) {
             return new IpSetResolution.Failed(Reason.INVALID_ENTRY, prefix + bad.get());
         }
+        IpSetResolution fed = sources.apply(set);
+        if (fed instanceof IpSetResolution.Failed failed) {
+            return new IpSetResolution.Failed(failed.reason(), prefix + failed.message());
+        }
+        builder.addAll(((IpSetResolution.Resolved) fed).addresses());
         List<ObjectReference> includes = spec.getInclude() == null ? List.of() : spec.getInclude();
         for (int i = 0; i < includes.size(); i++) {
             String target = includes.get(i).getName();

@@ -3,30 +3,21 @@ package dev.pinhole.ipset.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.ForbiddenAddresses;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fetcher against a real local HTTPS server (the JDK's HttpsServer, a self-signed certificate for
+ * The fetcher against a real local HTTPS server ({@link LocalFeedServer}: a self-signed certificate for
  * feeds.test made here by keytool). The server listens on loopback, which the tests' policy reaches only through
  * a static route naming 127.0.0.1/32; "feeds.test" resolves only through the fake resolver, so every successful
  * fetch also proves the connection went to the address the policy checked.
@@ -45,12 +36,8 @@ class FeedFetcherTest {
 
     @TempDir
     static Path dir;
-    private static HttpsServer https;
-    private static HttpServer http;
+    private static LocalFeedServer server;
     private static SSLContext clientTls;
-    /** Handlers on their own threads: the slow one must not hold up the dispatcher for the other tests. */
-    private static final java.util.concurrent.ExecutorService handlers =
-            java.util.concurrent.Executors.newCachedThreadPool();
     private static final List<String> requests = new CopyOnWriteArrayList<>();
     private static final List<String> conditionalHeaders = new CopyOnWriteArrayList<>();
 
@@ -58,46 +45,13 @@ class FeedFetcherTest {
 
     @BeforeAll
     static void startServers() throws Exception {
-        Path store = dir.resolve("feeds.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "feeds", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                "CN=feeds.test", "-ext", "SAN=dns:feeds.test,dns:mirror.test", "-validity", "2", "-keystore",
-                store.toString(), "-storetype", "PKCS12", "-storepass", "changeit")
-                .redirectErrorStream(true).start();
-        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(keytool.waitFor()).as(out).isZero();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(store)) {
-            keys.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, "changeit".toCharArray());
-        SSLContext serverTls = SSLContext.getInstance("TLS");
-        serverTls.init(kmf.getKeyManagers(), null, null);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("feeds", keys.getCertificate("feeds"));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        clientTls = SSLContext.getInstance("TLS");
-        clientTls.init(null, tmf.getTrustManagers(), null);
-
-        https = HttpsServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
-        https.setHttpsConfigurator(new HttpsConfigurator(serverTls));
-        https.createContext("/", FeedFetcherTest::handle);
-        https.setExecutor(handlers);
-        https.start();
-        http = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
-        http.createContext("/", FeedFetcherTest::handle);
-        http.setExecutor(handlers);
-        http.start();
+        server = LocalFeedServer.start(dir, FeedFetcherTest::handle);
+        clientTls = server.clientTls();
     }
 
     @AfterAll
     static void stopServers() {
-        https.stop(0);
-        http.stop(0);
-        handlers.shutdownNow();
+        server.close();
     }
 
     @BeforeEach
@@ -156,7 +110,7 @@ class FeedFetcherTest {
             default -> {
                 if (path.startsWith("/redirect/")) {
                     exchange.getResponseHeaders().add("Location", path.substring("/redirect/".length())
-                            .replace("_", "/").replace("PORT", String.valueOf(https.getAddress().getPort())));
+                            .replace("_", "/").replace("PORT", String.valueOf(server.httpsPort())));
                     exchange.sendResponseHeaders(302, -1);
                 } else if (path.equals("/loop")) {
                     exchange.getResponseHeaders().add("Location", "/loop");
@@ -190,7 +144,7 @@ class FeedFetcherTest {
     }
 
     private static URI https(String host, String path) {
-        return URI.create("https://" + host + ":" + https.getAddress().getPort() + path);
+        return URI.create("https://" + host + ":" + server.httpsPort() + path);
     }
 
     @Test
@@ -248,7 +202,7 @@ class FeedFetcherTest {
 
     @Test
     void plainHttpIsRefusedUnlessTheAdminAllowsItForTheHost() {
-        URI plain = URI.create("http://feeds.test:" + http.getAddress().getPort() + "/ips");
+        URI plain = URI.create("http://feeds.test:" + server.httpPort() + "/ips");
 
         assertThat(fetcher().fetch(plain, FeedFetcher.Validators.NONE))
                 .isEqualTo(new FeedFetcher.Refused("plain http is not allowed for host \"feeds.test\""));

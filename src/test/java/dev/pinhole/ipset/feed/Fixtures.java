@@ -5,10 +5,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** The vendor-shaped feed bodies under src/test/resources/dev/pinhole/ipset/feed. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {}
 
-    static byte[] read(String name) {
+    public static byte[] read(String name) {
         try (InputStream in = Fixtures.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalArgumentException("no fixture " + name);

@@ -1,0 +1,221 @@
+package dev.pinhole.operator.ipset;
+
+import dev.pinhole.ipset.feed.FeedContent;
+import dev.pinhole.ipset.feed.FeedFetcher;
+import dev.pinhole.ipset.feed.FeedLimits;
+import dev.pinhole.ipset.feed.FeedParseException;
+import dev.pinhole.ipset.feed.FeedRequest;
+import dev.pinhole.ipset.feed.FeedSourceState;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Holds the state of every IPSet source and fetches the ones that are due on an executor of its own, so a slow or
+ * silent feed holds one of its threads (up to the fetch deadline) and never a reconcile. A reconcile asks for its
+ * sources' views; a source that is due and not already being fetched is queued; when a fetch ends the set is
+ * told ({@code onChange}) and its next reconcile reads the new state. No thread or timer per source: when the
+ * next fetch is due is the reconcile's {@code rescheduleAfter}.
+ *
+ * <p>Threading: an entry's state changes only under the entry's lock, by the one fetch in flight for it or by a
+ * reconcile creating or dropping it; reconciles of one set never overlap (the SDK's guarantee).
+ */
+public final class FeedRefresher {
+    /** Steps kept per source between two reconciles (for events); older ones are dropped, not piled up. */
+    static final int MAX_PENDING_STEPS = 8;
+
+    /** Fetches one URL; {@link FeedFetcher#fetch} in production. */
+    @FunctionalInterface
+    public interface Fetch {
+        FeedFetcher.Outcome fetch(URI url, FeedFetcher.Validators previous);
+    }
+
+    /** A source as a reconcile sees it: the state now, and what happened to it since the last look. */
+    public record SourceView(SourcePlan plan, FeedSourceState state, List<FeedSourceState.Step> steps) {}
+
+    private record Key(SetKey set, FeedRequest request) {}
+
+    private static final class Entry {
+        FeedSourceState state;
+        SourcePlan plan;
+        boolean inFlight;
+        final Deque<FeedSourceState.Step> steps = new ArrayDeque<>();
+
+        Entry(FeedSourceState state, SourcePlan plan) {
+            this.state = state;
+            this.plan = plan;
+        }
+    }
+
+    private final Map<Key, Entry> entries = new ConcurrentHashMap<>();
+    private final Fetch fetch;
+    private final FeedLimits limits;
+    private final Executor executor;
+    private final Clock clock;
+    private final FeedMetrics metrics;
+    private volatile Consumer<SetKey> onChange = set -> { };
+
+    public FeedRefresher(Fetch fetch, FeedLimits limits, Executor executor, Clock clock, FeedMetrics metrics) {
+        this.fetch = fetch;
+        this.limits = limits;
+        this.executor = executor;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    /** Who is told when a fetch of a set's source has ended (the event source that triggers its reconcile). */
+    public void onChange(Consumer<SetKey> listener) {
+        this.onChange = listener;
+    }
+
+    /**
+     * The views of {@code set}'s sources in plan order; starts a fetch for each that is due. A source seen for the
+     * first time starts from {@code restored} (the persisted list, if any) and is due at once. Sources of the set
+     * that are no longer planned are dropped.
+     */
+    public List<SourceView> refresh(SetKey set, List<SourcePlan> plans,
+            Function<FeedRequest, Optional<FeedSourceState.Accepted>> restored) {
+        Instant now = clock.instant();
+        Set<FeedRequest> planned = new java.util.HashSet<>();
+        plans.forEach(p -> planned.add(p.request()));
+        forget(k -> k.set().equals(set) && !planned.contains(k.request()));
+        List<SourceView> views = new ArrayList<>(plans.size());
+        for (SourcePlan plan : plans) {
+            Key key = new Key(set, plan.request());
+            Entry entry = entries.computeIfAbsent(key, k -> {
+                Entry created = new Entry(FeedSourceState.initial(restored.apply(plan.request()), now), plan);
+                metrics.track(set, plan.request().name(), () -> lastGood(created));
+                return created;
+            });
+            synchronized (entry) {
+                entry.plan = plan;
+                if (!entry.inFlight && !now.isBefore(entry.state.nextFetch())) {
+                    entry.inFlight = true;
+                    try {
+                        executor.execute(() -> fetchNow(key, entry));
+                    } catch (RejectedExecutionException e) {
+                        entry.inFlight = false;  // shutting down: the next reconcile, if any, tries again
+                    }
+                }
+                views.add(new SourceView(plan, entry.state, List.copyOf(entry.steps)));
+                entry.steps.clear();
+            }
+        }
+        return views;
+    }
+
+    /** The sources of {@code set} as they stand, without starting anything (for sets that include it). */
+    public Optional<List<FeedSourceState>> peek(SetKey set, List<SourcePlan> plans) {
+        List<FeedSourceState> states = new ArrayList<>();
+        for (SourcePlan plan : plans) {
+            Entry entry = entries.get(new Key(set, plan.request()));
+            if (entry == null) {
+                return Optional.empty();
+            }
+            synchronized (entry) {
+                states.add(entry.state);
+            }
+        }
+        return Optional.of(states);
+    }
+
+    /** Drops the state of every source whose set {@code gone} says no longer exists. */
+    public void forgetSets(Predicate<SetKey> gone) {
+        forget(k -> gone.test(k.set()));
+    }
+
+    private void forget(Predicate<Key> which) {
+        entries.keySet().removeIf(k -> {
+            if (which.test(k)) {
+                metrics.untrack(k.set(), k.request().name());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private static Optional<Instant> lastGood(Entry entry) {
+        synchronized (entry) {
+            return entry.state.lastGood().map(FeedSourceState.Accepted::fetchedAt);
+        }
+    }
+
+    private void fetchNow(Key key, Entry entry) {
+        FeedSourceState before;
+        SourcePlan plan;
+        synchronized (entry) {
+            before = entry.state;
+            plan = entry.plan;
+        }
+        FeedSourceState.Transition transition;
+        String label;
+        try {
+            Attempt attempt = attempt(before, plan);
+            transition = attempt.transition();
+            label = attempt.label();
+        } catch (RuntimeException e) {
+            // Whatever went wrong, the entry must not stay "in flight" forever, and the list in force stays.
+            transition = before.failed("internal error: " + e.getClass().getSimpleName(), clock.instant(),
+                    plan.policy(), ThreadLocalRandom.current()::nextDouble);
+            label = FeedMetrics.FAILED;
+        }
+        metrics.fetched(label);
+        synchronized (entry) {
+            entry.inFlight = false;
+            if (entries.get(key) != entry) {
+                return;  // the source was dropped while it was fetched
+            }
+            entry.state = transition.state();
+            if (entry.steps.size() == MAX_PENDING_STEPS) {
+                entry.steps.removeFirst();
+            }
+            entry.steps.addLast(transition.step());
+        }
+        onChange.accept(key.set());
+    }
+
+    private record Attempt(FeedSourceState.Transition transition, String label) {}
+
+    private Attempt attempt(FeedSourceState before, SourcePlan plan) {
+        FeedRequest request = plan.request();
+        FeedFetcher.Outcome outcome = fetch.fetch(request.url(), before.validators());
+        Instant now = clock.instant();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (outcome instanceof FeedFetcher.Fetched fetched) {
+            try {
+                FeedContent content = request.format().parse(request.name(), fetched.body(), limits);
+                FeedSourceState.Transition transition = before.fetched(content, fetched.validators(), now,
+                        plan.policy(), random::nextDouble);
+                return new Attempt(transition, transition.step() instanceof FeedSourceState.Took ? FeedMetrics.UPDATED
+                        : transition.step() instanceof FeedSourceState.HeldBack ? FeedMetrics.HELD_BACK
+                        : FeedMetrics.UNCHANGED);
+            } catch (FeedParseException e) {
+                return new Attempt(before.failed(e.getMessage(), now, plan.policy(), random::nextDouble),
+                        FeedMetrics.INVALID);
+            }
+        }
+        if (outcome instanceof FeedFetcher.NotModified) {
+            return new Attempt(before.notModified(now, plan.policy(), random::nextDouble), FeedMetrics.NOT_MODIFIED);
+        }
+        if (outcome instanceof FeedFetcher.Refused refused) {
+            return new Attempt(before.failed("refused: " + refused.reason(), now, plan.policy(),
+                    random::nextDouble), FeedMetrics.REFUSED);
+        }
+        return new Attempt(before.failed(((FeedFetcher.Failed) outcome).reason(), now, plan.policy(),
+                random::nextDouble), FeedMetrics.FAILED);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.pinhole.operator.ipset;
+
+import dev.pinhole.api.IPSet;
+import dev.pinhole.ipset.IpSet;
+import dev.pinhole.ipset.IpSetBuilder;
+import dev.pinhole.ipset.feed.FeedSourceState;
+import dev.pinhole.operator.ConditionTypes.Reason;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The prefixes an IPSet's sources give, for one reconcile: the set being reconciled refreshes its sources (which
+ * starts the fetches that are due); a set it includes is only read (its own reconcile fetches), from the refresher
+ * or, before that set's first reconcile since the operator started, from its persisted cache. A source that has
+ * never had a good list fails the set: a list with a vendor's ranges missing is never published as Ready.
+ */
+final class SourceLists implements Function<IPSet, IpSetResolution> {
+    private final IPSet root;
+    private final SourcePlans plans;
+    private final FeedRefresher refresher;
+    private final Function<IPSet, Optional<ConfigMap>> caches;
+    private List<FeedRefresher.SourceView> rootViews = List.of();
+
+    SourceLists(IPSet root, SourcePlans plans, FeedRefresher refresher,
+            Function<IPSet, Optional<ConfigMap>> caches) {
+        this.root = root;
+        this.plans = plans;
+        this.refresher = refresher;
+        this.caches = caches;
+    }
+
+    /** Whether the set follows any feed. */
+    static boolean hasSources(IPSet set) {
+        return set.getSpec() != null && set.getSpec().getSources() != null && !set.getSpec().getSources().isEmpty();
+    }
+
+    /** The reconciled set's sources as the refresher had them (empty before {@link #apply} reached it). */
+    List<FeedRefresher.SourceView> rootViews() {
+        return rootViews;
+    }
+
+    @Override
+    public IpSetResolution apply(IPSet set) {
+        if (!hasSources(set)) {
+            return new IpSetResolution.Resolved(IpSet.builder().build());
+        }
+        SourcePlans.Result result = plans.plan(set.getSpec().getSources());
+        if (result instanceof SourcePlans.Invalid invalid) {
+            return new IpSetResolution.Failed(Reason.INVALID_SOURCE, invalid.problem().toString());
+        }
+        List<SourcePlan> planned = ((SourcePlans.Planned) result).plans();
+        SetKey key = SetKey.of(set);
+        if (set == root) {
+            Map<String, FeedSourceState.Accepted> restored = FeedCache.read(caches.apply(set));
+            rootViews = refresher.refresh(key, planned, request -> Optional.ofNullable(
+                    restored.get(FeedCache.key(request))));
+            return prefixes(planned, rootViews.stream().map(FeedRefresher.SourceView::state).toList());
+        }
+        Optional<List<FeedSourceState>> known = refresher.peek(key, planned);
+        if (known.isPresent()) {
+            return prefixes(planned, known.get());
+        }
+        Map<String, FeedSourceState.Accepted> restored = FeedCache.read(caches.apply(set));
+        IpSetBuilder builder = IpSet.builder();
+        for (SourcePlan plan : planned) {
+            FeedSourceState.Accepted list = restored.get(FeedCache.key(plan.request()));
+            if (list == null) {
+                return unavailable(plan, "not fetched yet");
+            }
+            list.content().prefixes().forEach(builder::add);
+        }
+        return new IpSetResolution.Resolved(builder.build());
+    }
+
+    private static IpSetResolution prefixes(List<SourcePlan> planned, List<FeedSourceState> states) {
+        IpSetBuilder builder = IpSet.builder();
+        for (int i = 0; i < planned.size(); i++) {
+            FeedSourceState state = states.get(i);
+            if (state.lastGood().isEmpty()) {
+                return unavailable(planned.get(i), state.lastError().orElse("first fetch under way"));
+            }
+            state.lastGood().get().content().prefixes().forEach(builder::add);
+        }
+        return new IpSetResolution.Resolved(builder.build());
+    }
+
+    private static IpSetResolution.Failed unavailable(SourcePlan plan, String why) {
+        return new IpSetResolution.Failed(Reason.SOURCE_UNAVAILABLE, "spec.sources[" + plan.index() + "] ("
+                + plan.request().name() + "): no list yet: " + why);
+    }
+}
