@@ -41,6 +41,7 @@ import dev.pinhole.wireguard.SessionRecoverySettings;
 import dev.pinhole.wireguard.WireGuardDevice;
 import dev.pinhole.wireguard.DeviceConfig;
 import dev.pinhole.wireguard.udp.UdpDeviceDriver;
+import dev.pinhole.wireguard.udp.UdpIo;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -67,7 +68,9 @@ import javax.crypto.spec.SecretKeySpec;
  * own source address → tunnel address port 53: {@link InStackDnsServer}; an existing flow: {@link TcpRelay}/{@link
  * UdpRelay};
  * a new flow: egress check → {@link Policy} → NAT (or TCP RST / ICMP administratively prohibited). Out: flows and
- * DNS build IP packets on the relay thread → {@link UdpDeviceDriver#sendIp} encrypts and sends on that same thread.
+ * DNS build IP packets on the relay thread → a {@link UdpDeviceDriver.Sender} encrypts them on that same thread and
+ * sends what one loop iteration queued together at its end ({@link RelayLoop#endOfRound}: one {@code sendmmsg} on
+ * JDK 22+, one send per datagram on the channel path).
  * This class wires those parts, applies configs and owns the lifecycle; {@link ConnectorStatus} reports.
  *
  * <p>Threads: the WireGuard receive thread (decrypt, handshakes, timers) and the relay thread (everything else).
@@ -185,6 +188,8 @@ public final class DataPlane implements AutoCloseable {
     private final byte[] privateKey;
     private volatile RuntimeState state;
     private volatile UdpDeviceDriver driver;
+    /** Relay thread only: the driver's batching sender, flushed at the end of every loop iteration. */
+    private volatile UdpDeviceDriver.Sender sender;
     private volatile AutoCloseable upstreamClient;
     /** The upstream exchange of the state in force (relay thread). */
     private UpstreamExchange upstreamInForce;
@@ -314,6 +319,15 @@ public final class DataPlane implements AutoCloseable {
             InetSocketAddress bind = options.bind() != null ? options.bind()
                     : new InetSocketAddress(loaded.config().tunnel().listenPort());
             dp.driver = UdpDeviceDriver.start(dp.device, bind, dp.ticker, dp.handOff);
+            UdpDeviceDriver.Sender sender = dp.driver.newSender();
+            dp.sender = sender;
+            dp.loop.endOfRound(sender::flush);
+            UdpDeviceDriver started = dp.driver;
+            for (UdpIo io : UdpIo.values()) {
+                metrics.gauge("pinhole.connector.udp.io.info", "mode", io.label(), started, d -> d.io() == io ? 1 : 0);
+            }
+            metrics.udpIoFallbacks(started::ioFallbacks);
+            metrics.externalDrops("udp_truncated", started::datagramsTruncated);
         } catch (Exception e) {
             dp.close();
             if (e instanceof IOException io) {
@@ -321,7 +335,8 @@ public final class DataPlane implements AutoCloseable {
             }
             throw new IOException("data plane failed to start: " + e.getMessage(), e);
         }
-        LOG.info(() -> "data plane up: WireGuard on " + dp.driver.localAddress() + ", public key "
+        LOG.info(() -> "data plane up: WireGuard on " + dp.driver.localAddress() + " (UDP I/O "
+                + dp.driver.io().label() + dp.driver.ioFallbackReason().map(r -> ": " + r).orElse("") + "), public key "
                 + dp.device.publicKey() + ", tunnel address " + dp.tunnelAddress);
         return dp;
     }
@@ -538,6 +553,11 @@ public final class DataPlane implements AutoCloseable {
     private void toClient(LentPacket lent) {
         ByteBuffer packet = lent.buffer();
         metrics.packetOut(packet.remaining());
+        UdpDeviceDriver.Sender s = sender;
+        if (s != null && loop.inLoop()) {
+            s.sendIp(packet);
+            return;
+        }
         UdpDeviceDriver d = driver;
         if (d != null) {
             d.sendIp(packet);
@@ -616,7 +636,17 @@ public final class DataPlane implements AutoCloseable {
     public Map<String, Object> status() {
         UdpDeviceDriver d = driver;
         return statusReport.report(new ConnectorStatus.Snapshot(state, egress, forwarding(),
-                d == null ? null : d.localAddress(), restartRequired, flowsPerClient, records.queued()));
+                d == null ? null : d.localAddress(),
+                d == null ? null : new ConnectorStatus.UdpIoInUse(d.io().label(), d.ioFallbackReason().orElse(null)),
+                restartRequired, flowsPerClient, records.queued()));
+    }
+
+    /** Relay thread: sends what the batching sender holds now (the loop does it at the end of every iteration). */
+    private void flushToClients() {
+        UdpDeviceDriver.Sender s = sender;
+        if (s != null) {
+            s.flush();
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -634,6 +664,7 @@ public final class DataPlane implements AutoCloseable {
         try {
             loop.submit(() -> {
                 table.endAll(FlowEndReason.CUT);
+                flushToClients();
                 return null;
             }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -641,8 +672,9 @@ public final class DataPlane implements AutoCloseable {
         }
         // After the flows' end records (reason stopping) were offered: they are written before the stream stops.
         records.close();
-        closeQuietly(driver);
+        // The relay thread first: it sends through the driver's batch until it stops.
         loop.close();
+        closeQuietly(driver);
         closeQuietly(upstreamClient);
         java.util.Arrays.fill(privateKey, (byte) 0);
     }

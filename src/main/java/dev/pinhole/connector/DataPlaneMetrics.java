@@ -136,6 +136,14 @@ public final class DataPlaneMetrics implements DnsMetrics {
                 .tag("outcome", outcome).register(registry);
     }
 
+    /** Times the WireGuard socket's batched I/O failed and the datagram channel took over, read at scrape time. */
+    void udpIoFallbacks(Supplier<Number> count) {
+        suppliers.add(count);
+        FunctionCounter.builder("pinhole.connector.udp.io.fallbacks", count, c -> c.get().doubleValue())
+                .description("batched UDP I/O that failed (to open, or at run time) and was replaced by the channel")
+                .register(registry);
+    }
+
     /** Drops counted by another layer's own counters (WireGuard, packet parser), read at scrape time. */
     void externalDrops(String reason, Supplier<Number> count) {
         suppliers.add(count);
