@@ -49,8 +49,8 @@ public class AppConnectorSpec {
     @Size(max = 256)
     private List<Client> clients = new ArrayList<>();
 
-    @JsonPropertyDescription("Who may reach which apps (docs/access.md). Absent or empty: every client reaches every"
-            + " domain and route. With rules, a client reaches a domain or route only when a rule grants it, by the"
+    @JsonPropertyDescription("Who may reach which apps (docs/access.md). Absent or empty, and no client in a group:"
+            + " every client reaches every domain and route; once clients carry groups, no rules means no access. With rules, a client reaches a domain or route only when a rule grants it, by the"
             + " client's name or one of its groups; DNS answers REFUSED for a domain it may not reach.")
     @Size(max = 256)
     private List<AccessRule> access;

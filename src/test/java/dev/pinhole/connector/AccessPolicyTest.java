@@ -148,13 +148,28 @@ class AccessPolicyTest {
     }
 
     @Test
-    void withoutRulesEveryClientReachesEverythingAsBefore() throws Exception {
-        Policy p = policy(config(null, null));
+    void withoutRulesOrGroupsEveryClientReachesEverythingAsBefore() throws Exception {
+        ConnectorConfig grouped = config(null, null);
+        Policy p = policy(new ConnectorConfig(grouped.format(), grouped.name(), grouped.namespace(), grouped.tunnel(),
+                grouped.clients().stream().map(c -> new ConnectorConfig.Client(c.name(), c.publicKey(), c.address()))
+                        .toList(), grouped.domains(), grouped.routes(), grouped.egress(), grouped.dns(),
+                grouped.http(), grouped.network(), grouped.limits(), null, grouped.records()));
 
         assertThat(p.decide("alice", answer("git.code.example"), answered))
                 .isInstanceOf(Policy.Decision.Forward.class);
         assertThat(p.decide("alice", IpAddress.parse("192.0.2.1"), answered))
                 .isInstanceOf(Policy.Decision.Forward.class);
+    }
+
+    @Adversarial
+    @Test
+    void deletingTheLastRuleOfGroupedClientsClosesAccessInsteadOfOpeningIt() throws Exception {
+        Policy p = policy(config(List.of("sales"), List.of()));
+
+        assertThat(p.decide("alice", answer("crm.example.com"), answered))
+                .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.NOT_GRANTED));
+        assertThat(p.decide("bob", IpAddress.parse("192.0.2.1"), answered))
+                .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.NOT_GRANTED));
     }
 
     @Test

@@ -73,9 +73,16 @@ public record ConnectorConfig(
         return records == null ? RecordSettings.DEFAULTS : records.over(RecordSettings.DEFAULTS);
     }
 
-    /** True when the config carries access rules; without any, every client reaches every app. */
+    /**
+     * True when the config carries access rules or any client carries groups; otherwise every client reaches every
+     * app (configs from before rules existed). Groups count too, so deleting the last rule of a connector whose
+     * clients are grouped closes access instead of opening every app to every client.
+     */
     public boolean restrictsAccess() {
-        return access != null && !access.isEmpty();
+        if (access != null && !access.isEmpty()) {
+            return true;
+        }
+        return clients != null && clients.stream().anyMatch(c -> c != null && !c.groupList().isEmpty());
     }
 
     /** The resource budget in force: {@link #limits()} over {@link Limits#DEFAULTS}. */
