@@ -16,7 +16,8 @@
 #      wireguard-go "laptop", a NAT gateway with the elastic IP 203.0.113.10 and nginx allowing only that IP;
 #      the connector process takes its pod's address (from kwok), so the operator's probe reaches it
 #   6. shows the AppConnector Ready and EgressVerified=True from what the running connector reports
-#   7. shows curl through the tunnel getting 200 with nginx logging the elastic IP, the direct path refused,
+#   7. shows curl through the tunnel getting 200 with nginx logging the elastic IP and the connector's flow record
+#      naming the client, the app and the bytes (docs/flow-records.md), the direct path refused,
 #      a UDP echo through a static route, the connector's metrics and /status, and the AppConnector's
 #      status.activeFlows / mappedNames as the operator read them from the connector
 # Cleans up on exit (also on Ctrl-C); exits non-zero when a step fails. Needs root (network namespaces);
@@ -233,6 +234,19 @@ echo "HTTP $code from $address (a synthetic address the connector's DNS handed o
 line="$(grep -F "$probe" "$PH_STATE_DIR/nginx-access.log" || true)"
 echo "nginx access log: $line"
 [[ "$line" == "$ELASTIC_IP "* ]] || fail "nginx did not see the elastic IP $ELASTIC_IP as the source"
+# Who did it, behind the elastic IP: the connector's flow record for that request (its stdout, docs/flow-records.md).
+# curl closed the connection, so the flow's end record follows within a moment.
+record=""
+for _ in $(seq 50); do
+  record="$(grep -F '{"record":"flow"' "$PH_STATE_DIR/connector.log" | grep -F '"appName":"app.saas.test"' \
+    | grep -F "\"destination\":\"$address\"" | tail -n 1 || true)"
+  [[ -n "$record" ]] && break
+  sleep 0.1
+done
+echo "connector flow record (stdout, one JSON line per flow):"
+echo "$record"
+[[ "$record" == *'"client":"laptop"'* && "$record" == *'"bytesToClient":'* ]] \
+  || fail "no flow record naming client laptop and app.saas.test after the request"
 probe="demo-$RANDOM$RANDOM"
 echo "-- without the tunnel (the laptop's direct link): ip netns exec $NS_LAPTOP curl -k --interface $LAPTOP_DIRECT https://$SAAS_IP/"
 code="$(ip netns exec "$NS_LAPTOP" curl -sk --max-time 15 -o /dev/null -w '%{http_code}' --interface "$LAPTOP_DIRECT" \

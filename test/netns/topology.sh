@@ -20,6 +20,9 @@
 #                       (default wireguard-go, i.e. Debian's); bench/iperf.sh passes upstream wireguard-go here
 #        PH_WG_GO_GW    wireguard-go executable of the gateway for --gateway wg (default wireguard-go); kept for
 #                       restart-gateway
+#        PH_RECORDS     (--gateway java, generated config) the connector config's "records" object, e.g.
+#                       '{ "lookups" : true }' or '{ "flows" : "none", "refusals" : false }' (docs/flow-records.md);
+#                       default: none (the connector's defaults: flow ends and refusals on stdout, in connector.log)
 #        PH_KEEP_ON_FAILURE=1  leave a failed 'up' in place for inspection (default: tear it down)
 #        PH_SECOND_LAPTOP=1  (--gateway java) a second client, "laptop2" (100.96.0.3/32), in namespace PREFIX-laptop2
 #                       linked to gw on 198.18.3.0/30, with its own wireguard-go and key (access-rule tests)
@@ -320,6 +323,8 @@ connector_java() {
 }
 
 write_connector_config() {
+  local records=""
+  if [[ -n "${PH_RECORDS:-}" ]]; then records=$',\n  "records" : '"$PH_RECORDS"; fi
   cat >"$STATE/connector.json" <<EOF
 {
   "format" : "pinhole.dev/connector-config/v1",
@@ -333,7 +338,7 @@ write_connector_config() {
   "routes" : [ "$SAAS_UDP_IP/32" ],
   "egress" : { "elasticIP" : "$ELASTIC_IP", "verifyUrl" : "http://$SAAS_IP/ip", "enforce" : true },
   "dns" : { "upstream" : [ "$SAAS_IP" ] },
-  "http" : { "port" : $HTTP_PORT }
+  "http" : { "port" : $HTTP_PORT }$records
 }
 EOF
 }
@@ -389,6 +394,7 @@ ELASTIC_IP=$ELASTIC_IP
 SAAS_IP=$SAAS_IP
 SAAS_UDP_IP=$SAAS_UDP_IP
 LAPTOP_DIRECT=$LAPTOP_DIRECT
+LAPTOP_INET=$LAPTOP_INET
 TUNNEL_ADDR=$TUNNEL_ADDR
 APP_RANGE=$APP_RANGE
 UNMAPPED_APP_ADDRESS=$UNMAPPED_APP_ADDRESS

@@ -94,6 +94,12 @@ public class AppConnectorSpec {
             + " Every bound left out takes its default, sized for the default 384Mi pod.")
     private Limits limits;
 
+    @JsonPropertyDescription("Which flow, refusal and lookup records the connector writes to standard output as"
+            + " JSON lines (docs/flow-records.md), for a log pipeline: who (client name and key) reached what (app"
+            + " name or route, destination), when and how much. Applied without a restart. Every field left out"
+            + " takes its default: flow ends on, refusals on, lookups off, client endpoints included.")
+    private Records records;
+
     public List<String> getDomains() { return domains; }
     public void setDomains(List<String> domains) { this.domains = domains; }
     public Routes getRoutes() { return routes; }
@@ -118,6 +124,50 @@ public class AppConnectorSpec {
     public void setResources(ResourceRequirements resources) { this.resources = resources; }
     public Limits getLimits() { return limits; }
     public void setLimits(Limits limits) { this.limits = limits; }
+    public Records getRecords() { return records; }
+    public void setRecords(Records records) { this.records = records; }
+
+    /** Which records the connector writes; each field optional (connector defaults). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Records {
+        @JsonPropertyDescription("Flow records: \"end\" (one line when a flow ends, with bytes and packets each"
+                + " way, duration and how it ended), \"startAndEnd\" (also a line when it starts) or \"none\"."
+                + " Default end.")
+        @ValidationRule(value = "self in ['end', 'startAndEnd', 'none']",
+                messageExpression = "'must be end, startAndEnd or none: ' + self")
+        private String flows;
+
+        @JsonPropertyDescription("Refusal records: a line per refused flow with its reason, at most"
+                + " refusalsPerSecond per client and reason after a burst of 10, so a scan cannot flood the log."
+                + " Default true.")
+        private Boolean refusals;
+
+        @JsonPropertyDescription("Lookup records: a line per DNS query a client sends the tunnel DNS, with the"
+                + " synthetic and real addresses answered or why it was refused. Default false.")
+        private Boolean lookups;
+
+        @JsonPropertyDescription("Whether records carry the client's outer address and port (its home, office or"
+                + " mobile IP): \"include\" or \"omit\" (a privacy choice). Default include.")
+        @ValidationRule(value = "self in ['include', 'omit']", messageExpression = "'must be include or omit: ' + self")
+        private String clientEndpoints;
+
+        @Min(1)
+        @Max(100)
+        @JsonPropertyDescription("Refusal records one client may cause per reason and second, after a burst of 10;"
+                + " the next record written says how many were left out. Default 1.")
+        private Integer refusalsPerSecond;
+
+        public String getFlows() { return flows; }
+        public void setFlows(String flows) { this.flows = flows; }
+        public Boolean getRefusals() { return refusals; }
+        public void setRefusals(Boolean refusals) { this.refusals = refusals; }
+        public Boolean getLookups() { return lookups; }
+        public void setLookups(Boolean lookups) { this.lookups = lookups; }
+        public String getClientEndpoints() { return clientEndpoints; }
+        public void setClientEndpoints(String clientEndpoints) { this.clientEndpoints = clientEndpoints; }
+        public Integer getRefusalsPerSecond() { return refusalsPerSecond; }
+        public void setRefusalsPerSecond(Integer refusalsPerSecond) { this.refusalsPerSecond = refusalsPerSecond; }
+    }
 
     /** The resource budget; each bound optional (connector defaults). */
     @JsonInclude(JsonInclude.Include.NON_NULL)

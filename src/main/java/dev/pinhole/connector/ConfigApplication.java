@@ -36,7 +36,8 @@ import java.util.function.Predicate;
  * mappings whose name no domain matches any more or whose name has another address under the new config (its
  * exact names reserve addresses: {@link ReservedAddresses}), and every other live flow whose destination the
  * new policy would refuse as a new flow (a removed route, a removed or moved name, a forbidden block no route
- * names any more).
+ * names any more, a name or route the access rules no longer grant its client: a group change or a removed rule
+ * keeps the client and ends only those flows).
  */
 final class ConfigApplication {
     private ConfigApplication() {}
@@ -104,7 +105,7 @@ final class ConfigApplication {
         AppResolver resolver = new AppResolver(new AppResolverConfig(domains, realAddresses), context.pool(),
                 context.dnsMetrics());
         RuntimeState next = new RuntimeState(config, clients, policy, new DnsQueryHandler(resolver, upstream),
-                upstreamServers);
+                upstreamServers, new FlowOrigins(appRange, routes, domains, pool), config.effectiveRecords());
 
         List<RuntimeState.Client> goneClients = new ArrayList<>();
         if (inForce != null) {

@@ -17,7 +17,12 @@ import java.util.Optional;
 final class ConnectorStatus {
     /** The parts of the data plane that change over time, read once per report. */
     record Snapshot(RuntimeState state, EgressVerifier.Result egress, boolean forwarding, InetSocketAddress listen,
-                    String restartRequired, Map<String, Integer> flowsPerClient) {}
+                    UdpIoInUse udpIo, String restartRequired, Map<String, Integer> flowsPerClient,
+                    int recordsQueued) {}
+
+    /** The WireGuard socket's I/O path ({@code datagram-channel} or {@code recvmmsg-sendmmsg}) and, when it is the
+     * channel, why (null when batched). */
+    record UdpIoInUse(String label, String fallbackReason) {}
 
     private final WireGuardDevice device;
     private final FlowTable table;
@@ -43,6 +48,8 @@ final class ConnectorStatus {
         s.put("egressCheckedAt", e == null ? null : e.checkedAt().toString());
         s.put("forwarding", now.forwarding());
         s.put("listenAddress", now.listen() == null ? null : now.listen().toString());
+        s.put("udpIo", now.udpIo() == null ? null : now.udpIo().label());
+        s.put("udpIoFallbackReason", now.udpIo() == null ? null : now.udpIo().fallbackReason());
         s.put("publicKey", device.publicKey().toBase64());
         s.put("activeFlows", table.size());
         s.put("tcpFlows", table.tcpFlows());
@@ -58,6 +65,10 @@ final class ConnectorStatus {
         // that moved a listed name is still rolling out): see dns.md for what a failover can do meanwhile.
         s.put("listedNamesDigest", pool.reservations().digest());
         s.put("restartRequired", now.restartRequired());
+        // The record settings in force (the config's spelling) and the writer's backlog; counts are in /metrics.
+        Map<String, Object> records = new LinkedHashMap<>(now.state().records().describe());
+        records.put("queued", now.recordsQueued());
+        s.put("records", records);
         Map<String, Object> clients = new LinkedHashMap<>();
         long nanos = ticker.nanoTime();
         for (RuntimeState.Client c : now.state().clients().values()) {

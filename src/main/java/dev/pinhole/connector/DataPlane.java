@@ -9,6 +9,8 @@ import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.ConnectorConfig;
 import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
+import dev.pinhole.connector.records.RecordSource;
+import dev.pinhole.connector.records.RecordStream;
 import dev.pinhole.dns.resolver.ResolvConf;
 import dev.pinhole.dns.resolver.UpstreamDnsClient;
 import dev.pinhole.dns.resolver.UpstreamExchange;
@@ -39,7 +41,9 @@ import dev.pinhole.wireguard.SessionRecoverySettings;
 import dev.pinhole.wireguard.WireGuardDevice;
 import dev.pinhole.wireguard.DeviceConfig;
 import dev.pinhole.wireguard.udp.UdpDeviceDriver;
+import dev.pinhole.wireguard.udp.UdpIo;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -64,7 +68,9 @@ import javax.crypto.spec.SecretKeySpec;
  * own source address → tunnel address port 53: {@link InStackDnsServer}; an existing flow: {@link TcpRelay}/{@link
  * UdpRelay};
  * a new flow: egress check → {@link Policy} → NAT (or TCP RST / ICMP administratively prohibited). Out: flows and
- * DNS build IP packets on the relay thread → {@link UdpDeviceDriver#sendIp} encrypts and sends on that same thread.
+ * DNS build IP packets on the relay thread → a {@link UdpDeviceDriver.Sender} encrypts them on that same thread and
+ * sends what one loop iteration queued together at its end ({@link RelayLoop#endOfRound}: one {@code sendmmsg} on
+ * JDK 22+, one send per datagram on the channel path).
  * This class wires those parts, applies configs and owns the lifecycle; {@link ConnectorStatus} reports.
  *
  * <p>Threads: the WireGuard receive thread (decrypt, handshakes, timers) and the relay thread (everything else).
@@ -86,60 +92,67 @@ public final class DataPlane implements AutoCloseable {
      * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      * @param ownAddresses  the pod's own addresses, never reached whatever the routes say
      * @param sessionRecovery whether unknown session indices of clients start a handshake (docs/wireguard.md)
+     * @param recordsOut    where flow, refusal and lookup records go (docs/flow-records.md); null: {@link System#out},
+     *                      the container's standard output (the log goes to standard error)
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots,
-                          List<IpAddress> ownAddresses, boolean sessionRecovery) {
+                          List<IpAddress> ownAddresses, boolean sessionRecovery, OutputStream recordsOut) {
         /** Defaults, with the own addresses of this process ({@link OwnAddresses#discover}). */
         public static Options defaults() {
             return new Options(null, Ticker.system(), null, NatTimeouts.defaults(),
-                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()), true);
+                    Policy.DEFAULT_CLUSTER_RANGES, null, 4096, OwnAddresses.discover(System.getenv()), true, null);
         }
 
         public Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                        List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots) {
             this(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots,
-                    OwnAddresses.discover(System.getenv()), true);
+                    OwnAddresses.discover(System.getenv()), true, null);
         }
 
         public Options withOwnAddresses(List<IpAddress> own) {
             return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, own,
-                    sessionRecovery);
+                    sessionRecovery, recordsOut);
         }
 
         public Options withBind(InetSocketAddress b) {
             return new Options(b, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
-                    sessionRecovery);
+                    sessionRecovery, recordsOut);
         }
 
         public Options withTicker(Ticker t) {
             return new Options(bind, t, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
-                    sessionRecovery);
+                    sessionRecovery, recordsOut);
         }
 
         public Options withLimits(FlowLimits l) {
             return new Options(bind, ticker, l, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
-                    sessionRecovery);
+                    sessionRecovery, recordsOut);
         }
 
         public Options withTimeouts(NatTimeouts t) {
             return new Options(bind, ticker, limits, t, clusterRanges, upstream, inboundSlots, ownAddresses,
-                    sessionRecovery);
+                    sessionRecovery, recordsOut);
         }
 
         public Options withClusterRanges(List<Cidr> c) {
             return new Options(bind, ticker, limits, timeouts, c, upstream, inboundSlots, ownAddresses,
-                    sessionRecovery);
+                    sessionRecovery, recordsOut);
         }
 
         public Options withSessionRecovery(boolean on) {
             return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
-                    on);
+                    on, recordsOut);
+        }
+
+        public Options withRecordsOut(OutputStream out) {
+            return new Options(bind, ticker, limits, timeouts, clusterRanges, upstream, inboundSlots, ownAddresses,
+                    sessionRecovery, out);
         }
 
         public Options withUpstream(UpstreamExchange u) {
             return new Options(bind, ticker, limits, timeouts, clusterRanges, u, inboundSlots, ownAddresses,
-                    sessionRecovery);
+                    sessionRecovery, recordsOut);
         }
     }
 
@@ -163,6 +176,9 @@ public final class DataPlane implements AutoCloseable {
     /** The synthetic answers each client was given here: a new flow to a synthetic address needs one. */
     private final ClientAnswers answers;
     private final PacketRouter router;
+    /** Flow, refusal and lookup records: made on the relay thread, written by the stream's own thread. */
+    private final RecordStream records;
+    private final ActivityRecorder recorder;
     private final InboundHandOff handOff;
     private final ConnectorStatus statusReport;
     private final RelayLoop.Timer housekeeping;
@@ -172,6 +188,8 @@ public final class DataPlane implements AutoCloseable {
     private final byte[] privateKey;
     private volatile RuntimeState state;
     private volatile UdpDeviceDriver driver;
+    /** Relay thread only: the driver's batching sender, flushed at the end of every loop iteration. */
+    private volatile UdpDeviceDriver.Sender sender;
     private volatile AutoCloseable upstreamClient;
     /** The upstream exchange of the state in force (relay thread). */
     private UpstreamExchange upstreamInForce;
@@ -206,11 +224,18 @@ public final class DataPlane implements AutoCloseable {
             public void refused(FlowKey key, String client, NatDropReason reason) {
                 metrics.drop(reason);
                 counters.of(client).drops.increment();
+                recorder.refused(key, client, reason, table.get(key) != null);
             }
 
             @Override
             public void opened(Flow flow) {
                 counters.of(flow.client()).flowsOpened.increment();
+                recorder.flowOpened(flow);
+            }
+
+            @Override
+            public void ended(Flow flow, FlowEndReason reason) {
+                recorder.flowEnded(flow, reason);
             }
         };
         this.tcp = new TcpRelay(loop, table, tcpConfig, options.timeouts(), towardsClients, events,
@@ -234,11 +259,17 @@ public final class DataPlane implements AutoCloseable {
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
                 nameKey(loaded.privateKey()));
         this.answers = new ClientAnswers(answersBound(budget, pool, config));
+        this.records = new RecordStream(RecordStream.DEFAULT_CAPACITY, options.recordsOut() != null
+                ? options.recordsOut() : System.out,
+                new RecordSource(config.namespace(), config.name(), RecordSource.podName(System.getenv())),
+                metrics.records());
+        this.recorder = new ActivityRecorder(records, () -> state, device, pool, ticker, System::currentTimeMillis,
+                metrics.records());
         this.dns = new InStackDnsServer(loop, () -> state.dns(),
                 client -> state.policy().accessOf(client), tunnelAddress.toBytes(), towardsClients, tcpConfig,
-                budget, answers);
+                budget, answers, recorder);
         this.router = new PacketRouter(tunnelAddress, () -> state, this::forwarding, tcp, udp, dns, metrics, counters,
-                answers, towardsClients);
+                answers, recorder, towardsClients);
         this.handOff = new InboundHandOff(new InboundQueue(options.inboundSlots(), mtu), loop, tcp,
                 router, metrics);
         this.statusReport = new ConnectorStatus(device, table, pool, counters, ticker);
@@ -288,6 +319,15 @@ public final class DataPlane implements AutoCloseable {
             InetSocketAddress bind = options.bind() != null ? options.bind()
                     : new InetSocketAddress(loaded.config().tunnel().listenPort());
             dp.driver = UdpDeviceDriver.start(dp.device, bind, dp.ticker, dp.handOff);
+            UdpDeviceDriver.Sender sender = dp.driver.newSender();
+            dp.sender = sender;
+            dp.loop.endOfRound(sender::flush);
+            UdpDeviceDriver started = dp.driver;
+            for (UdpIo io : UdpIo.values()) {
+                metrics.gauge("pinhole.connector.udp.io.info", "mode", io.label(), started, d -> d.io() == io ? 1 : 0);
+            }
+            metrics.udpIoFallbacks(started::ioFallbacks);
+            metrics.externalDrops("udp_truncated", started::datagramsTruncated);
         } catch (Exception e) {
             dp.close();
             if (e instanceof IOException io) {
@@ -295,7 +335,8 @@ public final class DataPlane implements AutoCloseable {
             }
             throw new IOException("data plane failed to start: " + e.getMessage(), e);
         }
-        LOG.info(() -> "data plane up: WireGuard on " + dp.driver.localAddress() + ", public key "
+        LOG.info(() -> "data plane up: WireGuard on " + dp.driver.localAddress() + " (UDP I/O "
+                + dp.driver.io().label() + dp.driver.ioFallbackReason().map(r -> ": " + r).orElse("") + "), public key "
                 + dp.device.publicKey() + ", tunnel address " + dp.tunnelAddress);
         return dp;
     }
@@ -512,6 +553,11 @@ public final class DataPlane implements AutoCloseable {
     private void toClient(LentPacket lent) {
         ByteBuffer packet = lent.buffer();
         metrics.packetOut(packet.remaining());
+        UdpDeviceDriver.Sender s = sender;
+        if (s != null && loop.inLoop()) {
+            s.sendIp(packet);
+            return;
+        }
         UdpDeviceDriver d = driver;
         if (d != null) {
             d.sendIp(packet);
@@ -525,6 +571,7 @@ public final class DataPlane implements AutoCloseable {
         try {
             table.expireIdle(now, options.timeouts());
             dns.expireIdle(now);
+            recorder.sweep();
             if (++housekeepingTicks % TOUCH_EVERY_TICKS == 0) {
                 // Mappings live while flows use them: touch the synthetic destinations of live flows.
                 for (Flow f : table.flows()) {
@@ -589,7 +636,17 @@ public final class DataPlane implements AutoCloseable {
     public Map<String, Object> status() {
         UdpDeviceDriver d = driver;
         return statusReport.report(new ConnectorStatus.Snapshot(state, egress, forwarding(),
-                d == null ? null : d.localAddress(), restartRequired, flowsPerClient));
+                d == null ? null : d.localAddress(),
+                d == null ? null : new ConnectorStatus.UdpIoInUse(d.io().label(), d.ioFallbackReason().orElse(null)),
+                restartRequired, flowsPerClient, records.queued()));
+    }
+
+    /** Relay thread: sends what the batching sender holds now (the loop does it at the end of every iteration). */
+    private void flushToClients() {
+        UdpDeviceDriver.Sender s = sender;
+        if (s != null) {
+            s.flush();
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -607,13 +664,17 @@ public final class DataPlane implements AutoCloseable {
         try {
             loop.submit(() -> {
                 table.endAll(FlowEndReason.CUT);
+                flushToClients();
                 return null;
             }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             // the loop is stuck or gone: closing its selector below closes the sockets
         }
-        closeQuietly(driver);
+        // After the flows' end records (reason stopping) were offered: they are written before the stream stops.
+        records.close();
+        // The relay thread first: it sends through the driver's batch until it stops.
         loop.close();
+        closeQuietly(driver);
         closeQuietly(upstreamClient);
         java.util.Arrays.fill(privateKey, (byte) 0);
     }

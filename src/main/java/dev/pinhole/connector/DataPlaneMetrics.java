@@ -1,5 +1,8 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.connector.records.RecordCounts;
+import dev.pinhole.connector.records.RecordDropReason;
+import dev.pinhole.connector.records.RecordKind;
 import dev.pinhole.dns.resolver.DnsMetrics;
 import dev.pinhole.dns.resolver.DnsDropReason;
 import dev.pinhole.dns.resolver.RefusalReason;
@@ -37,6 +40,7 @@ public final class DataPlaneMetrics implements DnsMetrics {
     private final Counter dnsUpstreamFailures;
     private final Map<String, Counter> drops = new ConcurrentHashMap<>();
     private final Map<String, Counter> dnsRefused = new ConcurrentHashMap<>();
+    private final RecordCounts records;
 
     public DataPlaneMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -52,6 +56,43 @@ public final class DataPlaneMetrics implements DnsMetrics {
         dnsSynthesized = registry.counter("pinhole.connector.dns.answers", "kind", "synthetic");
         dnsForwarded = registry.counter("pinhole.connector.dns.answers", "kind", "forwarded");
         dnsUpstreamFailures = registry.counter("pinhole.connector.dns.upstream.failures");
+        records = recordCounters(registry);
+    }
+
+    /**
+     * Records written and dropped, by kind (and reason), every series registered up front so a dashboard sees 0
+     * before the first drop: {@code pinhole_connector_records_total}, {@code pinhole_connector_records_dropped_total}.
+     */
+    private static RecordCounts recordCounters(MeterRegistry registry) {
+        int kinds = RecordKind.values().length;
+        Counter[] written = new Counter[kinds];
+        Counter[][] dropped = new Counter[kinds][RecordDropReason.values().length];
+        for (RecordKind k : RecordKind.values()) {
+            written[k.ordinal()] = Counter.builder("pinhole.connector.records").tag("kind", k.label())
+                    .description("flow, refusal and lookup records written to standard output").register(registry);
+            for (RecordDropReason r : RecordDropReason.values()) {
+                dropped[k.ordinal()][r.ordinal()] = Counter.builder("pinhole.connector.records.dropped")
+                        .tag("kind", k.label()).tag("reason", r.label())
+                        .description("records not written: queue full, over the refusal rate, output failed")
+                        .register(registry);
+            }
+        }
+        return new RecordCounts() {
+            @Override
+            public void written(RecordKind kind) {
+                written[kind.ordinal()].increment();
+            }
+
+            @Override
+            public void dropped(RecordKind kind, RecordDropReason reason) {
+                dropped[kind.ordinal()][reason.ordinal()].increment();
+            }
+        };
+    }
+
+    /** Where the record path counts what it wrote and dropped. */
+    RecordCounts records() {
+        return records;
     }
 
     void packetIn(int bytes) {
@@ -93,6 +134,14 @@ public final class DataPlaneMetrics implements DnsMetrics {
         FunctionCounter.builder("pinhole.connector.session.recoveries", count, c -> c.get().doubleValue())
                 .description("transport messages for a session this replica does not hold, by what became of them")
                 .tag("outcome", outcome).register(registry);
+    }
+
+    /** Times the WireGuard socket's batched I/O failed and the datagram channel took over, read at scrape time. */
+    void udpIoFallbacks(Supplier<Number> count) {
+        suppliers.add(count);
+        FunctionCounter.builder("pinhole.connector.udp.io.fallbacks", count, c -> c.get().doubleValue())
+                .description("batched UDP I/O that failed (to open, or at run time) and was replaced by the channel")
+                .register(registry);
     }
 
     /** Drops counted by another layer's own counters (WireGuard, packet parser), read at scrape time. */

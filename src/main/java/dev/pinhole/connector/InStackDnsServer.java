@@ -66,6 +66,7 @@ final class InStackDnsServer {
     private final TcpConfig tcpConfig;
     private final ResourceBudget budget;
     private final ClientAnswers answers;
+    private final ActivityRecorder recorder;
     private final SecureRandom random = new SecureRandom();
     private final Map<FlowKey, Session> sessions = new HashMap<>();
     /** Keys of the names {@link #resolveFor} is resolving now. */
@@ -75,7 +76,7 @@ final class InStackDnsServer {
 
     InStackDnsServer(RelayLoop loop, Supplier<DnsQueryHandler> handler, Function<String, NameAccess> access,
                      byte[] tunnelAddress, SegmentSink toTunnel, TcpConfig tcpConfig, ResourceBudget budget,
-                     ClientAnswers answers) {
+                     ClientAnswers answers, ActivityRecorder recorder) {
         this.loop = loop;
         this.handler = handler;
         this.access = access;
@@ -84,6 +85,7 @@ final class InStackDnsServer {
         this.tcpConfig = tcpConfig;
         this.budget = budget;
         this.answers = answers;
+        this.recorder = recorder;
     }
 
     /** A UDP query: answered later, from the tunnel address, to the client's address and port. */
@@ -97,6 +99,7 @@ final class InStackDnsServer {
                     UdpDatagramWriter.write(out.fill(), tunnelAddress, PORT, client, clientPort,
                             ByteBuffer.wrap(bytes));
                     out.lendTo(toTunnel);
+                    recorder.lookup(clientName, query, bytes, "udp");
                 })));
     }
 
@@ -147,7 +150,7 @@ final class InStackDnsServer {
             refuse(segment); // counted by the budget as a dns_tcp_sessions refusal
             return;
         }
-        s = new Session(key, shareOf(clientName), sessionsOfClient);
+        s = new Session(clientName, key, shareOf(clientName), sessionsOfClient);
         sessions.put(key, s);
         s.endpoint = TcpEndpoint.accept(tcpConfig, SynRequest.from(segment), random.nextInt(), loop.ticker(),
                 toTunnel, s, clientBudget.allowance(Resource.BUFFER_BYTES));
@@ -184,6 +187,7 @@ final class InStackDnsServer {
 
     /** One DNS-over-TCP connection from a client. */
     private final class Session implements TcpEventListener {
+        final String clientName;
         final FlowKey key;
         final DnsClientShare share;
         /** The client's session allowance this session holds one of until it closes. */
@@ -197,7 +201,8 @@ final class InStackDnsServer {
         boolean clientDone;
         long lastActivity;
 
-        Session(FlowKey key, DnsClientShare share, Allowance sessionSlot) {
+        Session(String clientName, FlowKey key, DnsClientShare share, Allowance sessionSlot) {
+            this.clientName = clientName;
             this.key = key;
             this.share = share;
             this.sessionSlot = sessionSlot;
@@ -243,13 +248,15 @@ final class InStackDnsServer {
                 in.get(in.position() + 2, query);
                 in.position(in.position() + 2 + length);
                 outstanding++;
-                handler.get().handle(query, Transport.TCP, share).thenAccept(a -> loop.execute(() -> answered(a)));
+                handler.get().handle(query, Transport.TCP, share)
+                        .thenAccept(a -> loop.execute(() -> answered(query, a)));
             }
             in.compact();
         }
 
-        private void answered(Optional<byte[]> answer) {
+        private void answered(byte[] query, Optional<byte[]> answer) {
             outstanding--;
+            answer.ifPresent(bytes -> recorder.lookup(clientName, query, bytes, "tcp"));
             if (closed || endpoint.state() == dev.pinhole.netstack.tcp.TcpState.CLOSED) {
                 return;
             }

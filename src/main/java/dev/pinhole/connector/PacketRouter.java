@@ -41,6 +41,7 @@ final class PacketRouter {
     private final DataPlaneMetrics metrics;
     private final ClientCounters counters;
     private final ClientAnswers answers;
+    private final ActivityRecorder recorder;
     private final SegmentSink toClient;
     /** Every packet it sees was just authenticated by WireGuard (Poly1305): transport checksums are not summed. */
     private final PacketParser parser = new PacketParser(TransportChecksums.TRUST);
@@ -49,7 +50,7 @@ final class PacketRouter {
 
     PacketRouter(IpAddress tunnelAddress, Supplier<RuntimeState> state, BooleanSupplier forwarding, TcpRelay tcp,
                  UdpRelay udp, InStackDnsServer dns, DataPlaneMetrics metrics, ClientCounters counters,
-                 ClientAnswers answers, SegmentSink toClient) {
+                 ClientAnswers answers, ActivityRecorder recorder, SegmentSink toClient) {
         this.tunnelAddress = tunnelAddress;
         this.state = state;
         this.forwarding = forwarding;
@@ -59,6 +60,7 @@ final class PacketRouter {
         this.metrics = metrics;
         this.counters = counters;
         this.answers = answers;
+        this.recorder = recorder;
         this.toClient = toClient;
     }
 
@@ -86,6 +88,7 @@ final class PacketRouter {
         if (!client.address().equals(FlowKey.source(ip))) {
             metrics.drop(PolicyDropReason.SPOOFED_SOURCE);
             cc.drops.increment();
+            record(client, ip, PolicyDropReason.SPOOFED_SOURCE, parsed);
             return;
         }
         if (parsed instanceof ParseResult.TcpSegment seg) {
@@ -98,7 +101,7 @@ final class PacketRouter {
                     echoReply(icmp);
                 }
             } else if (!icmp.icmp().isError()) {
-                refuse(client, ip, PolicyDropReason.NO_ROUTE, null);
+                refuse(client, PolicyDropReason.NO_ROUTE, icmp);
             }
         }
     }
@@ -109,7 +112,7 @@ final class PacketRouter {
             if (key.appPort() == InStackDnsServer.PORT) {
                 dns.onTcp(client.name(), key, seg);
             } else {
-                refuse(client, seg.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, seg);
+                refuse(client, PolicyDropReason.TUNNEL_PORT_CLOSED, seg);
             }
             return;
         }
@@ -122,14 +125,14 @@ final class PacketRouter {
             return;
         }
         if (!forwarding.getAsBoolean()) {
-            refuse(client, seg.ip(), PolicyDropReason.EGRESS_UNVERIFIED, seg);
+            refuse(client, PolicyDropReason.EGRESS_UNVERIFIED, seg);
             return;
         }
         Policy.Decision d = st.policy().decide(client.name(), key.app(), answers.of(client.name()));
         if (d instanceof Policy.Decision.Refuse r) {
-            refuse(client, seg.ip(), r.reason(), seg);
+            refuse(client, r.reason(), seg);
         } else if (d instanceof Policy.Decision.Forward f) {
-            tcp.open(key, client.name(), seg, targets(f, key.appPort()));
+            tcp.open(key, client.name(), seg, targets(f, key.appPort()), recorder.originFor(st, key.app()));
         } else if (d instanceof Policy.Decision.Resolve r) {
             resolveFor(client, r);
         }
@@ -141,7 +144,7 @@ final class PacketRouter {
             if (key.appPort() == InStackDnsServer.PORT) {
                 dns.onUdp(client.name(), dgram);
             } else {
-                refuse(client, dgram.ip(), PolicyDropReason.TUNNEL_PORT_CLOSED, null);
+                refuse(client, PolicyDropReason.TUNNEL_PORT_CLOSED, dgram);
             }
             return;
         }
@@ -149,14 +152,14 @@ final class PacketRouter {
             return;
         }
         if (!forwarding.getAsBoolean()) {
-            refuse(client, dgram.ip(), PolicyDropReason.EGRESS_UNVERIFIED, null);
+            refuse(client, PolicyDropReason.EGRESS_UNVERIFIED, dgram);
             return;
         }
         Policy.Decision d = st.policy().decide(client.name(), key.app(), answers.of(client.name()));
         if (d instanceof Policy.Decision.Refuse r) {
-            refuse(client, dgram.ip(), r.reason(), null);
+            refuse(client, r.reason(), dgram);
         } else if (d instanceof Policy.Decision.Forward f) {
-            udp.open(key, client.name(), dgram, targets(f, key.appPort()));
+            udp.open(key, client.name(), dgram, targets(f, key.appPort()), recorder.originFor(st, key.app()));
         } else if (d instanceof Policy.Decision.Resolve r) {
             resolveFor(client, r);
         }
@@ -204,16 +207,39 @@ final class PacketRouter {
     }
 
     /** TCP: RST; anything else: ICMP administratively prohibited from the dialled address. Counted. */
-    private void refuse(RuntimeState.Client client, IpHeader ip, PolicyDropReason reason,
-                        ParseResult.TcpSegment seg) {
+    private void refuse(RuntimeState.Client client, PolicyDropReason reason, ParseResult parsed) {
+        IpHeader ip = headerOf(parsed);
+        ParseResult.TcpSegment seg = parsed instanceof ParseResult.TcpSegment t ? t : null;
         metrics.drop(reason);
         counters.of(client.name()).drops.increment();
+        record(client, ip, reason, parsed);
         ByteBuffer refusal = refusalOut.fill();
         int n = seg != null ? TcpSegmentBuilder.writeResetFor(refusal, seg)
                 : IcmpErrorWriter.administrativelyProhibited(refusal, ip.destinationBytes(), ip);
         if (n > 0) {
             refusalOut.lendTo(toClient);
         }
+    }
+
+    /** A refusal record (rate-limited in the recorder); addresses are read only when one may be written. */
+    private void record(RuntimeState.Client client, IpHeader ip, PolicyDropReason reason, ParseResult parsed) {
+        if (!recorder.wantsRefusal(reason)) {
+            return;
+        }
+        int protocol = IpProtocol.ICMP;
+        int sourcePort = -1;
+        int destinationPort = -1;
+        if (parsed instanceof ParseResult.TcpSegment t) {
+            protocol = IpProtocol.TCP;
+            sourcePort = t.tcp().sourcePort();
+            destinationPort = t.tcp().destinationPort();
+        } else if (parsed instanceof ParseResult.UdpDatagram u) {
+            protocol = IpProtocol.UDP;
+            sourcePort = u.udp().sourcePort();
+            destinationPort = u.udp().destinationPort();
+        }
+        recorder.refused(client.name(), reason, protocol, FlowKey.source(ip), sourcePort, FlowKey.destination(ip),
+                destinationPort);
     }
 
     private static IpHeader headerOf(ParseResult r) {

@@ -8,14 +8,58 @@ public abstract sealed class Flow permits TcpFlow, UdpFlow {
     final FlowKey key;
     final String client;
     final long createdNanos;
+    /** What the opener knows of why the flow was admitted (the connector: its app or route); opaque here. */
+    final Object label;
     long lastActivityNanos;
     FlowEndReason endReason;
+    // Plain fields of the loop thread, added to where the flow already handles the bytes: no per-packet cost
+    // beyond an add (docs/flow-records.md).
+    long bytesFromClient;
+    long bytesToClient;
+    long packetsFromClient;
+    long packetsToClient;
 
-    Flow(FlowKey key, String client, long now) {
+    Flow(FlowKey key, String client, long now, Object label) {
         this.key = key;
         this.client = client;
         this.createdNanos = now;
         this.lastActivityNanos = now;
+        this.label = label;
+    }
+
+    /** Monotonic (ticker) time the flow entered the table. */
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** What the opener attached when it opened the flow, or null. */
+    public Object label() {
+        return label;
+    }
+
+    /** Payload bytes the client sent that went to the destination (TCP: taken by the socket; UDP: datagrams). */
+    public long bytesFromClient() {
+        return bytesFromClient;
+    }
+
+    /** Payload bytes from the destination handed towards the client. */
+    public long bytesToClient() {
+        return bytesToClient;
+    }
+
+    /** IP packets of the flow from the client (TCP: every segment, retransmissions and ACKs included). */
+    public long packetsFromClient() {
+        return packetsFromClient;
+    }
+
+    /** IP packets of the flow sent to the client. */
+    public long packetsToClient() {
+        return packetsToClient;
+    }
+
+    /** Why the flow left the table, or null while it is live. */
+    public FlowEndReason endReason() {
+        return endReason;
     }
 
     public FlowKey key() {

@@ -23,7 +23,8 @@ import java.util.logging.Logger;
  * to (decrypted packets, DNS answers, config changes), and timers in monotonic ticker time.
  *
  * <p>Each iteration: wait for I/O, a task or the earliest timer → run posted tasks → handle ready channels → run
- * due timers. Nothing blocks inside the loop; a handler that throws is logged and the loop goes on.
+ * due timers → the end-of-round action (a batched sender flushes what the round queued, before the loop waits).
+ * Nothing blocks inside the loop; a handler that throws is logged and the loop goes on.
  */
 public final class RelayLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RelayLoop.class.getName());
@@ -83,6 +84,8 @@ public final class RelayLoop implements AutoCloseable {
 
     private volatile Throwable failure;
     private volatile boolean started;
+    /** Runs at the end of every iteration, before the next wait; set once by the owner. */
+    private volatile Runnable endOfRound = () -> { };
 
     private RelayLoop(String name, Ticker ticker) throws IOException {
         this.ticker = ticker;
@@ -129,6 +132,14 @@ public final class RelayLoop implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    /**
+     * Sets what runs on the loop thread at the end of every iteration, before it waits again (a batched sender's
+     * flush: what the iteration queued must leave before the loop sleeps).
+     */
+    public void endOfRound(Runnable action) {
+        this.endOfRound = action;
     }
 
     /** A new disarmed timer; its action runs on the loop thread. */
@@ -195,6 +206,7 @@ public final class RelayLoop implements AutoCloseable {
                     }
                 }
                 runDueTimers();
+                endOfRound.run();
             } catch (IOException e) {
                 if (running) {
                     LOG.log(Level.WARNING, "selector failed", e);

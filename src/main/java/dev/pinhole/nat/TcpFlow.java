@@ -59,8 +59,10 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private InetSocketAddress connectedTo;
     private NatDropReason connectFailure = NatDropReason.CONNECT_REFUSED;
 
-    TcpFlow(TcpRelay relay, FlowKey key, String client, SynRequest syn, List<InetSocketAddress> targets, long now) {
-        super(key, client, now);
+    TcpFlow(TcpRelay relay, FlowKey key, String client, SynRequest syn, List<InetSocketAddress> targets, long now,
+            Object label) {
+        super(key, client, now, label);
+        packetsFromClient = 1; // the SYN
         this.relay = relay;
         this.syn = syn;
         this.targets = List.copyOf(targets);
@@ -178,6 +180,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     /** A segment from the client for this flow. */
     void onSegment(ParseResult.TcpSegment segment) {
+        packetsFromClient++;
         touch();
         if (phase == Phase.CONNECTING) {
             // Retransmitted SYNs wait for the connect; a RST from the client abandons it.
@@ -292,6 +295,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                 touch();
                 buf.flip();
                 int written = channel.write(buf);
+                bytesFromClient += written;
                 // Only what the socket took leaves the endpoint; the rest waits there for OP_WRITE.
                 endpoint.consume(written);
                 if (phase != Phase.RELAYING) {
@@ -331,6 +335,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
                     return;
                 }
                 touch();
+                bytesToClient += n;
                 buf.flip();
                 endpoint.write(buf);
             }
@@ -404,6 +409,12 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
 
     private void touch() {
         lastActivityNanos = relay.loop.ticker().nanoTime();
+    }
+
+    /** Segments the endpoint sent (SYN-ACK, data, ACKs, retransmissions, FIN, RST). */
+    @Override
+    public long packetsToClient() {
+        return endpoint == null ? packetsToClient : packetsToClient + endpoint.segmentsSent();
     }
 
     @Override

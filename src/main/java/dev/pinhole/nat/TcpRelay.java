@@ -141,6 +141,12 @@ public final class TcpRelay {
      */
     public Optional<TcpFlow> open(FlowKey key, String client, ParseResult.TcpSegment segment,
                                   List<InetSocketAddress> targets) {
+        return open(key, client, segment, targets, null);
+    }
+
+    /** As above; the flow carries {@code label} ({@link Flow#label()}) from its first event on. */
+    public Optional<TcpFlow> open(FlowKey key, String client, ParseResult.TcpSegment segment,
+                                  List<InetSocketAddress> targets, Object label) {
         var tcp = segment.tcp();
         if (!tcp.syn() || tcp.ack() || tcp.rst()) {
             refuse(key, client, segment, NatDropReason.NO_FLOW);
@@ -151,7 +157,8 @@ public final class TcpRelay {
             refuse(key, client, segment, limited.get());
             return Optional.empty();
         }
-        TcpFlow flow = new TcpFlow(this, key, client, SynRequest.from(segment), targets, loop.ticker().nanoTime());
+        TcpFlow flow = new TcpFlow(this, key, client, SynRequest.from(segment), targets, loop.ticker().nanoTime(),
+                label);
         table.add(flow);
         events.opened(flow);
         flow.startConnect(loop.ticker().nanoTime());

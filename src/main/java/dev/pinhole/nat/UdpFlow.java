@@ -20,9 +20,9 @@ public final class UdpFlow extends Flow implements RelayLoop.IoHandler {
     private final byte[] clientBytes;
     private final byte[] appBytes;
 
-    UdpFlow(UdpRelay relay, FlowKey key, String client, DatagramChannel channel, InetSocketAddress target, long now)
-            throws IOException {
-        super(key, client, now);
+    UdpFlow(UdpRelay relay, FlowKey key, String client, DatagramChannel channel, InetSocketAddress target, long now,
+            Object label) throws IOException {
+        super(key, client, now, label);
         this.relay = relay;
         this.channel = channel;
         this.target = target;
@@ -43,6 +43,8 @@ public final class UdpFlow extends Flow implements RelayLoop.IoHandler {
     /** Client → destination; the payload view is read during the call only. */
     void send(ByteBuffer payload) {
         lastActivityNanos = relay.loop.ticker().nanoTime();
+        packetsFromClient++;
+        bytesFromClient += payload.remaining();
         try {
             // A full socket buffer drops the datagram, as a congested link would.
             channel.write(payload);

@@ -59,6 +59,12 @@ public final class UdpRelay {
      */
     public Optional<UdpFlow> open(FlowKey key, String client, ParseResult.UdpDatagram datagram,
                                   List<InetSocketAddress> targets) {
+        return open(key, client, datagram, targets, null);
+    }
+
+    /** As above; the flow carries {@code label} ({@link Flow#label()}) from its first event on. */
+    public Optional<UdpFlow> open(FlowKey key, String client, ParseResult.UdpDatagram datagram,
+                                  List<InetSocketAddress> targets, Object label) {
         Optional<NatDropReason> limited = table.admit(client);
         if (limited.isPresent()) {
             events.refused(key, client, limited.get());
@@ -72,7 +78,7 @@ public final class UdpRelay {
                         ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
                 ch.configureBlocking(false);
                 ch.connect(target);
-                UdpFlow flow = new UdpFlow(this, key, client, ch, target, loop.ticker().nanoTime());
+                UdpFlow flow = new UdpFlow(this, key, client, ch, target, loop.ticker().nanoTime(), label);
                 table.add(flow);
                 events.opened(flow);
                 flow.send(datagram.udp().payload());
@@ -99,6 +105,8 @@ public final class UdpRelay {
             events.refused(flow.key, flow.client, NatDropReason.REPLY_TOO_BIG);
             return;
         }
+        flow.packetsToClient++;
+        flow.bytesToClient += payload.remaining();
         UdpDatagramWriter.write(out.fill(), flow.appBytes(), flow.key.appPort(), flow.clientBytes(),
                 flow.key.clientPort(), payload);
         out.lendTo(toTunnel);

@@ -56,6 +56,11 @@ public final class WireGuardDevice {
         return publicKey;
     }
 
+    /** The tunnel MTU: the largest inner packet sent without fragmenting, and what receive buffers are sized for. */
+    public int mtu() {
+        return peerContext.mtu();
+    }
+
     public WireGuardDropCounters drops() {
         return drops;
     }

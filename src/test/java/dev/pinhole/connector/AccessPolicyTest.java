@@ -120,6 +120,21 @@ class AccessPolicyTest {
         assertThat(p.accessOf("alice").mayReach(DnsName.of("crm.example.com"))).isFalse();
     }
 
+    @Adversarial
+    @Test
+    void aListedNameNotMappedHereIsResolvedOnlyForAClientGrantedIt() {
+        Policy p = policy(config(List.of("eng"), RULES));
+        DnsName crm = DnsName.of("crm.example.com"); // listed exactly: a reserved address on every replica
+        pool.reserve(pool.reservationsFor(List.of(crm)));
+        IpAddress reserved = IpAddress.of(pool.addressOf(crm));
+
+        assertThat(p.decide("alice", reserved, answered))
+                .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.NOT_GRANTED));
+        assertThat(pool.size()).isZero();
+        assertThat(policy(config(List.of("sales"), RULES)).decide("alice", reserved, answered))
+                .isEqualTo(new Policy.Decision.Resolve(crm));
+    }
+
     @Test
     void withoutRulesEveryClientReachesEverythingAsBefore() throws Exception {
         Policy p = policy(config(null, null));

@@ -2,6 +2,9 @@ package dev.pinhole.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pinhole.connector.records.FlowRecordsSchema;
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.testing.RootTier;
@@ -11,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,11 +35,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 class DataPlaneE2ETest {
     private static final Duration CURL = Duration.ofSeconds(60);
     private static final int CONCURRENT = 200;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static NetnsTopology topology;
+
+    /** Lookups on (off by default) and 2 refusal lines a second, so the flood's bound is tight. */
+    static final String RECORDS = "{ \"lookups\" : true, \"refusalsPerSecond\" : 2 }";
 
     @BeforeAll
     static void up() {
-        topology = NetnsTopology.up(NetnsTopology.Gateway.JAVA);
+        topology = NetnsTopology.up(NetnsTopology.Gateway.JAVA, NetnsTopology.newPrefix(),
+                Map.of("PH_RECORDS", RECORDS));
     }
 
     @AfterAll
@@ -170,6 +180,136 @@ class DataPlaneE2ETest {
         assertThat(latestHandshake()).isGreaterThan(handshakeBefore);
     }
 
+    @Test
+    @Order(8)
+    void aRequestThroughTheTunnelWritesExactlyOneFlowRecordWithWhatCurlMoved() throws Exception {
+        String probe = AccessLog.newProbe();
+
+        CommandResult curl = curlInLaptop("-w", "%{http_code} %{local_port} %{size_download} %{size_header}"
+                + " %{size_request}", "https://app.saas.test/medium.bin?" + probe);
+
+        String[] w = curl.lastLine().split(" ");
+        assertThat(w[0]).as(curl.toString()).isEqualTo("200");
+        int localPort = Integer.parseInt(w[1]);
+        long received = Long.parseLong(w[2]) + Long.parseLong(w[3]);
+        long sent = Long.parseLong(w[4]);
+        List<JsonNode> flows = awaitRecords(r -> r.path("record").asText().equals("flow")
+                && r.path("clientPort").asInt() == localPort, 1);
+        Thread.sleep(500);
+        flows = records(r -> r.path("record").asText().equals("flow") && r.path("clientPort").asInt() == localPort);
+        assertThat(flows).as("one flow record for curl's connection from port %s", localPort).hasSize(1);
+        JsonNode f = flows.get(0);
+        assertThat(f.get("client").asText()).isEqualTo("laptop");
+        assertThat(f.get("clientKey").asText())
+                .isEqualTo(Files.readString(topology.stateFile("laptop.pub")).strip());
+        assertThat(f.get("clientEndpoint").asText()).startsWith(topology.get("LAPTOP_INET") + ":");
+        assertThat(f.get("appName").asText()).isEqualTo("app.saas.test");
+        assertThat(f.get("appPattern").asText()).isEqualTo("*.saas.test");
+        assertThat(f.get("destinationPort").asInt()).isEqualTo(443);
+        assertThat(f.get("realAddress").asText()).isEqualTo(topology.get("SAAS_IP"));
+        // curl closes first: a FIN, or a RST when TLS data it did not read (a session ticket) was still queued.
+        assertThat(f.get("end").asText()).isIn("fin", "rst");
+        // TLS around curl's bytes: the handshake (certificate) and record headers, a few KiB at most.
+        assertThat(f.get("bytesToClient").asLong()).isBetween(received, received + 16_384);
+        assertThat(f.get("bytesFromClient").asLong()).isBetween(sent, sent + 8_192);
+        assertThat(f.get("packetsToClient").asLong()).isGreaterThan(Long.parseLong(topology.get("MEDIUM_BYTES"))
+                / 1_500);
+    }
+
+    @Test
+    @Order(8)
+    void aRefusedDestinationWritesARefusalRecord() throws Exception {
+        CommandResult curl = curlInLaptop("--connect-timeout", "10", "http://" + unmappedAppAddress() + ":8443/");
+
+        assertThat(curl.exitCode()).as(curl.toString()).isEqualTo(7);
+        List<JsonNode> refusals = awaitRecords(r -> r.path("record").asText().equals("refusal")
+                && r.path("destinationPort").asInt() == 8443, 1);
+        assertThat(refusals).hasSize(1);
+        assertThat(refusals.get(0).get("client").asText()).isEqualTo("laptop");
+        assertThat(refusals.get(0).get("reason").asText()).isEqualTo("not_mapped");
+        assertThat(refusals.get(0).get("destination").asText()).isEqualTo(unmappedAppAddress());
+    }
+
+    @Test
+    @Order(8)
+    void aLookupWritesALookupRecordWithTheSyntheticAndRealAddresses() throws Exception {
+        CommandResult lookup = topology.inLaptop(CURL, "getent", "ahostsv4", "app.saas.test");
+
+        assertThat(lookup.exitCode()).as(lookup.toString()).isZero();
+        String synthetic = lookup.stdout().strip().split("\\s+")[0];
+        List<JsonNode> lookups = awaitRecords(r -> r.path("record").asText().equals("lookup")
+                && r.path("name").asText().equals("app.saas.test") && r.path("type").asText().equals("A"), 1);
+        assertThat(lookups).isNotEmpty();
+        JsonNode l = lookups.get(lookups.size() - 1);
+        assertThat(l.get("answer").asText()).isEqualTo("synthetic");
+        assertThat(l.get("synthetic").get(0).asText()).isEqualTo(synthetic);
+        assertThat(l.get("real").get(0).asText()).isEqualTo(topology.get("SAAS_IP"));
+    }
+
+    @Test
+    @Order(8)
+    void aFloodOfRefusedConnectionsWritesAtMostTheConfiguredRate() throws Exception {
+        int flood = 600;
+        double refusedBefore = connectorSeries("pinhole_connector_drops_total{reason=\"not_mapped\"");
+        double rateLimitedBefore = connectorSeries("pinhole_connector_records_dropped_total{kind=\"refusal\","
+                + "reason=\"rate_limited\"");
+        long started = System.nanoTime();
+
+        // Bash's /dev/tcp: one SYN per port, each answered with a RST at once.
+        CommandResult scan = topology.shellInLaptop(Duration.ofMinutes(2), "for p in $(seq 20001 " + (20000 + flood)
+                + "); do (exec 3<>/dev/tcp/" + unmappedAppAddress() + "/$p) 2>/dev/null; done; true");
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Thread.sleep(1_000);
+
+        assertThat(scan.exitCode()).as(scan.toString()).isZero();
+        List<JsonNode> written = records(r -> r.path("record").asText().equals("refusal")
+                && r.path("destinationPort").asInt() > 20_000 && r.path("destinationPort").asInt() <= 20_000 + flood);
+        // Burst 10, then 2 a second while the scan ran (plus the second waited after it).
+        assertThat(written.size()).as("refusal lines for %s refused connections in %.1f s", flood, seconds)
+                .isBetween(1, 10 + (int) Math.ceil((seconds + 1) * 2) + 1);
+        double rateLimited = connectorSeries("pinhole_connector_records_dropped_total{kind=\"refusal\","
+                + "reason=\"rate_limited\"") - rateLimitedBefore;
+        double refused = connectorSeries("pinhole_connector_drops_total{reason=\"not_mapped\"") - refusedBefore;
+        assertThat(refused).as("every SYN refused (retransmissions too)").isGreaterThanOrEqualTo(flood);
+        assertThat(rateLimited + written.size()).as("every refusal written or counted").isEqualTo(refused);
+    }
+
+    @Test
+    @Order(8)
+    void everyRecordTheConnectorWroteMatchesTheDocumentedSchema() throws Exception {
+        FlowRecordsSchema schema = FlowRecordsSchema.read();
+        List<JsonNode> all = records(r -> true);
+
+        assertThat(all).extracting(r -> r.path("record").asText()).contains("flow", "refusal", "lookup");
+        for (JsonNode r : all) {
+            assertThat(schema.problems(r)).as("%s", r).isEmpty();
+        }
+    }
+
+    /** Records on the connector's standard output (connector.log holds both streams; records are whole lines). */
+    private static List<JsonNode> records(Predicate<JsonNode> which) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(topology.stateFile("connector.log"))) {
+            if (line.startsWith("{\"record\":")) {
+                JsonNode r = JSON.readTree(line);
+                if (which.test(r)) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<JsonNode> awaitRecords(Predicate<JsonNode> which, int n) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<JsonNode> found = records(which);
+        while (found.size() < n && System.nanoTime() < end) {
+            Thread.sleep(100);
+            found = records(which);
+        }
+        return found;
+    }
+
     /** The upstream answers {@code name} with {@code forbidden}; the laptop must get neither it nor a way in. */
     private static void assertNameIsRefused(String name, String forbidden) {
         double refusedBefore = connectorMetric("pinhole_connector_dns_refused_total");
@@ -211,6 +351,15 @@ class DataPlaneE2ETest {
                 .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
+    }
+
+    /** The sum of the connector's series whose line starts with {@code prefix} (a name and leading labels). */
+    private static double connectorSeries(String prefix) {
+        CommandResult metrics = topology.inNamespace(topology.get("NS_GW"), CURL, "curl", "-s", "--max-time", "10",
+                "http://127.0.0.1:" + topology.get("HTTP_PORT") + "/metrics");
+        assertThat(metrics.exitCode()).as(metrics.toString()).isZero();
+        return metrics.stdout().lines().filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     private static AccessLog accessLog() {

@@ -122,6 +122,19 @@ class ExportedMetricsTest {
                         connector.labelsOf("pinhole_connector_dns_refused_total").get("reason"));
     }
 
+    /** Label values are an interface (dashboards, alerts, docs/flow-records.md): pinned here. */
+    @Test
+    void recordKindsAndDropReasonsAreTheDocumentedValues() {
+        Exposition connector = exported.get(CONNECTOR);
+
+        assertThat(connector.labelsOf("pinhole_connector_records_total").get("kind"))
+                .containsExactlyInAnyOrder("flow", "refusal", "lookup");
+        assertThat(connector.labelsOf("pinhole_connector_records_dropped_total").get("kind"))
+                .containsExactlyInAnyOrder("flow", "refusal", "lookup");
+        assertThat(connector.labelsOf("pinhole_connector_records_dropped_total").get("reason"))
+                .containsExactlyInAnyOrder("queue_full", "rate_limited", "write_failed");
+    }
+
     @Test
     void feedOutcomesAreTheExportedValues() {
         MetricsDoc doc = MetricsDoc.read(MonitoringFiles.METRICS_DOC);

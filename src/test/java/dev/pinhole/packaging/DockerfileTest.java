@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pinhole.operator.appconnector.ConnectorNames;
+import dev.pinhole.operator.appconnector.DesiredDeployment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,6 +105,19 @@ class DockerfileTest {
         assertThat(stage.all("COPY")).anySatisfy(copy ->
                 assertThat(copy.arguments()).contains("bin/pinhole /opt/pinhole/bin/pinhole"));
         assertThat(Files.isExecutable(RepoLayout.ROOT.resolve("bin/pinhole"))).isTrue();
+    }
+
+    @Test
+    void theConnectorsAotCacheIsTrainedWithTheOptionsTheOperatorRendersForConnectorPods() {
+        List<Dockerfile.Instruction> stage = DOCKERFILE.finalStage().instructions();
+        String training = "JAVA_OPTS=\"" + DesiredDeployment.CONNECTOR_JAVA_OPTS + "\" /opt/pinhole/bin/pinhole aot-train";
+        int run = stage.indexOf(new Dockerfile.Instruction("RUN", training));
+
+        assertThat(run).as("RUN %s in the runtime stage", training).isPositive();
+        // After the app and the entrypoint are in place (the cache names their jars), before the non-root user.
+        assertThat(stage.subList(0, run)).anySatisfy(i -> assertThat(i.arguments()).endsWith(APP))
+                .anySatisfy(i -> assertThat(i.arguments()).endsWith("/opt/pinhole/bin/pinhole"))
+                .noneSatisfy(i -> assertThat(i.keyword()).isEqualTo("USER"));
     }
 
     @Test

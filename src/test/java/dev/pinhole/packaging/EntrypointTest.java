@@ -66,8 +66,8 @@ class EntrypointTest {
         List<String> args = jvmArgs(run("", "connector"));
 
         String app = home.resolve("quarkus-app").toString();
-        assertThat(args).containsExactly("-cp", app + "/app/*:" + app + "/lib/main/*",
-                "dev.pinhole.connector.ConnectorMain",
+        assertThat(args).containsExactly("--enable-native-access=ALL-UNNAMED", "-cp",
+                app + "/app/*:" + app + "/lib/main/*", "dev.pinhole.connector.ConnectorMain",
                 "--config", "/etc/pinhole/config/connector.json", "--key", "/etc/pinhole/key/privateKey");
     }
 
@@ -87,6 +87,36 @@ class EntrypointTest {
 
         assertThat(args).endsWith("dev.pinhole.connector.ConnectorMain", "--config", "/tmp/c.json", "--check");
         assertThat(args).doesNotContain("/etc/pinhole/key/privateKey");
+    }
+
+    @Test
+    void connectorStartsWithoutAnAotCacheWhenTheImageHasNone() {
+        List<String> args = jvmArgs(run("-Xmx64m", "connector"));
+
+        assertThat(args).noneMatch(a -> a.startsWith("-XX:AOTCache"));
+        assertThat(args.subList(0, 2)).containsExactly("--enable-native-access=ALL-UNNAMED", "-Xmx64m");
+    }
+
+    @Test
+    void connectorUsesTheTrainedAotCacheWhenPresent() throws IOException {
+        Files.writeString(home.resolve("connector.aot"), "cache");
+
+        List<String> args = jvmArgs(run("-Xmx64m", "connector"));
+
+        assertThat(args).containsSubsequence("-XX:AOTCache=" + home.resolve("connector.aot"), "-Xmx64m", "-cp");
+    }
+
+    @Test
+    void aotTrainingUsesTheConnectorsClassPathAndOptionsAndWritesTheCacheTheConnectorReads() {
+        String app = home.resolve("quarkus-app").toString();
+        List<String> training = jvmArgs(run("-XX:+UseSerialGC", "aot-train"));
+
+        // Native access as the connector has it: the cache is made for the options it is used with.
+        assertThat(training).containsExactly("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-XX:AOTCacheOutput=" + home.resolve("connector.aot"), "-cp", app + "/app/*:" + app + "/lib/main/*",
+                "dev.pinhole.connector.AotTrainingRun");
+        List<String> connector = jvmArgs(run("-XX:+UseSerialGC", "connector"));
+        assertThat(connector).containsSubsequence("-cp", app + "/app/*:" + app + "/lib/main/*");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.pinhole.connector.config;
 
+import dev.pinhole.connector.records.RecordSettings;
 import dev.pinhole.dns.match.DomainPattern;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.Cidr;
@@ -110,6 +111,7 @@ public final class ConfigCheck {
             }
         }
         checkLimits(config.limits(), problems, field);
+        checkRecords(config.records(), problems, field);
         AccessRulesCheck.check(config, problems, field);
         return problems;
     }
@@ -347,6 +349,27 @@ public final class ConfigCheck {
     }
 
     /** Each bound positive, per client not above the total (a per-client bound above the total would be a lie). */
+    private static void checkRecords(ConnectorConfig.Records records, List<ConfigProblem> problems,
+                                     UnaryOperator<String> field) {
+        if (records == null) {
+            return;
+        }
+        if (records.flows() != null && RecordSettings.FlowRecords.of(records.flows()) == null) {
+            problems.add(new ConfigProblem(field.apply("records.flows"), records.flows(),
+                    "must be end, startAndEnd or none"));
+        }
+        if (records.clientEndpoints() != null && !records.clientEndpoints().equals("include")
+                && !records.clientEndpoints().equals("omit")) {
+            problems.add(new ConfigProblem(field.apply("records.clientEndpoints"), records.clientEndpoints(),
+                    "must be include or omit"));
+        }
+        Integer rate = records.refusalsPerSecond();
+        if (rate != null && (rate < 1 || rate > RecordSettings.MAX_REFUSALS_PER_SECOND)) {
+            problems.add(new ConfigProblem(field.apply("records.refusalsPerSecond"), String.valueOf(rate),
+                    "must be 1.." + RecordSettings.MAX_REFUSALS_PER_SECOND));
+        }
+    }
+
     private static void checkLimits(ConnectorConfig.Limits limits, List<ConfigProblem> problems,
                                     UnaryOperator<String> field) {
         if (limits == null) {

@@ -2,6 +2,7 @@ package dev.pinhole.connector.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.pinhole.connector.records.RecordSettings;
 import java.util.List;
 
 /**
@@ -23,7 +24,16 @@ public record ConnectorConfig(
         Http http,
         Network network,
         Limits limits,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<AccessRule> access) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<AccessRule> access,
+        Records records) {
+
+    /** A config without a {@code records} section: the default records (docs/flow-records.md). */
+    public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
+                           List<Client> clients, List<String> domains, List<String> routes, Egress egress, Dns dns,
+                           Http http, Network network, Limits limits, List<AccessRule> access) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, limits, access,
+                null);
+    }
 
     /** A config without {@code access} rules: every client reaches every app (docs/access.md). */
     public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
@@ -49,7 +59,18 @@ public record ConnectorConfig(
     /** This config with {@code access} as its rules (null or empty: every client reaches every app). */
     public ConnectorConfig withAccess(List<AccessRule> access) {
         return new ConnectorConfig(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http,
-                network, limits, access);
+                network, limits, access, records);
+    }
+
+    /** This config with {@code records} as its record settings (null: the defaults). */
+    public ConnectorConfig withRecords(Records records) {
+        return new ConnectorConfig(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http,
+                network, limits, access, records);
+    }
+
+    /** The records in force: {@link #records()} over {@link RecordSettings#DEFAULTS}; call on a checked config. */
+    public RecordSettings effectiveRecords() {
+        return records == null ? RecordSettings.DEFAULTS : records.over(RecordSettings.DEFAULTS);
     }
 
     /** True when the config carries access rules; without any, every client reaches every app. */
@@ -174,4 +195,28 @@ public record ConnectorConfig(
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Network(List<String> nodeAddresses, List<String> clusterRanges) {}
+
+    /**
+     * Which records the connector writes to standard output (docs/flow-records.md); any field left out takes its
+     * default ({@link RecordSettings#DEFAULTS}).
+     *
+     * @param flows             end, startAndEnd or none
+     * @param refusals          whether refused flows are recorded
+     * @param lookups           whether DNS queries are recorded
+     * @param clientEndpoints   include or omit
+     * @param refusalsPerSecond refusal records per client, reason and second after a burst of 10 (1..100)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Records(String flows, Boolean refusals, Boolean lookups, String clientEndpoints,
+                          Integer refusalsPerSecond) {
+        /** These fields over {@code defaults}; values must have passed {@link ConfigCheck}. */
+        public RecordSettings over(RecordSettings defaults) {
+            return new RecordSettings(
+                    flows == null ? defaults.flows() : RecordSettings.FlowRecords.of(flows),
+                    refusals == null ? defaults.refusals() : refusals,
+                    lookups == null ? defaults.lookups() : lookups,
+                    clientEndpoints == null ? defaults.clientEndpoints() : "include".equals(clientEndpoints),
+                    refusalsPerSecond == null ? defaults.refusalsPerSecond() : refusalsPerSecond);
+        }
+    }
 }

@@ -19,6 +19,8 @@ final class SegmentWriter {
     private final TcpSegmentBuilder builder = new TcpSegmentBuilder();
     /** Every emitted packet is built here and lent to the sink for its emit call only. */
     private final LentPacket out;
+    /** Segments emitted so far (a flow's packets to its client, for its record). */
+    private long emitted;
 
     SegmentWriter(TcpConfig config, byte[] local, int localPort, byte[] remote, int remotePort, int ourMss,
             TcpReceiver receiver, SegmentSink sink) {
@@ -82,8 +84,13 @@ final class SegmentWriter {
     }
 
     private void emit() {
+        emitted++;
         builder.writeTo(out.fill());
         out.lendTo(sink);
+    }
+
+    long emitted() {
+        return emitted;
     }
 
     int bufferBytes() {

@@ -319,6 +319,11 @@ public final class TcpEndpoint {
     }
 
     /** Bytes of buffer memory this endpoint holds now. */
+    /** Segments this endpoint has sent, retransmissions included. */
+    public long segmentsSent() {
+        return writer.emitted();
+    }
+
     public int bufferMemoryBytes() {
         return sender.allocated() + receiver.allocated() + writer.bufferBytes();
     }

@@ -54,7 +54,16 @@ public final class ConnectorConfigRenderer {
                 new ConnectorConfig.Http(ConnectorNames.HTTP_PORT),
                 nodeAddresses.isEmpty() ? null
                         : new ConnectorConfig.Network(nodeAddresses.stream().distinct().sorted().toList(), null),
-                limits(spec.getLimits()), access(spec.getAccess(), ipSetCidrs));
+                limits(spec.getLimits()), access(spec.getAccess(), ipSetCidrs), records(spec.getRecords()));
+    }
+
+    /** The spec's records as given (null when none): the connector fills in its defaults. */
+    static ConnectorConfig.Records records(AppConnectorSpec.Records r) {
+        if (r == null) {
+            return null;
+        }
+        return new ConnectorConfig.Records(r.getFlows(), r.getRefusals(), r.getLookups(), r.getClientEndpoints(),
+                r.getRefusalsPerSecond());
     }
 
     /** The spec's rules with their routes resolved (CIDRs and the named IPSets' CIDRs, as one sorted cover). */

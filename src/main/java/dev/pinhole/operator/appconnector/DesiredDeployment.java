@@ -125,8 +125,12 @@ public final class DesiredDeployment {
     /**
      * A third of the memory limit for the heap: the rest is JIT, metaspace, thread stacks and direct buffers
      * (measured: 128 MiB heap, 243 MiB RSS with 1,000 flows), so the default 384Mi limit keeps RSS under 256 MiB.
+     * The serial collector, named rather than left to ergonomics: the JVM picks it by itself only below 1,792 MiB,
+     * and G1's own structures cost a small pod 40 MiB or more (docs/dataplane.md#start-time-and-memory). The image
+     * trains the connector's AOT cache with exactly these options (Dockerfile, checked by DockerfileTest).
      */
-    static final String CONNECTOR_JAVA_OPTS = "-XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError";
+    public static final String CONNECTOR_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=33"
+            + " -XX:+ExitOnOutOfMemoryError";
 
     private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface wgInterface,
                                        String image) {

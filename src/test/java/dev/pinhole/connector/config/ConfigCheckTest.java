@@ -127,4 +127,44 @@ class ConfigCheckTest {
 
         assertThat(onlyProblem(c).field()).isEqualTo("http");
     }
+
+    private static ConnectorConfig withRecords(ConnectorConfig.Records records) {
+        return valid().withRecords(records);
+    }
+
+    @Test
+    void recordSettingsAreCheckedFieldByField() {
+        assertThat(ConfigCheck.check(withRecords(new ConnectorConfig.Records("startAndEnd", false, true, "omit",
+                100)))).isEmpty();
+
+        List<ConfigProblem> problems = ConfigCheck.check(withRecords(new ConnectorConfig.Records("all", null,
+                null, "hide", 0)));
+
+        assertThat(problems).extracting(ConfigProblem::field).containsExactly("records.flows",
+                "records.clientEndpoints", "records.refusalsPerSecond");
+        assertThat(problems.get(0).value()).isEqualTo("all");
+    }
+
+    @Test
+    void recordsLeftOutTakeTheDefaults() {
+        var defaults = withRecords(null).effectiveRecords();
+        var partial = withRecords(new ConnectorConfig.Records(null, null, true, null, null)).effectiveRecords();
+
+        assertThat(defaults.flowEnds()).isTrue();
+        assertThat(defaults.flowStarts()).isFalse();
+        assertThat(defaults.refusals()).isTrue();
+        assertThat(defaults.lookups()).isFalse();
+        assertThat(defaults.clientEndpoints()).isTrue();
+        assertThat(partial.lookups()).isTrue();
+        assertThat(partial.flowEnds()).isTrue();
+        assertThat(partial.refusalsPerSecond()).isEqualTo(1);
+    }
+
+    @Adversarial
+    @Test
+    void aRefusalRateAboveTheCapIsRefusedSoAScanCannotBeInvitedToFloodTheLog() {
+        ConfigProblem p = onlyProblem(withRecords(new ConnectorConfig.Records(null, null, null, null, 1_000_000)));
+
+        assertThat(p.field()).isEqualTo("records.refusalsPerSecond");
+    }
 }

@@ -39,6 +39,22 @@ class AccessRulesRenderingTest {
     }
 
     @Test
+    void theExampleConnectorsRulesPassTheSpecCheckAndRender() throws Exception {
+        AppConnector example = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(
+                java.nio.file.Files.readString(java.nio.file.Path.of("examples", "appconnector.yaml")),
+                AppConnector.class);
+        example.getMetadata().setNamespace("demo");
+
+        assertThat(ConnectorSpecCheck.check(example.getSpec())).isEmpty();
+        ConnectorConfig config = ConnectorConfigRenderer.render(example, List.of("140.82.112.0/20", "192.30.252.0/22"),
+                List.of(), Map.of("github-meta", List.of("192.30.252.0/22")));
+        assertThat(ConnectorSpecCheck.checkRendered(config)).isEmpty();
+        assertThat(config.access()).extracting(ConnectorConfig.AccessRule::name).containsExactly("code",
+                "raw-content");
+        assertThat(config.access().get(0).routes()).containsExactly("140.82.112.0/20", "192.30.252.0/22");
+    }
+
+    @Test
     void aSpecWithoutAccessRendersTheSameFileAsBefore() {
         assertThat(ConnectorConfigCodec.write(ConnectorConfigRenderer.render(c, List.of("198.51.100.0/24"))))
                 .doesNotContain("access").doesNotContain("groups");

@@ -145,4 +145,30 @@ class ConnectorConfigRendererTest {
         assertThat(render().network()).isNull();
         assertThat(ConnectorConfigCodec.write(render())).doesNotContain("network");
     }
+
+    @Test
+    void recordsAreRenderedAsGivenAndLeftOutWhenTheSpecHasNone() throws InvalidConfigException {
+        assertThat(render().records()).isNull();
+
+        AppConnectorSpec.Records records = new AppConnectorSpec.Records();
+        records.setFlows("startAndEnd");
+        records.setLookups(true);
+        records.setClientEndpoints("omit");
+        c.getSpec().setRecords(records);
+        ConnectorConfig config = render();
+
+        assertThat(config.records()).isEqualTo(new ConnectorConfig.Records("startAndEnd", null, true, "omit", null));
+        assertThat(ConnectorConfigCodec.read(ConnectorConfigCodec.write(config))).isEqualTo(config);
+        assertThat(config.effectiveRecords().refusals()).as("a field left out takes its default").isTrue();
+    }
+
+    @Test
+    void aBadRecordsValueIsNamedByItsSpecField() {
+        AppConnectorSpec.Records records = new AppConnectorSpec.Records();
+        records.setFlows("off");
+        c.getSpec().setRecords(records);
+
+        assertThat(ConnectorSpecCheck.check(c.getSpec()))
+                .anySatisfy(p -> assertThat(p.field()).isEqualTo("spec.records.flows"));
+    }
 }

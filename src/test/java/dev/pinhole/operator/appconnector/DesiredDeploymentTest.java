@@ -318,6 +318,23 @@ class DesiredDeploymentTest {
     }
 
     @Test
+    void connectorPodsRunTheSerialCollectorWhateverTheirMemoryLimit() throws Exception {
+        String javaOpts = container().getEnv().stream().filter(e -> e.getName().equals("JAVA_OPTS")).findFirst()
+                .orElseThrow().getValue();
+        // 4 GiB on this 2-CPU machine: left to its ergonomics, the JVM would choose G1.
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:MaxRAM=4g"));
+        command.addAll(List.of(javaOpts.split(" ")));
+        command.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
+        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String flags = new String(jvm.getInputStream().readAllBytes());
+        jvm.waitFor();
+
+        assertThat(flags.lines().filter(l -> l.matches("\\s*bool Use(Serial|G1|Parallel|Z|Shenandoah)GC\\s.*"))
+                .filter(l -> l.contains("= true"))).singleElement().asString().contains("UseSerialGC");
+    }
+
+    @Test
     void emptyResourcesGetTheDefaults() {
         c.getSpec().setResources(new ResourceRequirements());
 

@@ -65,6 +65,53 @@ class PrimitivesKnownAnswerTest {
     }
 
     @Test
+    void hashAgreesWithBouncyCastleAcrossBlockBoundariesAndSplits() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(16);
+        for (int probe = 0; probe < 2_000; probe++) {
+            byte[] data = new byte[random.nextInt(0, 300)];
+            random.nextBytes(data);
+            Blake2sDigest reference = new Blake2sDigest(256);
+            reference.update(data, 0, data.length);
+            byte[] expected = new byte[32];
+            reference.doFinal(expected, 0);
+            int split = random.nextInt(0, data.length + 1);
+
+            assertThat(Blake2s.hash(java.util.Arrays.copyOf(data, split),
+                    java.util.Arrays.copyOfRange(data, split, data.length))).as("%d bytes split at %d",
+                    data.length, split).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void macAgreesWithKeyedBouncyCastleForEveryKeyLengthAndMessageLength() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7693);
+        for (int probe = 0; probe < 2_000; probe++) {
+            byte[] key = new byte[random.nextInt(1, 33)];
+            byte[] data = new byte[random.nextInt(0, 300)];
+            random.nextBytes(key);
+            random.nextBytes(data);
+            Blake2sDigest reference = new Blake2sDigest(key, Blake2s.MAC_LEN, null, null);
+            reference.update(data, 0, data.length);
+            byte[] expected = new byte[Blake2s.MAC_LEN];
+            reference.doFinal(expected, 0);
+            int off = random.nextInt(0, data.length + 1);
+
+            assertThat(Blake2s.mac(key, data, off, data.length - off)).isEqualTo(
+                    macOf(key, java.util.Arrays.copyOfRange(data, off, data.length)));
+            assertThat(Blake2s.mac(key, data, 0, data.length)).as("%d-byte key, %d bytes", key.length,
+                    data.length).isEqualTo(expected);
+        }
+    }
+
+    private static byte[] macOf(byte[] key, byte[] data) {
+        Blake2sDigest reference = new Blake2sDigest(key, Blake2s.MAC_LEN, null, null);
+        reference.update(data, 0, data.length);
+        byte[] out = new byte[Blake2s.MAC_LEN];
+        reference.doFinal(out, 0);
+        return out;
+    }
+
+    @Test
     void kdfOutputsFollowTheHkdfChain() {
         byte[] key = seq(3, 32);
         byte[] input = seq(7, 32);

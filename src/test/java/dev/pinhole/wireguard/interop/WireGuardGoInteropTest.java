@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.testing.BatchedUdp;
 import dev.pinhole.testing.RootTier;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.WireGuardDropReason;
@@ -14,7 +15,9 @@ import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.TimerConfig;
 import dev.pinhole.wireguard.WireGuardDevice;
 import dev.pinhole.wireguard.DeviceConfig;
+import dev.pinhole.wireguard.udp.PacketSink;
 import dev.pinhole.wireguard.udp.UdpDeviceDriver;
+import dev.pinhole.wireguard.udp.UdpIo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -125,14 +128,38 @@ class WireGuardGoInteropTest {
     }
 
     private void startJava(TimerConfig timers, boolean knowsGo) throws IOException {
+        startJava(timers, knowsGo, null);
+    }
+
+    /** {@code io} null: chosen as in production (batched on JDK 22+). Batched: echoes go out through a Sender. */
+    private void startJava(TimerConfig timers, boolean knowsGo, UdpIo io) throws IOException {
         device = new WireGuardDevice(DeviceConfig.of(javaPrivate).withTimers(timers));
         if (knowsGo) {
             device.upsertPeer(PeerConfig.of(goPublic, List.of(Cidr.parse(goTunnelIp + "/32")))
                     .withEndpoint(new InetSocketAddress(goUnderlay, goPort)));
         }
         driver = UdpDeviceDriver.start(device, new InetSocketAddress(javaUnderlay, javaPort), Ticker.system(),
-                this::onPacket);
+                new PacketSink() {
+                    @Override
+                    public void onPacket(Peer peer, ByteBuffer ip) {
+                        WireGuardGoInteropTest.this.onPacket(peer, ip);
+                    }
+
+                    @Override
+                    public void endOfBurst() {
+                        UdpDeviceDriver.Sender s = echoSender;
+                        if (s != null) {
+                            s.flush();
+                        }
+                    }
+                }, io);
+        if (io == UdpIo.RECVMMSG_SENDMMSG) {
+            echoSender = driver.newSender();
+        }
     }
+
+    /** Receive thread: echoes queued here go out together at the end of each receive burst. */
+    private volatile UdpDeviceDriver.Sender echoSender;
 
     private void onPacket(Peer peer, ByteBuffer ip) {
         byte[] copy = new byte[ip.remaining()];
@@ -141,7 +168,12 @@ class WireGuardGoInteropTest {
         if (echo) {
             byte[] reply = IpEcho.reply(ip);
             if (reply != null) {
-                driver.sendIp(ByteBuffer.wrap(reply));
+                UdpDeviceDriver.Sender s = echoSender;
+                if (s != null) {
+                    s.sendIp(ByteBuffer.wrap(reply));
+                } else {
+                    driver.sendIp(ByteBuffer.wrap(reply));
+                }
             }
         }
     }
@@ -179,6 +211,24 @@ class WireGuardGoInteropTest {
         Peer peer = device.peer(goPublic).orElseThrow();
         assertThat(peer.handshakesCompleted()).isEqualTo(1);
         assertThat(device.drops().total()).isZero();
+    }
+
+    @Test
+    @BatchedUdp
+    void aPingFloodFromWireguardGoIsAnsweredWholeOverRecvmmsgAndSendmmsg() throws Exception {
+        startJava(TimerConfig.defaults(), true, UdpIo.RECVMMSG_SENDMMSG);
+        configureGoPeer(Keys.publicFromPrivate(javaPrivate));
+        assertThat(driver.io()).isEqualTo(UdpIo.RECVMMSG_SENDMMSG);
+        assertThat(pingOk(ping(1))).as("handshake and first echo").isTrue();
+
+        // A flood keeps several datagrams queued per receive call and several echoes per send call.
+        String out = Shell.tryRun("ip", "netns", "exec", ns, "ping", "-f", "-l", "32", "-c", "2000", "-s", "1300", "-W", "2",
+                javaTunnelIp);
+
+        assertThat(out).contains("2000 packets transmitted, 2000 received");
+        assertThat(device.drops().total()).isZero();
+        assertThat(driver.sendDrops()).isZero();
+        assertThat(driver.datagramsTruncated()).isZero();
     }
 
     @Test

@@ -1,0 +1,293 @@
+package dev.pinhole.connector;
+
+import dev.pinhole.connector.records.ClientRef;
+import dev.pinhole.connector.records.FlowOrigin;
+import dev.pinhole.connector.records.FlowRecord;
+import dev.pinhole.connector.records.LookupRecord;
+import dev.pinhole.connector.records.RecordCounts;
+import dev.pinhole.connector.records.RecordDropReason;
+import dev.pinhole.connector.records.RecordKind;
+import dev.pinhole.connector.records.RecordSettings;
+import dev.pinhole.connector.records.RecordStream;
+import dev.pinhole.connector.records.RefusalLimiter;
+import dev.pinhole.connector.records.RefusalRecord;
+import dev.pinhole.dns.message.DnsFormatException;
+import dev.pinhole.dns.message.DnsMessage;
+import dev.pinhole.dns.message.DnsMessageDecoder;
+import dev.pinhole.dns.message.DnsQuestion;
+import dev.pinhole.dns.message.DnsRecord;
+import dev.pinhole.dns.message.DnsType;
+import dev.pinhole.dns.synthetic.SyntheticAddressPool;
+import dev.pinhole.ipset.IpAddress;
+import dev.pinhole.nat.Flow;
+import dev.pinhole.nat.FlowEndReason;
+import dev.pinhole.nat.FlowKey;
+import dev.pinhole.nat.NatDropReason;
+import dev.pinhole.netstack.packet.IpProtocol;
+import dev.pinhole.time.Ticker;
+import dev.pinhole.wireguard.Peer;
+import dev.pinhole.wireguard.WireGuardDevice;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Turns the data plane's events into records (docs/flow-records.md) under the settings in force: flow starts and
+ * ends from the NAT's one lifecycle hook, refusals of new flows (rate-limited per client and reason), and the tunnel
+ * DNS's answers. Relay thread only; it makes a record value and offers it to the {@link RecordStream}, which never
+ * waits. Nothing here runs per forwarded packet.
+ */
+final class ActivityRecorder {
+    /**
+     * NAT reasons that refuse a new flow. The others are about packets of a live flow, end one (its end record
+     * tells), or are stray segments of no flow ({@code no_flow}, and {@code reset_rate_limited} that stands in for
+     * it under a flood): every client sends a few after a flow closed or the connector restarted, so as records
+     * they would be noise; the drops metric counts them.
+     */
+    private static final Set<NatDropReason> NAT_REFUSALS = EnumSet.of(NatDropReason.FLOW_LIMIT_GLOBAL,
+            NatDropReason.FLOW_LIMIT_CLIENT, NatDropReason.SOCKET_ERROR);
+    /** Policy reasons recorded as refusals (the others: no client known, transient, or a flow's end). */
+    private static final Set<PolicyDropReason> POLICY_REFUSALS = EnumSet.of(PolicyDropReason.SPOOFED_SOURCE,
+            PolicyDropReason.NOT_MAPPED, PolicyDropReason.NOT_RESOLVED, PolicyDropReason.NOT_GRANTED,
+            PolicyDropReason.NO_ROUTE,
+            PolicyDropReason.FORBIDDEN_DESTINATION, PolicyDropReason.EGRESS_UNVERIFIED,
+            PolicyDropReason.TUNNEL_PORT_CLOSED);
+
+    private final RecordStream stream;
+    private final Supplier<RuntimeState> state;
+    private final WireGuardDevice device;
+    private final SyntheticAddressPool pool;
+    private final Ticker ticker;
+    private final LongSupplier wallMillis;
+    private final RecordCounts counts;
+    private final RefusalLimiter limiter;
+    private RuntimeState namesOf;
+    private Map<String, RuntimeState.Client> byName = Map.of();
+
+    ActivityRecorder(RecordStream stream, Supplier<RuntimeState> state, WireGuardDevice device,
+                     SyntheticAddressPool pool, Ticker ticker, LongSupplier wallMillis, RecordCounts counts) {
+        this.stream = stream;
+        this.state = state;
+        this.device = device;
+        this.pool = pool;
+        this.ticker = ticker;
+        this.wallMillis = wallMillis;
+        this.counts = counts;
+        this.limiter = new RefusalLimiter(RecordSettings.DEFAULTS.refusalsPerSecond());
+    }
+
+    private RecordSettings settings() {
+        RuntimeState st = state.get();
+        return st == null ? RecordSettings.OFF : st.records();
+    }
+
+    /** What a new flow to {@code destination} carries for its records (null while flow records are off). */
+    FlowOrigin originFor(RuntimeState st, IpAddress destination) {
+        return st.records().flowEnds() ? st.origins().of(destination) : null;
+    }
+
+    // ------------------------------------------------------------------ flows
+
+    void flowOpened(Flow flow) {
+        RecordSettings s = settings();
+        if (s.flowStarts()) {
+            stream.offer(flowRecord(flow, FlowRecord.Event.START, null, s));
+        }
+    }
+
+    void flowEnded(Flow flow, FlowEndReason reason) {
+        RecordSettings s = settings();
+        if (s.flowEnds()) {
+            stream.offer(flowRecord(flow, FlowRecord.Event.END, reason, s));
+        }
+    }
+
+    private FlowRecord flowRecord(Flow flow, FlowRecord.Event event, FlowEndReason reason, RecordSettings s) {
+        long now = wallMillis.getAsLong();
+        long durationMillis = Math.max(0, (ticker.nanoTime() - flow.createdNanos()) / 1_000_000L);
+        FlowKey key = flow.key();
+        InetSocketAddress real = flow.realTarget();
+        return new FlowRecord(now, event, clientRef(flow.client(), s), protocol(key.protocol()),
+                key.client().toString(), key.clientPort(), key.app().toString(), key.appPort(),
+                real == null ? null : real.getAddress().getHostAddress(), real == null ? 0 : real.getPort(),
+                flow.label() instanceof FlowOrigin o ? o : null, flow.bytesFromClient(), flow.bytesToClient(),
+                flow.packetsFromClient(), flow.packetsToClient(),
+                event == FlowRecord.Event.START ? now : now - durationMillis,
+                event == FlowRecord.Event.START ? 0 : durationMillis, reason == null ? null : endOf(reason));
+    }
+
+    /** The schema's spelling of an end reason. */
+    static String endOf(FlowEndReason reason) {
+        return switch (reason) {
+            case CLOSED -> "fin";
+            case RESET -> "rst";
+            case IDLE -> "idle";
+            case REVOKED -> "revoked";
+            case CUT -> "stopping";
+            case CONNECT_FAILED -> "connect-failed";
+        };
+    }
+
+    // ------------------------------------------------------------------ refusals
+
+    /** A refusal of the NAT layer; a reason about a live flow (its end record tells) is not recorded here. */
+    void refused(FlowKey key, String client, NatDropReason reason, boolean flowLive) {
+        if (!NAT_REFUSALS.contains(reason) || flowLive) {
+            return;
+        }
+        recordRefusal(client, reason, key.protocol(), key.client(), key.clientPort(), key.app(), key.appPort());
+    }
+
+    /** A refusal of the policy for a packet from {@code client} (source and destination as the client sent). */
+    void refused(String client, PolicyDropReason reason, int protocol, IpAddress source, int sourcePort,
+                 IpAddress destination, int destinationPort) {
+        if (POLICY_REFUSALS.contains(reason)) {
+            recordRefusal(client, reason, protocol, source, sourcePort, destination, destinationPort);
+        }
+    }
+
+    /** Whether a policy refusal for {@code reason} may become a record now: call before building its addresses. */
+    boolean wantsRefusal(PolicyDropReason reason) {
+        return POLICY_REFUSALS.contains(reason) && settings().refusals();
+    }
+
+    private void recordRefusal(String client, Enum<?> reason, int protocol, IpAddress source, int sourcePort,
+                         IpAddress destination, int destinationPort) {
+        RecordSettings s = settings();
+        if (!s.refusals()) {
+            return;
+        }
+        limiter.rate(s.refusalsPerSecond());
+        long left = limiter.admit(client, reason, ticker.nanoTime());
+        if (left < 0) {
+            counts.dropped(RecordKind.REFUSAL, RecordDropReason.RATE_LIMITED);
+            return;
+        }
+        stream.offer(new RefusalRecord(wallMillis.getAsLong(), clientRef(client, s),
+                reason.name().toLowerCase(java.util.Locale.ROOT), protocol(protocol),
+                source == null ? null : source.toString(), sourcePort,
+                destination == null ? null : destination.toString(), destinationPort, left));
+    }
+
+    /** Forgets refusal buckets that refilled (housekeeping). */
+    void sweep() {
+        limiter.sweep(ticker.nanoTime());
+    }
+
+    // ------------------------------------------------------------------ lookups
+
+    /** Whether lookups are recorded now (the DNS server skips the copy otherwise). */
+    boolean wantsLookups() {
+        return settings().lookups();
+    }
+
+    /** A client's query and the answer it got (both whole DNS messages). */
+    void lookup(String client, byte[] query, byte[] answer, String transport) {
+        RecordSettings s = settings();
+        if (!s.lookups()) {
+            return;
+        }
+        DnsQuestion question;
+        DnsMessage response;
+        try {
+            DnsMessage q = DnsMessageDecoder.decodeHeaderAndQuestion(ByteBuffer.wrap(query));
+            if (q.questions().size() != 1) {
+                return;
+            }
+            question = q.questions().get(0);
+            response = DnsMessageDecoder.decode(answer);
+        } catch (DnsFormatException e) {
+            return;
+        }
+        RuntimeState st = state.get();
+        String pattern = st.origins().patternOf(question.name());
+        List<String> synthetic = new ArrayList<>();
+        List<String> real = new ArrayList<>();
+        for (DnsRecord r : response.answers()) {
+            if (r instanceof DnsRecord.Address a && pool.inRange(a.address())) {
+                synthetic.add(a.address().getHostAddress());
+                pool.lookup(a.address()).ifPresent(m -> {
+                    for (InetAddress ra : m.realAddresses()) {
+                        real.add(ra.getHostAddress());
+                    }
+                });
+            }
+        }
+        String outcome = switch (response.rcode()) {
+            case DnsMessage.RCODE_NOERROR -> !synthetic.isEmpty() ? "synthetic"
+                    : pattern == null ? "forwarded" : "nodata";
+            case DnsMessage.RCODE_NXDOMAIN -> "nxdomain";
+            case DnsMessage.RCODE_REFUSED -> "refused";
+            case DnsMessage.RCODE_SERVFAIL -> "servfail";
+            default -> "other";
+        };
+        stream.offer(new LookupRecord(wallMillis.getAsLong(), clientRef(client, s),
+                FlowOrigins.presentation(question.name()), DnsType.name(question.type()), transport, outcome,
+                pattern, synthetic.isEmpty() ? null : synthetic, real.isEmpty() ? null : real,
+                explanation(response)));
+    }
+
+    /** The RFC 8914 extended error text of {@code response}, or null. */
+    static String explanation(DnsMessage response) {
+        if (response.edns().isEmpty()) {
+            return null;
+        }
+        ByteBuffer o = ByteBuffer.wrap(response.edns().get().options());
+        while (o.remaining() >= 4) {
+            int code = o.getShort() & 0xFFFF;
+            int length = o.getShort() & 0xFFFF;
+            if (length > o.remaining()) {
+                return null;
+            }
+            if (code == 15 && length >= 2) {
+                byte[] text = new byte[length - 2];
+                o.position(o.position() + 2).get(text);
+                return new String(text, StandardCharsets.UTF_8);
+            }
+            o.position(o.position() + length);
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ common
+
+    private ClientRef clientRef(String name, RecordSettings s) {
+        RuntimeState st = state.get();
+        if (st != namesOf) {
+            Map<String, RuntimeState.Client> m = new HashMap<>();
+            for (RuntimeState.Client c : st.clients().values()) {
+                m.put(c.name(), c);
+            }
+            byName = m;
+            namesOf = st;
+        }
+        RuntimeState.Client c = byName.get(name);
+        if (c == null) {
+            return new ClientRef(name, null, null);
+        }
+        String endpoint = null;
+        if (s.clientEndpoints()) {
+            InetSocketAddress e = device.peer(c.key()).map(Peer::endpoint).orElse(null);
+            endpoint = e == null ? null : e.getAddress().getHostAddress() + ":" + e.getPort();
+        }
+        return new ClientRef(name, c.key().toBase64(), endpoint);
+    }
+
+    static String protocol(int protocol) {
+        return switch (protocol) {
+            case IpProtocol.TCP -> "tcp";
+            case IpProtocol.UDP -> "udp";
+            case IpProtocol.ICMP, IpProtocol.ICMPV6 -> "icmp";
+            default -> String.valueOf(protocol);
+        };
+    }
+}
