@@ -110,6 +110,18 @@ class AccessPolicyTest {
 
     @Adversarial
     @Test
+    void aRuleStillNamingARemovedClientAppliesAndGrantsThatNameNothing() throws Exception {
+        Policy p = policy(config(List.of("sales"), List.of(RULES.get(0), new ConnectorConfig.AccessRule(
+                "carol-code", null, List.of("carol"), List.of("git.code.example"), null))));
+
+        assertThat(p.decide("carol", answer("git.code.example"), answered))
+                .isEqualTo(new Policy.Decision.Refuse(PolicyDropReason.NOT_GRANTED));
+        assertThat(p.decide("alice", answer("crm.example.com"), answered))
+                .isInstanceOf(Policy.Decision.Forward.class);
+    }
+
+    @Adversarial
+    @Test
     void withRulesAClientInNoGrantedGroupReachesNothingAndAnUnknownNameNeitherThough() throws Exception {
         Policy p = policy(config(List.of("marketing"), RULES));
 

@@ -6,10 +6,8 @@ import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.IpSet;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -38,9 +36,7 @@ final class AccessRulesCheck {
 
     static void check(ConnectorConfig config, List<ConfigProblem> problems, UnaryOperator<String> field) {
         List<ConnectorConfig.Client> clients = config.clients() == null ? List.of() : config.clients();
-        Set<String> clientNames = new HashSet<>();
         for (int i = 0; i < clients.size(); i++) {
-            clientNames.add(clients.get(i).name());
             checkGroups(clients.get(i).groupList(), "clients[" + i + "].groups", MAX_GROUPS_PER_CLIENT, problems,
                     field);
         }
@@ -62,7 +58,7 @@ final class AccessRulesCheck {
             }
             checkName(rule, base, names, r, problems, field);
             checkGroups(rule.groupList(), base + ".groups", MAX_RULE_ENTRIES, problems, field);
-            checkClients(rule, base, clientNames, problems, field);
+            checkClients(rule, base, problems, field);
             checkDomains(rule, base, domains, problems, field);
             checkRoutes(rule, base, routes, problems, field);
             if (rule.groupList().isEmpty() && rule.clientList().isEmpty()) {
@@ -114,18 +110,13 @@ final class AccessRulesCheck {
         }
     }
 
-    private static void checkClients(ConnectorConfig.AccessRule rule, String base, Set<String> clientNames,
-                                     List<ConfigProblem> problems, UnaryOperator<String> field) {
-        List<String> named = rule.clientList();
-        if (overBound(named, base + ".clients", MAX_RULE_ENTRIES, problems, field)) {
-            return;
-        }
-        for (int c = 0; c < named.size(); c++) {
-            if (!clientNames.contains(named.get(c))) {
-                problems.add(new ConfigProblem(field.apply(base + ".clients[" + c + "]"), named.get(c),
-                        "not a client of this connector (expected one of " + field.apply("clients[].name") + ")"));
-            }
-        }
+    /**
+     * Only the bound: a name the connector has no client for is not refused, since refusing it would keep a removed
+     * client's key in force until every rule naming it is edited too; such a name is granted nothing.
+     */
+    private static void checkClients(ConnectorConfig.AccessRule rule, String base, List<ConfigProblem> problems,
+                                     UnaryOperator<String> field) {
+        overBound(rule.clientList(), base + ".clients", MAX_RULE_ENTRIES, problems, field);
     }
 
     private static void checkDomains(ConnectorConfig.AccessRule rule, String base, List<DomainPattern> served,
