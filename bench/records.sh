@@ -2,9 +2,9 @@
 # What flow and refusal records cost (docs/flow-records.md): one topology (test/netns/topology.sh, Java gateway),
 # records switched on and off by rewriting the connector's config (hot reload, no restart), alternating per round.
 # Each run: a flood of refused connections (bash /dev/tcp to an unmapped synthetic address, one SYN per port, each
-# answered with a RST and each a refusal the recorder rate-limits) runs in the background from one process of the
-# laptop while iperf3 (laptop -> saas, 1 stream, BENCH_SECONDS) measures another connection's throughput through
-# the same tunnel; the gateway's CPU seconds per GB iperf3 moved (utime+stime from /proc/<pid>/stat) is the robust
+# answered with a RST and each a refusal the recorder rate-limits) runs in the background from one client, laptop2
+# (PH_SECOND_LAPTOP=1), while iperf3 (laptop -> saas, 1 stream, BENCH_SECONDS) measures the other client's
+# throughput through the same connector; the gateway's CPU seconds per GB iperf3 moved (utime+stime from /proc/<pid>/stat) is the robust
 # figure on a busy machine. Per run it also counts the refusals (drops_total{reason="not_mapped"}) and the record
 # lines the connector wrote.
 #
@@ -18,7 +18,7 @@ TOPOLOGY="$ROOT/test/netns/topology.sh"
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 export PH_PREFIX="${PH_PREFIX:-phrec}"
-export PH_BIG_MB=1
+export PH_BIG_MB=1 PH_SECOND_LAPTOP=1
 export PH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx128m -XX:+ExitOnOutOfMemoryError}"
 STATE="/tmp/pinhole-netns-$PH_PREFIX"
 OUT="$ROOT/bench/results/records-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -81,7 +81,7 @@ for round in $(seq "$ROUNDS"); do
     set_records "$mode"
     lines_before="$(grep -c '^{"record":' "$STATE/connector.log" || true)"
     refused_before="$(metric 'pinhole_connector_drops_total{reason="not_mapped"')"
-    ip netns exec "$NS_LAPTOP" bash -c "while :; do for p in \$(seq 1 60000); do (exec 3<>/dev/tcp/$UNMAPPED_APP_ADDRESS/\$p) 2>/dev/null; done; done" &
+    ip netns exec "$NS_LAPTOP2" bash -c "while :; do for p in \$(seq 1 60000); do (exec 3<>/dev/tcp/$UNMAPPED_APP_ADDRESS/\$p) 2>/dev/null; done; done" &
     flood_pid=$!
     sleep 1
     before="$(cpu_ticks "$gw_pid")"

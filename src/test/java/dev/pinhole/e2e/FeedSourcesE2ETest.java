@@ -156,6 +156,25 @@ class FeedSourcesE2ETest {
     }
 
     @Test
+    @Order(0)
+    void theApiServerRefusesSourcesNamingWhatIsWrong() {
+        IPSetSource tooOften = preset("aws", List.of("S3"), null);
+        tooOften.setRefresh("1m");
+        IPSetSource both = preset("github", List.of("hooks"), null);
+        both.setUrl("https://feeds.example.com/r.txt");
+        IPSetSource badService = preset("aws", List.of("S3]["), null);
+
+        for (var bad : List.of(Map.entry(tooOften, "refresh must be a duration of at least 5m, got 1m"),
+                Map.entry(both, "a source has either url (with format) or preset"),
+                Map.entry(badService, "not a vendor name"))) {
+            IPSet set = TestObjects.ipSet(ns, "refused", List.of());
+            set.getSpec().setSources(List.of(bad.getKey()));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(set).create())
+                    .hasMessageContaining(bad.getValue());
+        }
+    }
+
+    @Test
     @Order(1)
     void anIpSetWithGithubAndAwsPresetsResolvesFromTheLocalFeedServer() {
         IPSet set = TestObjects.ipSet(ns, "vendors", List.of());
@@ -177,6 +196,9 @@ class FeedSourcesE2ETest {
         assertThat(ready.getStatus().getConditions()).anyMatch(c -> "Stale".equals(c.getType())
                 && "False".equals(c.getStatus()));
         await().atMost(E2ECluster.WAIT).until(() -> connectorConfig().contains("52.218.0.0/17"));
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).as("waiting for the first fetch is no"
+                + " failure").noneMatch(e -> "SourceUnavailable".equals(e.getReason())
+                        || "IPSetNotReady".equals(e.getReason()));
         ConfigMap cache = client.configMaps().inNamespace(ns).withName("vendors-feeds").get();
         assertThat(cache.getMetadata().getOwnerReferences()).singleElement()
                 .matches(o -> "IPSet".equals(o.getKind()) && "vendors".equals(o.getName()));
@@ -185,7 +207,8 @@ class FeedSourcesE2ETest {
     @Test
     @Order(2)
     void aFeedChangeReachesTheConnectorsConfigWithoutAPodRestart() {
-        Deployment before = client.apps().deployments().inNamespace(ns).withName("routed").get();
+        Deployment before = await().atMost(E2ECluster.WAIT).until(
+                () -> client.apps().deployments().inNamespace(ns).withName("routed").get(), d -> d != null);
         String json = new String(Fixtures.read("aws-ip-ranges.json"), StandardCharsets.UTF_8);
         awsBody = json.replaceFirst("\"prefixes\": \\[", "\"prefixes\": [\n    {\"ip_prefix\": \"" + ADDED
                 + "\", \"region\": \"eu-west-1\", \"service\": \"S3\", \"network_border_group\": \"eu-west-1\"},")
@@ -196,8 +219,10 @@ class FeedSourcesE2ETest {
 
         assertThat(set().getStatus().getCidrs()).contains(ADDED);
         Deployment after = client.apps().deployments().inNamespace(ns).withName("routed").get();
-        assertThat(after.getMetadata().getGeneration()).as("the pod template never changed: no pod restarted")
+        assertThat(after.getMetadata().getGeneration()).as("the Deployment never changed: no pod restarted")
                 .isEqualTo(before.getMetadata().getGeneration());
+        assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations().get("pinhole.dev/restart-hash"))
+                .isEqualTo(before.getSpec().getTemplate().getMetadata().getAnnotations().get("pinhole.dev/restart-hash"));
         List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
         assertThat(events).extracting(Event::getMessage).contains("aws/S3@eu-west-1: +1 \u22120 CIDRs");
     }

@@ -155,6 +155,13 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         }
         List<FeedRefresher.SourceView> views = sourceLists.rootViews();
         Instant now = clock.instant();
+        if (resolution instanceof IpSetResolution.Failed failed
+                && Reason.SOURCE_UNAVAILABLE.equals(failed.reason()) && sourceLists.awaitingFirstFetch()) {
+            // A new source's first fetch is under way (its end triggers the next reconcile): the set has not
+            // resolved yet. No status for this generation, so a connector routing through it waits (IPSetPending)
+            // instead of turning Degraded, and no Warning is recorded for an ordinary step.
+            return UpdateControl.noUpdate();
+        }
 
         long generation = Optional.ofNullable(set.getMetadata().getGeneration()).orElse(0L);
         IPSetStatus previous = set.getStatus() == null ? new IPSetStatus() : set.getStatus();

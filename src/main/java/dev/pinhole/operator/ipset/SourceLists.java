@@ -42,6 +42,14 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
         return rootViews;
     }
 
+    /**
+     * Whether a source of the reconciled set is still on its first fetch (no list, no failure yet): the set has
+     * not resolved yet, as a set whose reconcile has not run (see IPSetReconciler).
+     */
+    boolean awaitingFirstFetch() {
+        return rootViews.stream().anyMatch(v -> v.state().lastGood().isEmpty() && v.state().lastError().isEmpty());
+    }
+
     @Override
     public IpSetResolution apply(IPSet set) {
         if (!hasSources(set)) {
