@@ -1,7 +1,7 @@
 package dev.pinhole.connector;
 
 import dev.pinhole.connector.records.ClientRef;
-import dev.pinhole.connector.records.FlowOrigin;
+import dev.pinhole.connector.records.FlowAttribution;
 import dev.pinhole.connector.records.FlowRecord;
 import dev.pinhole.connector.records.LookupRecord;
 import dev.pinhole.connector.records.RecordCounts;
@@ -90,9 +90,15 @@ final class ActivityRecorder {
         return st == null ? RecordSettings.OFF : st.records();
     }
 
-    /** What a new flow to {@code destination} carries for its records (null while flow records are off). */
-    FlowOrigin originFor(RuntimeState st, IpAddress destination) {
-        return st.records().flowEnds() ? st.origins().of(destination) : null;
+    /**
+     * What a new flow of {@code client} to {@code destination} carries for its records (null while flow records are
+     * off): the client's name, key and endpoint now, so a later config change cannot re-attribute the flow.
+     */
+    FlowAttribution attributionFor(RuntimeState st, String client, IpAddress destination) {
+        if (!st.records().flowEnds()) {
+            return null;
+        }
+        return new FlowAttribution(clientRef(client, st.records()), st.origins().of(destination));
     }
 
     // ------------------------------------------------------------------ flows
@@ -116,10 +122,12 @@ final class ActivityRecorder {
         long durationMillis = Math.max(0, (ticker.nanoTime() - flow.createdNanos()) / 1_000_000L);
         FlowKey key = flow.key();
         InetSocketAddress real = flow.realTarget();
-        return new FlowRecord(now, event, clientRef(flow.client(), s), protocol(key.protocol()),
+        FlowAttribution opened = flow.label() instanceof FlowAttribution a ? a : null;
+        return new FlowRecord(now, event, opened != null ? opened.client() : clientRef(flow.client(), s),
+                protocol(key.protocol()),
                 key.client().toString(), key.clientPort(), key.app().toString(), key.appPort(),
                 real == null ? null : real.getAddress().getHostAddress(), real == null ? 0 : real.getPort(),
-                flow.label() instanceof FlowOrigin o ? o : null, flow.bytesFromClient(), flow.bytesToClient(),
+                opened == null ? null : opened.origin(), flow.bytesFromClient(), flow.bytesToClient(),
                 flow.packetsFromClient(), flow.packetsToClient(),
                 event == FlowRecord.Event.START ? now : now - durationMillis,
                 event == FlowRecord.Event.START ? 0 : durationMillis, reason == null ? null : endOf(reason));

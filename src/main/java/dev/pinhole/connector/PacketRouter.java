@@ -132,7 +132,8 @@ final class PacketRouter {
         if (d instanceof Policy.Decision.Refuse r) {
             refuse(client, r.reason(), seg);
         } else if (d instanceof Policy.Decision.Forward f) {
-            tcp.open(key, client.name(), seg, targets(f, key.appPort()), recorder.originFor(st, key.app()));
+            tcp.open(key, client.name(), seg, targets(f, key.appPort()),
+                    recorder.attributionFor(st, client.name(), key.app()));
         } else if (d instanceof Policy.Decision.Resolve r) {
             resolveFor(client, r);
         }
@@ -159,7 +160,8 @@ final class PacketRouter {
         if (d instanceof Policy.Decision.Refuse r) {
             refuse(client, r.reason(), dgram);
         } else if (d instanceof Policy.Decision.Forward f) {
-            udp.open(key, client.name(), dgram, targets(f, key.appPort()), recorder.originFor(st, key.app()));
+            udp.open(key, client.name(), dgram, targets(f, key.appPort()),
+                    recorder.attributionFor(st, client.name(), key.app()));
         } else if (d instanceof Policy.Decision.Resolve r) {
             resolveFor(client, r);
         }

@@ -365,4 +365,25 @@ class FlowRecordsEndToEndTest {
         assertThat(flows.get(1).get("end").asText()).isEqualTo("revoked");
         assertThat(flows.get(1).get("appName").asText()).isEqualTo("app.example.test");
     }
+    @Test
+    void aRemovedClientsFlowEndsRevokedUnderTheKeyThatOpenedIt() throws Exception {
+        start(null);
+        byte[] synthetic = syntheticAddressOf("app.example.test");
+        TcpConnection c = client.openTcp(synthetic, http.getAddress().getPort());
+        assertThat(c.awaitOutcome(10_000)).isEqualTo(TcpOutcome.ESTABLISHED);
+
+        ConnectorConfig withoutTheClient = config(null);
+        withoutTheClient = new ConnectorConfig(withoutTheClient.format(), withoutTheClient.name(),
+                withoutTheClient.namespace(), withoutTheClient.tunnel(), List.of(), withoutTheClient.domains(),
+                withoutTheClient.routes(), withoutTheClient.egress(), withoutTheClient.dns(),
+                withoutTheClient.http());
+        dataPlane.apply(load(withoutTheClient)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        List<JsonNode> flows = awaitRecords(kind("flow"), 1);
+        assertThat(flows).hasSize(1);
+        assertThat(flows.get(0).get("end").asText()).isEqualTo("revoked");
+        assertThat(flows.get(0).get("client").asText()).isEqualTo("laptop-1");
+        assertThat(flows.get(0).path("clientKey").asText()).as("the key is taken when the flow opens")
+                .isEqualTo(client.publicKey.toBase64());
+    }
 }
