@@ -18,18 +18,18 @@ public final class RefusalLimiter {
     static final int MAX_CLIENTS = 1_024;
 
     /** One client and reason: its bucket and the refusals left out since its last record. */
-    private static final class Entry {
+    private static final class ReasonBucket {
         final TokenBucket bucket;
         long suppressed;
 
-        Entry(TokenBucket bucket) {
+        ReasonBucket(TokenBucket bucket) {
             this.bucket = bucket;
         }
     }
 
-    private final LinkedHashMap<String, Map<Object, Entry>> byClient = new LinkedHashMap<>(64, 0.75f, true) {
+    private final LinkedHashMap<String, Map<Object, ReasonBucket>> byClient = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<Object, Entry>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Object, ReasonBucket>> eldest) {
             return size() > MAX_CLIENTS;
         }
     };
@@ -54,10 +54,10 @@ public final class RefusalLimiter {
      * @param reason any value with identity equality for the same reason (an enum constant)
      */
     public long admit(String client, Object reason, long now) {
-        Map<Object, Entry> reasons = byClient.computeIfAbsent(client, c -> new HashMap<>(4));
-        Entry e = reasons.get(reason);
+        Map<Object, ReasonBucket> reasons = byClient.computeIfAbsent(client, c -> new HashMap<>(4));
+        ReasonBucket e = reasons.get(reason);
         if (e == null) {
-            e = new Entry(new TokenBucket(perSecond, RecordSettings.REFUSAL_BURST));
+            e = new ReasonBucket(new TokenBucket(perSecond, RecordSettings.REFUSAL_BURST));
             reasons.put(reason, e);
         }
         if (!e.bucket.take(now)) {
@@ -71,8 +71,8 @@ public final class RefusalLimiter {
 
     /** Forgets buckets that refilled with nothing left out: they would behave as new ones. */
     public void sweep(long now) {
-        for (Iterator<Map<Object, Entry>> clients = byClient.values().iterator(); clients.hasNext(); ) {
-            Map<Object, Entry> reasons = clients.next();
+        for (Iterator<Map<Object, ReasonBucket>> clients = byClient.values().iterator(); clients.hasNext(); ) {
+            Map<Object, ReasonBucket> reasons = clients.next();
             reasons.values().removeIf(e -> e.suppressed == 0 && e.bucket.full(now));
             if (reasons.isEmpty()) {
                 clients.remove();
