@@ -167,8 +167,10 @@ public final class FeedRefresher {
             Attempt attempt = attempt(before, plan);
             transition = attempt.transition();
             label = attempt.label();
-        } catch (RuntimeException e) {
-            // Whatever went wrong, the entry must not stay "in flight" forever, and the list in force stays.
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            // Whatever went wrong, the entry must not stay "in flight" forever, and the list in force stays. The two
+            // errors are what a parse of a hostile body can throw (deep nesting, a huge tree); its memory is freed
+            // with it, and the source backs off like any failure instead of stopping for good.
             transition = before.failed("internal error: " + e.getClass().getSimpleName(), clock.instant(),
                     plan.policy(), ThreadLocalRandom.current()::nextDouble);
             label = FeedMetrics.FAILED;

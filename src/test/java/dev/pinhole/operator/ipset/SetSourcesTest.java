@@ -62,6 +62,8 @@ class SetSourcesTest {
     private final Map<String, ConfigMap> caches = new HashMap<>();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private FeedRefresher refresher;
+    /** Thrown by the next fetches when set (what a parse of a huge body can throw). */
+    private Error errorDuringFetch;
     private SourcePlans plans;
 
     @BeforeAll
@@ -114,8 +116,12 @@ class SetSourcesTest {
         FeedFetcher fetcher = new FeedFetcher(policy, this::resolve, server.clientTls(),
                 new FeedFetcher.Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), 3, 64 * 1024),
                 System::nanoTime);
-        refresher = new FeedRefresher(fetcher::fetch, new FeedLimits(64 * 1024, 1_000), Runnable::run, clock,
-                new FeedMetrics(registry, clock));
+        refresher = new FeedRefresher((url, previous) -> {
+            if (errorDuringFetch != null) {
+                throw errorDuringFetch;
+            }
+            return fetcher.fetch(url, previous);
+        }, new FeedLimits(64 * 1024, 1_000), Runnable::run, clock, new FeedMetrics(registry, clock));
         plans = new SourcePlans(origins, policy, 0.5);
     }
 
@@ -233,6 +239,23 @@ class SetSourcesTest {
         assertThat(stale.message()).startsWith("feeds.test/ranges stale since 2026-01-01T03:00:00Z")
                 .contains("HTTP 503");
         assertThat(fetches(FeedMetrics.FAILED)).isEqualTo(2);
+    }
+
+    @Test
+    void anOutOfMemoryErrorDuringAFetchKeepsTheListAndTheSourceIsFetchedAgain() {
+        serve("/ranges", lines(1, 4));
+        IPSet set = set("erring", List.of(text(url("/ranges"))));
+        assertThat(cidrs(reconcile(set))).hasSize(4);
+
+        errorDuringFetch = new OutOfMemoryError("Java heap space");
+        clock.advance(Duration.ofHours(2));
+        assertThat(cidrs(reconcile(set))).as("the list in force stays").hasSize(4);
+        assertThat(lastViews.get(0).state().lastError()).get().asString().contains("OutOfMemoryError");
+
+        errorDuringFetch = null;
+        serve("/ranges", lines(1, 5));
+        clock.advance(Duration.ofHours(2));
+        assertThat(cidrs(reconcile(set))).as("not stuck in flight: fetched again").hasSize(5);
     }
 
     @Test
