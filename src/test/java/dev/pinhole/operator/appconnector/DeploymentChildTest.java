@@ -36,6 +36,7 @@ class DeploymentChildTest {
         pod.setRestartPolicy("Always");
         pod.setSchedulerName("default-scheduler");
         pod.getVolumes().stream().filter(v -> v.getConfigMap() != null).forEach(v -> v.getConfigMap().setDefaultMode(420));
+        pod.getVolumes().stream().filter(v -> v.getProjected() != null).forEach(v -> v.getProjected().setDefaultMode(420));
         edit.accept(pod);
         return live;
     }
@@ -43,6 +44,14 @@ class DeploymentChildTest {
     @Test
     void apiServerDefaultsAreNotDrift() {
         assertThat(new DeploymentChild(desired).matches(live(p -> { }))).isTrue();
+    }
+
+    @Test
+    void aConfigVolumeWithoutTheShardsIsDrift() {
+        // A Deployment written before shards existed mounts only the main ConfigMap: its pods would never see them.
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getVolumes().replaceAll(v -> !v.getName()
+                .equals("config") ? v : new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("config")
+                .withNewConfigMap().withName(TestConnectors.NAME + "-config").endConfigMap().build())))).isFalse();
     }
 
     @Test
