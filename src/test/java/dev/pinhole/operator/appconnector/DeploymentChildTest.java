@@ -47,14 +47,6 @@ class DeploymentChildTest {
     }
 
     @Test
-    void aConfigVolumeWithoutTheShardsIsDrift() {
-        // A Deployment written before shards existed mounts only the main ConfigMap: its pods would never see them.
-        assertThat(new DeploymentChild(desired).matches(live(p -> p.getVolumes().replaceAll(v -> !v.getName()
-                .equals("config") ? v : new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("config")
-                .withNewConfigMap().withName(TestConnectors.NAME + "-config").endConfigMap().build())))).isFalse();
-    }
-
-    @Test
     void aReplacedImageIsDrift() {
         assertThat(new DeploymentChild(desired).matches(live(p -> p.getContainers().get(0).setImage("evil.example/x:1"))))
                 .isFalse();
