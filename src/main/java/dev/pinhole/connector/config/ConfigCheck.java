@@ -227,7 +227,7 @@ public final class ConfigCheck {
             if (!isWireGuardKey(client.publicKey())) {
                 problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
                         "not a WireGuard key (32 bytes, base64)"));
-            } else if (Keys.isLowOrder(Keys.fromBase64(client.publicKey()))) {
+            } else if (CheckedKeys.isLowOrder(client.publicKey())) {
                 problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
                         "a low-order X25519 point (every shared secret with it is zero): not a real client key"));
             } else {
