@@ -42,6 +42,8 @@ import dev.pinhole.wireguard.WireGuardDevice;
 import dev.pinhole.wireguard.DeviceConfig;
 import dev.pinhole.wireguard.udp.UdpDeviceDriver;
 import dev.pinhole.wireguard.udp.UdpIo;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -92,8 +94,8 @@ public final class DataPlane implements AutoCloseable {
      * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      * @param ownAddresses  the pod's own addresses, never reached whatever the routes say
      * @param sessionRecovery whether unknown session indices of clients start a handshake (docs/wireguard.md)
-     * @param recordsOut    where flow, refusal and lookup records go (docs/flow-records.md); null: {@link System#out},
-     *                      the container's standard output (the log goes to standard error)
+     * @param recordsOut    where flow, refusal and lookup records go (docs/flow-records.md); null: the container's standard
+     *                      output (its file descriptor: {@link System#out} would swallow write errors) (the log goes to standard error)
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots,
@@ -259,8 +261,10 @@ public final class DataPlane implements AutoCloseable {
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
                 nameKey(loaded.privateKey()));
         this.answers = new ClientAnswers(answersBound(budget, pool, config));
+        // Standard output's file descriptor itself, not System.out: a PrintStream swallows write errors, and the
+        // records lost to a closed pipe must be counted.
         this.records = new RecordStream(RecordStream.DEFAULT_CAPACITY, options.recordsOut() != null
-                ? options.recordsOut() : System.out,
+                ? options.recordsOut() : new FileOutputStream(FileDescriptor.out),
                 new RecordSource(config.namespace(), config.name(), RecordSource.podName(System.getenv())),
                 metrics.records());
         this.recorder = new ActivityRecorder(records, () -> state, device, pool, ticker, System::currentTimeMillis,
@@ -664,13 +668,15 @@ public final class DataPlane implements AutoCloseable {
         try {
             loop.submit(() -> {
                 table.endAll(FlowEndReason.CUT);
+                recorder.summariseAll();
                 flushToClients();
                 return null;
             }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             // the loop is stuck or gone: closing its selector below closes the sockets
         }
-        // After the flows' end records (reason stopping) were offered: they are written before the stream stops.
+        // After the flows' end records (reason stopping) and the last summaries were offered: they are written
+        // before the stream stops.
         records.close();
         // The relay thread first: it sends through the driver's batch until it stops.
         loop.close();
