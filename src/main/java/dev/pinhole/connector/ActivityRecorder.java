@@ -120,6 +120,27 @@ final class ActivityRecorder {
         }
     }
 
+    /**
+     * Update records for the flows that passed another multiple of the active timeout between {@code sinceNanos}
+     * and {@code nowNanos} (housekeeping, every second): stateless, from each flow's age, so nothing is kept per
+     * flow and a flow gets one update per multiple however often this runs.
+     */
+    void interim(Iterable<? extends Flow> flows, long sinceNanos, long nowNanos) {
+        RecordSettings s = settings();
+        if (!s.flowUpdates() || nowNanos <= sinceNanos) {
+            return;
+        }
+        long period = s.activeTimeoutSeconds() * 1_000_000_000L;
+        for (Flow flow : flows) {
+            long ageNow = nowNanos - flow.createdNanos();
+            long ageBefore = sinceNanos - flow.createdNanos();
+            if (ageNow >= period && ageNow / period > Math.max(0, ageBefore) / period
+                    && admitFlow(flow, 0, 0)) {
+                stream.offer(flowRecord(flow, FlowRecord.Event.UPDATE, null, s));
+            }
+        }
+    }
+
     private boolean admitFlow(Flow flow, long bytesFromClient, long bytesToClient) {
         if (shares.admitFlow(flow.client(), bytesFromClient, bytesToClient, ticker.nanoTime())) {
             return true;
@@ -238,18 +259,25 @@ final class ActivityRecorder {
         }
         DnsQuestion question;
         DnsMessage response;
+        RuntimeState st = state.get();
+        String pattern;
         try {
             DnsMessage q = DnsMessageDecoder.decodeHeaderAndQuestion(ByteBuffer.wrap(query));
             if (q.questions().size() != 1) {
                 return;
             }
             question = q.questions().get(0);
-            response = DnsMessageDecoder.decode(answer);
+            pattern = st.origins().patternOf(question.name());
+            response = DnsMessageDecoder.decodeHeaderAndQuestion(ByteBuffer.wrap(answer));
+            // The records are read only where the line needs them: the synthetic answers of an app name, or the
+            // extended error of a refusal (a short message). A forwarded name's answer (it may carry hundreds of
+            // records, 15-30 KB) lists no address in the record, so only its header is read.
+            if (pattern != null || response.rcode() != DnsMessage.RCODE_NOERROR) {
+                response = DnsMessageDecoder.decode(answer);
+            }
         } catch (DnsFormatException e) {
             return;
         }
-        RuntimeState st = state.get();
-        String pattern = st.origins().patternOf(question.name());
         List<String> synthetic = new ArrayList<>();
         List<String> real = new ArrayList<>();
         int cut = 0;

@@ -201,6 +201,8 @@ public final class DataPlane implements AutoCloseable {
     private volatile String inForceDigest;
     private volatile Map<String, Integer> flowsPerClient = Map.of();
     private int housekeepingTicks;
+    /** When housekeeping last ran (relay thread): flows that passed an active timeout since get an update. */
+    private long lastHousekeepingNanos;
 
     private DataPlane(LoadedConfig loaded, Options options, DataPlaneMetrics metrics) {
         ConnectorConfig config = loaded.config();
@@ -277,6 +279,7 @@ public final class DataPlane implements AutoCloseable {
                 router, metrics);
         this.statusReport = new ConnectorStatus(device, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
+        this.lastHousekeepingNanos = ticker.nanoTime();
         registerMeters();
     }
 
@@ -570,6 +573,8 @@ public final class DataPlane implements AutoCloseable {
             table.expireIdle(now, options.timeouts());
             dns.expireIdle(now);
             recorder.sweep();
+            recorder.interim(table.view(), lastHousekeepingNanos, now);
+            lastHousekeepingNanos = now;
             if (++housekeepingTicks % TOUCH_EVERY_TICKS == 0) {
                 // Mappings live while flows use them: touch the synthetic destinations of live flows.
                 for (Flow f : table.flows()) {
