@@ -307,13 +307,14 @@ public final class Peer {
         // allocate the same at any offset (184 bytes per 1420-byte message on 17 and 25, measured).
         int cipherLen = len - TRANSPORT_HEADER_LEN;
         try {
-            plainLen = ChaChaPoly.get().open(kp.receiveKey, counter, null, msg, off + TRANSPORT_HEADER_LEN,
-                    cipherLen, s.rxPlain, 0);
+            plainLen = ChaChaPoly.get().open(kp.openStrategy(ctx.openStrategy()), kp.receiveKey, counter, null, msg,
+                    off + TRANSPORT_HEADER_LEN, cipherLen, s.rxPlain, 0);
         } catch (IllegalStateException destroyedMeanwhile) {
             ctx.drops().count(WireGuardDropReason.EXPIRED_KEYPAIR);
             return -1;
         }
         if (plainLen < 0) {
+            kp.forged();
             ctx.drops().count(WireGuardDropReason.DECRYPT_FAILED);
             return -1;
         }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The transport tag check's Poly1305 against the RFC's vectors (those of appendix A.3 aim at carry and reduction
  * mistakes), against BouncyCastle on inputs built to carry (all-ones blocks, the largest clamped r, the largest s),
- * and the whole open against the JDK's seal.
+ * and both ways of opening ({@link OpenStrategy}) against the JDK's seal.
  */
 @Adversarial
 class Poly1305CheckTest {
@@ -151,10 +151,21 @@ class Poly1305CheckTest {
                     .as("probe %d", probe).isEqualTo(plain.length);
             assertThat(opened).isEqualTo(plain);
 
+            byte[] onePass = new byte[plain.length];
+            assertThat(ChaChaPoly.get().open(OpenStrategy.ONE_PASS, key, counter, ad, sealed, 0, sealed.length,
+                    onePass, 0)).isEqualTo(plain.length);
+            assertThat(onePass).isEqualTo(plain);
+
             int bit = random.nextInt(sealed.length * 8);
             sealed[bit / 8] ^= (byte) (1 << (bit % 8));
             assertThat(check.verify(key, counter, ad, sealed, 0, sealed.length))
                     .as("probe %d, bit %d of %d bytes flipped", probe, bit, sealed.length).isFalse();
+            byte[] untouched = new byte[plain.length];
+            for (OpenStrategy strategy : OpenStrategy.values()) {
+                assertThat(ChaChaPoly.get().open(strategy, key, counter, ad, sealed, 0, sealed.length, untouched, 0))
+                        .as("%s, probe %d, bit %d flipped", strategy, probe, bit).isEqualTo(-1);
+                assertThat(untouched).as("nothing written for a forgery").isEqualTo(new byte[plain.length]);
+            }
         }
     }
 }
