@@ -49,6 +49,12 @@ public class AppConnectorSpec {
     @Size(max = 256)
     private List<Client> clients = new ArrayList<>();
 
+    @JsonPropertyDescription("Which Client objects this connector admits besides spec.clients, and what groups"
+            + " they may claim (docs/access.md). Absent: spec.clients only. A Client selected by several sources"
+            + " is admitted through the first.")
+    @Size(max = 16)
+    private List<ClientSource> clientSources;
+
     @JsonPropertyDescription("Who may reach which apps (docs/access.md). Absent or empty, and no client in a group:"
             + " every client reaches every domain and route; once clients carry groups, no rules means no access. With rules, a client reaches a domain or route only when a rule grants it, by the"
             + " client's name or one of its groups; DNS answers REFUSED for a domain it may not reach.")
@@ -106,6 +112,8 @@ public class AppConnectorSpec {
     public void setRoutes(Routes routes) { this.routes = routes; }
     public List<Client> getClients() { return clients; }
     public void setClients(List<Client> clients) { this.clients = clients; }
+    public List<ClientSource> getClientSources() { return clientSources; }
+    public void setClientSources(List<ClientSource> clientSources) { this.clientSources = clientSources; }
     public List<AccessRule> getAccess() { return access; }
     public void setAccess(List<AccessRule> access) { this.access = access; }
     public WireGuardInterface getTunnel() { return tunnel; }
@@ -304,9 +312,10 @@ public class AppConnectorSpec {
         @Size(max = 32)
         private List<@Size(max = 63) @Pattern(Patterns.GROUP) String> groups;
 
-        @JsonPropertyDescription("Clients (spec.clients[].name) this rule grants by name.")
+        @JsonPropertyDescription("Clients this rule grants by name: spec.clients[].name, a Client's name in the"
+                + " connector's namespace, or namespace/name for a Client in another namespace.")
         @Size(max = 64)
-        private List<@Size(max = 63) String> clients;
+        private List<@Size(max = 317) String> clients;
 
         @JsonPropertyDescription("Domains granted: each one of spec.domains, or a name or wildcard under one of its"
                 + " wildcards.")

@@ -55,7 +55,7 @@ class ApiReferenceIsCurrentTest {
         List<CustomResourceDefinition> crds = ApiReference.readCrds(ApiReference.CRDS);
 
         assertThat(crds).extracting(crd -> crd.getSpec().getNames().getKind())
-                .containsExactly("AppConnector", "IPSet");
+                .containsExactly("AppConnector", "Client", "IPSet");
         for (CustomResourceDefinition crd : crds) {
             for (CustomResourceDefinitionVersion version : crd.getSpec().getVersions()) {
                 List<Field> fields = ApiReference.fields(version);

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * them after changing the model: {@code ./mvnw test -Dtest=CrdsAreCurrentTest -Dpinhole.crds.update=true}.
  */
 class CrdsAreCurrentTest {
-    static final List<String> FILES = List.of("appconnectors.pinhole.dev-v1.yml", "ipsets.pinhole.dev-v1.yml");
+    static final List<String> FILES = List.of("appconnectors.pinhole.dev-v1.yml", "clients.pinhole.dev-v1.yml",
+            "ipsets.pinhole.dev-v1.yml");
     static final Path COMMITTED = Path.of("crds");
     static final Path CHART_COPY = Path.of("helm", "pinhole", "crds");
 
@@ -22,7 +23,7 @@ class CrdsAreCurrentTest {
     void committedCrdsMatchTheModel() throws IOException {
         Path generated = Files.createDirectories(Path.of("target", "crd-check"));
         new CRDGenerator()
-                .customResourceClasses(AppConnector.class, IPSet.class)
+                .customResourceClasses(AppConnector.class, Client.class, IPSet.class)
                 .inOutputDir(generated.toFile())
                 .forCRDVersions("v1")
                 .detailedGenerate();

@@ -24,10 +24,12 @@ class ExamplesTest {
 
     private static final Manifests IPSETS = Manifests.read(RepoLayout.EXAMPLES.resolve("ipset.yaml"));
     private static final Manifests CONNECTORS = Manifests.read(RepoLayout.EXAMPLES.resolve("appconnector.yaml"));
+    private static final Manifests CLIENTS = Manifests.read(RepoLayout.EXAMPLES.resolve("clients.yaml"));
 
     private static List<JsonNode> all() {
         List<JsonNode> objects = new ArrayList<>(IPSETS.objects());
         objects.addAll(CONNECTORS.objects());
+        objects.addAll(CLIENTS.objects());
         return objects;
     }
 
@@ -51,6 +53,18 @@ class ExamplesTest {
                 assertThat(key).as(client.path("name").asText()).hasSize(32);
             }
         }
+    }
+
+    @Test
+    void theExampleClientIsSelectedByTheExampleSourceWithAGroupItMayClaim() {
+        JsonNode source = CLIENTS.ofKind("AppConnector").get(0).path("spec").path("clientSources").get(0);
+        JsonNode client = CLIENTS.ofKind("Client").get(0);
+        source.path("clientSelector").path("matchLabels").fields().forEachRemaining(l ->
+                assertThat(client.path("metadata").path("labels").path(l.getKey())).isEqualTo(l.getValue()));
+        List<String> allowed = new ArrayList<>();
+        source.path("allowedGroups").forEach(g -> allowed.add(g.asText()));
+        client.path("spec").path("groups").forEach(g -> assertThat(allowed).contains(g.asText()));
+        assertThat(Base64.getDecoder().decode(client.path("spec").path("publicKey").asText())).hasSize(32);
     }
 
     @Test

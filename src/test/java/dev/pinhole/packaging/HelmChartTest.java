@@ -268,7 +268,7 @@ class HelmChartTest {
         assertThat(rendered.ofKind("CustomResourceDefinition"))
                 .as("CRDs rendered from helm/pinhole/crds/; run hack/sync-crds.sh")
                 .extracting(crd -> crd.path("metadata").path("name").asText())
-                .containsExactlyInAnyOrder("appconnectors.pinhole.dev", "ipsets.pinhole.dev");
+                .containsExactlyInAnyOrder("appconnectors.pinhole.dev", "clients.pinhole.dev", "ipsets.pinhole.dev");
     }
 
     @Test

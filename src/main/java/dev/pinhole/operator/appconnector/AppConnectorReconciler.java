@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -95,7 +96,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     @Override
     public List<EventSource<?, AppConnector>> prepareEventSources(EventSourceContext<AppConnector> context) {
         List<EventSource<?, AppConnector>> sources = new ArrayList<>();
-        sources.add(owned(Deployment.class, context, ChildUpdates::deploymentMatters));
+        sources.add(owned(Deployment.class, context, ChildUpdates::deploymentMatters,
+                new TransformingItemStore<>(CachedDeployment::keepRead)));
         sources.add(owned(Service.class, context, ChildUpdates::serviceMatters));
         sources.add(owned(Secret.class, context, (now, before) -> true));
         sources.add(owned(ConfigMap.class, context, (now, before) -> true));
@@ -130,7 +132,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
         var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
                 .withName("ipsets-for-appconnector")
-                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withItemStore(new TransformingItemStore<>(CachedRouteSet::keepPublished))
                 .withSecondaryToPrimaryMapper((IPSet set) -> context.getPrimaryCache()
                         .list(set.getMetadata().getNamespace())
                         .filter(c -> referencedIpSets(c).contains(set.getMetadata().getName()))
@@ -148,9 +150,15 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
 
     private static <R extends HasMetadata> InformerEventSource<R, AppConnector> owned(
             Class<R> type, EventSourceContext<AppConnector> context, OnUpdateFilter<R> updatesThatMatter) {
+        return owned(type, context, updatesThatMatter, new ItemStoreWithoutManagedFields<>());
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, AppConnector> owned(
+            Class<R> type, EventSourceContext<AppConnector> context, OnUpdateFilter<R> updatesThatMatter,
+            ItemStore<R> cache) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, AppConnector.class)
                 .withLabelSelector(MANAGED_BY)
-                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withItemStore(cache)
                 .withOnUpdateFilter(updatesThatMatter)
                 .build(), context);
     }

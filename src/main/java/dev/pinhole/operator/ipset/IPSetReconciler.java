@@ -29,6 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,7 +92,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         // Only its spec matters to an includer (sets resolve from specs): its status writes are filtered out.
         var includes = InformerEventSourceConfiguration.from(IPSet.class, IPSet.class)
                 .withName("included-ipsets")
-                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withItemStore(new TransformingItemStore<>(CachedIncludedSet::keepSpec))
                 .withOnUpdateFilter((IPSet updated, IPSet previous) ->
                         !Objects.equals(updated.getSpec(), previous.getSpec()))
                 .withSecondaryToPrimaryMapper((IPSet changed) -> ids(changed.getMetadata().getNamespace(),
@@ -102,7 +103,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         // writes (several per connector while it rolls out) change nothing a set is made of: filtered out.
         var connectors = InformerEventSourceConfiguration.from(AppConnector.class, IPSet.class)
                 .withName(CONNECTORS_SOURCE)
-                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withItemStore(new TransformingItemStore<>(CachedConnector::keepMembership))
                 .withOnUpdateFilter(selectingSets::acceptUpdate)
                 .withSecondaryToPrimaryMapper((AppConnector changed) -> ids(changed.getMetadata().getNamespace(),
                         selectingSets.affected(all(context, changed.getMetadata().getNamespace()), changed)))

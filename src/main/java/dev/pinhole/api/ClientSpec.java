@@ -1,0 +1,43 @@
+package dev.pinhole.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** What a user registers: their device's public key, the groups they ask for and, optionally, an address. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ClientSpec {
+    @Required
+    @Size(max = 44)
+    @ValidationRule(value = "self.matches('" + Patterns.WG_KEY + "')", messageExpression = "'not a WireGuard"
+            + " public key (44 characters of base64 ending in =, as wg pubkey prints it): ' + self")
+    @JsonPropertyDescription("The device's WireGuard public key (base64, 32 bytes, as wg pubkey prints it). Its"
+            + " private key never leaves the device. One key is one client: a key another client of the same"
+            + " connector already uses is refused (the older client keeps it).")
+    private String publicKey;
+
+    @JsonPropertyDescription("Groups asked for (DNS labels). Each must be in the allowedGroups of the clientSource"
+            + " that selects this client, else the client is refused and the condition names the group; the"
+            + " source's defaultGroups are granted on top.")
+    @Size(max = 32)
+    private List<@Size(max = 63) @Pattern(Patterns.GROUP) String> groups;
+
+    @Size(max = 43)
+    @ValidationRule(value = "isCIDR(self) && (cidr(self).prefixLength() == 32 || cidr(self).prefixLength() == 128)",
+            messageExpression = "'must be a single address as /32 or /128, got ' + self")
+    @JsonPropertyDescription("A tunnel address asked for (e.g. 100.96.4.7/32), inside the connector's tunnel"
+            + " network. Absent: the operator allocates the lowest free one and keeps it for the life of the"
+            + " client. An address another client holds is refused (the holder keeps it).")
+    private String address;
+
+    public String getPublicKey() { return publicKey; }
+    public void setPublicKey(String publicKey) { this.publicKey = publicKey; }
+    public List<String> getGroups() { return groups; }
+    public void setGroups(List<String> groups) { this.groups = groups; }
+    public String getAddress() { return address; }
+    public void setAddress(String address) { this.address = address; }
+}
