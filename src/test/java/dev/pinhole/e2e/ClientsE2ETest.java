@@ -159,8 +159,10 @@ class ClientsE2ETest {
         assertThat(e.getAddress()).isEqualTo("100.96.0.3/32");  // .1 the connector, .2 its inline laptop-1
         assertThat(e.getGroups()).containsExactly("sales", "everyone");
         assertThat(e.getClientName()).isEqualTo(teamNs + "/alice");
-        String publicKey = admin.resources(AppConnector.class).inNamespace(apps).withName(CONNECTOR).get()
-                .getStatus().getPublicKey();
+        String publicKey = await().atMost(E2ECluster.WAIT).until(() -> {
+            AppConnector c = admin.resources(AppConnector.class).inNamespace(apps).withName(CONNECTOR).get();
+            return c.getStatus() == null ? null : c.getStatus().getPublicKey();
+        }, java.util.Objects::nonNull);
         assertThat(e.getConfig()).contains("Address = 100.96.0.3/32", "PublicKey = " + publicKey)
                 .doesNotContain("PrivateKey = " + ALICE);
         await().atMost(E2ECluster.WAIT).until(() -> connectorConfig().contains(ALICE));
