@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import socket
 import ssl
 import subprocess
@@ -255,6 +256,19 @@ class Operator:
         self.log.close()
 
 
+def live_set(pid, results):
+    """The heap's live set after convergence (jcmd GC.class_histogram: a full GC first), written to histogram.txt
+    with the native memory summary when NMT is on; MiB, or None without jcmd. Taken after VmHWM is read."""
+    jcmd = shutil.which("jcmd")
+    if not jcmd:
+        return None
+    out = subprocess.run([jcmd, str(pid), "GC.class_histogram"], capture_output=True, text=True).stdout
+    nmt = subprocess.run([jcmd, str(pid), "VM.native_memory", "summary"], capture_output=True, text=True).stdout
+    (results / "histogram.txt").write_text("\n".join(out.splitlines()[:60]) + "\n\n" + nmt)
+    total = re.search(r"^Total\s+\d+\s+(\d+)", out, re.M)
+    return round(int(total.group(1)) / 2**20, 1) if total else None
+
+
 def operator_kubeconfig(api, path):
     """A kubeconfig with a token of deploy/'s pinhole-operator ServiceAccount: the operator runs with its real RBAC."""
     for f in ("namespace.yaml", "serviceaccount.yaml", "rbac.yaml"):
@@ -408,6 +422,7 @@ def main():
         quiet_audit = audit.requests(quiet_audit_start, audit.offset())
         timeline.extend([converged, q0, q1])
         peak_rss = status_kib(operator.pid, "VmHWM") / 1024
+        live_heap_mib = live_set(operator.pid, results)
 
         # Restart, as an upgrade does: a new process re-reads everything (every object is an informer "add" and is
         # reconciled once) and must find nothing to write. Its counters start at zero.
@@ -460,6 +475,7 @@ def main():
         ("load average at start / converged", f"{base['load1']} / {converged['load1']}"),
         ("operator CPU until converged", f"{cpu['operator']} s"),
         ("operator peak RSS (VmHWM)", f"{peak_rss:.0f} MiB"),
+        ("operator live heap after convergence", f"{live_heap_mib} MiB (histogram.txt)"),
         ("control-plane CPU until converged", ", ".join(f"{k} {v} s" for k, v in cpu.items() if k != "operator")),
         ("reconciles", f"{reconciles:.0f} ({', '.join(f'{k} {v:.0f}' for k, v in reconciles_by_kind.items())})"),
         ("operator API requests (audit)", f"{total} ({writes} writes, {conflicts} conflicts 409)"),
@@ -504,7 +520,7 @@ def main():
     (results / "summary.json").write_text(json.dumps({
         "connectors": a.connectors, "ipsets": a.ipsets, "namespaces": a.namespaces,
         "apply_s": applied_at, "ipsets_ready_s": ready_ipsets_at, "connectors_ready_s": ready_connectors_at,
-        "cpu_s": cpu, "operator_peak_rss_mib": peak_rss, "reconciles": reconciles,
+        "cpu_s": cpu, "operator_peak_rss_mib": peak_rss, "operator_live_heap_mib": live_heap_mib, "reconciles": reconciles,
         "reconciles_by_kind": reconciles_by_kind, "operator_requests": total, "operator_writes": writes,
         "operator_conflicts": conflicts, "quiet_operator_write_counters": quiet_writes_operator,
         "quiet_operator_audit_writes": q_writes, "restart_settled_s": restart_settled_s,

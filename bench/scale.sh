@@ -15,6 +15,7 @@
 #                           e.g. add PINHOLE_OPERATOR_SERVICE_CREATE_CONCURRENCY=8)
 #        BENCH_TIMEOUT      seconds to wait for Ready (default 900), BENCH_QUIET seconds of the quiet phase (default 60)
 #        BENCH_KEEP=1       keep the namespaces and the extra NAT nodes afterwards
+#        BENCH_JAR          the operator jar (default target/quarkus-app/quarkus-run.jar)
 # needs: python3 with PyYAML, ./mvnw -B -q package -DskipTests first (target/quarkus-app).
 # Results: bench/results/scale-<timestamp>/ (summary.txt, summary.json, timeline.csv, operator.log).
 set -Eeuo pipefail
@@ -51,6 +52,6 @@ for e in ${BENCH_OPERATOR_ENV-MALLOC_ARENA_MAX=2}; do operator_env+=(--operator-
 mkdir -p "$OUT"
 log "results in $OUT"
 python3 bench/scale.py --connectors "$CONNECTORS" --ipsets "$IPSETS" --namespaces "${BENCH_NAMESPACES:-4}" \
-  --state "$STATE" --results "$OUT" --timeout "${BENCH_TIMEOUT:-900}" --quiet "${BENCH_QUIET:-60}" \
+  --jar "${BENCH_JAR:-target/quarkus-app/quarkus-run.jar}" --state "$STATE" --results "$OUT" --timeout "${BENCH_TIMEOUT:-900}" --quiet "${BENCH_QUIET:-60}" \
   --java-opts "${BENCH_JAVA_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError -Dkubernetes.request.timeout=60000}" \
   ${BENCH_KEEP:+--keep} "${operator_env[@]}"

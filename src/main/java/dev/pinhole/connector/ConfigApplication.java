@@ -22,9 +22,11 @@ import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -115,7 +117,8 @@ final class ConfigApplication {
                 }
             }
         }
-        List<String> goneNames = goneClients.stream().map(RuntimeState.Client::name).toList();
+        Set<String> goneNames = new HashSet<>();
+        goneClients.forEach(c -> goneNames.add(c.name()));
         List<LiveFlow> goneFlows = new ArrayList<>();
         for (LiveFlow f : flows) {
             // A name with several real addresses stays permitted through the others: judge the one dialled too.

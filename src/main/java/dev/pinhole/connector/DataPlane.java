@@ -34,7 +34,6 @@ import dev.pinhole.netstack.tcp.SegmentSink;
 import dev.pinhole.netstack.tcp.TcpConfig;
 import dev.pinhole.time.Ticker;
 import dev.pinhole.wireguard.Peer;
-import dev.pinhole.wireguard.PeerConfig;
 import dev.pinhole.wireguard.PublicKey;
 import dev.pinhole.wireguard.RecoveryOutcome;
 import dev.pinhole.wireguard.SessionRecoverySettings;
@@ -441,12 +440,7 @@ public final class DataPlane implements AutoCloseable {
     /** Puts a plan in force; nothing here can refuse it any more. */
     private void commit(ConfigApplication.Plan plan, UpstreamChoice upstream, LoadedConfig loaded) {
         state = plan.next();
-        for (PublicKey gone : plan.peersToRemove()) {
-            device.removePeer(gone);
-        }
-        for (PeerConfig peer : plan.peers()) {
-            device.upsertPeer(peer);
-        }
+        device.applyPeers(plan.peers(), plan.peersToRemove());
         ConfigApplication.Revocations revoked = plan.revoked();
         for (ConfigApplication.LiveFlow f : revoked.flows()) {
             if (table.end(f.key(), FlowEndReason.REVOKED)) {

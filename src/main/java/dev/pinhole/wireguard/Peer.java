@@ -30,9 +30,14 @@ public final class Peer {
     private final PeerContext ctx;
     private final TimerConfig timerConfig;
     private final Handshake handshake = new Handshake();
-    private final CookieJar cookies;
+    /**
+     * Created at the first handshake message to or from this peer: an idle peer (most of thousands configured)
+     * holds no MAC keys, and no staging queue (below) until something waits for a session.
+     */
+    private CookieJar cookies;
     private final PeerTimers timers;
-    private final ArrayDeque<byte[]> staged = new ArrayDeque<>();
+    /** Packets waiting for a session; null until the first one (an ArrayDeque allocates 16 slots up front). */
+    private ArrayDeque<byte[]> staged;
     private final KeypairSlots keypairs;
     /** The tag our session indices for this peer carry ({@link RecoverableIndex}); -1: plain random indices. */
     private final int recoveryTag;
@@ -64,7 +69,6 @@ public final class Peer {
         this.recoveryTag = recoveryTag;
         this.keypairs = new KeypairSlots(ctx.indices());
         this.staticStatic = X25519.sharedSecret(ctx.identity().privateKey, publicKey.raw()).orElse(null);
-        this.cookies = new CookieJar(publicKey.raw(), timerConfig.cookieRefreshTime().toNanos());
         this.timers = new PeerTimers(timerConfig);
     }
 
@@ -170,9 +174,17 @@ public final class Peer {
         presharedKey = psk;
     }
 
+    /** Under the lock: this peer's MAC keys and cookie, created at the first handshake message. */
+    private CookieJar cookies() {
+        if (cookies == null) {
+            cookies = new CookieJar(publicKey.raw(), timerConfig.cookieRefreshTime().toNanos());
+        }
+        return cookies;
+    }
+
     /** Adds MAC1 (and MAC2 when we hold a cookie) to a handshake message for this peer. */
     synchronized void addMacs(byte[] message, long now) {
-        cookies.addMacs(message, now);
+        cookies().addMacs(message, now);
     }
 
     /** The peer is gone: its sessions are wiped, its indices forgotten and its timers stopped at once. */
@@ -226,7 +238,7 @@ public final class Peer {
             return;
         }
         byte[] resp = response.get();
-        cookies.addMacs(resp, now);
+        cookies().addMacs(resp, now);
         Keypair kp = NoiseHandshake.deriveKeypair(this, ctx.indices(), now);
         keypairs.installAsResponder(kp);
         timers.sessionDerived(now);
@@ -260,7 +272,7 @@ public final class Peer {
 
     /** A cookie reply for our last handshake message; false when it does not authenticate (or we are removed). */
     synchronized boolean receiveCookieReply(byte[] msg, int off, long now) {
-        return !removed && cookies.consumeReply(msg, off, now);
+        return !removed && cookies != null && cookies.consumeReply(msg, off, now);
     }
 
     /** Starts a handshake now (if there is an endpoint), as the first send of data would. */
@@ -452,6 +464,9 @@ public final class Peer {
 
     /** Under the lock: queues a packet behind the handshake, dropping the oldest beyond the bound. */
     private void stage(byte[] packet) {
+        if (staged == null) {
+            staged = new ArrayDeque<>();
+        }
         if (staged.size() >= MAX_STAGED_PACKETS) {
             staged.pollFirst();
             ctx.drops().count(WireGuardDropReason.QUEUE_FULL);
@@ -461,7 +476,7 @@ public final class Peer {
 
     /** Under the lock: sends what waited for a session, or starts a handshake if there is none. */
     private void sendStaged(long now, Output out) {
-        if (staged.isEmpty()) {
+        if (staged == null || staged.isEmpty()) {
             return;
         }
         Keypair kp = keypairs.current();
@@ -492,11 +507,12 @@ public final class Peer {
             sealAndSend(kp, counter, packet.length, to, s, out);
             keepKeyFreshSending(kp, now, out);
         }
+        staged = null; // drained: an idle peer gives its queue back
     }
 
     private void keepalive(long now, Output out) {
-        if (staged.isEmpty()) {
-            staged.addLast(new byte[0]);
+        if (staged == null || staged.isEmpty()) {
+            stage(new byte[0]);
         }
         sendStaged(now, out);
     }
@@ -533,7 +549,7 @@ public final class Peer {
             return false;
         }
         byte[] m = msg.get();
-        cookies.addMacs(m, now);
+        cookies().addMacs(m, now);
         out.send(ByteBuffer.wrap(m), to);
         return true;
     }
@@ -569,7 +585,7 @@ public final class Peer {
         keypairs.clear();
         NoiseHandshake.releaseIndex(handshake, ctx.indices());
         handshake.clear();
-        staged.clear();
+        staged = null;
     }
 
     // ---------------------------------------------------------------- timers
@@ -583,7 +599,7 @@ public final class Peer {
         if (t.retransmitHandshake.fire(now)) {
             if (t.handshakeAttempts > timerConfig.maxHandshakeAttempts()) {
                 t.sendKeepalive.disarm();
-                staged.clear();
+                staged = null;
                 if (!t.zeroKeyMaterial.armed()) {
                     t.zeroKeyMaterial.arm(now + 3 * timerConfig.rejectAfterTime().toNanos());
                 }

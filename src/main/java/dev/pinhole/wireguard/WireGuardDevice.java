@@ -3,8 +3,11 @@ package dev.pinhole.wireguard;
 import dev.pinhole.ipset.Cidr;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -74,24 +77,41 @@ public final class WireGuardDevice {
 
     /** Adds a peer or updates an existing one in place (sessions survive an update). */
     public Peer upsertPeer(PeerConfig cfg) {
-        Peer peer = peers.computeIfAbsent(cfg.publicKey(),
-                k -> new Peer(k, peerContext, recovery.tagOf(k)));
-        peer.configure(cfg);
-        allowedIps.set(peer, cfg.allowedIps());
-        recovery.register(peer);
-        return peer;
+        applyPeers(List.of(cfg), List.of());
+        return peers.get(cfg.publicKey());
     }
 
     /** Removes a peer: its sessions are wiped and its indices forgotten at once. */
     public boolean removePeer(PublicKey key) {
-        Peer peer = peers.remove(key);
-        if (peer == null) {
-            return false;
+        return applyPeers(List.of(), List.of(key)) == 1;
+    }
+
+    /**
+     * Removes the peers of {@code removals}, then adds or updates (in place: sessions survive) each of {@code
+     * upserts}, and sets every AllowedIPs change in one go: a config of thousands of peers costs one cryptokey
+     * routing rebuild, and a peer whose settings did not change costs a lookup. Returns how many peers were removed.
+     */
+    public int applyPeers(List<PeerConfig> upserts, Collection<PublicKey> removals) {
+        List<Peer> gone = new ArrayList<>();
+        for (PublicKey key : removals) {
+            Peer peer = peers.remove(key);
+            if (peer != null) {
+                gone.add(peer);
+            }
         }
-        allowedIps.removePeer(peer);
-        recovery.unregister(peer);
-        peer.remove();
-        return true;
+        Map<Peer, List<Cidr>> routes = new HashMap<>();
+        for (PeerConfig cfg : upserts) {
+            Peer peer = peers.computeIfAbsent(cfg.publicKey(), k -> new Peer(k, peerContext, recovery.tagOf(k)));
+            peer.configure(cfg);
+            routes.put(peer, cfg.allowedIps());
+            recovery.register(peer);
+        }
+        allowedIps.apply(routes, gone);
+        for (Peer peer : gone) {
+            recovery.unregister(peer);
+            peer.remove();
+        }
+        return gone.size();
     }
 
     public Optional<Peer> peer(PublicKey key) {

@@ -99,4 +99,42 @@ class AllowedIpsTest {
             assertThat(table.lookup(addr)).isSameAs(expected);
         }
     }
+
+    @Test
+    void aBatchOfThousandsOfPeersRebuildsTheTriesOnce() {
+        java.util.Map<Peer, List<Cidr>> batch = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            int host = i + 2;
+            batch.put(peer(), List.of(Cidr.parse("100.96." + (host >> 8) + "." + (host & 0xff) + "/32")));
+        }
+        int before = table.rebuilds();
+
+        table.apply(batch, List.of());
+
+        assertThat(table.rebuilds() - before).isEqualTo(1);
+        batch.forEach((peer, prefixes) -> assertThat(table.lookup(prefixes.get(0).first().toBytes())).isSameAs(peer));
+    }
+
+    @Test
+    void reapplyingTheSamePrefixesRebuildsNothing() {
+        table.set(a, List.of(Cidr.parse("192.0.2.0/24")));
+        int before = table.rebuilds();
+
+        table.apply(java.util.Map.of(a, List.of(Cidr.parse("192.0.2.0/24"))), List.of());
+
+        assertThat(table.rebuilds()).isEqualTo(before);
+    }
+
+    @Test
+    void aPrefixMovedInABatchLeavesItsFormerOwner() {
+        table.set(a, List.of(Cidr.parse("192.0.2.0/24"), Cidr.parse("198.51.100.0/24")));
+
+        table.apply(java.util.Map.of(b, List.of(Cidr.parse("192.0.2.0/24"))), List.of());
+
+        assertThat(lookup("192.0.2.1")).isSameAs(b);
+        assertThat(table.prefixesOf(a)).containsExactly(Cidr.parse("198.51.100.0/24"));
+        table.removePeer(a);
+        assertThat(lookup("192.0.2.1")).isSameAs(b);
+        assertThat(lookup("198.51.100.1")).isNull();
+    }
 }

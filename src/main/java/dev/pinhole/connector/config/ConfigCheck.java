@@ -30,6 +30,14 @@ import java.util.function.UnaryOperator;
  * {@link Keys#isLowOrder}) rather than restating it.
  */
 public final class ConfigCheck {
+    /**
+     * Clients one connector holds: the 5,000 of issue 17 with room to grow. What it bounds: about 1 KiB of heap per
+     * idle peer plus its client entry (docs/scale.md: 8 MiB at the bound, in a 126 MiB heap), one X25519 per new
+     * peer at application, and the shards the operator renders (16 of 512 KiB). The flow budget (16,384 by default)
+     * is shared, not multiplied: more clients do not mean more flows.
+     */
+    public static final int MAX_CLIENTS = 8_192;
+
     private ConfigCheck() {}
 
     public static List<ConfigProblem> check(ConnectorConfig config) {
@@ -113,6 +121,7 @@ public final class ConfigCheck {
         checkLimits(config.limits(), problems, field);
         checkRecords(config.records(), problems, field);
         AccessRulesCheck.check(config, problems, field);
+        PeerShardsCheck.check(config, problems, field);
         return problems;
     }
 
@@ -194,6 +203,12 @@ public final class ConfigCheck {
     private static void checkClients(List<ConnectorConfig.Client> clients, IpAddress tunnelAddress, Cidr tunnelNet,
                                      List<ConfigProblem> problems, UnaryOperator<String> field) {
         if (clients == null) {
+            return;
+        }
+        if (clients.size() > MAX_CLIENTS) {
+            // One problem for the list, not one per entry: a list over the bound costs no per-entry work.
+            problems.add(new ConfigProblem(field.apply("clients"), clients.size() + " clients",
+                    "at most " + MAX_CLIENTS + " clients per connector"));
             return;
         }
         Map<String, Integer> names = new HashMap<>();

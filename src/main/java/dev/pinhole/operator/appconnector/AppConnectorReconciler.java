@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -98,7 +99,8 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
     @Override
     public List<EventSource<?, AppConnector>> prepareEventSources(EventSourceContext<AppConnector> context) {
         List<EventSource<?, AppConnector>> sources = new ArrayList<>();
-        sources.add(owned(Deployment.class, context, ChildUpdates::deploymentMatters));
+        sources.add(owned(Deployment.class, context, ChildUpdates::deploymentMatters,
+                new TransformingItemStore<>(CachedDeployment::keepRead)));
         sources.add(owned(Service.class, context, ChildUpdates::serviceMatters));
         sources.add(owned(Secret.class, context, (now, before) -> true));
         sources.add(owned(ConfigMap.class, context, (now, before) -> true));
@@ -133,7 +135,7 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
         var ipSets = InformerEventSourceConfiguration.from(IPSet.class, AppConnector.class)
                 .withName("ipsets-for-appconnector")
-                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withItemStore(new TransformingItemStore<>(CachedRouteSet::keepPublished))
                 .withSecondaryToPrimaryMapper((IPSet set) -> context.getPrimaryCache()
                         .list(set.getMetadata().getNamespace())
                         .filter(c -> referencedIpSets(c).contains(set.getMetadata().getName()))
@@ -154,9 +156,15 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
 
     private static <R extends HasMetadata> InformerEventSource<R, AppConnector> owned(
             Class<R> type, EventSourceContext<AppConnector> context, OnUpdateFilter<R> updatesThatMatter) {
+        return owned(type, context, updatesThatMatter, new ItemStoreWithoutManagedFields<>());
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, AppConnector> owned(
+            Class<R> type, EventSourceContext<AppConnector> context, OnUpdateFilter<R> updatesThatMatter,
+            ItemStore<R> cache) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, AppConnector.class)
                 .withLabelSelector(MANAGED_BY)
-                .withItemStore(new ItemStoreWithoutManagedFields<>())
+                .withItemStore(cache)
                 .withOnUpdateFilter(updatesThatMatter)
                 .build(), context);
     }
@@ -289,7 +297,18 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             return failed(connector, context, status, Reason.INVALID_SPEC,
                     renderedProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")));
         }
-        apply(context, connector, new ConfigMapChild(DesiredConfigObjects.connectorConfig(connector, config)),
+        // Clients past one ConfigMap go into peer shards, written before the main config that names their digests.
+        PeerShards.Split split;
+        try {
+            split = PeerShards.split(connector, config, shardMapsOf(context, connector));
+        } catch (IllegalArgumentException e) {
+            return failed(connector, context, status, Reason.INVALID_SPEC, e.getMessage());
+        }
+        for (ConfigMap shard : split.shards()) {
+            apply(context, connector, new ConfigMapChild(shard),
+                    named(context, ConfigMap.class, shard.getMetadata().getName()));
+        }
+        apply(context, connector, new ConfigMapChild(DesiredConfigObjects.connectorConfig(connector, split.main())),
                 currentConfig);
         String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
@@ -593,6 +612,17 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             return written;
         }
         return current;
+    }
+
+    /** How many peer shard ConfigMaps of {@code connector} exist (the highest index written, plus one). */
+    private static int shardMapsOf(Context<AppConnector> context, AppConnector connector) {
+        int count = 0;
+        for (int i = 0; i < PeerShards.MAX_SHARDS; i++) {
+            if (named(context, ConfigMap.class, PeerShards.configMapName(connector, i)).isPresent()) {
+                count = i + 1;
+            }
+        }
+        return count;
     }
 
     private static <R extends HasMetadata> Optional<R> named(Context<AppConnector> context, Class<R> type,

@@ -167,4 +167,40 @@ class ConfigCheckTest {
 
         assertThat(p.field()).isEqualTo("records.refusalsPerSecond");
     }
+
+    /** 8,193 random (non-low-order) keys at 100.96.x.y in a /16 tunnel. */
+    private static List<ConnectorConfig.Client> manyClients(int n) {
+        java.util.Random random = new java.util.Random(17);
+        List<ConnectorConfig.Client> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] key = new byte[32];
+            random.nextBytes(key);
+            int host = i + 2;
+            clients.add(new ConnectorConfig.Client("client-" + i, Base64.getEncoder().encodeToString(key),
+                    "100.96." + (host >> 8) + "." + (host & 0xff) + "/32"));
+        }
+        return clients;
+    }
+
+    private static ConnectorConfig withClients(List<ConnectorConfig.Client> clients) {
+        ConnectorConfig v = valid();
+        return new ConnectorConfig(v.format(), v.name(), v.namespace(),
+                new ConnectorConfig.WireGuardInterface("100.96.0.1/16", 51820, 1420, "100.80.0.0/12"), clients,
+                v.domains(), v.routes(), v.egress(), v.dns(), v.http());
+    }
+
+    @Test
+    void aConnectorTakesItsFullBoundOfClients() {
+        assertThat(ConfigCheck.check(withClients(manyClients(ConfigCheck.MAX_CLIENTS)))).isEmpty();
+    }
+
+    @Adversarial
+    @Test
+    void oneClientOverTheBoundIsRefusedOnTheListNotPerEntry() {
+        ConfigProblem p = onlyProblem(withClients(manyClients(ConfigCheck.MAX_CLIENTS + 1)));
+
+        assertThat(p.field()).isEqualTo("clients");
+        assertThat(p.value()).isEqualTo("8193 clients");
+        assertThat(p.reason()).contains("at most 8192");
+    }
 }
