@@ -167,8 +167,11 @@ class ClientsE2ETest {
                 .doesNotContain("PrivateKey = " + ALICE);
         await().atMost(E2ECluster.WAIT).until(() -> connectorConfig().contains(ALICE));
         // The file is in the Client's own status, not in the connector's clients ConfigMap.
-        assertThat(admin.configMaps().inNamespace(apps).withName(CONNECTOR + "-clients").get().getData())
-                .doesNotContainKey("alice.conf");
+        var inlineFiles = await().atMost(E2ECluster.WAIT).alias(CONNECTOR + "-clients (written once the Service is)")
+                .until(() -> admin.configMaps().inNamespace(apps).withName(CONNECTOR + "-clients").get(),
+                        java.util.Objects::nonNull);
+        assertThat(inlineFiles.getData()).containsKey("laptop-1.conf").doesNotContainKey("alice.conf")
+                .doesNotContainKey(teamNs + "/alice.conf");
     }
 
     @Test
