@@ -121,6 +121,7 @@ public final class ConfigCheck {
         checkLimits(config.limits(), problems, field);
         checkRecords(config.records(), problems, field);
         AccessRulesCheck.check(config, problems, field);
+        PeerShardsCheck.check(config, problems, field);
         return problems;
     }
 
@@ -381,6 +382,11 @@ public final class ConfigCheck {
         if (rate != null && (rate < 1 || rate > RecordSettings.MAX_REFUSALS_PER_SECOND)) {
             problems.add(new ConfigProblem(field.apply("records.refusalsPerSecond"), String.valueOf(rate),
                     "must be 1.." + RecordSettings.MAX_REFUSALS_PER_SECOND));
+        }
+        Integer active = records.activeTimeoutSeconds();
+        if (active != null && (active < 0 || active > RecordSettings.MAX_ACTIVE_TIMEOUT_SECONDS)) {
+            problems.add(new ConfigProblem(field.apply("records.activeTimeoutSeconds"), String.valueOf(active),
+                    "must be 0.." + RecordSettings.MAX_ACTIVE_TIMEOUT_SECONDS + " (0: no update records)"));
         }
     }
 
