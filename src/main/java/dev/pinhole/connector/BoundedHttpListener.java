@@ -275,7 +275,9 @@ final class BoundedHttpListener implements AutoCloseable {
             return;
         }
         int query = parts[1].indexOf('?');
-        Supplier<Response> route = routes.get(query < 0 ? parts[1] : parts[1].substring(0, query));
+        // A route may name one exact query (/status?clientStats=omit); any other query is the path's own route.
+        Supplier<Response> exact = routes.get(parts[1]);
+        Supplier<Response> route = exact != null || query < 0 ? exact : routes.get(parts[1].substring(0, query));
         if (route == null) {
             startWriting(c, Response.text(404, "not found\n"), head, System.nanoTime());
             return;

@@ -1,9 +1,12 @@
 package dev.pinhole.connector;
 
+import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
+import dev.pinhole.connector.config.ShardsPendingException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -11,7 +14,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * than watching inotify: Kubernetes updates ConfigMap volumes by swapping a symlink, which file watches miss. A
  * poll of unchanged files costs two reads and a hash. A new config counts as applied only when the data plane put
  * it in force; one that fails the check ({@code invalid}) or that the data plane refused ({@code refused}) leaves
- * the current one in force, and {@link #current()} is always the config in force.
+ * the current one in force, and {@link #current()} is always the config in force. A main config whose peer shards
+ * are not all there yet ({@code waiting}) is tried again at every poll until they are, and {@link #waiting()} says
+ * which shard it waits for.
  */
 public final class ConfigWatcher {
     private static final System.Logger LOG = System.getLogger(ConfigWatcher.class.getName());
@@ -28,6 +33,7 @@ public final class ConfigWatcher {
     private final ConnectorMetrics metrics;
     private final AtomicReference<LoadedConfig> current;
     private final AtomicReference<String> lastError = new AtomicReference<>();
+    private final AtomicReference<Waiting> waiting = new AtomicReference<>();
     /** The content digest last found invalid: the same files are not loaded and checked again every poll. */
     private volatile String refusedDigest;
 
@@ -50,6 +56,7 @@ public final class ConfigWatcher {
         }
         if (digest != null && digest.equals(current.get().digest())) {
             lastError.set(null);
+            waiting.set(null);
             return false;
         }
         if (digest != null && digest.equals(refusedDigest)) {
@@ -58,10 +65,17 @@ public final class ConfigWatcher {
         LoadedConfig next;
         try {
             next = LoadedConfig.load(configFile, keyFile);
+        } catch (ShardsPendingException e) {
+            // Not remembered by digest: the same main config loads once its shards arrive, at a later poll.
+            waiting.set(new Waiting(digest, e.problems()));
+            refuse(null, "waiting", e);
+            return false;
         } catch (InvalidConfigException e) {
+            waiting.set(null);
             refuse(digest, "invalid", e);
             return false;
         }
+        waiting.set(null);
         if (next.digest().equals(current.get().digest())) {
             lastError.set(null);
             return false;
@@ -96,6 +110,17 @@ public final class ConfigWatcher {
     public LoadedConfig current() {
         return current.get();
     }
+
+    /**
+     * The newest main config while its peer shards are not all there as it names them (null otherwise): its
+     * digest and, per shard, what is missing or differs. The config in force stays meanwhile.
+     */
+    public Waiting waiting() {
+        return waiting.get();
+    }
+
+    /** A main config waiting for its shards: its content digest and one problem per shard not yet as named. */
+    public record Waiting(String digest, List<ConfigProblem> shards) {}
 
     /** The reason the newest file content was refused, or null when it is in force. */
     public String lastError() {

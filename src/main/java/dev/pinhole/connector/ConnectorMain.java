@@ -3,6 +3,7 @@ package dev.pinhole.connector;
 import dev.pinhole.connector.config.ConfigProblem;
 import dev.pinhole.connector.config.InvalidConfigException;
 import dev.pinhole.connector.config.LoadedConfig;
+import dev.pinhole.connector.config.ShardsPendingException;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,6 +26,8 @@ public final class ConnectorMain {
      */
     static final long RELOAD_PERIOD_MS = 500;
     static final long APPLY_TIMEOUT_SECONDS = 30;
+    /** How long a starting connector waits for peer shards the kubelet has not refreshed yet. */
+    static final long START_SHARD_WAIT_SECONDS = 120;
 
     private ConnectorMain() {}
 
@@ -42,7 +45,7 @@ public final class ConnectorMain {
         }
         LoadedConfig initial;
         try {
-            initial = LoadedConfig.load(args.config(), args.key());
+            initial = loadWaitingForShards(args);
         } catch (InvalidConfigException e) {
             System.err.println("invalid connector config: " + e.getMessage());
             System.exit(3);
@@ -73,6 +76,30 @@ public final class ConnectorMain {
                 + " flows (TCP clients get a RST) and exiting");
         process.close();
         System.exit(0);
+    }
+
+    /**
+     * The config at start. A pod that starts while the kubelet has refreshed some of its peer shards and not the
+     * others waits for the rest (up to {@link #START_SHARD_WAIT_SECONDS}) instead of exiting into a restart loop.
+     */
+    private static LoadedConfig loadWaitingForShards(ConnectorArgs args) throws InvalidConfigException,
+            InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SHARD_WAIT_SECONDS);
+        String logged = null;
+        while (true) {
+            try {
+                return LoadedConfig.load(args.config(), args.key());
+            } catch (ShardsPendingException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                if (!e.getMessage().equals(logged)) {
+                    logged = e.getMessage();
+                    LOG.log(System.Logger.Level.INFO, "waiting for peer shards: " + logged);
+                }
+                Thread.sleep(RELOAD_PERIOD_MS);
+            }
+        }
     }
 
     /** A running connector: its data plane, HTTP endpoints, readiness gates, egress checks and config reloads. */
@@ -189,6 +216,10 @@ public final class ConnectorMain {
             status.put("namespace", config.namespace());
             status.put("configDigest", dataPlane.configDigest());
             status.put("configError", watcher.lastError());
+            ConfigWatcher.Waiting waiting = watcher.waiting();
+            status.put("configWaiting", waiting == null ? null : Map.of("digest", String.valueOf(waiting.digest()),
+                    "shards", waiting.shards().stream().map(p -> Map.of("shard", p.value(), "field", p.field(),
+                            "reason", p.reason())).toList()));
             status.put("clients", config.clients() == null ? 0 : config.clients().size());
             status.put("elasticIP", config.egress().elasticIP());
             status.putAll(dataPlane.status());

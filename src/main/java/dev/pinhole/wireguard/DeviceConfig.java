@@ -1,5 +1,7 @@
 package dev.pinhole.wireguard;
 
+import dev.pinhole.wireguard.crypto.OpenStrategy;
+import dev.pinhole.wireguard.crypto.Poly1305Intrinsic;
 import java.security.SecureRandom;
 import java.time.Clock;
 
@@ -12,10 +14,12 @@ import java.time.Clock;
  * @param sourceHandshakeBurst per-source burst allowed while under load
  * @param recovery whether unknown receiver indices of configured clients start a handshake ({@link SessionRecovery});
  *                 our own indices are recoverable either way
+ * @param openStrategy how transport messages are opened ({@link OpenStrategy}); a session that meets forgeries opens
+ *                     with the tag check first whatever this says
  */
 public record DeviceConfig(byte[] privateKey, int mtu, TimerConfig timers, int underLoadHandshakesPerSecond,
         int sourceHandshakesPerSecond, int sourceHandshakeBurst, Clock clock, SecureRandom random,
-        SessionRecoverySettings recovery) {
+        SessionRecoverySettings recovery, OpenStrategy openStrategy) {
 
     public DeviceConfig {
         if (privateKey == null || privateKey.length != 32) {
@@ -30,46 +34,55 @@ public record DeviceConfig(byte[] privateKey, int mtu, TimerConfig timers, int u
         if (recovery == null) {
             throw new IllegalArgumentException("session recovery settings are required");
         }
+        if (openStrategy == null) {
+            throw new IllegalArgumentException("an open strategy is required");
+        }
         privateKey = privateKey.clone();
     }
 
     /**
      * MTU 1420, specification timers, cookies above 128 handshakes/s, 20/s burst 5 per source when loaded, session
-     * recovery on ({@link SessionRecoverySettings#defaults()}).
+     * recovery on ({@link SessionRecoverySettings#defaults()}), the open strategy this JVM runs fastest
+     * ({@link Poly1305Intrinsic#preferredStrategy()}).
      */
     public static DeviceConfig of(byte[] privateKey) {
         return new DeviceConfig(privateKey, 1420, TimerConfig.defaults(), 128, 20, 5, Clock.systemUTC(),
-                new SecureRandom(), SessionRecoverySettings.defaults());
+                new SecureRandom(), SessionRecoverySettings.defaults(), Poly1305Intrinsic.preferredStrategy());
     }
 
     public DeviceConfig withTimers(TimerConfig t) {
         return new DeviceConfig(privateKey, mtu, t, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, random, recovery);
+                sourceHandshakeBurst, clock, random, recovery, openStrategy);
     }
 
     public DeviceConfig withMtu(int m) {
         return new DeviceConfig(privateKey, m, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, random, recovery);
+                sourceHandshakeBurst, clock, random, recovery, openStrategy);
     }
 
     public DeviceConfig withClock(Clock c) {
         return new DeviceConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, c, random, recovery);
+                sourceHandshakeBurst, c, random, recovery, openStrategy);
     }
 
     public DeviceConfig withUnderLoadThreshold(int handshakesPerSecond) {
         return new DeviceConfig(privateKey, mtu, timers, handshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, random, recovery);
+                sourceHandshakeBurst, clock, random, recovery, openStrategy);
     }
 
     public DeviceConfig withRandom(SecureRandom r) {
         return new DeviceConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, r, recovery);
+                sourceHandshakeBurst, clock, r, recovery, openStrategy);
     }
 
     public DeviceConfig withSessionRecovery(SessionRecoverySettings s) {
         return new DeviceConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
-                sourceHandshakeBurst, clock, random, s);
+                sourceHandshakeBurst, clock, random, s, openStrategy);
+    }
+
+    public DeviceConfig withOpenStrategy(OpenStrategy o) {
+        return new DeviceConfig(privateKey, mtu, timers, underLoadHandshakesPerSecond, sourceHandshakesPerSecond,
+                sourceHandshakeBurst, clock, random, recovery, o);
     }
 
     @Override

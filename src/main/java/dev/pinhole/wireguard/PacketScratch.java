@@ -18,7 +18,6 @@ final class PacketScratch {
     static final int SIZE = 65536 + 64;
 
     final byte[] inCopy = new byte[SIZE];
-    final byte[] rxCipher = new byte[SIZE];
     final byte[] rxPlain = new byte[SIZE];
     final ByteBuffer rxView = ByteBuffer.wrap(rxPlain);
     final byte[] txPlain = new byte[SIZE];

@@ -49,7 +49,7 @@ public final class WireGuardDevice {
         this.recovery = new SessionRecovery(format, config.recovery(), timers);
         ThreadLocal<PacketScratch> scratch = ThreadLocal.withInitial(PacketScratch::new);
         this.peerContext = new PeerContext(identity, indices, timers, config.mtu(), config.random(), config.clock(),
-                drops, scratch);
+                drops, scratch, config.openStrategy());
         this.admission = new HandshakeAdmission(identity, config, drops);
         this.receiver = new DatagramReceiver(peerContext, peers::get, allowedIps, admission, recovery);
         this.router = new OutboundRouter(allowedIps, drops);

@@ -81,7 +81,9 @@ class FeedSourcesE2ETest {
         operator = OperatorUnderTest.start(client, Map.of(
                 "PINHOLE_FEEDS_PRESET_ORIGINS", "github=" + origin + ",aws=" + origin,
                 "PINHOLE_FEEDS_CA_FILE", ca.toString(),
-                "PINHOLE_FEEDS_CLUSTER_RANGES", clusterRangesApartFrom(address)));
+                "PINHOLE_FEEDS_CLUSTER_RANGES", clusterRangesApartFrom(address),
+                // Its "own" namespace, where it keeps the feed cache key Secret.
+                "POD_NAMESPACE", ns));
     }
 
     @AfterAll
@@ -202,6 +204,11 @@ class FeedSourcesE2ETest {
         ConfigMap cache = client.configMaps().inNamespace(ns).withName("vendors-feeds").get();
         assertThat(cache.getMetadata().getOwnerReferences()).singleElement()
                 .matches(o -> "IPSet".equals(o.getKind()) && "vendors".equals(o.getName()));
+        assertThat(cache.getMetadata().getAnnotations()).as("sealed with the operator's key")
+                .containsKey("pinhole.dev/feed-cache-seal")
+                .containsEntry("pinhole.dev/feed-cache-set-uid", ready.getMetadata().getUid());
+        assertThat(client.secrets().inNamespace(ns).withName("pinhole-feed-cache-key").get())
+                .as("the key Secret, created on first use").isNotNull();
     }
 
     @Test

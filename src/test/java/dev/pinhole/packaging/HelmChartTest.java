@@ -57,9 +57,14 @@ class HelmChartTest {
     void watchingSomeNamespacesGrantsTheRulesOnlyThere() {
         Manifests rendered = Helm.template("--set", "watchNamespaces={team-a,team-b}");
 
-        List<JsonNode> roles = rendered.ofKind("Role");
+        List<JsonNode> roles = rendered.ofKind("Role").stream()
+                .filter(r -> !Helm.NAMESPACE.equals(r.path("metadata").path("namespace").asText())).toList();
         assertThat(roles).extracting(r -> r.path("metadata").path("namespace").asText())
                 .containsExactlyInAnyOrder("team-a", "team-b");
+        // The operator's own namespace, not watched: only the feed cache key Secret's rights.
+        assertThat(Permission.ofRole(rendered.get("Role", Helm.NAMESPACE, OPERATOR + "-feed-cache-key")))
+                .containsExactlyInAnyOrderElementsOf(OperatorRbac.FEED_CACHE_KEY);
+        assertThat(rendered.ofKind("Role")).hasSize(3);
         for (JsonNode role : roles) {
             assertThat(Permission.ofRole(role)).as(Manifests.identity(role))
                     .containsExactlyInAnyOrderElementsOf(OperatorRbac.NAMESPACED);

@@ -46,6 +46,12 @@ final class OperatorRbac {
     static final Set<Permission> LEADER_ELECTION = Permission.grant("coordination.k8s.io", List.of("leases"),
             List.of("get", "create", "update", "patch"));
 
+    /**
+     * Only when the operator's own namespace is not watched, there: the IPSet feed cache key Secret, read by a list
+     * by name and created once (FeedCacheKeySecret). Otherwise the namespaced secrets grant covers it.
+     */
+    static final Set<Permission> FEED_CACHE_KEY = Permission.grant("", List.of("secrets"), List.of("list", "create"));
+
     /** Rights the operator once had and never used: the chart and deploy/ must not grant them again. */
     static final Set<Permission> UNUSED = union(
             Permission.grant("pinhole.dev", List.of("appconnectors", "ipsets"), List.of("get", "patch", "update")),

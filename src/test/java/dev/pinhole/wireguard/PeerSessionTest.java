@@ -48,7 +48,8 @@ class PeerSessionTest {
         final WireGuardDropCounters drops = new WireGuardDropCounters();
         final IndexTable indices = new IndexTable(new SecureRandom());
         final PeerContext context = new PeerContext(new LocalIdentity(privateKey), indices, TimerConfig.defaults(),
-                1420, new SecureRandom(), Clock.systemUTC(), drops, ThreadLocal.withInitial(PacketScratch::new));
+                1420, new SecureRandom(), Clock.systemUTC(), drops, ThreadLocal.withInitial(PacketScratch::new),
+                dev.pinhole.wireguard.crypto.OpenStrategy.CHECK_FIRST);
         final Recorder wire = new Recorder();
         Peer peer;
 

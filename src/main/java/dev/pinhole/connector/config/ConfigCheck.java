@@ -121,6 +121,7 @@ public final class ConfigCheck {
         checkLimits(config.limits(), problems, field);
         checkRecords(config.records(), problems, field);
         AccessRulesCheck.check(config, problems, field);
+        PeerShardsCheck.check(config, problems, field);
         return problems;
     }
 

@@ -25,7 +25,16 @@ public record ConnectorConfig(
         Network network,
         Limits limits,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<AccessRule> access,
-        Records records) {
+        Records records,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PeerShard> peerShards) {
+
+    /** A config whose clients are all inline (no {@code peerShards}). */
+    public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
+                           List<Client> clients, List<String> domains, List<String> routes, Egress egress, Dns dns,
+                           Http http, Network network, Limits limits, List<AccessRule> access, Records records) {
+        this(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http, network, limits, access,
+                records, null);
+    }
 
     /** A config without a {@code records} section: the default records (docs/flow-records.md). */
     public ConnectorConfig(String format, String name, String namespace, WireGuardInterface tunnel,
@@ -59,13 +68,30 @@ public record ConnectorConfig(
     /** This config with {@code access} as its rules (null or empty: every client reaches every app). */
     public ConnectorConfig withAccess(List<AccessRule> access) {
         return new ConnectorConfig(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http,
-                network, limits, access, records);
+                network, limits, access, records, peerShards);
     }
 
     /** This config with {@code records} as its record settings (null: the defaults). */
     public ConnectorConfig withRecords(Records records) {
         return new ConnectorConfig(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http,
-                network, limits, access, records);
+                network, limits, access, records, peerShards);
+    }
+
+    /** This config with {@code clients} as its clients (the shards' clients merged in: {@link PeerShardFiles}). */
+    public ConnectorConfig withClients(List<Client> clients) {
+        return new ConnectorConfig(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http,
+                network, limits, access, records, peerShards);
+    }
+
+    /** This config with {@code shards} as the peer shard files it names (null or empty: none). */
+    public ConnectorConfig withPeerShards(List<PeerShard> shards) {
+        return new ConnectorConfig(format, name, namespace, tunnel, clients, domains, routes, egress, dns, http,
+                network, limits, access, records, shards);
+    }
+
+    /** The shards named, never null. */
+    public List<PeerShard> peerShardList() {
+        return peerShards == null ? List.of() : peerShards;
     }
 
     /** The records in force: {@link #records()} over {@link RecordSettings#DEFAULTS}; call on a checked config. */
@@ -142,6 +168,18 @@ public record ConnectorConfig(
             return routes == null ? List.of() : routes;
         }
     }
+
+    /**
+     * A file of more clients beside the main config in the same directory (docs/connector-config.md#peer-shards):
+     * its plain file name and the SHA-256 of its bytes (64 lower-case hex digits). The connector applies the
+     * config only when every shard named is there with exactly that digest.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PeerShard(String file, String digest) {}
+
+    /** The content of one peer shard file, format {@value PeerShardFiles#FORMAT}: clients only. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PeerShardFile(String format, List<Client> clients) {}
 
     /** The egress the connector must leave through, and how it checks that. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -26,6 +26,18 @@ public final class ConnectorConfigCodec {
         }
     }
 
+    /**
+     * The canonical text of a peer shard file: same clients, same bytes (the main config names its digest). One
+     * line, not indented: about 130 bytes a client, so a 512 KiB shard holds some 4,000.
+     */
+    public static String writeShard(ConnectorConfig.PeerShardFile shard) {
+        try {
+            return JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(shard) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize peer shard", e);
+        }
+    }
+
     /** Parses a config file's text; syntax errors name the JSON path. Does not validate values. */
     public static ConnectorConfig read(String text) throws InvalidConfigException {
         ConnectorConfig config;
@@ -46,6 +58,29 @@ public final class ConnectorConfigCodec {
                     "unsupported format, this connector reads " + ConnectorConfig.FORMAT)));
         }
         return config;
+    }
+
+    /**
+     * Parses a peer shard file's text ({@value PeerShardFiles#FORMAT}); problems are named by {@code file} and
+     * the path inside it. Does not validate values (the merged config is checked whole).
+     */
+    public static ConnectorConfig.PeerShardFile readShard(String text, String file) throws InvalidConfigException {
+        ConnectorConfig.PeerShardFile shard;
+        try {
+            shard = JSON.readValue(text, ConnectorConfig.PeerShardFile.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new InvalidConfigException(List.of(
+                    new ConfigProblem(file + ": " + path(e), e.getPropertyName(), "unknown field")));
+        } catch (JsonProcessingException e) {
+            throw new InvalidConfigException(List.of(
+                    new ConfigProblem(file + ": " + path(e), null, e.getOriginalMessage())));
+        }
+        if (shard == null || !PeerShardFiles.FORMAT.equals(shard.format())) {
+            throw new InvalidConfigException(List.of(new ConfigProblem(file + ": format",
+                    shard == null ? null : shard.format(), "unsupported format, this connector reads "
+                            + PeerShardFiles.FORMAT)));
+        }
+        return shard;
     }
 
     private static String path(JsonProcessingException e) {

@@ -3,8 +3,12 @@ package dev.pinhole.connector.config;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** A connector config that cannot be used; lists every problem found, each naming its field and value. */
-public final class InvalidConfigException extends Exception {
+/**
+ * A connector config that cannot be used; lists every problem found, each naming its field and value. Its one
+ * subclass, {@link ShardsPendingException}, is a config that may become usable without changing (its shards are
+ * still on their way).
+ */
+public class InvalidConfigException extends Exception {
     private final List<ConfigProblem> problems;
 
     public InvalidConfigException(List<ConfigProblem> problems) {

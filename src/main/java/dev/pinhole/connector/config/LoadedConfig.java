@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** A config file and private key that were read and validated together; the unit the connector swaps on reload. */
 public final class LoadedConfig {
@@ -24,7 +25,12 @@ public final class LoadedConfig {
         this.digest = digest;
     }
 
-    /** Reads both files and validates everything; any problem leaves the caller's current config in force. */
+    /**
+     * Reads both files (and the peer shards the config names, beside it: {@link PeerShardFiles}) and validates
+     * everything; any problem leaves the caller's current config in force. Shards not yet as named throw {@link
+     * ShardsPendingException}. The digest is the main config's and the key's: the main config names each shard's
+     * digest, so it identifies the shards too.
+     */
     public static LoadedConfig load(Path configFile, Path keyFile) throws InvalidConfigException {
         String text;
         try {
@@ -33,8 +39,16 @@ public final class LoadedConfig {
             throw new InvalidConfigException(List.of(new ConfigProblem("--config", configFile.toString(),
                     "cannot read: " + e.getMessage())));
         }
-        ConnectorConfig config = ConnectorConfigCodec.read(text);
-        List<ConfigProblem> problems = new ArrayList<>(ConfigCheck.check(config));
+        ConnectorConfig main = ConnectorConfigCodec.read(text);
+        List<ConfigProblem> references = new ArrayList<>();
+        PeerShardsCheck.check(main, references, UnaryOperator.identity());
+        if (!references.isEmpty()) {
+            throw new InvalidConfigException(references); // no file is opened for a bad name
+        }
+        Path dir = configFile.toAbsolutePath().getParent();
+        PeerShardFiles.Merged merged = PeerShardFiles.merge(main, dir, configFile.getFileName().toString());
+        ConnectorConfig config = merged.config();
+        List<ConfigProblem> problems = new ArrayList<>(ConfigCheck.check(config, merged.fields()));
         byte[] key = null;
         String encoded = "";
         try {

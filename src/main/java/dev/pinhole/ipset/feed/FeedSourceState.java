@@ -16,17 +16,28 @@ import java.util.function.DoubleSupplier;
  *
  * <p>Shrink rule: a new list with fewer than {@code (1 - maxShrink)} times the prefixes of the list in force is
  * held back as suspicious (a vendor's truncated or half-published file looks exactly like this) and the source is
- * fetched again after the backoff base; it is accepted when the next fetch returns the same list again (same
- * digest: a repeat is the vendor meaning it). A different list on the next fetch is judged afresh. The first list
+ * fetched again a refresh interval later; it is accepted when a fetch at least {@link #CONFIRM_AFTER} of the
+ * interval after it was first seen returns the same list again (same digest: a vendor still publishing it an
+ * interval later means it; a half-published file is replaced within minutes, a repeat 30 s later proves nothing).
+ * The same list seen sooner (a retry after a failure) stays held. A different list is judged afresh. The first list
  * of a source has nothing to shrink from and is accepted.
  *
  * <p>Timing: after a success the next fetch is the interval times a jitter in [0.9, 1.1) (sources created
  * together do not fetch together); after the n-th failure in a row it is {@code backoffBase * 2^(n-1)}, capped
- * at the interval, times a jitter in [0.5, 1.0).
+ * at the interval, times a jitter in [0.5, 1.0). A list restored after a restart is fetched again when it would
+ * have been (its fetch time plus the jittered interval), or, when that has passed, at a random moment of the next
+ * {@link #RESTORE_SPREAD} of the interval, so a restart does not fetch every source at once.
  */
 public record FeedSourceState(Optional<Accepted> lastGood, FeedFetcher.Validators validators, int failures,
-        Optional<String> lastError, Optional<Instant> failingSince, Optional<FeedContent> heldBack,
+        Optional<String> lastError, Optional<Instant> failingSince, Optional<Held> heldBack,
         Instant nextFetch) {
+    /** The lower bound of the refresh jitter: a repeat this much of an interval later confirms a shrink. */
+    public static final double CONFIRM_AFTER = 0.9;
+    /** The fraction of the interval over which overdue restored sources are spread. */
+    public static final double RESTORE_SPREAD = 1.0 / 12;
+
+    /** A shrunken list held back, and when it was first seen. */
+    public record Held(FeedContent content, Instant since) {}
 
     /** The list in force and when it was fetched (or last confirmed by a 304). */
     public record Accepted(FeedContent content, Instant fetchedAt) {}
@@ -61,6 +72,20 @@ public record FeedSourceState(Optional<Accepted> lastGood, FeedFetcher.Validator
                 Optional.empty(), now);
     }
 
+    /**
+     * A list restored from the persisted cache with the validators it came with: in force at once, fetched again
+     * (conditionally) when it is due, not at once.
+     */
+    public static FeedSourceState restored(Accepted list, FeedFetcher.Validators validators, Instant now,
+            RefreshPolicy policy, DoubleSupplier random) {
+        Instant due = list.fetchedAt().plus(jittered(policy.interval(), 0.9, 1.1, random));
+        if (due.isBefore(now)) {
+            due = now.plus(jittered(policy.interval(), 0, RESTORE_SPREAD, random));
+        }
+        return new FeedSourceState(Optional.of(list), validators, 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), due);
+    }
+
     /** A body that parsed into {@code content}. */
     public Transition fetched(FeedContent content, FeedFetcher.Validators newValidators, Instant now,
             RefreshPolicy policy, DoubleSupplier random) {
@@ -69,13 +94,18 @@ public record FeedSourceState(Optional<Accepted> lastGood, FeedFetcher.Validator
             return new Transition(new FeedSourceState(Optional.of(new Accepted(content, now)), newValidators, 0,
                     Optional.empty(), Optional.empty(), Optional.empty(), next), new Unchanged());
         }
-        if (lastGood.isPresent() && shrinksTooMuch(lastGood.get().content(), content, policy)
-                && !heldBack.map(held -> held.digest().equals(content.digest())).orElse(false)) {
-            int before = lastGood.get().content().prefixes().size();
-            // Validators are not kept: the confirming fetch must return the body, not a 304.
-            return new Transition(new FeedSourceState(lastGood, validators, failures, lastError, failingSince,
-                    Optional.of(content), now.plus(policy.backoffBase())),
-                    new HeldBack(before, content.prefixes().size()));
+        if (lastGood.isPresent() && shrinksTooMuch(lastGood.get().content(), content, policy)) {
+            Optional<Held> same = heldBack.filter(held -> held.content().digest().equals(content.digest()));
+            Instant confirmable = same.map(held -> held.since().plus(scaled(policy.interval(), CONFIRM_AFTER)))
+                    .orElse(null);
+            if (same.isEmpty() || now.isBefore(confirmable)) {
+                Held held = same.orElse(new Held(content, now));
+                int before = lastGood.get().content().prefixes().size();
+                // Validators are not kept: the confirming fetch must return the body, not a 304.
+                return new Transition(new FeedSourceState(lastGood, validators, failures, lastError, failingSince,
+                        Optional.of(held), same.isPresent() ? confirmable : next),
+                        new HeldBack(before, content.prefixes().size()));
+            }
         }
         Step step = lastGood.map(previous -> change(previous.content().prefixes(), content.prefixes()))
                 .orElse(new Took(content.prefixes().size(), 0));
@@ -121,6 +151,10 @@ public record FeedSourceState(Optional<Accepted> lastGood, FeedFetcher.Validator
         int added = (int) after.stream().filter(c -> !old.contains(c)).count();
         int removed = (int) before.stream().filter(c -> !now.contains(c)).count();
         return new Took(added, removed);
+    }
+
+    private static Duration scaled(Duration base, double factor) {
+        return Duration.ofMillis((long) (base.toMillis() * factor));
     }
 
     private static Duration jittered(Duration base, double low, double high, DoubleSupplier random) {

@@ -26,8 +26,14 @@ public record RefreshPolicy(Duration interval, Duration backoffBase, double maxS
         }
     }
 
-    /** Hourly, backoff from 30 s, hold back a loss of more than half, stale after 3 missed refreshes. */
+    /**
+     * The first retry after a failure: a minute, not seconds (a vendor rate-limits: GitHub allows 60 unauthenticated
+     * requests an hour per address), doubling up to the interval.
+     */
+    public static final Duration BACKOFF_BASE = Duration.ofMinutes(1);
+
+    /** Backoff from a minute, hold back a loss of more than half, stale after 3 missed refreshes. */
     public static RefreshPolicy every(Duration interval) {
-        return new RefreshPolicy(interval, Duration.ofSeconds(30), 0.5, interval.multipliedBy(3));
+        return new RefreshPolicy(interval, BACKOFF_BASE, 0.5, interval.multipliedBy(3));
     }
 }

@@ -279,7 +279,18 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             return failed(connector, context, status, Reason.INVALID_SPEC,
                     renderedProblems.stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")));
         }
-        apply(context, connector, new ConfigMapChild(DesiredConfigObjects.connectorConfig(connector, config)),
+        // Clients past one ConfigMap go into peer shards, written before the main config that names their digests.
+        PeerShards.Split split;
+        try {
+            split = PeerShards.split(connector, config, shardMapsOf(context, connector));
+        } catch (IllegalArgumentException e) {
+            return failed(connector, context, status, Reason.INVALID_SPEC, e.getMessage());
+        }
+        for (ConfigMap shard : split.shards()) {
+            apply(context, connector, new ConfigMapChild(shard),
+                    named(context, ConfigMap.class, shard.getMetadata().getName()));
+        }
+        apply(context, connector, new ConfigMapChild(DesiredConfigObjects.connectorConfig(connector, split.main())),
                 currentConfig);
         String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
@@ -519,6 +530,17 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             return written;
         }
         return current;
+    }
+
+    /** How many peer shard ConfigMaps of {@code connector} exist (the highest index written, plus one). */
+    private static int shardMapsOf(Context<AppConnector> context, AppConnector connector) {
+        int count = 0;
+        for (int i = 0; i < PeerShards.MAX_SHARDS; i++) {
+            if (named(context, ConfigMap.class, PeerShards.configMapName(connector, i)).isPresent()) {
+                count = i + 1;
+            }
+        }
+        return count;
     }
 
     private static <R extends HasMetadata> Optional<R> named(Context<AppConnector> context, Class<R> type,

@@ -13,14 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The feed series: fetches by outcome ({@code pinhole_ipset_feed_fetches_total}) and the age of each source's last
- * good list ({@code pinhole_ipset_feed_age_seconds}, NaN while there is none). Every outcome is registered up
+ * The feed series: fetches by outcome ({@code pinhole_ipset_feed_fetches_total}), the age of each source's last
+ * good list ({@code pinhole_ipset_feed_age_seconds}, NaN while there is none) and persisted caches ignored by
+ * reason ({@code pinhole_ipset_feed_cache_rejected_total}). Every outcome is registered up
  * front, so a scrape shows all of them (at 0) and a dashboard never misses one.
  */
 @jakarta.enterprise.context.ApplicationScoped
 public class FeedMetrics {
     static final String FETCHES = "pinhole.ipset.feed.fetches";
     static final String AGE = "pinhole.ipset.feed.age";
+    /** Persisted caches ignored whole (not sealed by the operator, sealed for another set, from the future). */
+    static final String CACHE_REJECTED = "pinhole.ipset.feed.cache.rejected";
 
     /** A new list is in force. */
     public static final String UPDATED = "updated";
@@ -52,6 +55,13 @@ public class FeedMetrics {
         for (String outcome : OUTCOMES) {
             registry.counter(FETCHES, "outcome", outcome);
         }
+        for (String reason : FeedCache.REJECTIONS) {
+            registry.counter(CACHE_REJECTED, "reason", reason);
+        }
+    }
+
+    void cacheRejected(String reason) {
+        registry.counter(CACHE_REJECTED, "reason", reason).increment();
     }
 
     void fetched(String outcome) {

@@ -84,11 +84,11 @@ public final class FeedRefresher {
 
     /**
      * The views of {@code set}'s sources in plan order; starts a fetch for each that is due. A source seen for the
-     * first time starts from {@code restored} (the persisted list, if any) and is due at once. Sources of the set
-     * that are no longer planned are dropped.
+     * first time starts from {@code restored} (the persisted list, if any: in force at once, fetched when due) or,
+     * without one, is due at once. Sources of the set that are no longer planned are dropped.
      */
     public List<SourceView> refresh(SetKey set, List<SourcePlan> plans,
-            Function<FeedRequest, Optional<FeedSourceState.Accepted>> restored) {
+            Function<FeedRequest, Optional<FeedCache.Entry>> restored) {
         Instant now = clock.instant();
         Set<FeedRequest> planned = new java.util.HashSet<>();
         plans.forEach(p -> planned.add(p.request()));
@@ -97,7 +97,11 @@ public final class FeedRefresher {
         for (SourcePlan plan : plans) {
             Key key = new Key(set, plan.request());
             Entry entry = entries.computeIfAbsent(key, k -> {
-                Entry created = new Entry(FeedSourceState.initial(restored.apply(plan.request()), now), plan);
+                FeedSourceState start = restored.apply(plan.request())
+                        .map(r -> FeedSourceState.restored(r.list(), r.validators(), now, plan.policy(),
+                                ThreadLocalRandom.current()::nextDouble))
+                        .orElse(FeedSourceState.initial(Optional.empty(), now));
+                Entry created = new Entry(start, plan);
                 metrics.track(set, plan.request().name(), () -> lastGood(created));
                 return created;
             });

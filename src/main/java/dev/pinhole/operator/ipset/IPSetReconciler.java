@@ -66,6 +66,8 @@ public class IPSetReconciler implements Reconciler<IPSet> {
     private final SourcePlans plans;
     private final FeedRefresher refresher;
     private final FeedFetchEvents fetchEvents;
+    private final FeedMetrics feedMetrics;
+    private final FeedCacheKeySecret cacheKey = new FeedCacheKeySecret(OperatorSettings.podNamespace());
     private volatile Instant lastSweep = Instant.EPOCH;
 
     public IPSetReconciler(EventRecorder events, ReconcileMetrics metrics, Clock clock, OperatorSettings settings,
@@ -74,6 +76,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         this.metrics = metrics;
         this.clock = clock;
         this.writer = writer;
+        this.feedMetrics = feedMetrics;
         FeedAccess access = FeedAccess.from(settings.feeds());
         this.plans = new SourcePlans(access.origins(), access.policy(), access.maxShrink());
         AtomicInteger n = new AtomicInteger();
@@ -144,8 +147,11 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         var cacheSource = (InformerEventSource<ConfigMap, IPSet>) context.eventSourceRetriever()
                 .getEventSourceFor(ConfigMap.class, CACHES_SOURCE);
         sweepDeletedSets(context);
+        Optional<FeedCacheSeal> seal = SourceLists.hasSources(set)
+                || set.getSpec() != null && set.getSpec().getInclude() != null && !set.getSpec().getInclude().isEmpty()
+                ? cacheKey.seal(context.getClient()) : Optional.empty();
         SourceLists sourceLists = new SourceLists(set, plans, refresher,
-                s -> cacheSource.get(new ResourceID(FeedCache.name(s), namespace)));
+                s -> cacheSource.get(new ResourceID(FeedCache.name(s), namespace)), seal, clock.instant());
         IpSetResolver resolver = new IpSetResolver(namespace,
                 name -> context.getPrimaryCache().get(new ResourceID(name, namespace)), connectors, sourceLists);
         IpSetResolution resolution = resolver.resolve(set);
@@ -156,6 +162,11 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         }
         List<FeedRefresher.SourceView> views = sourceLists.rootViews();
         Instant now = clock.instant();
+        sourceLists.cacheRejected().ifPresent(rejection -> {
+            feedMetrics.cacheRejected(rejection.reason());
+            events.record(context.getClient(), set, EventRecorder.Type.Warning, "SourcesCacheRejected",
+                    rejection.message());
+        });
         if (resolution instanceof IpSetResolution.Failed failed
                 && Reason.SOURCE_UNAVAILABLE.equals(failed.reason()) && sourceLists.awaitingFirstFetch()) {
             // A new source's first fetch is under way (its end triggers the next reconcile): the set has not
@@ -199,7 +210,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
                 events.record(context.getClient(), set, notice.warning() ? EventRecorder.Type.Warning
                         : EventRecorder.Type.Normal, notice.reason(), notice.message());
             }
-            persist(set, views, context);
+            seal.ifPresent(key -> persist(set, views, key, context));
             if (views.stream().anyMatch(v -> v.steps().stream()
                     .anyMatch(step -> step instanceof dev.pinhole.ipset.feed.FeedSourceState.Took))) {
                 // The sets including this one resolve its feeds too: their lists changed with it.
@@ -237,8 +248,9 @@ public class IPSetReconciler implements Reconciler<IPSet> {
      * Writes the sources' last good lists to the set's cache when a digest changed. A cache over the size bound is
      * not written (the lists stay in force in memory); a Warning says a restart would fetch them afresh.
      */
-    private void persist(IPSet set, List<FeedRefresher.SourceView> views, Context<IPSet> context) {
-        Optional<FeedCache.Desired> desired = FeedCache.desired(set, views);
+    private void persist(IPSet set, List<FeedRefresher.SourceView> views, FeedCacheSeal seal,
+            Context<IPSet> context) {
+        Optional<FeedCache.Desired> desired = FeedCache.desired(set, views, seal);
         if (desired.isEmpty()) {
             return;
         }
@@ -246,7 +258,7 @@ public class IPSetReconciler implements Reconciler<IPSet> {
                 .getEventSourceFor(ConfigMap.class, CACHES_SOURCE));
         Optional<ConfigMap> current = caches.get(new ResourceID(FeedCache.name(set),
                 set.getMetadata().getNamespace()));
-        if (desired.get().sameAs(current)) {
+        if (desired.get().sameAs(current, set, seal)) {
             return;
         }
         if (!desired.get().fits()) {

@@ -6,6 +6,7 @@ import dev.pinhole.ipset.IpSetBuilder;
 import dev.pinhole.ipset.feed.FeedSourceState;
 import dev.pinhole.operator.ConditionTypes.Reason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,14 +23,32 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
     private final SourcePlans plans;
     private final FeedRefresher refresher;
     private final Function<IPSet, Optional<ConfigMap>> caches;
+    private final Optional<FeedCacheSeal> seal;
+    private final Instant now;
     private List<FeedRefresher.SourceView> rootViews = List.of();
+    private Optional<FeedCache.Rejection> rootCacheRejected = Optional.empty();
 
+    /**
+     * {@code seal}: the operator's cache key, empty while it cannot be had (then no cache is restored: the sources
+     * are fetched afresh, as after a first start).
+     */
     SourceLists(IPSet root, SourcePlans plans, FeedRefresher refresher,
-            Function<IPSet, Optional<ConfigMap>> caches) {
+            Function<IPSet, Optional<ConfigMap>> caches, Optional<FeedCacheSeal> seal, Instant now) {
         this.root = root;
         this.plans = plans;
         this.refresher = refresher;
         this.caches = caches;
+        this.seal = seal;
+        this.now = now;
+    }
+
+    /** Why the reconciled set's cache was ignored, when it was read this reconcile and did not check out. */
+    Optional<FeedCache.Rejection> cacheRejected() {
+        return rootCacheRejected;
+    }
+
+    private FeedCache.Restored restore(IPSet set) {
+        return seal.map(s -> FeedCache.read(caches.apply(set), set, s, now)).orElse(FeedCache.Restored.NONE);
     }
 
     /** Whether the set follows any feed. */
@@ -62,23 +81,29 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
         List<SourcePlan> planned = ((SourcePlans.Planned) result).plans();
         SetKey key = SetKey.of(set);
         if (set == root) {
-            Map<String, FeedSourceState.Accepted> restored = FeedCache.read(caches.apply(set));
-            rootViews = refresher.refresh(key, planned, request -> Optional.ofNullable(
-                    restored.get(FeedCache.key(request))));
+            // Read (check the seal, inflate, parse) only when a source is new to the refresher: after a restart.
+            FeedCache.Restored[] restored = new FeedCache.Restored[1];
+            rootViews = refresher.refresh(key, planned, request -> {
+                if (restored[0] == null) {
+                    restored[0] = restore(set);
+                    rootCacheRejected = restored[0].rejected();
+                }
+                return Optional.ofNullable(restored[0].lists().get(FeedCache.key(request)));
+            });
             return prefixes(planned, rootViews.stream().map(FeedRefresher.SourceView::state).toList());
         }
         Optional<List<FeedSourceState>> known = refresher.peek(key, planned);
         if (known.isPresent()) {
             return prefixes(planned, known.get());
         }
-        Map<String, FeedSourceState.Accepted> restored = FeedCache.read(caches.apply(set));
+        Map<String, FeedCache.Entry> restored = restore(set).lists();
         IpSetBuilder builder = IpSet.builder();
         for (SourcePlan plan : planned) {
-            FeedSourceState.Accepted list = restored.get(FeedCache.key(plan.request()));
-            if (list == null) {
+            FeedCache.Entry entry = restored.get(FeedCache.key(plan.request()));
+            if (entry == null) {
                 return unavailable(plan, "not fetched yet");
             }
-            list.content().prefixes().forEach(builder::add);
+            entry.list().content().prefixes().forEach(builder::add);
         }
         return new IpSetResolution.Resolved(builder.build());
     }

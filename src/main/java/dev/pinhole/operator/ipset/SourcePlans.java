@@ -64,7 +64,7 @@ public final class SourcePlans {
                         + IPSetSource.MIN_REFRESH + " such as 1h or 90m");
             }
             interval = parsed.get();
-            RefreshPolicy refreshPolicy = new RefreshPolicy(interval, Duration.ofSeconds(30), maxShrink,
+            RefreshPolicy refreshPolicy = new RefreshPolicy(interval, RefreshPolicy.BACKOFF_BASE, maxShrink,
                     interval.multipliedBy(3));
             List<FeedRequest> requests = new ArrayList<>();
             Optional<ConfigProblem> problem = (source.getUrl() != null) == (source.getPreset() != null)

@@ -42,8 +42,9 @@ final class SourceReport {
             state.lastError().ifPresent(status::setLastError);
             state.staleSince(now, view.plan().policy())
                     .ifPresent(t -> status.setStaleSince(t.truncatedTo(ChronoUnit.SECONDS).toString()));
-            state.heldBack().ifPresent(held -> status.setHeldBack(held.prefixes().size() + " prefixes, "
-                    + held.digest() + ": held back until a fetch repeats it"));
+            state.heldBack().ifPresent(held -> status.setHeldBack(held.content().prefixes().size() + " prefixes, "
+                    + held.content().digest() + ", seen since " + held.since().truncatedTo(ChronoUnit.SECONDS)
+                    + ": held back until a fetch a refresh interval later repeats it"));
             out.add(status);
         }
         return out;

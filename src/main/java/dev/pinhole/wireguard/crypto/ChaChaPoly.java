@@ -2,6 +2,7 @@ package dev.pinhole.wireguard.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.ChaCha20ParameterSpec;
@@ -9,9 +10,10 @@ import javax.crypto.spec.IvParameterSpec;
 
 /**
  * ChaCha20-Poly1305 (RFC 8439) with WireGuard's nonce: 4 zero bytes followed by a 64-bit little-endian counter.
- * Sealing is the JDK's ChaCha20-Poly1305 {@link Cipher}; opening checks the tag first with {@link Poly1305Check}
- * (no exception, no allocation for a forgery) and then decrypts with the JDK's plain ChaCha20 from block 1. Two
- * {@code Cipher}s per thread, one per direction; {@code init} per message is the JDK's price.
+ * Sealing is the JDK's ChaCha20-Poly1305 {@link Cipher}. Opening follows an {@link OpenStrategy}: by default it
+ * checks the tag first with {@link Poly1305Check} (no exception, no allocation for a forgery) and then decrypts with
+ * the JDK's plain ChaCha20 from block 1; {@link OpenStrategy#ONE_PASS} lets the JDK's ChaCha20-Poly1305 do both.
+ * One {@code Cipher} per thread and use; {@code init} per message is the JDK's price.
  *
  * <p>Why two: the JDK refuses to re-initialise one Cipher with the key and nonce it was just initialised with
  * (a guard against nonce reuse). A thread that seals a message and then opens that same message, as a loopback
@@ -22,6 +24,8 @@ public final class ChaChaPoly {
     private static final ThreadLocal<ChaChaPoly> PER_THREAD = ThreadLocal.withInitial(ChaChaPoly::new);
 
     private Cipher encryptor;
+    /** The JDK's ChaCha20-Poly1305 for {@link OpenStrategy#ONE_PASS}, made on first use. */
+    private Cipher decryptor;
     /** Plain ChaCha20 for messages whose tag {@link #tagCheck} already verified. */
     private Cipher stream;
     private final Poly1305Check tagCheck = new Poly1305Check();
@@ -135,6 +139,46 @@ public final class ChaChaPoly {
             throw new IllegalArgumentException("output buffer too small", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20-Poly1305 open failed", e);
+        }
+    }
+
+    /**
+     * {@link #open(AeadKey, long, byte[], byte[], int, int, byte[], int)} with the tag check and decryption of
+     * {@code strategy}; a forgery returns -1 under either, and {@code out} is written only for a genuine message.
+     */
+    public int open(OpenStrategy strategy, AeadKey key, long counter, byte[] ad, byte[] in, int inOff, int len,
+            byte[] out, int outOff) {
+        if (strategy == OpenStrategy.CHECK_FIRST) {
+            return open(key, counter, ad, in, inOff, len, out, outOff);
+        }
+        if (len < TAG_LEN) {
+            return -1;
+        }
+        try {
+            initDecrypt(key, nonce(counter));
+            if (ad != null && ad.length > 0) {
+                decryptor.updateAAD(ad);
+            }
+            return decryptor.doFinal(in, inOff, len, out, outOff);
+        } catch (AEADBadTagException forged) {
+            return -1;
+        } catch (ShortBufferException e) {
+            throw new IllegalArgumentException("output buffer too small", e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 open failed", e);
+        }
+    }
+
+    private void initDecrypt(AeadKey key, IvParameterSpec iv) throws GeneralSecurityException {
+        if (decryptor == null) {
+            decryptor = newCipher();
+        }
+        try {
+            decryptor.init(Cipher.DECRYPT_MODE, key, iv);
+        } catch (InvalidKeyException e) {
+            // JDK 17 refuses the key and nonce it was just given in either direction: the same message twice (tests).
+            decryptor = newCipher();
+            decryptor.init(Cipher.DECRYPT_MODE, key, iv);
         }
     }
 

@@ -52,15 +52,31 @@ class FeedSourceStateTest {
 
         assertThat(held.step()).isEqualTo(new FeedSourceState.HeldBack(10, 4));
         assertThat(held.state().lastGood().orElseThrow().content()).isEqualTo(list(0, 10));
-        assertThat(held.state().nextFetch()).isEqualTo(T0.plusSeconds(3600).plus(HOURLY.backoffBase()));
+        assertThat(held.state().nextFetch()).as("confirmed a refresh interval later, not within seconds")
+                .isEqualTo(T0.plusSeconds(3600).plus(Duration.ofHours(1)));
     }
 
     @Test
-    void aShrinkThatRepeatsIsAccepted() {
+    void aShrinkThatRepeatsSoonAfterIsStillHeld() {
         FeedSourceState held = accepted(list(0, 10)).fetched(list(0, 4), V1, T0.plusSeconds(3600), HOURLY, MID)
                 .state();
 
+        // A retry 30 s later (after a failure's backoff) sees the same half-published file: proves nothing.
         FeedSourceState.Transition again = held.fetched(list(0, 4), V1, T0.plusSeconds(3630), HOURLY, MID);
+
+        assertThat(again.step()).isEqualTo(new FeedSourceState.HeldBack(10, 4));
+        assertThat(again.state().lastGood().orElseThrow().content()).isEqualTo(list(0, 10));
+        assertThat(again.state().heldBack().orElseThrow().since()).isEqualTo(T0.plusSeconds(3600));
+        assertThat(again.state().nextFetch()).isEqualTo(T0.plusSeconds(3600).plus(Duration.ofMinutes(54)));
+    }
+
+    @Test
+    void aShrinkThatRepeatsAnIntervalLaterIsAccepted() {
+        FeedSourceState held = accepted(list(0, 10)).fetched(list(0, 4), V1, T0.plusSeconds(3600), HOURLY, MID)
+                .state();
+
+        FeedSourceState.Transition again = held.fetched(list(0, 4), V1, T0.plusSeconds(3600 + 54 * 60), HOURLY,
+                MID);
 
         assertThat(again.step()).isEqualTo(new FeedSourceState.Took(0, 6));
         assertThat(again.state().lastGood().orElseThrow().content()).isEqualTo(list(0, 4));
@@ -112,6 +128,27 @@ class FeedSourceStateTest {
     }
 
     @Test
+    void aRestoredListIsFetchedWhenDueWithItsValidators() {
+        FeedSourceState restored = FeedSourceState.restored(new FeedSourceState.Accepted(list(0, 10),
+                T0.minusSeconds(600)), V1, T0, HOURLY, MID);
+
+        assertThat(restored.validators()).isEqualTo(V1);
+        assertThat(restored.nextFetch()).as("fetched 10 min ago: due at its jittered hour")
+                .isEqualTo(T0.minusSeconds(600).plus(Duration.ofHours(1)));
+    }
+
+    @Test
+    void anOverdueRestoredListIsFetchedWithinTheSpreadNotAtOnce() {
+        FeedSourceState early = FeedSourceState.restored(new FeedSourceState.Accepted(list(0, 10),
+                T0.minus(Duration.ofHours(5))), V1, T0, HOURLY, () -> 0.0);
+        FeedSourceState late = FeedSourceState.restored(new FeedSourceState.Accepted(list(0, 10),
+                T0.minus(Duration.ofHours(5))), V1, T0, HOURLY, () -> 0.999_999);
+
+        assertThat(early.nextFetch()).isEqualTo(T0);
+        assertThat(late.nextFetch()).isBetween(T0.plus(Duration.ofSeconds(299)), T0.plus(Duration.ofMinutes(5)));
+    }
+
+    @Test
     void failuresBackOffDoublingUpToTheIntervalWithJitter() {
         FeedSourceState state = accepted(list(0, 10));
         List<Duration> waits = new ArrayList<>();
@@ -122,9 +159,9 @@ class FeedSourceStateTest {
             now = state.nextFetch();
         }
 
-        // jitter factor just under 1.0: 30 s, 60 s, 120 s, ... capped at the hour
-        assertThat(waits.get(0)).isBetween(Duration.ofSeconds(29), Duration.ofSeconds(30));
-        assertThat(waits.get(1)).isBetween(Duration.ofSeconds(59), Duration.ofSeconds(60));
+        // jitter factor just under 1.0: 1 min, 2 min, 4 min, ... capped at the hour
+        assertThat(waits.get(0)).isBetween(Duration.ofSeconds(59), Duration.ofSeconds(60));
+        assertThat(waits.get(1)).isBetween(Duration.ofSeconds(119), Duration.ofSeconds(120));
         assertThat(waits.get(8)).isBetween(Duration.ofMinutes(59), Duration.ofHours(1));
         assertThat(state.failures()).isEqualTo(9);
         assertThat(state.failingSince()).contains(T0);

@@ -121,4 +121,34 @@ class ConnectorReportsTest {
         connector.getSpec().getEgress().setVerify(verify);
         return connector;
     }
+
+    @dev.pinhole.testing.Adversarial
+    @Test
+    void aConnectorWithFiveThousandClientsIsStillRead() throws Exception {
+        // A real connector listener whose /status carries 5,000 clients' figures (~1.7 MB, over the cap): the
+        // operator asks for the status without them and reads the egress from it.
+        java.util.Map<String, Object> clients = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 5_000; i++) {
+            clients.put("laptop-" + i, java.util.Map.of("address", "100.96.0.0", "endpoint", "198.51.100.7:51820",
+                    "handshakes", 3, "lastHandshakeSecondsAgo", 42, "rxBytes", 123456789, "txBytes", 987654321,
+                    "packetsIn", 12345, "drops", 0, "flowsOpened", 17, "activeFlows", 2));
+        }
+        java.util.Map<String, Object> status = new java.util.LinkedHashMap<>();
+        status.put("observedEgressIP", "203.0.113.10");
+        status.put("egressVerified", true);
+        status.put("activeFlows", 7);
+        status.put("mappedNames", 3);
+        status.put("clientStats", clients);
+        try (var connector = new dev.pinhole.connector.HttpEndpoints(new InetSocketAddress("127.0.0.1", 0),
+                new dev.pinhole.connector.Readiness(), new dev.pinhole.connector.ConnectorMetrics(), () -> status)) {
+            ConnectorReports.Round round = new ConnectorReports(java.time.Duration.ofSeconds(5))
+                    .collect(List.of(pod("127.0.0.1")), connector.port());
+
+            assertThat(round.refused()).isEmpty();
+            assertThat(round.reports()).singleElement().satisfies(r -> {
+                assertThat(r.observedEgressIP()).isEqualTo("203.0.113.10");
+                assertThat(r.activeFlows()).isEqualTo(7);
+            });
+        }
+    }
 }

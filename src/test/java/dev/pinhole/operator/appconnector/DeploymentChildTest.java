@@ -36,6 +36,7 @@ class DeploymentChildTest {
         pod.setRestartPolicy("Always");
         pod.setSchedulerName("default-scheduler");
         pod.getVolumes().stream().filter(v -> v.getConfigMap() != null).forEach(v -> v.getConfigMap().setDefaultMode(420));
+        pod.getVolumes().stream().filter(v -> v.getProjected() != null).forEach(v -> v.getProjected().setDefaultMode(420));
         edit.accept(pod);
         return live;
     }

@@ -171,8 +171,13 @@ class DesiredDeploymentTest {
     }
 
     @Test
-    void configVolumeIsTheConnectorConfigMapMountedReadOnly() {
-        assertThat(volume("config").getConfigMap().getName()).isEqualTo(TestConnectors.NAME + "-config");
+    void configVolumeIsTheConnectorConfigMapAndItsOptionalShardsMountedReadOnly() {
+        var sources = volume("config").getProjected().getSources();
+        assertThat(sources.get(0).getConfigMap().getName()).isEqualTo(TestConnectors.NAME + "-config");
+        assertThat(sources.get(0).getConfigMap().getOptional()).isNull();
+        assertThat(sources.subList(1, sources.size())).hasSize(PeerShards.MAX_SHARDS)
+                .allSatisfy(s -> assertThat(s.getConfigMap().getOptional()).isTrue());
+        assertThat(sources.get(1).getConfigMap().getName()).isEqualTo(TestConnectors.NAME + "-peers-0");
         assertThat(container().getVolumeMounts()).anySatisfy(m -> {
             assertThat(m.getName()).isEqualTo("config");
             assertThat(m.getMountPath()).isEqualTo(ConnectorNames.CONFIG_DIR);

@@ -10,7 +10,9 @@ import dev.pinhole.ipset.Cidr;
 import dev.pinhole.ipset.ForbiddenAddresses;
 import dev.pinhole.ipset.feed.FeedFetcher;
 import dev.pinhole.ipset.feed.FeedHostPolicy;
+import dev.pinhole.ipset.feed.FeedContent;
 import dev.pinhole.ipset.feed.FeedLimits;
+import dev.pinhole.ipset.feed.FeedSourceState;
 import dev.pinhole.ipset.feed.FeedPreset;
 import dev.pinhole.ipset.feed.Fixtures;
 import dev.pinhole.ipset.feed.LocalFeedServer;
@@ -54,6 +56,8 @@ class SetSourcesTest {
     /** What the server answers per path: status, body, Location. */
     private static final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private static final List<String> requests = new CopyOnWriteArrayList<>();
+    /** ETags the server sends per path (and answers 304 to when a request names it). */
+    private static final Map<String, String> etags = new ConcurrentHashMap<>();
 
     private record Answer(int status, byte[] body, String location) {}
 
@@ -61,7 +65,12 @@ class SetSourcesTest {
     private final Map<String, List<InetAddress>> dns = new HashMap<>();
     private final Map<String, ConfigMap> caches = new HashMap<>();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    /** The operator installation's cache key: survives restarts (it lives in a Secret). */
+    private final FeedCacheSeal seal = FeedCacheSeal.ephemeral();
+    /** The validators each fetch was made with, in order. */
+    private final List<FeedFetcher.Validators> sentValidators = new CopyOnWriteArrayList<>();
     private FeedRefresher refresher;
+    private FeedMetrics feedMetrics;
     /** Thrown by the next fetches when set (what a parse of a huge body can throw). */
     private Error errorDuringFetch;
     private SourcePlans plans;
@@ -86,6 +95,15 @@ class SetSourcesTest {
             }
         }
         Answer answer = answers.getOrDefault(exchange.getRequestURI().getPath(), new Answer(404, new byte[0], null));
+        String etag = etags.get(exchange.getRequestURI().getPath());
+        if (etag != null) {
+            if (etag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+                exchange.sendResponseHeaders(304, -1);
+                exchange.close();
+                return;
+            }
+            exchange.getResponseHeaders().add("ETag", etag);
+        }
         if (answer.location() != null) {
             exchange.getResponseHeaders().add("Location", answer.location());
         }
@@ -100,6 +118,7 @@ class SetSourcesTest {
     void reset() {
         answers.clear();
         requests.clear();
+        etags.clear();
         InetAddress loopback = InetAddress.getLoopbackAddress();
         dns.put("feeds.test", List.of(loopback));
         dns.put("mirror.test", List.of(loopback));
@@ -113,6 +132,7 @@ class SetSourcesTest {
         FeedHostPolicy policy = new FeedHostPolicy(Set.of("feeds.test", "mirror.test", "inside.test"), Set.of(),
                 new ForbiddenAddresses(FeedHostPolicy.forbiddenBlocks(ForbiddenAddresses.DEFAULT_CLUSTER_RANGES),
                         List.of(Cidr.parse("127.0.0.1/32"))));
+        feedMetrics = feedMetrics == null ? new FeedMetrics(registry, clock) : feedMetrics;
         FeedFetcher fetcher = new FeedFetcher(policy, this::resolve, server.clientTls(),
                 new FeedFetcher.Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), 3, 64 * 1024),
                 System::nanoTime);
@@ -120,8 +140,9 @@ class SetSourcesTest {
             if (errorDuringFetch != null) {
                 throw errorDuringFetch;
             }
+            sentValidators.add(previous);
             return fetcher.fetch(url, previous);
-        }, new FeedLimits(64 * 1024, 1_000), Runnable::run, clock, new FeedMetrics(registry, clock));
+        }, new FeedLimits(64 * 1024, 1_000), Runnable::run, clock, feedMetrics);
         plans = new SourcePlans(origins, policy, 0.5);
     }
 
@@ -138,6 +159,14 @@ class SetSourcesTest {
         source.setPreset(preset);
         source.setServices(services);
         source.setRegions(regions);
+        return source;
+    }
+
+    private static IPSetSource json(String url, String select) {
+        IPSetSource source = new IPSetSource();
+        source.setUrl(url);
+        source.setFormat("json");
+        source.setSelect(List.of(select));
         return source;
     }
 
@@ -165,13 +194,18 @@ class SetSourcesTest {
     /** One reconcile of {@code set}: what it resolves to; the cache is written as the reconciler writes it. */
     private IpSetResolution reconcile(IPSet set) {
         SourceLists lists = new SourceLists(set, plans, refresher, s -> Optional.ofNullable(caches.get(
-                FeedCache.name(s))));
+                FeedCache.name(s))), Optional.of(seal), clock.instant());
         IpSetResolution resolution = new IpSetResolver(NS, n -> Optional.empty(), List.of(), lists).resolve(set);
         lastViews = lists.rootViews();
-        FeedCache.desired(set, lastViews).filter(d -> d.fits() && !d.sameAs(Optional.ofNullable(
-                caches.get(FeedCache.name(set))))).ifPresent(d -> caches.put(FeedCache.name(set), d.configMap()));
+        lastRejection = lists.cacheRejected();
+        lastRejection.ifPresent(r -> feedMetrics.cacheRejected(r.reason()));
+        FeedCache.desired(set, lastViews, seal).filter(d -> d.fits() && !d.sameAs(Optional.ofNullable(
+                caches.get(FeedCache.name(set))), set, seal))
+                .ifPresent(d -> caches.put(FeedCache.name(set), d.configMap()));
         return resolution;
     }
+
+    private Optional<FeedCache.Rejection> lastRejection = Optional.empty();
 
     private List<FeedRefresher.SourceView> lastViews = List.of();
 
@@ -290,7 +324,9 @@ class SetSourcesTest {
         assertThat(SourceReport.statuses(lastViews, clock.instant()).get(0).getHeldBack()).startsWith("3 prefixes");
 
         clock.advance(Duration.ofSeconds(30));
-        assertThat(cidrs(reconcile(set))).as("the same list again: the vendor means it").hasSize(3);
+        assertThat(cidrs(reconcile(set))).as("not due: held until a refresh interval later").hasSize(10);
+        clock.advance(Duration.ofMinutes(67));
+        assertThat(cidrs(reconcile(set))).as("the same list an interval later: the vendor means it").hasSize(3);
         assertThat(SourceReport.notices(lastViews, List.of())).extracting(SourceReport.Notice::message)
                 .containsExactly("feeds.test/ranges: +0 \u22127 CIDRs");
         assertThat(fetches(FeedMetrics.HELD_BACK)).isEqualTo(1);
@@ -377,26 +413,181 @@ class SetSourcesTest {
         restartOperator();
         answers.put("/ranges", new Answer(503, new byte[0], null));
         assertThat(cidrs(reconcile(set))).as("no fail-open: the persisted list, not nothing").hasSize(5);
-        assertThat(requests).as("fetched again at once").hasSize(2);
+        assertThat(lastRejection).isEmpty();
 
         serve("/ranges", lines(1, 6));
-        clock.advance(Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(67));
         assertThat(cidrs(reconcile(set))).hasSize(6);
     }
 
     @Test
-    void aTamperedCacheIsNotTrusted() {
+    void aRestoredSourceIsFetchedWhenDueNotAtOnceAfterARestart() {
+        serve("/ranges", lines(1, 5));
+        IPSet set = set("scheduled", List.of(text(url("/ranges"))));
+        reconcile(set);
+        clock.advance(Duration.ofMinutes(10));
+
+        restartOperator();
+        reconcile(set);
+        assertThat(requests).as("fetched 10 min ago, hourly: not due").hasSize(1);
+        clock.advance(Duration.ofMinutes(40));
+        reconcile(set);
+        assertThat(requests).as("54 min at the earliest (0.9 of the interval)").hasSize(1);
+        clock.advance(Duration.ofMinutes(17));
+        reconcile(set);
+        assertThat(requests).hasSize(2);
+    }
+
+    @Test
+    void overdueRestoredSourcesAreSpreadNotFetchedAllAtOnce() {
+        List<IPSet> sets = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            serve("/r" + i, lines(1, 3));
+            sets.add(set("spread-" + i, List.of(text(url("/r" + i)))));
+            reconcile(sets.get(i));
+        }
+        clock.advance(Duration.ofHours(5));
+
+        restartOperator();
+        requests.clear();
+        sets.forEach(this::reconcile);
+
+        assertThat(requests).as("overdue, but spread over the next 5 minutes: not all 12 at the restart")
+                .hasSizeLessThan(12);
+        clock.advance(Duration.ofMinutes(5));
+        sets.forEach(this::reconcile);
+        assertThat(requests).hasSize(12);
+    }
+
+    @Test
+    void theFirstFetchAfterARestartIsConditionalOnThePersistedValidators() {
+        answers.put("/tagged", new Answer(200, lines(1, 4).getBytes(StandardCharsets.US_ASCII), null));
+        etags.put("/tagged", "\"v1\"");
+        IPSet set = set("conditional", List.of(text(url("/tagged"))));
+        reconcile(set);
+
+        restartOperator();
+        sentValidators.clear();
+        clock.advance(Duration.ofMinutes(67));
+        assertThat(cidrs(reconcile(set))).hasSize(4);
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(cidrs(reconcile(set))).hasSize(4);
+
+        assertThat(sentValidators).singleElement().extracting(v -> v.etag().orElse("none")).isEqualTo("\"v1\"");
+        assertThat(fetches(FeedMetrics.NOT_MODIFIED)).isEqualTo(1);
+    }
+
+    @Test
+    void aForgedCacheIsNotRestoredAfterARestart() {
+        // A namespace user with ConfigMap rights (none on IPSets) writes the cache the operator reads at start.
+        serve("/ranges", lines(1, 5));
+        IPSet set = set("forged", List.of(text(url("/ranges"))));
+        reconcile(set);
+        ConfigMap forged = forgedCache(set, "10.0.0.0/8");
+        caches.put(FeedCache.name(set), forged);
+
+        restartOperator();
+        answers.put("/ranges", new Answer(503, new byte[0], null));
+        IpSetResolution resolution = reconcile(set);
+
+        assertThat(resolution).as("the forged prefixes are not in force; the source has no list")
+                .isInstanceOf(IpSetResolution.Failed.class);
+        assertThat(lastRejection).get().extracting(FeedCache.Rejection::reason).isEqualTo(FeedCache.UNSEALED);
+        reconcile(set);
+        assertThat(registry.counter(FeedMetrics.CACHE_REJECTED, "reason", FeedCache.UNSEALED).count())
+                .as("counted when read after the restart, not on every reconcile").isEqualTo(1);
+    }
+
+    @Test
+    void aCacheWithTheOperatorsSealButChangedPayloadIsNotRestored() {
         serve("/ranges", lines(1, 5));
         IPSet set = set("tampered", List.of(text(url("/ranges"))));
         reconcile(set);
         ConfigMap cache = caches.get(FeedCache.name(set));
-        cache.setData(Map.of(FeedCache.DATA_KEY, cache.getData().get(FeedCache.DATA_KEY)
-                .replace("198.51.100.1/32", "10.0.0.0/8")));
+        ConfigMap forged = forgedCache(set, "10.0.0.0/8");
+        forged.getMetadata().setAnnotations(cache.getMetadata().getAnnotations());
+        caches.put(FeedCache.name(set), forged);
 
         restartOperator();
         answers.put("/ranges", new Answer(503, new byte[0], null));
 
         assertThat(reconcile(set)).isInstanceOf(IpSetResolution.Failed.class);
+        assertThat(lastRejection).get().extracting(FeedCache.Rejection::reason).isEqualTo(FeedCache.UNSEALED);
+    }
+
+    @Test
+    void aCacheCopiedFromAnotherSetIsNotRestored() {
+        serve("/ranges", lines(1, 5));
+        IPSet wide = set("wide", List.of(text(url("/ranges"))));
+        reconcile(wide);
+        IPSet victim = set("victim", List.of(text(url("/ranges"))));
+        ConfigMap copy = new io.fabric8.kubernetes.api.model.ConfigMapBuilder(caches.get(FeedCache.name(wide)))
+                .editMetadata().withName(FeedCache.name(victim)).endMetadata().build();
+        caches.put(FeedCache.name(victim), copy);
+
+        restartOperator();
+        answers.put("/ranges", new Answer(503, new byte[0], null));
+
+        assertThat(reconcile(victim)).isInstanceOf(IpSetResolution.Failed.class);
+        assertThat(lastRejection).get().extracting(FeedCache.Rejection::reason).isEqualTo(FeedCache.OTHER_SET);
+    }
+
+    @Test
+    void aCacheFromTheFutureIsNotRestored() {
+        serve("/ranges", lines(1, 5));
+        IPSet set = set("future", List.of(text(url("/ranges"))));
+        reconcile(set);
+        ConfigMap cache = caches.get(FeedCache.name(set));
+
+        // The same lists, sealed as if fetched a day ahead (a clock that went back, or a sealed cache replayed).
+        MutableClock ahead = new MutableClock();
+        ahead.advance(Duration.ofDays(1));
+        FeedSourceState state = lastViews.get(0).state();
+        FeedSourceState later = new FeedSourceState(Optional.of(new FeedSourceState.Accepted(
+                state.lastGood().orElseThrow().content(), ahead.instant())), state.validators(), 0,
+                Optional.empty(), Optional.empty(), Optional.empty(), ahead.instant());
+        caches.put(FeedCache.name(set), FeedCache.desired(set, List.of(new FeedRefresher.SourceView(
+                lastViews.get(0).plan(), later, List.of())), seal).orElseThrow().configMap());
+        assertThat(cache).isNotNull();
+
+        restartOperator();
+        answers.put("/ranges", new Answer(503, new byte[0], null));
+
+        assertThat(reconcile(set)).isInstanceOf(IpSetResolution.Failed.class);
+        assertThat(lastRejection).get().extracting(FeedCache.Rejection::reason).isEqualTo(FeedCache.FUTURE);
+    }
+
+    @Test
+    void twoSourcesOnOneUrlWithDifferentSelectionsKeepTheirOwnLists() {
+        answers.put("/ip-ranges.json", new Answer(200, Fixtures.read("aws-ip-ranges.json"), null));
+        IPSet set = set("two-selections", List.of(json(url("/ip-ranges.json"),
+                "/prefixes/*[region=eu-west-1]/ip_prefix"), json(url("/ip-ranges.json"),
+                "/prefixes/*[region=us-east-1]/ip_prefix")));
+        List<String> before = cidrs(reconcile(set));
+
+        restartOperator();
+        answers.put("/ip-ranges.json", new Answer(503, new byte[0], null));
+
+        assertThat(cidrs(reconcile(set))).as("each source restored with its own list").isEqualTo(before);
+        assertThat(lastViews).extracting(v -> v.state().lastGood().orElseThrow().content().digest())
+                .doesNotHaveDuplicates();
+    }
+
+    /**
+     * What a namespace user can write without the operator's key: the cache in the format the operator writes, its
+     * digests right, the payload their own, the seal annotation whatever they like.
+     */
+    private static ConfigMap forgedCache(IPSet set, String prefix) {
+        FeedCacheSeal own = FeedCacheSeal.ephemeral();
+        FeedSourceState state = new FeedSourceState(Optional.of(new FeedSourceState.Accepted(new FeedContent(
+                List.of(Cidr.parse(prefix)), Optional.empty(), Optional.empty()), java.time.Instant.parse(
+                        "2026-01-01T00:00:00Z"))), FeedFetcher.Validators.NONE, 0, Optional.empty(),
+                Optional.empty(), Optional.empty(), java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        SourcePlans.Planned planned = (SourcePlans.Planned) new SourcePlans(new PresetOrigins(Map.of()),
+                new FeedHostPolicy(Set.of("feeds.test"), Set.of(), new ForbiddenAddresses(List.of(), List.of())),
+                0.5).plan(set.getSpec().getSources());
+        return FeedCache.desired(set, List.of(new FeedRefresher.SourceView(planned.plans().get(0), state,
+                List.of())), own).orElseThrow().configMap();
     }
 
     @Test
