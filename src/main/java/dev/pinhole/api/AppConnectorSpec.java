@@ -165,6 +165,13 @@ public class AppConnectorSpec {
                 + " the next record written says how many were left out. Default 1.")
         private Integer refusalsPerSecond;
 
+        @Min(0)
+        @Max(86400)
+        @JsonPropertyDescription("Seconds after which an open flow gets an update record with its running totals,"
+                + " and again at every further multiple (IPFIX's active timeout), so a long flow shows while it"
+                + " lasts and a pod killed without its drain loses at most this much; 0: none. Default 300.")
+        private Integer activeTimeoutSeconds;
+
         public String getFlows() { return flows; }
         public void setFlows(String flows) { this.flows = flows; }
         public Boolean getRefusals() { return refusals; }
@@ -175,6 +182,10 @@ public class AppConnectorSpec {
         public void setClientEndpoints(String clientEndpoints) { this.clientEndpoints = clientEndpoints; }
         public Integer getRefusalsPerSecond() { return refusalsPerSecond; }
         public void setRefusalsPerSecond(Integer refusalsPerSecond) { this.refusalsPerSecond = refusalsPerSecond; }
+        public Integer getActiveTimeoutSeconds() { return activeTimeoutSeconds; }
+        public void setActiveTimeoutSeconds(Integer activeTimeoutSeconds) {
+            this.activeTimeoutSeconds = activeTimeoutSeconds;
+        }
     }
 
     /** The resource budget; each bound optional (connector defaults). */

@@ -1,6 +1,7 @@
 package dev.pinhole.connector;
 
 import dev.pinhole.connector.records.ClientRef;
+import dev.pinhole.connector.records.ClientShares;
 import dev.pinhole.connector.records.FlowAttribution;
 import dev.pinhole.connector.records.FlowRecord;
 import dev.pinhole.connector.records.LookupRecord;
@@ -9,14 +10,15 @@ import dev.pinhole.connector.records.RecordDropReason;
 import dev.pinhole.connector.records.RecordKind;
 import dev.pinhole.connector.records.RecordSettings;
 import dev.pinhole.connector.records.RecordStream;
-import dev.pinhole.connector.records.RefusalLimiter;
 import dev.pinhole.connector.records.RefusalRecord;
+import dev.pinhole.connector.records.SummaryRecord;
 import dev.pinhole.dns.message.DnsFormatException;
 import dev.pinhole.dns.message.DnsMessage;
 import dev.pinhole.dns.message.DnsMessageDecoder;
 import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
+import dev.pinhole.dns.message.ExtendedError;
 import dev.pinhole.dns.synthetic.SyntheticAddressPool;
 import dev.pinhole.ipset.IpAddress;
 import dev.pinhole.nat.Flow;
@@ -30,11 +32,11 @@ import dev.pinhole.wireguard.WireGuardDevice;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -43,8 +45,9 @@ import java.util.function.Supplier;
 /**
  * Turns the data plane's events into records (docs/flow-records.md) under the settings in force: flow starts and
  * ends from the NAT's one lifecycle hook, refusals of new flows (rate-limited per client and reason), and the tunnel
- * DNS's answers. Relay thread only; it makes a record value and offers it to the {@link RecordStream}, which never
- * waits. Nothing here runs per forwarded packet.
+ * DNS's answers, each within its client's share ({@link ClientShares}: what is over it is summarised, never
+ * crowding out another client's records). Relay thread only; it makes a record value and offers it to the
+ * {@link RecordStream}, which never waits. Nothing here runs per forwarded packet.
  */
 final class ActivityRecorder {
     /**
@@ -69,7 +72,7 @@ final class ActivityRecorder {
     private final Ticker ticker;
     private final LongSupplier wallMillis;
     private final RecordCounts counts;
-    private final RefusalLimiter limiter;
+    private final ClientShares shares;
     private RuntimeState namesOf;
     private Map<String, RuntimeState.Client> byName = Map.of();
 
@@ -82,7 +85,7 @@ final class ActivityRecorder {
         this.ticker = ticker;
         this.wallMillis = wallMillis;
         this.counts = counts;
-        this.limiter = new RefusalLimiter(RecordSettings.DEFAULTS.refusalsPerSecond());
+        this.shares = new ClientShares(RecordSettings.DEFAULTS.refusalsPerSecond());
     }
 
     private RecordSettings settings() {
@@ -105,16 +108,45 @@ final class ActivityRecorder {
 
     void flowOpened(Flow flow) {
         RecordSettings s = settings();
-        if (s.flowStarts()) {
+        if (s.flowStarts() && admitFlow(flow, 0, 0)) {
             stream.offer(flowRecord(flow, FlowRecord.Event.START, null, s));
         }
     }
 
     void flowEnded(Flow flow, FlowEndReason reason) {
         RecordSettings s = settings();
-        if (s.flowEnds()) {
+        if (s.flowEnds() && admitFlow(flow, flow.bytesFromClient(), flow.bytesToClient())) {
             stream.offer(flowRecord(flow, FlowRecord.Event.END, reason, s));
         }
+    }
+
+    /**
+     * Update records for the flows that passed another multiple of the active timeout between {@code sinceNanos}
+     * and {@code nowNanos} (housekeeping, every second): stateless, from each flow's age, so nothing is kept per
+     * flow and a flow gets one update per multiple however often this runs.
+     */
+    void interim(Iterable<? extends Flow> flows, long sinceNanos, long nowNanos) {
+        RecordSettings s = settings();
+        if (!s.flowUpdates() || nowNanos <= sinceNanos) {
+            return;
+        }
+        long period = s.activeTimeoutSeconds() * 1_000_000_000L;
+        for (Flow flow : flows) {
+            long ageNow = nowNanos - flow.createdNanos();
+            long ageBefore = sinceNanos - flow.createdNanos();
+            if (ageNow >= period && ageNow / period > Math.max(0, ageBefore) / period
+                    && admitFlow(flow, 0, 0)) {
+                stream.offer(flowRecord(flow, FlowRecord.Event.UPDATE, null, s));
+            }
+        }
+    }
+
+    private boolean admitFlow(Flow flow, long bytesFromClient, long bytesToClient) {
+        if (shares.admitFlow(flow.client(), bytesFromClient, bytesToClient, ticker.nanoTime())) {
+            return true;
+        }
+        counts.dropped(RecordKind.FLOW, RecordDropReason.CLIENT_SHARE);
+        return false;
     }
 
     private FlowRecord flowRecord(Flow flow, FlowRecord.Event event, FlowEndReason reason, RecordSettings s) {
@@ -152,43 +184,60 @@ final class ActivityRecorder {
         if (!NAT_REFUSALS.contains(reason) || flowLive) {
             return;
         }
-        recordRefusal(client, reason, key.protocol(), key.client(), key.clientPort(), key.app(), key.appPort());
-    }
-
-    /** A refusal of the policy for a packet from {@code client} (source and destination as the client sent). */
-    void refused(String client, PolicyDropReason reason, int protocol, IpAddress source, int sourcePort,
-                 IpAddress destination, int destinationPort) {
-        if (POLICY_REFUSALS.contains(reason)) {
-            recordRefusal(client, reason, protocol, source, sourcePort, destination, destinationPort);
+        long left = admitRefusal(client, reason);
+        if (left >= 0) {
+            refused(client, reason, left, key.protocol(), key.client(), key.clientPort(), key.app(), key.appPort());
         }
     }
 
-    /** Whether a policy refusal for {@code reason} may become a record now: call before building its addresses. */
-    boolean wantsRefusal(PolicyDropReason reason) {
-        return POLICY_REFUSALS.contains(reason) && settings().refusals();
-    }
-
-    private void recordRefusal(String client, Enum<?> reason, int protocol, IpAddress source, int sourcePort,
-                         IpAddress destination, int destinationPort) {
+    /**
+     * Whether a refusal of {@code client} for {@code reason} becomes a record: -1 when not (not a recorded reason,
+     * refusals off, or over its rate: counted), else how many of these refusals were left out before it. Call it
+     * before building the record's addresses: a flood of refused packets allocates nothing here for a known client.
+     */
+    long admitRefusal(String client, Enum<?> reason) {
+        boolean recorded = reason instanceof PolicyDropReason p ? POLICY_REFUSALS.contains(p)
+                : reason instanceof NatDropReason n && NAT_REFUSALS.contains(n);
         RecordSettings s = settings();
-        if (!s.refusals()) {
-            return;
+        if (!recorded || !s.refusals()) {
+            return -1;
         }
-        limiter.rate(s.refusalsPerSecond());
-        long left = limiter.admit(client, reason, ticker.nanoTime());
+        shares.refusalRate(s.refusalsPerSecond());
+        long left = shares.admitRefusal(client, reason, ticker.nanoTime());
         if (left < 0) {
             counts.dropped(RecordKind.REFUSAL, RecordDropReason.RATE_LIMITED);
-            return;
         }
-        stream.offer(new RefusalRecord(wallMillis.getAsLong(), clientRef(client, s),
-                reason.name().toLowerCase(java.util.Locale.ROOT), protocol(protocol),
-                source == null ? null : source.toString(), sourcePort,
+        return left;
+    }
+
+    /** The refusal record {@link #admitRefusal} admitted ({@code left}: refusals left out before it). */
+    void refused(String client, Enum<?> reason, long left, int protocol, IpAddress source, int sourcePort,
+                 IpAddress destination, int destinationPort) {
+        stream.offer(new RefusalRecord(wallMillis.getAsLong(), clientRef(client, settings()), label(reason),
+                protocol(protocol), source == null ? null : source.toString(), sourcePort,
                 destination == null ? null : destination.toString(), destinationPort, left));
     }
 
-    /** Forgets refusal buckets that refilled (housekeeping). */
+    private static String label(Object reason) {
+        return ((Enum<?>) reason).name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Housekeeping: forgets refusal buckets that refilled and writes the summaries due (refusals of recovered
+     * buckets, and every {@link ClientShares#SUMMARY_NANOS} the flows and lookups over a client's share).
+     */
     void sweep() {
-        limiter.sweep(ticker.nanoTime());
+        shares.sweep(ticker.nanoTime(), false, this::summary, ActivityRecorder::label);
+    }
+
+    /** Writes every summary now, due or not (the pod stopping: what was left out is told before the stream ends). */
+    void summariseAll() {
+        shares.sweep(ticker.nanoTime(), true, this::summary, ActivityRecorder::label);
+    }
+
+    private void summary(String client, RecordKind of, String reason, long count, long from, long to) {
+        stream.offer(new SummaryRecord(wallMillis.getAsLong(), clientRef(client, settings()), of, reason, count,
+                from, to));
     }
 
     // ------------------------------------------------------------------ lookups
@@ -204,30 +253,43 @@ final class ActivityRecorder {
         if (!s.lookups()) {
             return;
         }
+        if (!shares.admitLookup(client, ticker.nanoTime())) {
+            counts.dropped(RecordKind.LOOKUP, RecordDropReason.CLIENT_SHARE);
+            return;
+        }
         DnsQuestion question;
         DnsMessage response;
+        RuntimeState st = state.get();
+        String pattern;
         try {
             DnsMessage q = DnsMessageDecoder.decodeHeaderAndQuestion(ByteBuffer.wrap(query));
             if (q.questions().size() != 1) {
                 return;
             }
             question = q.questions().get(0);
-            response = DnsMessageDecoder.decode(answer);
+            pattern = st.origins().patternOf(question.name());
+            response = DnsMessageDecoder.decodeHeaderAndQuestion(ByteBuffer.wrap(answer));
+            // The records are read only where the line needs them: the synthetic answers of an app name, or the
+            // extended error of a refusal (a short message). A forwarded name's answer (it may carry hundreds of
+            // records, 15-30 KB) lists no address in the record, so only its header is read.
+            if (pattern != null || response.rcode() != DnsMessage.RCODE_NOERROR) {
+                response = DnsMessageDecoder.decode(answer);
+            }
         } catch (DnsFormatException e) {
             return;
         }
-        RuntimeState st = state.get();
-        String pattern = st.origins().patternOf(question.name());
         List<String> synthetic = new ArrayList<>();
         List<String> real = new ArrayList<>();
+        int cut = 0;
         for (DnsRecord r : response.answers()) {
             if (r instanceof DnsRecord.Address a && pool.inRange(a.address())) {
-                synthetic.add(a.address().getHostAddress());
-                pool.lookup(a.address()).ifPresent(m -> {
-                    for (InetAddress ra : m.realAddresses()) {
-                        real.add(ra.getHostAddress());
+                cut += addCapped(synthetic, a.address());
+                var mapping = pool.lookup(a.address());
+                if (mapping.isPresent()) {
+                    for (InetAddress ra : mapping.get().realAddresses()) {
+                        cut += addCapped(real, ra);
                     }
-                });
+                }
             }
         }
         String outcome = switch (response.rcode()) {
@@ -241,29 +303,16 @@ final class ActivityRecorder {
         stream.offer(new LookupRecord(wallMillis.getAsLong(), clientRef(client, s),
                 FlowOrigins.presentation(question.name()), DnsType.name(question.type()), transport, outcome,
                 pattern, synthetic.isEmpty() ? null : synthetic, real.isEmpty() ? null : real,
-                explanation(response)));
+                ExtendedError.of(response).map(ExtendedError::text).orElse(null), cut));
     }
 
-    /** The RFC 8914 extended error text of {@code response}, or null. */
-    static String explanation(DnsMessage response) {
-        if (response.edns().isEmpty()) {
-            return null;
+    /** Adds {@code address} unless {@code list} holds {@link LookupRecord#MAX_ADDRESSES}: 1 when cut. */
+    private static int addCapped(List<String> list, InetAddress address) {
+        if (list.size() >= LookupRecord.MAX_ADDRESSES) {
+            return 1;
         }
-        ByteBuffer o = ByteBuffer.wrap(response.edns().get().options());
-        while (o.remaining() >= 4) {
-            int code = o.getShort() & 0xFFFF;
-            int length = o.getShort() & 0xFFFF;
-            if (length > o.remaining()) {
-                return null;
-            }
-            if (code == 15 && length >= 2) {
-                byte[] text = new byte[length - 2];
-                o.position(o.position() + 2).get(text);
-                return new String(text, StandardCharsets.UTF_8);
-            }
-            o.position(o.position() + length);
-        }
-        return null;
+        list.add(address.getHostAddress());
+        return 0;
     }
 
     // ------------------------------------------------------------------ common

@@ -41,6 +41,8 @@ import dev.pinhole.wireguard.WireGuardDevice;
 import dev.pinhole.wireguard.DeviceConfig;
 import dev.pinhole.wireguard.udp.UdpDeviceDriver;
 import dev.pinhole.wireguard.udp.UdpIo;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -91,8 +93,8 @@ public final class DataPlane implements AutoCloseable {
      * @param limits        flow limits instead of the config's {@code limits.flows} (tests), or null
      * @param ownAddresses  the pod's own addresses, never reached whatever the routes say
      * @param sessionRecovery whether unknown session indices of clients start a handshake (docs/wireguard.md)
-     * @param recordsOut    where flow, refusal and lookup records go (docs/flow-records.md); null: {@link System#out},
-     *                      the container's standard output (the log goes to standard error)
+     * @param recordsOut    where flow, refusal and lookup records go (docs/flow-records.md); null: the container's standard
+     *                      output (its file descriptor: {@link System#out} would swallow write errors) (the log goes to standard error)
      */
     public record Options(InetSocketAddress bind, Ticker ticker, FlowLimits limits, NatTimeouts timeouts,
                           List<Cidr> clusterRanges, UpstreamExchange upstream, int inboundSlots,
@@ -199,6 +201,8 @@ public final class DataPlane implements AutoCloseable {
     private volatile String inForceDigest;
     private volatile Map<String, Integer> flowsPerClient = Map.of();
     private int housekeepingTicks;
+    /** When housekeeping last ran (relay thread): flows that passed an active timeout since get an update. */
+    private long lastHousekeepingNanos;
 
     private DataPlane(LoadedConfig loaded, Options options, DataPlaneMetrics metrics) {
         ConnectorConfig config = loaded.config();
@@ -258,8 +262,10 @@ public final class DataPlane implements AutoCloseable {
                 SyntheticAddressPool.defaultMaxMappings(appRange), MAPPING_IDLE, ticker,
                 nameKey(loaded.privateKey()));
         this.answers = new ClientAnswers(answersBound(budget, pool, config));
+        // Standard output's file descriptor itself, not System.out: a PrintStream swallows write errors, and the
+        // records lost to a closed pipe must be counted.
         this.records = new RecordStream(RecordStream.DEFAULT_CAPACITY, options.recordsOut() != null
-                ? options.recordsOut() : System.out,
+                ? options.recordsOut() : new FileOutputStream(FileDescriptor.out),
                 new RecordSource(config.namespace(), config.name(), RecordSource.podName(System.getenv())),
                 metrics.records());
         this.recorder = new ActivityRecorder(records, () -> state, device, pool, ticker, System::currentTimeMillis,
@@ -273,6 +279,7 @@ public final class DataPlane implements AutoCloseable {
                 router, metrics);
         this.statusReport = new ConnectorStatus(device, table, pool, counters, ticker);
         this.housekeeping = loop.timer(this::housekeep);
+        this.lastHousekeepingNanos = ticker.nanoTime();
         registerMeters();
     }
 
@@ -567,6 +574,8 @@ public final class DataPlane implements AutoCloseable {
             table.expireIdle(now, options.timeouts());
             dns.expireIdle(now);
             recorder.sweep();
+            recorder.interim(table.view(), lastHousekeepingNanos, now);
+            lastHousekeepingNanos = now;
             if (++housekeepingTicks % TOUCH_EVERY_TICKS == 0) {
                 // Mappings live while flows use them: touch the synthetic destinations of live flows.
                 for (Flow f : table.flows()) {
@@ -659,13 +668,15 @@ public final class DataPlane implements AutoCloseable {
         try {
             loop.submit(() -> {
                 table.endAll(FlowEndReason.CUT);
+                recorder.summariseAll();
                 flushToClients();
                 return null;
             }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             // the loop is stuck or gone: closing its selector below closes the sockets
         }
-        // After the flows' end records (reason stopping) were offered: they are written before the stream stops.
+        // After the flows' end records (reason stopping) and the last summaries were offered: they are written
+        // before the stream stops.
         records.close();
         // The relay thread first: it sends through the driver's batch until it stops.
         loop.close();

@@ -69,11 +69,16 @@ public final class DataPlaneMetrics implements DnsMetrics {
         Counter[][] dropped = new Counter[kinds][RecordDropReason.values().length];
         for (RecordKind k : RecordKind.values()) {
             written[k.ordinal()] = Counter.builder("pinhole.connector.records").tag("kind", k.label())
-                    .description("flow, refusal and lookup records written to standard output").register(registry);
+                    .description("flow, refusal, lookup, summary and gap records written to standard output")
+                    .register(registry);
+            if (k == RecordKind.GAP) {
+                continue; // never dropped: a gap line that fails to write is told again by the next one
+            }
             for (RecordDropReason r : RecordDropReason.values()) {
                 dropped[k.ordinal()][r.ordinal()] = Counter.builder("pinhole.connector.records.dropped")
                         .tag("kind", k.label()).tag("reason", r.label())
-                        .description("records not written: queue full, over the refusal rate, output failed")
+                        .description("records not written: queue full (records or bytes), over the client's share or"
+                                + " refusal rate, output failed")
                         .register(registry);
             }
         }
@@ -85,7 +90,10 @@ public final class DataPlaneMetrics implements DnsMetrics {
 
             @Override
             public void dropped(RecordKind kind, RecordDropReason reason) {
-                dropped[kind.ordinal()][reason.ordinal()].increment();
+                Counter c = dropped[kind.ordinal()][reason.ordinal()];
+                if (c != null) {
+                    c.increment();
+                }
             }
         };
     }

@@ -223,9 +223,13 @@ final class PacketRouter {
         }
     }
 
-    /** A refusal record (rate-limited in the recorder); addresses are read only when one may be written. */
+    /**
+     * A refusal record (rate-limited in the recorder); addresses are read only once the limiter wants the record,
+     * so a flood of refused packets allocates nothing for the records it does not write.
+     */
     private void record(RuntimeState.Client client, IpHeader ip, PolicyDropReason reason, ParseResult parsed) {
-        if (!recorder.wantsRefusal(reason)) {
+        long left = recorder.admitRefusal(client.name(), reason);
+        if (left < 0) {
             return;
         }
         int protocol = IpProtocol.ICMP;
@@ -240,8 +244,8 @@ final class PacketRouter {
             sourcePort = u.udp().sourcePort();
             destinationPort = u.udp().destinationPort();
         }
-        recorder.refused(client.name(), reason, protocol, FlowKey.source(ip), sourcePort, FlowKey.destination(ip),
-                destinationPort);
+        recorder.refused(client.name(), reason, left, protocol, FlowKey.source(ip), sourcePort,
+                FlowKey.destination(ip), destinationPort);
     }
 
     private static IpHeader headerOf(ParseResult r) {

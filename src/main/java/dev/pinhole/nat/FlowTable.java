@@ -117,6 +117,14 @@ public final class FlowTable {
         return new ArrayList<>(flows.values());
     }
 
+    /**
+     * The flows in the table now, without a copy: for a pass that reads them on the owning thread and neither opens
+     * nor ends one while it iterates (the record path's updates, every second).
+     */
+    public java.util.Collection<Flow> view() {
+        return java.util.Collections.unmodifiableCollection(flows.values());
+    }
+
     /** Ends every flow. */
     public void endAll(FlowEndReason reason) {
         new ArrayList<>(flows.values()).forEach(f -> f.end(reason));

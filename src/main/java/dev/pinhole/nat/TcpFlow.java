@@ -58,6 +58,8 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private boolean inBatch;
     private InetSocketAddress connectedTo;
     private NatDropReason connectFailure = NatDropReason.CONNECT_REFUSED;
+    /** The last real address a connect was tried to: a connect-failed end record names it. */
+    private InetSocketAddress tried;
 
     TcpFlow(TcpRelay relay, FlowKey key, String client, SynRequest syn, List<InetSocketAddress> targets, long now,
             Object label) {
@@ -78,9 +80,13 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
         return connectedTo;
     }
 
+    /**
+     * The real address the socket connected to or, when no connect succeeded, the last one tried (also when the
+     * connect failed in the call itself, before any was pending); null before the first try.
+     */
     @Override
     public InetSocketAddress realTarget() {
-        return connectedTo;
+        return tried;
     }
 
     /** Bytes the flow's endpoint holds in buffers now (0 while connecting). */
@@ -103,6 +109,7 @@ public final class TcpFlow extends Flow implements TcpEventListener, RelayLoop.I
     private void connectNext() {
         while (targetIndex < targets.size()) {
             InetSocketAddress target = targets.get(targetIndex++);
+            tried = target;
             SocketChannel ch = null;
             try {
                 ch = SocketChannel.open();

@@ -1,5 +1,7 @@
 package dev.pinhole.wireguard;
 
+import dev.pinhole.time.KeyedBuckets;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -11,14 +13,19 @@ import java.nio.ByteBuffer;
 final class HandshakeAdmission {
     private final CookieChecker cookieChecker;
     private final LoadMonitor load;
-    private final SourceRateLimiter sourceLimiter;
+    /** Sources with a bucket at most; when full a new source is refused rather than evicting a known one. */
+    static final int MAX_SOURCES = 1 << 16;
+
+    /** A token bucket per source (IPv4 address, IPv6 /64) while under load; guarded by itself. */
+    private final KeyedBuckets<Object> sourceLimiter;
     private final WireGuardDropCounters drops;
 
     HandshakeAdmission(LocalIdentity identity, DeviceConfig config, WireGuardDropCounters drops) {
         this.cookieChecker = new CookieChecker(identity.publicKey, config.timers().cookieRefreshTime().toNanos(),
                 config.random());
         this.load = new LoadMonitor(config.underLoadHandshakesPerSecond());
-        this.sourceLimiter = new SourceRateLimiter(config.sourceHandshakesPerSecond(), config.sourceHandshakeBurst());
+        this.sourceLimiter = new KeyedBuckets<>(config.sourceHandshakesPerSecond(), config.sourceHandshakeBurst(),
+                MAX_SOURCES, KeyedBuckets.WhenFull.REFUSE_NEW);
         this.drops = drops;
     }
 
@@ -35,7 +42,7 @@ final class HandshakeAdmission {
                 drops.count(WireGuardDropReason.COOKIE_REQUIRED);
                 return false;
             }
-            if (!sourceLimiter.allow(from.getAddress(), now)) {
+            if (!allowSource(from.getAddress(), now)) {
                 drops.count(WireGuardDropReason.RATE_LIMITED);
                 return false;
             }
@@ -50,6 +57,29 @@ final class HandshakeAdmission {
 
     /** Forgets idle per-source buckets (every tick). */
     void sweep(long now) {
-        sourceLimiter.sweep(now);
+        synchronized (sourceLimiter) {
+            sourceLimiter.sweep(now);
+        }
+    }
+
+    private boolean allowSource(InetAddress source, long now) {
+        Object key = sourceKey(source.getAddress());
+        synchronized (sourceLimiter) {
+            return sourceLimiter.allow(key, now);
+        }
+    }
+
+    /**
+     * A source's bucket key: an IPv4 address (an {@link Integer}) or an IPv6 /64, one subscriber's prefix (a
+     * {@link Long}); of different types, so no IPv6 prefix can share an IPv4 address's bucket (every 64-bit value is
+     * some /64, so no flag bit in one {@code long} could keep them apart).
+     */
+    static Object sourceKey(byte[] ip) {
+        long k = 0;
+        int n = ip.length == 4 ? 4 : 8;
+        for (int i = 0; i < n; i++) {
+            k = (k << 8) | (ip[i] & 0xff);
+        }
+        return ip.length == 4 ? Integer.valueOf((int) k) : Long.valueOf(k);
     }
 }

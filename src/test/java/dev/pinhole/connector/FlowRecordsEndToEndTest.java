@@ -242,6 +242,38 @@ class FlowRecordsEndToEndTest {
         assertThat(f.get("end").asText()).isEqualTo("stopping");
     }
 
+    @Adversarial
+    @Test
+    void aLongFlowIsVisibleWhileOpenByUpdatesAtEachActiveTimeout() throws Exception {
+        // Without updates a flow open for hours is invisible until it ends, and gone for good if the pod is killed.
+        start(new ConnectorConfig.Records(null, null, null, null, null, 1));
+        try (var echo = dev.pinhole.testing.UdpEchoServer.start()) {
+            client.sendUdp(6003, new byte[] {127, 0, 0, 1}, echo.port(), new byte[] {1, 2, 3});
+            assertThat(client.receiveUdp(6003, 10_000)).hasSize(3);
+
+            List<JsonNode> first = awaitRecords(kind("flow").and(r -> r.path("event").asText().equals("update")), 1);
+            assertThat(first).as("an update after the 1 s active timeout").isNotEmpty();
+            assertThat(first.get(0).get("bytesFromClient").asLong()).isEqualTo(3);
+            assertThat(first.get(0).has("end")).isFalse();
+            client.sendUdp(6003, new byte[] {127, 0, 0, 1}, echo.port(), new byte[] {4, 5, 6, 7});
+            assertThat(client.receiveUdp(6003, 10_000)).hasSize(4);
+            List<JsonNode> updates = awaitRecords(kind("flow").and(r -> r.path("event").asText().equals("update")
+                    && r.path("bytesFromClient").asLong() == 7), 1);
+            assertThat(updates).as("a later update carries the running totals").isNotEmpty();
+            assertThat(updates.get(0).get("durationMs").asLong()).isGreaterThanOrEqualTo(1_000);
+
+            dataPlane.close();
+            dataPlane = null;
+        }
+
+        List<JsonNode> flows = out.records().stream().filter(kind("flow")).toList();
+        JsonNode last = flows.get(flows.size() - 1);
+        assertThat(last.get("event").asText()).isEqualTo("end");
+        assertThat(last.get("end").asText()).isEqualTo("stopping");
+        assertThat(last.get("bytesFromClient").asLong()).isEqualTo(7);
+        assertThat(flows.stream().map(f -> f.get("clientPort").asInt()).distinct()).as("one flow").hasSize(1);
+    }
+
     @Test
     void aRefusedDestinationWritesARefusalRecordWithItsReason() throws Exception {
         start(null);

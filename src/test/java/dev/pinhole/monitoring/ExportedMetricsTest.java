@@ -128,11 +128,12 @@ class ExportedMetricsTest {
         Exposition connector = exported.get(CONNECTOR);
 
         assertThat(connector.labelsOf("pinhole_connector_records_total").get("kind"))
-                .containsExactlyInAnyOrder("flow", "refusal", "lookup");
+                .containsExactlyInAnyOrder("flow", "refusal", "lookup", "summary", "gap");
         assertThat(connector.labelsOf("pinhole_connector_records_dropped_total").get("kind"))
-                .containsExactlyInAnyOrder("flow", "refusal", "lookup");
+                .containsExactlyInAnyOrder("flow", "refusal", "lookup", "summary");
         assertThat(connector.labelsOf("pinhole_connector_records_dropped_total").get("reason"))
-                .containsExactlyInAnyOrder("queue_full", "rate_limited", "write_failed");
+                .containsExactlyInAnyOrder("queue_full", "queue_bytes", "client_share", "rate_limited",
+                        "write_failed");
     }
 
     @Test

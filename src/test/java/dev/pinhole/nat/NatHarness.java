@@ -34,6 +34,8 @@ final class NatHarness implements AutoCloseable {
     final BlockingQueue<ParseResult> toClient = new LinkedBlockingQueue<>();
     final Map<NatDropReason, AtomicInteger> refused = new ConcurrentHashMap<>();
     final Map<FlowEndReason, AtomicInteger> ended = new ConcurrentHashMap<>();
+    /** The real target each end reason's last flow reported (what its record names). */
+    final Map<FlowEndReason, java.net.InetSocketAddress> endedTarget = new ConcurrentHashMap<>();
     private final PacketParser parser = new PacketParser();
 
     NatHarness(Ticker ticker, FlowLimits limits, NatTimeouts timeouts, TcpConfig tcpConfig) {
@@ -51,6 +53,9 @@ final class NatHarness implements AutoCloseable {
 
             @Override
             public void ended(Flow flow, FlowEndReason reason) {
+                if (flow.realTarget() != null) {
+                    endedTarget.put(reason, flow.realTarget());
+                }
                 ended.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
             }
         };

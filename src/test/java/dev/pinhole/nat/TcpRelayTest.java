@@ -8,6 +8,7 @@ import static dev.pinhole.netstack.packet.TcpFlags.SYN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinhole.netstack.packet.ParseResult;
+import dev.pinhole.testing.Adversarial;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -98,6 +99,18 @@ class TcpRelayTest {
         assertThat(rst.tcp().acknowledgmentNumber()).isEqualTo(ISN + 1);
         assertThat(nat.refusals(NatDropReason.CONNECT_REFUSED)).isEqualTo(1);
         assertThat(nat.onLoop(() -> nat.table.size())).isZero();
+    }
+
+    @Adversarial
+    @Test
+    void aConnectThatFailsAtOnceStillNamesTheAddressTriedInItsEnd() throws Exception {
+        // The broadcast address: the kernel refuses the connect in the call itself, before any SYN leaves.
+        InetSocketAddress broadcast = new InetSocketAddress(InetAddress.getByName("255.255.255.255"), 443);
+        nat.sendTcp(CLIENT_PORT, APP_PORT, SYN, ISN, 0, 65535, new byte[0], List.of(broadcast));
+
+        ParseResult.TcpSegment rst = nat.nextTcp(10_000);
+        assertThat(rst.tcp().flags() & RST).isEqualTo(RST);
+        assertThat(nat.endedTarget.get(FlowEndReason.CONNECT_FAILED)).isEqualTo(broadcast);
     }
 
     @Test

@@ -383,6 +383,11 @@ public final class ConfigCheck {
             problems.add(new ConfigProblem(field.apply("records.refusalsPerSecond"), String.valueOf(rate),
                     "must be 1.." + RecordSettings.MAX_REFUSALS_PER_SECOND));
         }
+        Integer active = records.activeTimeoutSeconds();
+        if (active != null && (active < 0 || active > RecordSettings.MAX_ACTIVE_TIMEOUT_SECONDS)) {
+            problems.add(new ConfigProblem(field.apply("records.activeTimeoutSeconds"), String.valueOf(active),
+                    "must be 0.." + RecordSettings.MAX_ACTIVE_TIMEOUT_SECONDS + " (0: no update records)"));
+        }
     }
 
     private static void checkLimits(ConnectorConfig.Limits limits, List<ConfigProblem> problems,

@@ -250,10 +250,18 @@ public record ConnectorConfig(
      * @param lookups           whether DNS queries are recorded
      * @param clientEndpoints   include or omit
      * @param refusalsPerSecond refusal records per client, reason and second after a burst of 10 (1..100)
+     * @param activeTimeoutSeconds an update record for every flow open this long, and at every further multiple
+     *                          (0: none; 0..86400)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Records(String flows, Boolean refusals, Boolean lookups, String clientEndpoints,
-                          Integer refusalsPerSecond) {
+                          Integer refusalsPerSecond, Integer activeTimeoutSeconds) {
+        /** Without an active timeout of its own (the default applies). */
+        public Records(String flows, Boolean refusals, Boolean lookups, String clientEndpoints,
+                       Integer refusalsPerSecond) {
+            this(flows, refusals, lookups, clientEndpoints, refusalsPerSecond, null);
+        }
+
         /** These fields over {@code defaults}; values must have passed {@link ConfigCheck}. */
         public RecordSettings over(RecordSettings defaults) {
             return new RecordSettings(
@@ -261,7 +269,8 @@ public record ConnectorConfig(
                     refusals == null ? defaults.refusals() : refusals,
                     lookups == null ? defaults.lookups() : lookups,
                     clientEndpoints == null ? defaults.clientEndpoints() : "include".equals(clientEndpoints),
-                    refusalsPerSecond == null ? defaults.refusalsPerSecond() : refusalsPerSecond);
+                    refusalsPerSecond == null ? defaults.refusalsPerSecond() : refusalsPerSecond,
+                    activeTimeoutSeconds == null ? defaults.activeTimeoutSeconds() : activeTimeoutSeconds);
         }
     }
 }

@@ -1,10 +1,11 @@
 package dev.pinhole.connector.records;
 
 /**
- * A flow's start or end. Addresses: {@code clientAddress:clientPort} is the client's tunnel side,
+ * A flow's start, interim update (a long flow, every active timeout: what it moved so far) or end. Addresses: {@code clientAddress:clientPort} is the client's tunnel side,
  * {@code destination:destinationPort} what it dialled (a synthetic app address or a routed real one),
  * {@code realAddress:realPort} where the connector connected (null until known). Bytes are transport payload,
- * packets are IP packets, each way; both 0 in a start record.
+ * packets are IP packets, each way, since the flow started (an update's are running totals, so the last
+ * line of a flow holds its totals whichever it is); none in a start record.
  *
  * @param end how it ended (end records): fin, rst, idle, revoked, stopping, connect-failed; null for a start
  */
@@ -15,11 +16,24 @@ public record FlowRecord(long epochMillis, Event event, ClientRef client, String
         implements ActivityRecord {
 
     /** Which moment of the flow the record is about. */
-    public enum Event { START, END }
+    public enum Event {
+        START("start"), UPDATE("update"), END("end");
+
+        private final String label;
+
+        Event(String label) {
+            this.label = label;
+        }
+
+        /** The {@code event} field's value. */
+        public String label() {
+            return label;
+        }
+    }
 
     @Override
     public void writeFields(JsonLine line) {
-        line.field("event", event == Event.START ? "start" : "end");
+        line.field("event", event.label());
         line.field("protocol", protocol).field("clientAddress", clientAddress).field("clientPort", clientPort)
                 .field("destination", destination).field("destinationPort", destinationPort);
         if (realAddress != null) {
@@ -29,7 +43,7 @@ public record FlowRecord(long epochMillis, Event event, ClientRef client, String
             origin.writeTo(line);
         }
         line.field("start", RecordStream.isoTime(startEpochMillis));
-        if (event == Event.END) {
+        if (event != Event.START) {
             line.field("durationMs", durationMillis).field("bytesFromClient", bytesFromClient)
                     .field("bytesToClient", bytesToClient).field("packetsFromClient", packetsFromClient)
                     .field("packetsToClient", packetsToClient).field("end", end);

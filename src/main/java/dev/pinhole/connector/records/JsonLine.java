@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * Builds one JSON object on one line into a reused {@link StringBuilder}: fields in the order written, strings
- * escaped (RFC 8259: quote, backslash and every control character, so a name a client chose cannot break the line
- * or forge a field), null values left out. The writer thread's only; not thread-safe.
+ * escaped (RFC 8259: quote, backslash and every C0 control character; also DEL, the C1 controls U+0080..U+009F, which
+ * a terminal may act on (CSI), and U+2028/U+2029, line breaks to JavaScript and some log viewers), so a name a client
+ * chose cannot break the line, forge a field or drive the terminal of whoever reads it; null values left out. The writer thread's only; not thread-safe.
  */
 public final class JsonLine {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -99,7 +100,7 @@ public final class JsonLine {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c)
+                    if (c < 0x20 || c >= 0x7F && c <= 0x9F || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c)
                             && !validSurrogate(s, i)) {
                         out.append("\\u").append(HEX[c >> 12 & 0xF]).append(HEX[c >> 8 & 0xF])
                                 .append(HEX[c >> 4 & 0xF]).append(HEX[c & 0xF]);

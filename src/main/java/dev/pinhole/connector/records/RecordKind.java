@@ -9,7 +9,11 @@ public enum RecordKind {
     /** A new flow or packet the connector refused, rate-limited per client and reason. */
     REFUSAL,
     /** A DNS query a client asked the connector's tunnel DNS, with its answer or refusal. */
-    LOOKUP;
+    LOOKUP,
+    /** How many records of one kind (and reason) a client caused that were not written: over its share. */
+    SUMMARY,
+    /** How many records the queue or the output lost since the previous line: written in band, never queued. */
+    GAP;
 
     /** The {@code record} field and metric label value. */
     public String label() {

@@ -10,6 +10,7 @@ import dev.pinhole.dns.message.DnsQuestion;
 import dev.pinhole.dns.message.DnsRecord;
 import dev.pinhole.dns.message.DnsType;
 import dev.pinhole.dns.message.Edns;
+import dev.pinhole.dns.message.ExtendedError;
 import dev.pinhole.dns.synthetic.AddressHeldException;
 import dev.pinhole.dns.synthetic.NameQuotaExceededException;
 import dev.pinhole.dns.synthetic.PoolExhaustedException;
@@ -19,7 +20,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -53,11 +53,6 @@ import java.util.Set;
 public final class AppResolver {
     /** CNAMEs followed in one upstream answer before giving up (loops, absurd chains). */
     static final int MAX_CNAME_CHAIN = 16;
-    /** RFC 8914 info-code 15: blocked by the resolver's policy. */
-    private static final int EDE_BLOCKED = 15;
-    private static final int EDE_OPTION = 15;
-    /** RFC 8914 info-code 0: other (the text says what). */
-    private static final int EDE_OTHER = 0;
 
     private final AppResolverConfig config;
     private final SyntheticAddressPool pool;
@@ -122,7 +117,7 @@ public final class AppResolver {
         if (question.dnsClass() == DnsType.CLASS_IN && config.domains().matches(question.name())) {
             if (!share.access().mayReach(question.name())) {
                 metrics.dropped(DnsDropReason.NOT_GRANTED);
-                return explained(q, DnsMessage.RCODE_REFUSED, EDE_BLOCKED,
+                return explained(q, DnsMessage.RCODE_REFUSED, ExtendedError.BLOCKED,
                         "pinhole: no access rule grants this client this name", limit);
             }
             switch (question.type()) {
@@ -182,7 +177,7 @@ public final class AppResolver {
      * was never sent upstream (RFC 8914 info-code 0 with the reason, when the client speaks EDNS).
      */
     public ResolverStep onOverBudget(PendingLookup pending) {
-        return explained(pending.query, DnsMessage.RCODE_SERVFAIL, EDE_OTHER,
+        return explained(pending.query, DnsMessage.RCODE_SERVFAIL, ExtendedError.OTHER,
                 "pinhole: client over its share of DNS queries in flight", pending.responseLimit);
     }
 
@@ -263,12 +258,12 @@ public final class AppResolver {
             metrics.poolExhausted();
             return reply(q, DnsMessage.RCODE_SERVFAIL, List.of(), pending.responseLimit);
         } catch (NameQuotaExceededException e) {
-            return explained(q, DnsMessage.RCODE_REFUSED, EDE_BLOCKED,
+            return explained(q, DnsMessage.RCODE_REFUSED, ExtendedError.BLOCKED,
                     "pinhole: client over its quota of synthetic names", pending.responseLimit);
         } catch (AddressHeldException e) {
             // Another address would depend on the order of queries (and differ between replicas): refuse.
             metrics.nameCollision();
-            return explained(q, DnsMessage.RCODE_REFUSED, EDE_OTHER,
+            return explained(q, DnsMessage.RCODE_REFUSED, ExtendedError.OTHER,
                     "pinhole: the synthetic address of this name is held by another name until it is idle",
                     pending.responseLimit);
         }
@@ -295,7 +290,7 @@ public final class AppResolver {
     }
 
     private ResolverStep refuse(DnsMessage q, RefusalReason reason, int limit) {
-        return explained(q, DnsMessage.RCODE_REFUSED, EDE_BLOCKED,
+        return explained(q, DnsMessage.RCODE_REFUSED, ExtendedError.BLOCKED,
                 "pinhole: real address is " + reason.name().toLowerCase().replace('_', ' '), limit);
     }
 
@@ -303,12 +298,10 @@ public final class AppResolver {
     private ResolverStep explained(DnsMessage q, int rcode, int edeCode, String why, int limit) {
         DnsMessage response = DnsMessage.responseTo(q, rcode, List.of(), config.udpPayload());
         if (response.edns().isPresent()) {
-            byte[] text = why.getBytes(StandardCharsets.UTF_8);
-            ByteBuffer ede = ByteBuffer.allocate(6 + text.length);
-            ede.putShort((short) EDE_OPTION).putShort((short) (2 + text.length)).putShort((short) edeCode).put(text);
             Edns e = response.edns().get();
             response = new DnsMessage(response.id(), response.flags(), response.questions(), List.of(), List.of(),
-                    List.of(), Optional.of(new Edns(e.udpPayloadSize(), 0, 0, e.flags(), ede.array())));
+                    List.of(), Optional.of(new Edns(e.udpPayloadSize(), 0, 0, e.flags(),
+                    new ExtendedError(edeCode, why).toOption())));
         }
         return new ResolverStep.Reply(encode(response, limit));
     }

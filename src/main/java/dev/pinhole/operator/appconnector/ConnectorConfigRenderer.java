@@ -63,7 +63,7 @@ public final class ConnectorConfigRenderer {
             return null;
         }
         return new ConnectorConfig.Records(r.getFlows(), r.getRefusals(), r.getLookups(), r.getClientEndpoints(),
-                r.getRefusalsPerSecond());
+                r.getRefusalsPerSecond(), r.getActiveTimeoutSeconds());
     }
 
     /** The spec's rules with their routes resolved (CIDRs and the named IPSets' CIDRs, as one sorted cover). */

@@ -125,9 +125,11 @@ public final class DesiredDeployment {
      * The serial collector, named rather than left to ergonomics: the JVM picks it by itself only below 1,792 MiB,
      * and G1's own structures cost a small pod 40 MiB or more (docs/dataplane.md#start-time-and-memory). The image
      * trains the connector's AOT cache with exactly these options (Dockerfile, checked by DockerfileTest).
+     * HotSpot's own messages (warnings, a failed AOT cache) go to standard error with the log: every line on standard
+     * output is a record (docs/flow-records.md).
      */
     public static final String CONNECTOR_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=33"
-            + " -XX:+ExitOnOutOfMemoryError";
+            + " -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr";
 
     private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface wgInterface,
                                        String image) {

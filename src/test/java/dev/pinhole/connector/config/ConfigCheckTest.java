@@ -138,10 +138,10 @@ class ConfigCheckTest {
                 100)))).isEmpty();
 
         List<ConfigProblem> problems = ConfigCheck.check(withRecords(new ConnectorConfig.Records("all", null,
-                null, "hide", 0)));
+                null, "hide", 0, -1)));
 
         assertThat(problems).extracting(ConfigProblem::field).containsExactly("records.flows",
-                "records.clientEndpoints", "records.refusalsPerSecond");
+                "records.clientEndpoints", "records.refusalsPerSecond", "records.activeTimeoutSeconds");
         assertThat(problems.get(0).value()).isEqualTo("all");
     }
 
@@ -158,6 +158,18 @@ class ConfigCheckTest {
         assertThat(partial.lookups()).isTrue();
         assertThat(partial.flowEnds()).isTrue();
         assertThat(partial.refusalsPerSecond()).isEqualTo(1);
+        assertThat(defaults.activeTimeoutSeconds()).isEqualTo(300);
+        assertThat(defaults.flowUpdates()).isTrue();
+    }
+
+    @Test
+    void anActiveTimeoutOfZeroTurnsUpdatesOffAndOneAboveADayIsRefused() {
+        var none = withRecords(new ConnectorConfig.Records(null, null, null, null, null, 0)).effectiveRecords();
+
+        assertThat(none.flowUpdates()).isFalse();
+        assertThat(none.flowEnds()).isTrue();
+        assertThat(onlyProblem(withRecords(new ConnectorConfig.Records(null, null, null, null, null, 86_401)))
+                .field()).isEqualTo("records.activeTimeoutSeconds");
     }
 
     @Adversarial

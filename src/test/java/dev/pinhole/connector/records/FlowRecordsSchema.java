@@ -14,8 +14,9 @@ import java.util.Map;
 /**
  * The schema as docs/flow-records.md documents it, read from its marked tables ({@code <!-- schema:KIND -->}), and
  * a check of one parsed record against it: every field documented for its kind (or for every record), of the
- * documented JSON type, every {@code always} field present, {@code end} fields exactly in flow end records, and
- * fields in the documented order. Tests call it on every record they capture, so the page and the code cannot
+ * documented JSON type, every {@code always} field present ({@code client}: in every record but a gap), {@code counted}
+ * fields exactly in flow update and end records, {@code end} fields exactly in flow end records, and fields in the
+ * documented order. Tests call it on every record they capture, so the page and the code cannot
  * drift.
  */
 public final class FlowRecordsSchema {
@@ -40,7 +41,7 @@ public final class FlowRecordsSchema {
 
     static FlowRecordsSchema parse(String doc) {
         Map<String, Map<String, Field>> tables = new LinkedHashMap<>();
-        for (String table : List.of("common", "flow", "refusal", "lookup")) {
+        for (String table : List.of("common", "flow", "refusal", "lookup", "summary", "gap")) {
             int start = doc.indexOf("<!-- schema:" + table + " -->");
             int end = doc.indexOf("<!-- /schema:" + table + " -->");
             if (start < 0 || end < start) {
@@ -75,6 +76,7 @@ public final class FlowRecordsSchema {
         Map<String, Field> allowed = new LinkedHashMap<>(tables.get("common"));
         allowed.putAll(tables.get(kind));
         boolean flowEnd = kind.equals("flow") && record.path("event").asText().equals("end");
+        boolean counted = flowEnd || kind.equals("flow") && record.path("event").asText().equals("update");
         List<String> order = new ArrayList<>(allowed.keySet());
         int last = -1;
         for (Iterator<String> names = record.fieldNames(); names.hasNext(); ) {
@@ -90,6 +92,9 @@ public final class FlowRecordsSchema {
             if (f.presence().equals("end") && !flowEnd) {
                 problems.add(kind + "." + name + " appears outside a flow end record");
             }
+            if (f.presence().equals("counted") && !counted) {
+                problems.add(kind + "." + name + " appears outside a flow update or end record");
+            }
             int at = order.indexOf(name);
             if (at < last) {
                 problems.add(kind + "." + name + " is out of the documented order");
@@ -97,7 +102,8 @@ public final class FlowRecordsSchema {
             last = at;
         }
         for (Field f : allowed.values()) {
-            boolean required = f.presence().equals("always") || f.presence().equals("end") && flowEnd;
+            boolean required = f.presence().equals("always") || f.presence().equals("end") && flowEnd
+                    || f.presence().equals("counted") && counted || f.presence().equals("client") && !kind.equals("gap");
             if (required && !record.has(f.name())) {
                 problems.add(kind + " lacks " + f.presence() + " field " + f.name());
             }

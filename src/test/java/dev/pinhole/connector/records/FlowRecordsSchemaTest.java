@@ -48,9 +48,17 @@ class FlowRecordsSchemaTest {
                 new RefusalRecord(4L, ALICE, "no_route", "tcp", "100.96.0.2", 50420, "10.0.0.5", 22, 3),
                 new RefusalRecord(5L, ALICE, "spoofed_source", "icmp", "100.96.0.9", -1, "10.0.0.5", -1, 0),
                 new LookupRecord(6L, ALICE, "api.github.com", "A", "udp", "synthetic", "*.github.com",
-                        List.of("100.80.14.201"), List.of("140.82.121.4", "140.82.121.5"), null),
+                        List.of("100.80.14.201"), List.of("140.82.121.4", "140.82.121.5"), null, 0),
                 new LookupRecord(7L, ALICE, "meta.github.com", "A", "tcp", "refused", "*.github.com", null, null,
-                        "pinhole: real address is cloud metadata"));
+                        "pinhole: real address is cloud metadata", 0),
+                new LookupRecord(8L, ALICE, "cdn.github.com", "AAAA", "udp", "synthetic", "*.github.com",
+                        List.of("100.80.14.202"), List.of("2001:db8::1"), null, 212),
+                new FlowRecord(9L, FlowRecord.Event.UPDATE, ALICE, "tcp", "100.96.0.2", 50413, "100.80.14.201", 443,
+                        "140.82.121.4", 443, FlowOrigin.app("*.github.com", "api.github.com"), 10_517, 96_242, 90,
+                        110, 1L, 300_000, null),
+                new SummaryRecord(10L, ALICE, RecordKind.FLOW, null, 4_211, 1_000_000, 2_000_000),
+                new SummaryRecord(11L, ALICE, RecordKind.REFUSAL, "no_route", 37, 0, 0),
+                new GapRecord(12L, 3, 0, 120, 0));
 
         FlowRecordsSchema schema = FlowRecordsSchema.read();
         for (JsonNode r : written(all, new RecordSource("team-a", "github", "github-x"))) {

@@ -37,6 +37,18 @@ class JsonLineTest {
         }
     }
 
+    @Adversarial
+    @ParameterizedTest
+    @ValueSource(strings = {"csi\u009b31mred", "nel\u0085next", "del\u007f", "c1\u0080\u009f"})
+    void noControlCharacterReachesTheLineRaw(String hostile) throws Exception {
+        // C1 controls are legal raw in JSON but a terminal showing the log acts on them (U+009B is CSI: colours,
+        // cursor moves, a line that hides the one above); U+0085 is a line break to some readers.
+        String line = line(hostile);
+
+        assertThat(line.chars().filter(c -> c < 0x20 && c != '\n' || c >= 0x7F && c <= 0x9F)).isEmpty();
+        assertThat(JSON.readTree(line).get("name").asText()).isEqualTo(hostile);
+    }
+
     @Test
     void nullFieldsAreLeftOutAndArraysAndNestedObjectsAreJson() throws Exception {
         StringBuilder out = new StringBuilder();

@@ -104,8 +104,100 @@ class RecordStreamTest {
         synchronized (out.bytes) {
             text = out.bytes.toString(StandardCharsets.UTF_8);
         }
-        assertThat(text.lines().count()).isEqualTo(accepted);
+        long lost = 0;
+        long gaps = 0;
+        for (String l : text.lines().toList()) {
+            JsonNode n = JSON.readTree(l);
+            if (n.get("record").asText().equals("gap")) {
+                gaps++;
+                lost += n.get("refusals").asLong();
+            }
+        }
+        assertThat(text.lines().count()).as("the records and their gap lines").isEqualTo(accepted + gaps);
+        assertThat(lost).as("the gap lines tell every drop").isEqualTo(offers - accepted);
         assertThat(counts.written.get(RecordKind.REFUSAL).get()).isEqualTo(accepted);
+    }
+
+    @Adversarial
+    @Test
+    void whatTheQueueDroppedIsToldInBandByAGapLineBeforeTheNextRecords() throws Exception {
+        StuckOutput out = new StuckOutput();
+        Counts counts = new Counts();
+        RecordStream stream = new RecordStream(10, out, SOURCE, counts);
+        for (int i = 0; i < 1_000; i++) {
+            stream.offer(refusal(i));
+        }
+        long dropped = counts.dropped.get(RecordDropReason.QUEUE_FULL).get();
+        out.release.countDown();
+        stream.close(5_000);
+
+        List<JsonNode> gaps = new ArrayList<>();
+        String text;
+        synchronized (out.bytes) {
+            text = out.bytes.toString(StandardCharsets.UTF_8);
+        }
+        for (String line : text.lines().toList()) {
+            JsonNode n = JSON.readTree(line);
+            if (n.get("record").asText().equals("gap")) {
+                gaps.add(n);
+            }
+        }
+        assertThat(dropped).isPositive();
+        // One gap line, or two when the writer took its first batch after the first drops: together they tell all.
+        assertThat(gaps).isNotEmpty().allSatisfy(g -> {
+            assertThat(g.get("flows").asLong()).isZero();
+            assertThat(g.has("client")).isFalse();
+        });
+        assertThat(gaps.stream().mapToLong(g -> g.get("refusals").asLong()).sum()).isEqualTo(dropped);
+        assertThat(counts.written.get(RecordKind.GAP).get()).isEqualTo(gaps.size());
+    }
+
+    @Adversarial
+    @Test
+    void lookupsWithManyAnswersAreBoundedInBytesNotOnlyInCount() {
+        StuckOutput out = new StuckOutput();
+        Counts counts = new Counts();
+        RecordStream stream = new RecordStream(RecordStream.DEFAULT_CAPACITY, 1L << 20, out, SOURCE, counts);
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < LookupRecord.MAX_ADDRESSES; i++) {
+            many.add("2001:db8:ffff:ffff:ffff:ffff:ffff:" + Integer.toHexString(i));
+        }
+        int accepted = 0;
+        for (int i = 0; i < 5_000; i++) {
+            LookupRecord big = new LookupRecord(1L, new ClientRef("c" + i, null, null), "x".repeat(200) + ".example",
+                    "AAAA", "udp", "synthetic", null, many, many, null, 300);
+            accepted += stream.offer(big) ? 1 : 0;
+        }
+
+        assertThat(stream.queuedBytes()).isLessThanOrEqualTo(1L << 20);
+        assertThat(accepted).as("bytes bind long before the 8,192 records").isLessThan(1_000);
+        assertThat(counts.dropped.get(RecordDropReason.QUEUE_BYTES).get()).isGreaterThan(4_000);
+        out.release.countDown();
+        stream.close(5_000);
+        assertThat(stream.queuedBytes()).as("written records give their bytes back").isZero();
+    }
+
+    @Test
+    void aLookupRecordRefusesMoreAddressesThanItsCap() {
+        List<String> tooMany = java.util.Collections.nCopies(LookupRecord.MAX_ADDRESSES + 1, "192.0.2.1");
+
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException().isThrownBy(() -> new LookupRecord(1L,
+                new ClientRef("c", null, null), "n", "A", "udp", "forwarded", null, null, tooMany, null, 0));
+    }
+
+    @Adversarial
+    @Test
+    void aPrintStreamIsRefusedBecauseItSwallowsWriteErrors() {
+        // System.out is one: a closed pipe would make every record vanish with write_failed never counted.
+        java.io.PrintStream swallowing = new java.io.PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("broken pipe");
+            }
+        });
+
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> new RecordStream(16, swallowing, SOURCE, new Counts()));
     }
 
     @Test
@@ -159,6 +251,51 @@ class RecordStreamTest {
 
         assertThat(counts.dropped.get(RecordDropReason.WRITE_FAILED).get()).isEqualTo(2);
         assertThat(counts.written.get(RecordKind.REFUSAL).get()).isZero();
+        assertThat(counts.written.get(RecordKind.GAP).get()).as("the gap line failed too").isZero();
+    }
+
+    @Adversarial
+    @Test
+    void recordsAFailedWriteLostAreToldByAGapLineOnceTheOutputWorksAgain() throws Exception {
+        // A log pipeline restarting: its pipe fails for a moment. The reader must see the hole, not a silent skip.
+        ByteArrayOutputStream good = new ByteArrayOutputStream();
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        OutputStream flaky = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) throws IOException {
+                if (broken.get()) {
+                    throw new IOException("broken pipe");
+                }
+                good.write(b, off, len);
+            }
+        };
+        Counts counts = new Counts();
+        RecordStream stream = new RecordStream(16, flaky, SOURCE, counts);
+        stream.offer(refusal(1));
+        stream.offer(refusal(2));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (counts.dropped.get(RecordDropReason.WRITE_FAILED).get() < 2 && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        broken.set(false);
+        stream.offer(refusal(3));
+        stream.close(5_000);
+
+        List<JsonNode> lines = new ArrayList<>();
+        synchronized (flaky) {
+            for (String l : good.toString(StandardCharsets.UTF_8).lines().toList()) {
+                lines.add(JSON.readTree(l));
+            }
+        }
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("record").asText()).isEqualTo("gap");
+        assertThat(lines.get(0).get("refusals").asLong()).isEqualTo(2);
+        assertThat(lines.get(1).get("record").asText()).isEqualTo("refusal");
     }
 
     @Test

@@ -154,10 +154,12 @@ class ConnectorConfigRendererTest {
         records.setFlows("startAndEnd");
         records.setLookups(true);
         records.setClientEndpoints("omit");
+        records.setActiveTimeoutSeconds(60);
         c.getSpec().setRecords(records);
         ConnectorConfig config = render();
 
-        assertThat(config.records()).isEqualTo(new ConnectorConfig.Records("startAndEnd", null, true, "omit", null));
+        assertThat(config.records()).isEqualTo(new ConnectorConfig.Records("startAndEnd", null, true, "omit", null,
+                60));
         assertThat(ConnectorConfigCodec.read(ConnectorConfigCodec.write(config))).isEqualTo(config);
         assertThat(config.effectiveRecords().refusals()).as("a field left out takes its default").isTrue();
     }
