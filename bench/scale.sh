@@ -9,14 +9,15 @@
 #                           unset: starts one in PINHOLE_CLUSTER_DIR (default /tmp/pinhole-scale-cluster) with the
 #                           PINHOLE_*_PORT variables up.sh reads, and stops it at the end
 #        BENCH_NAMESPACES   namespaces to spread the objects over (default 4)
-#        BENCH_JAVA_OPTS    operator JVM options (default: the image's JAVA_OPTS with -Xmx256m, which is what
-#                           MaxRAMPercentage=50 gives inside the chart's 512Mi limit)
+#        BENCH_JAVA_OPTS    operator JVM options (default: the chart's javaOpts with -XX:MaxRAM=512m, so the heap
+#                           and its first size are what the JVM picks inside the chart's 512Mi limit)
 #        BENCH_OPERATOR_ENV space-separated NAME=VALUE for the operator (default MALLOC_ARENA_MAX=2, as in the image;
 #                           e.g. add PINHOLE_OPERATOR_SERVICE_CREATE_CONCURRENCY=8)
 #        BENCH_TIMEOUT      seconds to wait for Ready (default 900), BENCH_QUIET seconds of the quiet phase (default 60)
 #        BENCH_KEEP=1       keep the namespaces and the extra NAT nodes afterwards
 #        BENCH_JAR          the operator jar (default target/quarkus-app/quarkus-run.jar)
-# needs: python3 with PyYAML, ./mvnw -B -q package -DskipTests first (target/quarkus-app).
+# needs: Temurin 25 first on PATH (the chart's javaOpts use -XX:+UseCompactObjectHeaders), python3 with PyYAML,
+#        ./mvnw -B -q package -DskipTests first (target/quarkus-app).
 # Results: bench/results/scale-<timestamp>/ (summary.txt, summary.json, timeline.csv, operator.log).
 set -Eeuo pipefail
 
@@ -53,5 +54,5 @@ mkdir -p "$OUT"
 log "results in $OUT"
 python3 bench/scale.py --connectors "$CONNECTORS" --ipsets "$IPSETS" --namespaces "${BENCH_NAMESPACES:-4}" \
   --jar "${BENCH_JAR:-target/quarkus-app/quarkus-run.jar}" --state "$STATE" --results "$OUT" --timeout "${BENCH_TIMEOUT:-900}" --quiet "${BENCH_QUIET:-60}" \
-  --java-opts "${BENCH_JAVA_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError -Dkubernetes.request.timeout=60000}" \
+  --java-opts "${BENCH_JAVA_OPTS:--XX:MaxRAM=512m $(sed -n 's/^javaOpts: "\(.*\)"$/\1/p' helm/pinhole/values.yaml)}" \
   ${BENCH_KEEP:+--keep} "${operator_env[@]}"

@@ -342,7 +342,8 @@ public final class DataPlane implements AutoCloseable {
             throw new IOException("data plane failed to start: " + e.getMessage(), e);
         }
         LOG.info(() -> "data plane up: WireGuard on " + dp.driver.localAddress() + " (UDP I/O "
-                + dp.driver.io().label() + dp.driver.ioFallbackReason().map(r -> ": " + r).orElse("") + "), public key "
+                + dp.driver.io().label() + dp.driver.ioFallbackReason().map(r -> ": " + r).orElse("")
+                + "; transport open " + dp.device.openStrategy().label() + "), public key "
                 + dp.device.publicKey() + ", tunnel address " + dp.tunnelAddress);
         return dp;
     }

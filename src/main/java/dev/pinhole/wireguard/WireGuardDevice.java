@@ -1,6 +1,7 @@
 package dev.pinhole.wireguard;
 
 import dev.pinhole.ipset.Cidr;
+import dev.pinhole.wireguard.crypto.OpenStrategy;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -57,6 +58,11 @@ public final class WireGuardDevice {
 
     public PublicKey publicKey() {
         return publicKey;
+    }
+
+    /** How transport messages are opened on this device (sessions that met forgeries check tags first anyway). */
+    public OpenStrategy openStrategy() {
+        return peerContext.openStrategy();
     }
 
     /** The tunnel MTU: the largest inner packet sent without fragmenting, and what receive buffers are sized for. */

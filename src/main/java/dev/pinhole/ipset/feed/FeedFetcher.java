@@ -92,7 +92,7 @@ public final class FeedFetcher {
             }
             HttpResponseHead.Response response;
             try {
-                response = exchange(current, addresses.get(0), previous, deadline);
+                response = exchange(current, addresses, previous, deadline);
             } catch (FetchFailure e) {
                 return new Failed(e.getMessage());
             } catch (IOException e) {
@@ -125,14 +125,44 @@ public final class FeedFetcher {
         }
     }
 
-    private HttpResponseHead.Response exchange(URI url, InetAddress address, Validators previous, long deadline)
-            throws IOException {
+    /**
+     * Connects to the first of {@code addresses} (all checked by the policy) that accepts, in the resolver's order,
+     * each within the connect timeout and all within the deadline; a vendor's dead replica or an unreachable
+     * family is passed over as a browser would. Only the connection falls back: once one is up, its answer is
+     * the answer.
+     */
+    private Socket connect(List<InetAddress> addresses, int port, long deadline) throws IOException {
+        IOException last = null;
+        InetAddress lastAddress = null;
+        for (InetAddress address : addresses) {
+            Socket plain = new Socket();
+            try {
+                plain.connect(new InetSocketAddress(address, port), timeoutMillis(limits.connectTimeout().toNanos(),
+                        deadline));
+                return plain;
+            } catch (FetchFailure e) {
+                plain.close();
+                throw e;
+            } catch (IOException e) {
+                plain.close();
+                last = e;
+                lastAddress = address;
+            }
+        }
+        if (addresses.size() == 1 || last == null) {
+            throw last == null ? new IOException("no address") : last;
+        }
+        throw new FetchFailure("none of " + addresses.size() + " addresses accepted a connection, the last "
+                + lastAddress.getHostAddress() + ": " + last.getClass().getSimpleName()
+                + (last.getMessage() == null ? "" : ": " + FeedParseException.clean(last.getMessage())));
+    }
+
+    private HttpResponseHead.Response exchange(URI url, List<InetAddress> addresses, Validators previous,
+            long deadline) throws IOException {
         boolean https = url.getScheme().equalsIgnoreCase("https");
         int port = url.getPort() >= 0 ? url.getPort() : https ? 443 : 80;
-        Socket plain = new Socket();
+        Socket plain = connect(addresses, port, deadline);
         try {
-            plain.connect(new InetSocketAddress(address, port), timeoutMillis(limits.connectTimeout().toNanos(),
-                    deadline));
             Socket socket = plain;
             if (https) {
                 SSLSocket tlsSocket = (SSLSocket) tls.getSocketFactory().createSocket(plain, url.getHost(), port,

@@ -118,12 +118,19 @@ public final class PeerShards {
      * projected volume, so the pod template stays the same however many shards the clients need.
      */
     static Volume configVolume(AppConnector c) {
+        // Each source projects only its own file: without items every key of every source lands in the directory
+        // and the kubelet lets a later source win, so anyone who may create ConfigMaps here could plant an unused
+        // shard's ConfigMap carrying connector.json and replace the config the operator renders.
         List<VolumeProjection> sources = new ArrayList<>();
         sources.add(new VolumeProjectionBuilder().withConfigMap(new ConfigMapProjectionBuilder()
-                .withName(ConnectorNames.configMap(c)).build()).build());
+                .withName(ConnectorNames.configMap(c))
+                .addNewItem().withKey(ConnectorNames.CONFIG_FILE).withPath(ConnectorNames.CONFIG_FILE).endItem()
+                .build()).build());
         for (int i = 0; i < MAX_SHARDS; i++) {
             sources.add(new VolumeProjectionBuilder().withConfigMap(new ConfigMapProjectionBuilder()
-                    .withName(configMapName(c, i)).withOptional(true).build()).build());
+                    .withName(configMapName(c, i)).withOptional(true)
+                    .addNewItem().withKey(fileName(i)).withPath(fileName(i)).endItem()
+                    .build()).build());
         }
         return new VolumeBuilder().withName("config").withNewProjected().withSources(sources).endProjected().build();
     }

@@ -85,7 +85,8 @@ public class IPSetReconciler implements Reconciler<IPSet> {
             t.setDaemon(true);
             return t;
         });
-        this.refresher = new FeedRefresher(access.fetcher()::fetch, FeedLimits.DEFAULT, pool, clock, feedMetrics);
+        this.refresher = new FeedRefresher(new SharedFetches(access.fetcher()::fetch, clock,
+                SharedFetches.REUSE_FOR, SharedFetches.MAX_KEPT_BYTES), FeedLimits.DEFAULT, pool, clock, feedMetrics);
         this.fetchEvents = new FeedFetchEvents(refresher, pool);
     }
 

@@ -13,5 +13,10 @@ public enum OpenStrategy {
      * open of a genuine message, but the JDK reports a forgery by throwing, which allocates (about 3 KB) and costs
      * more than the check. A session that meets forgeries therefore switches to {@link #CHECK_FIRST}.
      */
-    ONE_PASS
+    ONE_PASS;
+
+    /** The name in logs and in {@code -Dpinhole.wireguard.open}: {@code check-first}, {@code one-pass}. */
+    public String label() {
+        return this == CHECK_FIRST ? "check-first" : "one-pass";
+    }
 }

@@ -254,6 +254,50 @@ class RecordStreamTest {
         assertThat(counts.written.get(RecordKind.GAP).get()).as("the gap line failed too").isZero();
     }
 
+    @Adversarial
+    @Test
+    void recordsAFailedWriteLostAreToldByAGapLineOnceTheOutputWorksAgain() throws Exception {
+        // A log pipeline restarting: its pipe fails for a moment. The reader must see the hole, not a silent skip.
+        ByteArrayOutputStream good = new ByteArrayOutputStream();
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        OutputStream flaky = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) throws IOException {
+                if (broken.get()) {
+                    throw new IOException("broken pipe");
+                }
+                good.write(b, off, len);
+            }
+        };
+        Counts counts = new Counts();
+        RecordStream stream = new RecordStream(16, flaky, SOURCE, counts);
+        stream.offer(refusal(1));
+        stream.offer(refusal(2));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (counts.dropped.get(RecordDropReason.WRITE_FAILED).get() < 2 && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        broken.set(false);
+        stream.offer(refusal(3));
+        stream.close(5_000);
+
+        List<JsonNode> lines = new ArrayList<>();
+        synchronized (flaky) {
+            for (String l : good.toString(StandardCharsets.UTF_8).lines().toList()) {
+                lines.add(JSON.readTree(l));
+            }
+        }
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("record").asText()).isEqualTo("gap");
+        assertThat(lines.get(0).get("refusals").asLong()).isEqualTo(2);
+        assertThat(lines.get(1).get("record").asText()).isEqualTo("refusal");
+    }
+
     @Test
     void offersAfterCloseAreDroppedAndCounted() {
         Counts counts = new Counts();

@@ -158,6 +158,30 @@ class FeedFetcherTest {
     }
 
     @Test
+    void anAddressThatRefusesTheConnectionIsPassedForTheNextCheckedOne() {
+        // 127.0.0.2 is local but nothing listens there on the server's port: refused at once, as a dead replica is.
+        dns.put("feeds.test", List.of(address("127.0.0.2"), LOOPBACK));
+        FeedFetcher fetcher = fetcher(Set.of("feeds.test"), Set.of(), List.of(Cidr.parse("127.0.0.1/32"),
+                Cidr.parse("127.0.0.2/32")), FeedFetcher.Limits.DEFAULT);
+
+        FeedFetcher.Outcome outcome = fetcher.fetch(https("feeds.test", "/ips"), FeedFetcher.Validators.NONE);
+
+        assertThat(outcome).isInstanceOf(FeedFetcher.Fetched.class);
+    }
+
+    @Test
+    void whenEveryAddressRefusesTheFailureNamesTheLastTried() {
+        dns.put("feeds.test", List.of(address("127.0.0.2"), address("127.0.0.3")));
+        FeedFetcher fetcher = fetcher(Set.of("feeds.test"), Set.of(), List.of(Cidr.parse("127.0.0.2/32"),
+                Cidr.parse("127.0.0.3/32")), FeedFetcher.Limits.DEFAULT);
+
+        FeedFetcher.Outcome outcome = fetcher.fetch(https("feeds.test", "/ips"), FeedFetcher.Validators.NONE);
+
+        assertThat(outcome).isInstanceOf(FeedFetcher.Failed.class);
+        assertThat(((FeedFetcher.Failed) outcome).reason()).contains("2 addresses").contains("127.0.0.3");
+    }
+
+    @Test
     void aHostTheAdminDidNotListIsNeverContacted() {
         dns.put("kubernetes.default.svc", List.of(LOOPBACK));
 

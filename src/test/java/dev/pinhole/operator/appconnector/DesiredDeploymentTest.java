@@ -186,6 +186,29 @@ class DesiredDeploymentTest {
     }
 
     @Test
+    void eachConfigSourceProjectsOnlyItsOwnFileSoAPlantedShardCannotReplaceTheConnectorConfig() {
+        // Someone who may create ConfigMaps in the namespace creates <name>-peers-15 with a connector.json key:
+        // without items every key of every source lands in the directory and the later source wins.
+        var sources = volume("config").getProjected().getSources();
+
+        assertThat(sources.get(0).getConfigMap().getItems())
+                .singleElement()
+                .satisfies(item -> {
+                    assertThat(item.getKey()).isEqualTo(ConnectorNames.CONFIG_FILE);
+                    assertThat(item.getPath()).isEqualTo(ConnectorNames.CONFIG_FILE);
+                });
+        for (int i = 0; i < PeerShards.MAX_SHARDS; i++) {
+            String own = PeerShards.fileName(i);
+            assertThat(sources.get(i + 1).getConfigMap().getItems())
+                    .singleElement()
+                    .satisfies(item -> {
+                        assertThat(item.getKey()).isEqualTo(own);
+                        assertThat(item.getPath()).isEqualTo(own);
+                    });
+        }
+    }
+
+    @Test
     void keyVolumeIsTheKeySecretReadableOnlyByOwner() {
         var secret = volume("key").getSecret();
 

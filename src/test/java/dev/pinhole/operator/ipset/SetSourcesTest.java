@@ -136,13 +136,13 @@ class SetSourcesTest {
         FeedFetcher fetcher = new FeedFetcher(policy, this::resolve, server.clientTls(),
                 new FeedFetcher.Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), 3, 64 * 1024),
                 System::nanoTime);
-        refresher = new FeedRefresher((url, previous) -> {
+        refresher = new FeedRefresher(new SharedFetches((url, previous) -> {
             if (errorDuringFetch != null) {
                 throw errorDuringFetch;
             }
             sentValidators.add(previous);
             return fetcher.fetch(url, previous);
-        }, new FeedLimits(64 * 1024, 1_000), Runnable::run, clock, feedMetrics);
+        }, clock, SharedFetches.REUSE_FOR, SharedFetches.MAX_KEPT_BYTES), new FeedLimits(64 * 1024, 1_000), Runnable::run, clock, feedMetrics);
         plans = new SourcePlans(origins, policy, 0.5);
     }
 
@@ -475,6 +475,28 @@ class SetSourcesTest {
 
         assertThat(sentValidators).singleElement().extracting(v -> v.etag().orElse("none")).isEqualTo("\"v1\"");
         assertThat(fetches(FeedMetrics.NOT_MODIFIED)).isEqualTo(1);
+    }
+
+    @Test
+    void setsNamingOneUrlShareOneFetch() {
+        serve("/shared", lines(1, 4));
+        List<IPSet> sets = List.of(set("one", List.of(text(url("/shared")))),
+                set("two", List.of(text(url("/shared")))), set("three", List.of(text(url("/shared")))));
+
+        sets.forEach(s -> assertThat(cidrs(reconcile(s))).hasSize(4));
+
+        assertThat(requests).as("one request for three sets").containsExactly("/shared");
+    }
+
+    @Test
+    void aSharedBodyIsNotReusedPastItsWindow() {
+        serve("/shared", lines(1, 4));
+        reconcile(set("early", List.of(text(url("/shared")))));
+        clock.advance(SharedFetches.REUSE_FOR);
+
+        serve("/shared", lines(1, 5));
+        assertThat(cidrs(reconcile(set("late", List.of(text(url("/shared"))))))).hasSize(5);
+        assertThat(requests).hasSize(2);
     }
 
     @Test
