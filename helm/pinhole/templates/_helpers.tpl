@@ -51,6 +51,15 @@ Keep in sync with deploy/rbac.yaml and the table in docs/packaging.md (HelmChart
 - apiGroups: ["pinhole.dev"]
   resources: ["appconnectors/status", "ipsets/status"]
   verbs: ["patch"]
+# The Client informer AppConnectors admit from (ConnectorClients); no get: reconciles read its cache.
+- apiGroups: ["pinhole.dev"]
+  resources: ["clients"]
+  verbs: ["list", "watch"]
+# Each connector's entry in a Client's status: a PUT with the cached resourceVersion, so two connectors writing one
+# Client at once retry instead of losing an entry.
+- apiGroups: ["pinhole.dev"]
+  resources: ["clients/status"]
+  verbs: ["update"]
 # ChildWriter gives every child a controller owner reference to its AppConnector with blockOwnerDeletion=true; the
 # OwnerReferencesPermissionEnforcement admission plugin (OpenShift; test/cluster/up.sh) then requires update on the
 # owner's finalizers (no finalizer is ever set). IPSets own nothing.

@@ -22,8 +22,9 @@ public class ClientSpec {
 
     @JsonPropertyDescription("Groups asked for (DNS labels). Each must be in the allowedGroups of the clientSource"
             + " that selects this client, else the client is refused and the condition names the group; the"
-            + " source's defaultGroups are granted on top.")
-    @Size(max = 32)
+            + " source's defaultGroups are granted on top (at most 16 each, so a client never holds more than the 32"
+            + " groups a connector allows).")
+    @Size(max = 16)
     private List<@Size(max = 63) @Pattern(Patterns.GROUP) String> groups;
 
     @Size(max = 43)

@@ -34,6 +34,11 @@ public class ReconcileMetrics {
         registry.counter("pinhole.child.writes", "kind", kind, "child", childKind).increment();
     }
 
+    /** A Client newly refused by a connector, by reason (counted when its status starts saying so). */
+    public void clientRefused(String reason) {
+        registry.counter("pinhole.client.refusals", "reason", reason).increment();
+    }
+
     public void statusWritten(String kind) {
         registry.counter("pinhole.status.writes", "kind", kind).increment();
     }

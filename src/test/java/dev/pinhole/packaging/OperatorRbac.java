@@ -18,6 +18,10 @@ final class OperatorRbac {
     static final Set<Permission> NAMESPACED = union(
             // JOSDK's informers on the primaries and on each other's kind; no get, no write to a primary.
             Permission.grant("pinhole.dev", List.of("appconnectors", "ipsets"), INFORMER),
+            // The Client informer AppConnectors admit from (ConnectorClients), and their status entries: a PUT with
+            // the cached resourceVersion, so two connectors writing one Client retry instead of losing an entry.
+            Permission.grant("pinhole.dev", List.of("clients"), INFORMER),
+            Permission.grant("pinhole.dev", List.of("clients/status"), List.of("update")),
             // UpdateControl.patchStatus / ErrorStatusUpdateControl.patchStatus (server-side apply of the status).
             Permission.grant("pinhole.dev", List.of("appconnectors/status", "ipsets/status"), List.of("patch")),
             // Owner references with blockOwnerDeletion under OwnerReferencesPermissionEnforcement.
@@ -36,8 +40,11 @@ final class OperatorRbac {
             // EventRecorder: a new core/v1 Event each time.
             Permission.grant("", List.of("events"), List.of("create")));
 
-    /** Always cluster-wide: nodes are cluster-scoped (the shared Node informer). */
-    static final Set<Permission> CLUSTER = Permission.grant("", List.of("nodes"), INFORMER);
+    /**
+     * Always cluster-wide: nodes and namespaces are cluster-scoped (the shared Node informer; the Namespace informer
+     * for clientSources that select namespaces by label).
+     */
+    static final Set<Permission> CLUSTER = Permission.grant("", List.of("nodes", "namespaces"), INFORMER);
 
     /**
      * Only with leader election, in the operator's own namespace. Fabric8 renews the Lease with a JSON merge patch;

@@ -224,12 +224,9 @@ public final class ConfigCheck {
                 problems.add(new ConfigProblem(field.apply(base + ".name"), client.name(),
                         "duplicate of " + field.apply("clients[" + firstName + "].name")));
             }
-            if (!isWireGuardKey(client.publicKey())) {
-                problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
-                        "not a WireGuard key (32 bytes, base64)"));
-            } else if (Keys.isLowOrder(Keys.fromBase64(client.publicKey()))) {
-                problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(),
-                        "a low-order X25519 point (every shared secret with it is zero): not a real client key"));
+            java.util.Optional<String> keyProblem = clientKeyProblem(client.publicKey());
+            if (keyProblem.isPresent()) {
+                problems.add(new ConfigProblem(field.apply(base + ".publicKey"), client.publicKey(), keyProblem.get()));
             } else {
                 Integer firstKey = keys.putIfAbsent(client.publicKey(), i);
                 if (firstKey != null) {
@@ -315,6 +312,22 @@ public final class ConfigCheck {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException("4 or 16 bytes always make an address", e);
         }
+    }
+
+    /**
+     * Why {@code key} cannot be a client's public key (not 32 bytes of base64, or a low-order X25519 point), or
+     * empty when it can. The operator asks it of each Client before admitting it, so one bad key refuses that
+     * Client alone instead of the connector's whole config.
+     */
+    public static java.util.Optional<String> clientKeyProblem(String key) {
+        if (!isWireGuardKey(key)) {
+            return java.util.Optional.of("not a WireGuard key (32 bytes, base64)");
+        }
+        if (Keys.isLowOrder(Keys.fromBase64(key))) {
+            return java.util.Optional.of(
+                    "a low-order X25519 point (every shared secret with it is zero): not a real client key");
+        }
+        return java.util.Optional.empty();
     }
 
     static boolean isWireGuardKey(String text) {

@@ -7,6 +7,9 @@ import static dev.pinhole.operator.ConditionTypes.READY;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
 import dev.pinhole.api.AppConnectorStatus;
+import dev.pinhole.api.Client;
+import dev.pinhole.api.ClientConnectorStatus;
+import dev.pinhole.api.ClientStatus;
 import dev.pinhole.api.IPSet;
 import dev.pinhole.api.ObjectReference;
 import dev.pinhole.connector.config.ConfigProblem;
@@ -144,6 +147,9 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                 .build();
         sources.add(new InformerEventSource<>(ipSets, context));
         sources.add(NatGatewayNodes.eventSource(context));
+        var namespaces = ConnectorClients.namespaceSource(context);
+        sources.add(namespaces);
+        sources.add(ConnectorClients.clientSource(context, namespaces));
         sources.add(serviceCreations);
         return sources;
     }
@@ -272,8 +278,20 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         // 3. Children, in dependency order: config before the pods that mount it. The connector runs ConfigCheck on
         // what it loads; the very config about to be written passes the same check first, so nothing the connector
         // would refuse ever replaces the last good one.
+        // Client objects from spec.clientSources (docs/access.md): decided before rendering, so the config carries
+        // exactly the admitted ones; their statuses (the allocator's record) are written once the config is.
+        String namespace = connector.getMetadata().getNamespace();
+        String name = connector.getMetadata().getName();
+        List<Client> clients = ConnectorClients.all(context);
+        List<ClientDecision> decisions = ClientAdmission.decide(new ClientAdmission.Connector(namespace, name,
+                        ConnectorConfigRenderer.wireGuardInterface(spec).getAddress(), spec.getClients(),
+                        spec.getClientSources()),
+                clients.stream().map(c -> ClientCandidate.of(c, namespace, name)).toList(),
+                ConnectorClients.namespaceLabels(context));
         ConnectorConfig config = ConnectorConfigRenderer.render(connector, canonicalRoutes,
-                NatGatewayNodes.ipAddresses(connector, context), ipSetCidrs);
+                NatGatewayNodes.ipAddresses(connector, context), ipSetCidrs, decisions.stream()
+                        .filter(d -> d instanceof ClientDecision.Admitted).map(d -> (ClientDecision.Admitted) d)
+                        .toList());
         List<ConfigProblem> renderedProblems = ConnectorSpecCheck.checkRendered(config);
         if (!renderedProblems.isEmpty()) {
             return failed(connector, context, status, Reason.INVALID_SPEC,
@@ -331,6 +349,9 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
                     named(context, ConfigMap.class, ConnectorNames.clientsConfigMap(connector)));
         }
 
+        boolean clientsPending = writeClientStatuses(context, connector, key.publicKey(), endpoints, canonicalRoutes,
+                clients, decisions);
+
         // 4. Status from what the cluster reports.
         status.clientAccess(endpoints, ConnectorNames.clientsConfigMap(connector))
                 .reports(settings.operator().probeConnectors()
@@ -341,8 +362,69 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
         }
         AppConnectorStatus decided = status.build();
         announceTransitions(context, connector, status);
-        return finish(connector, status.previous(), decided, settling(status.statusOf(READY),
+        return finish(connector, status.previous(), decided, clientsPending || settling(status.statusOf(READY),
                 status.statusOf(PROGRESSING)));
+    }
+
+    /**
+     * Writes this connector's entry into each Client it decided about (and removes it from those it no longer
+     * selects), only where the status changes. Each write carries the cached resourceVersion: a Client another
+     * connector (or a spec edit) changed since is left for a look again soon instead of overwritten. Returns
+     * whether any was left.
+     */
+    private boolean writeClientStatuses(Context<AppConnector> context, AppConnector connector, String publicKey,
+                                        List<String> endpoints, List<String> routes, List<Client> clients,
+                                        List<ClientDecision> decisions) {
+        String namespace = connector.getMetadata().getNamespace();
+        String name = connector.getMetadata().getName();
+        Map<String, ClientDecision> byRef = new HashMap<>();
+        decisions.forEach(d -> byRef.put(d.candidate().ref(), d));
+        boolean pending = false;
+        for (Client client : clients) {
+            ClientDecision decision = byRef.get(client.getMetadata().getNamespace() + "/"
+                    + client.getMetadata().getName());
+            ClientStatus previous = client.getStatus();
+            boolean hadEntry = previous != null && previous.getConnectors() != null && previous.getConnectors()
+                    .stream().anyMatch(e -> e.isFor(namespace, name));
+            if (decision == null && !hadEntry) {
+                continue;
+            }
+            Optional<ClientConnectorStatus> entry = Optional.ofNullable(decision).map(d -> ClientStatusUpdate.entry(
+                    namespace, name, d, d instanceof ClientDecision.Admitted a ? ClientConfigRenderer.render(connector,
+                            new AppConnectorSpec.Client(a.clientName(), a.candidate().publicKey(), a.address()),
+                            publicKey, endpoints, routes) : null));
+            long generation = client.getMetadata().getGeneration() == null ? 0 : client.getMetadata().getGeneration();
+            ClientStatus next = ClientStatusUpdate.next(previous, generation, namespace, name, entry, clock);
+            if (next.equals(previous)) {
+                continue;
+            }
+            Client write = new Client();
+            write.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                    .withName(client.getMetadata().getName()).withNamespace(client.getMetadata().getNamespace())
+                    .withResourceVersion(client.getMetadata().getResourceVersion()).build());
+            write.setSpec(client.getSpec());
+            write.setStatus(next);
+            try {
+                context.getClient().resource(write).updateStatus();
+                metrics.statusWritten("Client");
+                if (decision instanceof ClientDecision.Refused r && !refusedBefore(previous, namespace, name,
+                        r.reason())) {
+                    metrics.clientRefused(r.reason());
+                }
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() == 409) {
+                    pending = true;
+                } else if (e.getCode() != 404) {
+                    throw e;
+                }
+            }
+        }
+        return pending;
+    }
+
+    private static boolean refusedBefore(ClientStatus previous, String namespace, String name, String reason) {
+        return previous != null && previous.getConnectors() != null && previous.getConnectors().stream()
+                .anyMatch(e -> e.isFor(namespace, name) && reason.equals(e.getReason()));
     }
 
     private static final String READY_TRUE = "True";

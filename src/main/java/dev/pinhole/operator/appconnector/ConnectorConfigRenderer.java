@@ -31,6 +31,16 @@ public final class ConnectorConfigRenderer {
      */
     public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes,
                                          List<String> nodeAddresses, Map<String, List<String>> ipSetCidrs) {
+        return render(connector, resolvedRoutes, nodeAddresses, ipSetCidrs, List.of());
+    }
+
+    /**
+     * As {@link #render(AppConnector, List, List, Map)}, with the Client objects the connector admitted
+     * ({@link ClientAdmission}) after its inline clients, under the names, addresses and groups admission gave them.
+     */
+    public static ConnectorConfig render(AppConnector connector, List<String> resolvedRoutes,
+                                         List<String> nodeAddresses, Map<String, List<String>> ipSetCidrs,
+                                         List<ClientDecision.Admitted> admitted) {
         AppConnectorSpec spec = connector.getSpec();
         AppConnectorSpec.WireGuardInterface t = wireGuardInterface(spec);
         AppConnectorSpec.Egress egress = spec.getEgress();
@@ -40,10 +50,7 @@ public final class ConnectorConfigRenderer {
                 connector.getMetadata().getName(),
                 connector.getMetadata().getNamespace(),
                 new ConnectorConfig.WireGuardInterface(t.getAddress(), t.getListenPort(), t.getMtu(), t.getAppRange()),
-                spec.getClients() == null ? List.of() : spec.getClients().stream()
-                        .map(c -> new ConnectorConfig.Client(c.getName(), c.getPublicKey(), c.getAddress(),
-                                c.getGroups() == null || c.getGroups().isEmpty() ? null : List.copyOf(c.getGroups())))
-                        .toList(),
+                clients(spec.getClients(), admitted),
                 spec.getDomains() == null ? List.of() : List.copyOf(spec.getDomains()),
                 List.copyOf(resolvedRoutes),
                 new ConnectorConfig.Egress(egress.getElasticIP(),
@@ -55,6 +62,19 @@ public final class ConnectorConfigRenderer {
                 nodeAddresses.isEmpty() ? null
                         : new ConnectorConfig.Network(nodeAddresses.stream().distinct().sorted().toList(), null),
                 limits(spec.getLimits()), access(spec.getAccess(), ipSetCidrs), records(spec.getRecords()));
+    }
+
+    /** Inline clients, then admitted Client objects (oldest first): one peer each. */
+    private static List<ConnectorConfig.Client> clients(List<AppConnectorSpec.Client> inline,
+                                                        List<ClientDecision.Admitted> admitted) {
+        List<ConnectorConfig.Client> out = new ArrayList<>();
+        if (inline != null) {
+            inline.forEach(c -> out.add(new ConnectorConfig.Client(c.getName(), c.getPublicKey(), c.getAddress(),
+                    c.getGroups() == null || c.getGroups().isEmpty() ? null : List.copyOf(c.getGroups()))));
+        }
+        admitted.forEach(a -> out.add(new ConnectorConfig.Client(a.clientName(), a.candidate().publicKey(),
+                a.address(), a.groups().isEmpty() ? null : a.groups())));
+        return List.copyOf(out);
     }
 
     /** The spec's records as given (null when none): the connector fills in its defaults. */
