@@ -11,22 +11,28 @@ import java.util.Locale;
  * Whether this JVM's ChaCha20-Poly1305 runs Poly1305 as an intrinsic, which makes {@link OpenStrategy#ONE_PASS} the
  * faster open. HotSpot does not expose its diagnostic flag {@code UsePoly1305Intrinsics} to Java, so this repeats
  * its rule (JDK 21 to 25): x86-64 with AVX-512 IFMA, VL and BW, and AVX-512 not switched off. Wrong only costs
- * speed; {@code -Dpinhole.wireguard.open=one-pass|check-first} overrides it.
+ * speed; used only with {@code -Dpinhole.wireguard.open=auto} ({@code one-pass|check-first} force one way).
  */
 public final class Poly1305Intrinsic {
     static final String PROPERTY = "pinhole.wireguard.open";
 
     private Poly1305Intrinsic() {}
 
-    /** The open strategy for this JVM and CPU (the property, else the rule above); read once per device. */
+    /**
+     * The open strategy; read once per device. The check first unless {@code -Dpinhole.wireguard.open} says
+     * {@code one-pass}, or {@code auto} (one pass where the rule above finds the intrinsic). Not one pass by default:
+     * it is faster on the opening thread (1,367 vs 1,966 ns per 1420-byte open here) but the JDK's AEAD allocates
+     * about 2.3 KB per genuine message where the check first allocates 184 B, and the process CPU per GB uploaded,
+     * GC included, came out higher with it (5.34-5.95 vs 4.91 s, docs/dataplane.md).
+     */
     public static OpenStrategy preferredStrategy() {
-        String forced = System.getProperty(PROPERTY, "");
-        return switch (forced) {
+        String chosen = System.getProperty(PROPERTY, "check-first");
+        return switch (chosen) {
             case "one-pass" -> OpenStrategy.ONE_PASS;
-            case "check-first" -> OpenStrategy.CHECK_FIRST;
-            default -> present(Runtime.version().feature(), System.getProperty("os.arch", ""), cpuFlags(),
+            case "auto" -> present(Runtime.version().feature(), System.getProperty("os.arch", ""), cpuFlags(),
                     ManagementFactory.getRuntimeMXBean().getInputArguments())
                     ? OpenStrategy.ONE_PASS : OpenStrategy.CHECK_FIRST;
+            default -> OpenStrategy.CHECK_FIRST;
         };
     }
 
