@@ -31,8 +31,8 @@ import java.util.function.UnaryOperator;
  */
 public final class ConfigCheck {
     /**
-     * Clients one connector holds: the 5,000 of issue 17 with room to grow. What it bounds: about 1 KiB of heap per
-     * idle peer plus its client entry (docs/scale.md: 8 MiB at the bound, in a 126 MiB heap), one X25519 per new
+     * Clients one connector holds: the 5,000 of issue 17 with room to grow. What it bounds: about 2 KiB of heap per
+     * idle peer with its client entry (docs/scale.md: 16 MiB at the bound, in a 126 MiB heap), one X25519 per new
      * peer at application, and the shards the operator renders (16 of 512 KiB). The flow budget (16,384 by default)
      * is shared, not multiplied: more clients do not mean more flows.
      */
