@@ -323,7 +323,7 @@ public final class ConfigCheck {
         if (!isWireGuardKey(key)) {
             return java.util.Optional.of("not a WireGuard key (32 bytes, base64)");
         }
-        if (Keys.isLowOrder(Keys.fromBase64(key))) {
+        if (CheckedKeys.isLowOrder(key)) {
             return java.util.Optional.of(
                     "a low-order X25519 point (every shared secret with it is zero): not a real client key");
         }

@@ -94,6 +94,9 @@ class ConfigCheckTest {
 
         assertThat(p.field()).isEqualTo("clients[0].publicKey");
         assertThat(p.reason()).contains("low-order");
+        // Checked keys are remembered only when good: the same bad key is refused at every reload.
+        assertThat(onlyProblem(config("100.80.0.0/12", List.of("example.com"), key, "203.0.113.10")).reason())
+                .contains("low-order");
     }
 
     @Adversarial
