@@ -105,6 +105,13 @@ public final class WireGuardDevice {
                 gone.add(peer);
             }
         }
+        // Sessions and indices go before the upserts: inbound packets find their peer through the index table,
+        // so a removed client would otherwise keep forwarding while thousands of new peers are set up (one
+        // X25519 each); the cryptokey routing entries go in the one rebuild below.
+        for (Peer peer : gone) {
+            recovery.unregister(peer);
+            peer.remove();
+        }
         Map<Peer, List<Cidr>> routes = new HashMap<>();
         for (PeerConfig cfg : upserts) {
             Peer peer = peers.computeIfAbsent(cfg.publicKey(), k -> new Peer(k, peerContext, recovery.tagOf(k)));
@@ -113,10 +120,6 @@ public final class WireGuardDevice {
             recovery.register(peer);
         }
         allowedIps.apply(routes, gone);
-        for (Peer peer : gone) {
-            recovery.unregister(peer);
-            peer.remove();
-        }
         return gone.size();
     }
 
