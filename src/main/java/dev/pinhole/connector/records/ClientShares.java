@@ -23,8 +23,11 @@ public final class ClientShares {
     public static final int BURST = 1_000;
     /** How often the flows and lookups left out are summarised. */
     public static final long SUMMARY_NANOS = 10_000_000_000L;
-    /** Clients with a bucket (or a tally) at once, per table. */
-    static final int MAX_CLIENTS = 4_096;
+    /**
+     * Clients with a bucket (or a tally) at once, per table: as many as a connector may have (ConfigCheck's bound),
+     * so no configured client's overflow goes untold; records come only from authenticated clients.
+     */
+    static final int MAX_CLIENTS = 8_192;
 
     /** Where summaries go: the caller makes the line (it knows the client's key and endpoint). */
     @FunctionalInterface
