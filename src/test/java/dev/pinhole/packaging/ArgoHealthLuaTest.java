@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class ArgoHealthLuaTest {
     static final Path APPCONNECTOR_SCRIPT = RepoLayout.DEPLOY.resolve("argocd/health-appconnector.lua");
     static final Path IPSET_SCRIPT = RepoLayout.DEPLOY.resolve("argocd/health-ipset.lua");
+    static final Path CLIENT_SCRIPT = RepoLayout.DEPLOY.resolve("argocd/health-client.lua");
     static final String FIXTURES = "ArgoHealthLuaTest/";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -238,6 +239,44 @@ class ArgoHealthLuaTest {
         void invalidForAnOlderSpecIsProgressingOnceTheSpecChanged() {
             assertThat(health("ipset-stale-invalid")).isEqualTo(new Health("Progressing",
                     "Waiting for the operator to observe generation 2 (status describes generation 1)"));
+        }
+    }
+
+    @Nested
+    class Client {
+        private Health health(String fixture) {
+            return ArgoHealthLuaTest.health(CLIENT_SCRIPT, fixture);
+        }
+
+        @Test
+        void withoutStatusItWaitsForAConnector() {
+            assertThat(health("client-no-status")).isEqualTo(new Health("Progressing",
+                    "Waiting for an AppConnector to admit this Client"));
+        }
+
+        @Test
+        void admittedIsHealthyNamingTheConnector() {
+            assertThat(health("client-admitted")).isEqualTo(new Health("Healthy",
+                    "Admitted: admitted by pinhole-apps/corp-apps"));
+        }
+
+        @Test
+        void aRefusedGroupIsDegradedNamingTheGroup() {
+            assertThat(health("client-group-not-allowed")).isEqualTo(new Health("Degraded",
+                    "GroupNotAllowed: pinhole-apps/corp-apps: group \"admins\" is not in"
+                            + " clientSources[0].allowedGroups [sales, support]"));
+        }
+
+        @Test
+        void noConnectorSelectingItIsDegraded() {
+            assertThat(health("client-no-connector")).isEqualTo(new Health("Degraded",
+                    "NoConnector: no AppConnector's clientSources select this client (its namespace and labels)"));
+        }
+
+        @Test
+        void anAdmissionOlderThanTheSpecIsProgressing() {
+            assertThat(health("client-stale-generation")).isEqualTo(new Health("Progressing",
+                    "Waiting for the operator to observe generation 2 (Admitted describes generation 1)"));
         }
     }
 }
