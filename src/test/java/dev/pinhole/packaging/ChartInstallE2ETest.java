@@ -190,7 +190,7 @@ class ChartInstallE2ETest {
             }
         }
         assertThat(crds).extracting(c -> c.getMetadata().getName())
-                .containsExactlyInAnyOrder("appconnectors.pinhole.dev", "ipsets.pinhole.dev");
+                .containsExactlyInAnyOrder("appconnectors.pinhole.dev", "clients.pinhole.dev", "ipsets.pinhole.dev");
         return crds;
     }
 
