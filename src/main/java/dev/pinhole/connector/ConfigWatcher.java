@@ -34,6 +34,8 @@ public final class ConfigWatcher {
     private final AtomicReference<LoadedConfig> current;
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final AtomicReference<Waiting> waiting = new AtomicReference<>();
+    /** The shard files' {@link #shardStamp()} when the waiting config was last tried. */
+    private String waitingStamp;
     /** The content digest last found invalid: the same files are not loaded and checked again every poll. */
     private volatile String refusedDigest;
 
@@ -62,12 +64,21 @@ public final class ConfigWatcher {
         if (digest != null && digest.equals(refusedDigest)) {
             return false;
         }
+        // While a main config waits for its shards, re-read and hash them only when the directory changed: the
+        // kubelet swaps a projected volume's files by replacing them, so their sizes and times say when to look.
+        String shardStamp = shardStamp();
+        Waiting stillWaiting = waiting.get();
+        if (digest != null && stillWaiting != null && digest.equals(stillWaiting.digest())
+                && shardStamp != null && shardStamp.equals(waitingStamp)) {
+            return false;
+        }
         LoadedConfig next;
         try {
             next = LoadedConfig.load(configFile, keyFile);
         } catch (ShardsPendingException e) {
             // Not remembered by digest: the same main config loads once its shards arrive, at a later poll.
             waiting.set(new Waiting(digest, e.problems()));
+            waitingStamp = shardStamp;
             refuse(null, "waiting", e);
             return false;
         } catch (InvalidConfigException e) {
@@ -104,6 +115,21 @@ public final class ConfigWatcher {
                     current.get().digest(), message);
             metrics.configReload(outcome);
         }
+    }
+
+    /** Name, size and modification time of each shard file beside the config, or null if it cannot be listed. */
+    private String shardStamp() {
+        Path dir = configFile.toAbsolutePath().getParent();
+        StringBuilder stamp = new StringBuilder();
+        try (var files = java.nio.file.Files.newDirectoryStream(dir, "peers-*.json")) {
+            for (Path f : files) {
+                stamp.append(f.getFileName()).append(':').append(java.nio.file.Files.size(f)).append(':')
+                        .append(java.nio.file.Files.getLastModifiedTime(f).toMillis()).append(';');
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return stamp.toString();
     }
 
     /** The config in force. */
