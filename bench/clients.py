@@ -355,13 +355,15 @@ class Connector:
         return c.getresponse().read().decode()
 
     def memory(self):
-        """(heap MiB after a full GC, RSS MiB)."""
+        """(heap MiB after a full GC, heap committed MiB, RSS MiB)."""
         subprocess.run([os.path.join(os.path.dirname(self.java), "jcmd"), str(self.pid), "GC.run"],
                        capture_output=True, timeout=120)
         time.sleep(0.5)
-        heap = sum(float(v) for v in re.findall(r'jvm_memory_used_bytes\{area="heap"[^}]*\} ([0-9.eE+]+)',
-                                                  self.metrics()))
-        return heap / 2**20, scale.status_kib(self.pid, "VmRSS") / 1024
+        text = self.metrics()
+        used = sum(float(v) for v in re.findall(r'jvm_memory_used_bytes\{area="heap"[^}]*\} ([0-9.eE+]+)', text))
+        committed = sum(float(v) for v in re.findall(
+            r'jvm_memory_committed_bytes\{area="heap"[^}]*\} ([0-9.eE+]+)', text))
+        return used / 2**20, committed / 2**20, scale.status_kib(self.pid, "VmRSS") / 1024
 
     def stop(self):
         if self.proc.poll() is None:
@@ -534,7 +536,7 @@ def main():
                               key_dir / "privateKey", results / "connector.log", a.ns_ip)
         first = connector.wait_status()
         time.sleep(3)
-        heap0, rss0 = connector.memory()
+        heap0, committed0, rss0 = connector.memory()
         log(f"connector up with {first.get('clients')} clients: heap after GC {heap0:.1f} MiB, RSS {rss0:.1f} MiB")
 
         # ---------------------------------------------------------------------------------------- 1. the bulk
@@ -598,7 +600,7 @@ def main():
             raise RuntimeError("the connector never reported all Clients")
         ccpu1 = scale.cpu_seconds(connector.pid) - ccpu0
         time.sleep(2)
-        heap_n, rss_n = connector.memory()
+        heap_n, committed_n, rss_n = connector.memory()
         maps = {}
         for name in sorted(projection.maps):
             f, text = projection.maps[name]
@@ -620,6 +622,7 @@ def main():
             m_before = operator.get("/q/metrics")
             rc_before = reconcile_totals(m_before)
             sw_before = status_writes(m_before, "Client")
+            opcpu_before = scale.cpu_seconds(operator.pid)
             t_create = time.time()
             probe.start(name, priv)
             status, body = conn.request("POST", f"/apis/pinhole.dev/v1alpha1/namespaces/{ns}/clients", o)
@@ -650,13 +653,14 @@ def main():
                  "digest_s": t_digest and t_digest - t_create, "handshake_s": hs and hs[0] - t_create,
                  "initiations": hs and hs[1], "reconciles": rc_after[0] - rc_before[0],
                  "reconcile_s": rc_after[1] - rc_before[1],
+                 "operator_cpu_s": scale.cpu_seconds(operator.pid) - opcpu_before,
                  "client_status_writes": status_writes(m_after, "Client") - sw_before}
             per.append(p)
             log(f"probe {i + 1}/{len(probes)} {p['client']}: status {p['status_s']}, configmap {p['configmap_s']}, "
                 f"digest {p['digest_s']}, handshake {p['handshake_s']} s; {p['reconciles']:.0f} reconciles "
                 f"{p['reconcile_s']:.2f} s, {p['client_status_writes']:.0f} Client status writes")
         time.sleep(2)
-        heap_hs, rss_hs = connector.memory()
+        heap_hs, committed_hs, rss_hs = connector.memory()
         final_hwm = scale.status_kib(operator.pid, "VmHWM") / 1024
         final_rss = scale.status_kib(operator.pid, "VmRSS") / 1024
         connector_hwm = scale.status_kib(connector.pid, "VmHWM") / 1024
@@ -705,11 +709,14 @@ def main():
         ("operator RSS peak (VmHWM) after bulk / at end", f"{hwm_bulk:.0f} / {final_hwm:.0f} MiB"),
         ("operator RSS settled after bulk / at end", f"{settled_rss:.0f} / {final_rss:.0f} MiB"),
         ("rendered ConfigMaps", f"{len(maps)}: " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in maps.items())),
-        ("connector with 0 clients", f"heap after GC {heap0:.1f} MiB, RSS {rss0:.1f} MiB"),
-        (f"connector with {n} idle peers", f"heap after GC {heap_n:.1f} MiB, RSS {rss_n:.1f} MiB: "
-                                           f"{(heap_n - heap0) * 2**20 / n:.0f} bytes of heap per idle peer"),
-        (f"connector after {len(per)} handshakes", f"heap after GC {heap_hs:.1f} MiB, RSS {rss_hs:.1f} MiB, "
-                                                   f"peak RSS {connector_hwm:.1f} MiB"),
+        ("connector with 0 clients", f"heap after GC {heap0:.1f} MiB (committed {committed0:.0f}), RSS "
+                                     f"{rss0:.1f} MiB"),
+        (f"connector with {n} idle peers", f"heap after GC {heap_n:.1f} MiB (committed {committed_n:.0f}), RSS "
+                                           f"{rss_n:.1f} MiB: {(heap_n - heap0) * 2**20 / n:.0f} bytes of heap per "
+                                           f"idle peer"),
+        (f"connector after {len(per)} more reloads + handshakes", f"heap after GC {heap_hs:.1f} MiB (committed "
+                                                   f"{committed_hs:.0f}), RSS {rss_hs:.1f} MiB, peak RSS "
+                                                   f"{connector_hwm:.1f} MiB"),
         ("probe: created -> status has its config", fmt_ms(col("status_s"))),
         ("probe: created -> ConfigMap projected", fmt_ms(col("configmap_s"))),
         ("probe: created -> connector configDigest", fmt_ms(col("digest_s"))),
@@ -718,6 +725,7 @@ def main():
                                                           f"{statistics.median(col('client_status_writes')):.0f} "
                                                           f"(median), reconcile time median "
                                                           f"{statistics.median(col('reconcile_s')) * 1000:.0f} ms"),
+        ("probe: operator CPU per new Client", fmt_ms(col("operator_cpu_s"))),
     ]
     if any(missing.values()):
         rows.append(("probe: not reached within 120 s", ", ".join(f"{k} {v}" for k, v in missing.items() if v)))
@@ -736,7 +744,8 @@ def main():
         "connector_all_s": connector_all_at, "reconciles": rc1[0] - rc0[0], "reconcile_s": rc1[1] - rc0[1],
         "client_status_writes": sw1 - sw0, "operator_cpu_s": cpu1, "operator_hwm_mib": final_hwm,
         "operator_settled_rss_mib": settled_rss, "configmaps": maps, "connector": {
-            "heap0": heap0, "rss0": rss0, "heap_n": heap_n, "rss_n": rss_n, "heap_hs": heap_hs, "rss_hs": rss_hs},
+            "heap0": heap0, "rss0": rss0, "heap_n": heap_n, "rss_n": rss_n, "heap_hs": heap_hs, "rss_hs": rss_hs,
+            "committed0": committed0, "committed_n": committed_n, "committed_hs": committed_hs},
         "timeline": timeline, "java_opts": a.java_opts}, indent=1))
     ok = not any(missing.values()) and distinct == n
     return 0 if ok else 1
