@@ -2,7 +2,7 @@
 """Connector start time and idle memory (issue 16): starts the connector jar as a pod would, times it to ready and
 samples its memory once it idles.
 
-Per run: a fresh JVM (`java OPTS -cp target/quarkus-app/{app,lib/main}/* dev.pinhole.connector.ConnectorMain
+Per run: a fresh JVM (`java OPTS -cp CP dev.pinhole.connector.ConnectorMain
 --config FILE --key FILE`), its time from process start (just before the fork) to the first `/readyz` 200 (polled
 every 2 ms on 127.0.0.1) with the CPU time the process had used by then (steadier than wall time on a busy
 machine), and its VmRSS (anonymous and file-backed) after --idle seconds of idling and its peak (VmHWM). The table shows every run and the medians.
@@ -50,7 +50,8 @@ def parse_args():
     p.add_argument("--java", default="/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
     p.add_argument("--java-opts", default=RENDERED_OPTS)
     p.add_argument("--mem-limit", default="384m", help="the pod's memory limit, as -XX:MaxRAM; 'none' to leave out")
-    p.add_argument("--cp", default=f"{ROOT}/target/quarkus-app/app/*:{ROOT}/target/quarkus-app/lib/main/*")
+    p.add_argument("--cp", help="class path (default: the image's, bin/pinhole connector-classpath over target/; "
+                   "'all' for target/quarkus-app/{app,lib/main}/*)")
     p.add_argument("--config")
     p.add_argument("--key")
     p.add_argument("--http-port", type=int, default=19390)
@@ -154,7 +155,9 @@ def stop(proc, wait=20):
 
 
 def one_run(args, opts, config, key, log_path, sample=True):
-    command = [args.java, *opts, "-cp", args.cp, "dev.pinhole.connector.ConnectorMain",
+    # Native access as bin/pinhole grants it (batched UDP I/O through java.lang.foreign; an AOT cache is only used
+    # with the options it was trained with).
+    command = [args.java, "--enable-native-access=ALL-UNNAMED", *opts, "-cp", args.cp, "dev.pinhole.connector.ConnectorMain",
                "--config", config, "--key", key, "--drain-seconds", "0"]
     with open(log_path, "w") as log:
         started = time.monotonic()
@@ -192,8 +195,19 @@ def line(r):
             f" (anon {r['anon_mib']:5.1f}, file {r['file_mib']:5.1f})   peak {r['hwm_mib']:6.1f} MiB")
 
 
+def class_path(cp):
+    """The connector's class path as the image builds it (the app and the connector's libraries only)."""
+    if cp == "all":
+        return f"{ROOT}/target/quarkus-app/app/*:{ROOT}/target/quarkus-app/lib/main/*"
+    if cp:
+        return cp
+    return subprocess.run([f"{ROOT}/bin/pinhole", "connector-classpath"], env={**os.environ,
+                          "PINHOLE_HOME": f"{ROOT}/target"}, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def main():
     args = parse_args()
+    args.cp = class_path(args.cp)
     opts = args.java_opts.split()
     if args.mem_limit != "none":
         opts.insert(0, f"-XX:MaxRAM={args.mem_limit}")
