@@ -50,7 +50,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The operator's rendered JAVA_OPTS for the connector (DesiredDeployment.CONNECTOR_JAVA_OPTS).
-RENDERED_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr"
+RENDERED_OPTS = ("-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr"
+                 " -Djdk.reflect.useNativeAccessorOnly=true")
 # A client key from the README's example (any valid X25519 public key will do: nobody connects).
 CLIENT_KEY = "tUrchOXyQxlH4oPOGdN545eMLqAdI6re/uB6NZ1tdRc="
 
