@@ -44,9 +44,12 @@ _spec.loader.exec_module(scale)
 
 CONNECTOR = "bench"                        # the AppConnector's name
 GROUPS = ["g0", "g1", "g2", "g3"]
-# The pod's JVM options (DesiredDeployment.CONNECTOR_JAVA_OPTS) inside its 384Mi limit, as bench/connector-start.py.
-CONNECTOR_JAVA_OPTS = ("-XX:MaxRAM=384m -XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError"
-                       " -XX:+DisplayVMOutputToStderr")
+_cs = importlib.util.spec_from_file_location("connector_start", HERE / "connector-start.py")
+connector_start = importlib.util.module_from_spec(_cs)
+_cs.loader.exec_module(connector_start)
+# The pod's JVM options (DesiredDeployment.CONNECTOR_JAVA_OPTS, kept in bench/connector-start.py) inside its 384Mi
+# limit.
+CONNECTOR_JAVA_OPTS = "-XX:MaxRAM=384m " + connector_start.RENDERED_OPTS
 
 
 def log(msg):
@@ -449,8 +452,7 @@ def main():
     ap.add_argument("--java-opts", required=True)
     ap.add_argument("--operator-env", action="append", default=[])
     ap.add_argument("--connector-java", required=True)
-    ap.add_argument("--connector-cp", required=True)
-    ap.add_argument("--probe-cp", required=True)
+    ap.add_argument("--home", default="target", help="the build whose quarkus-app the connector runs from")
     ap.add_argument("--netns-prefix", default="phcb")
     ap.add_argument("--host-ip", default="198.19.231.1")
     ap.add_argument("--ns-ip", default="198.19.231.2")
@@ -460,6 +462,10 @@ def main():
     a = ap.parse_args()
     if a.probes >= a.clients:
         sys.exit("--probes must be below --clients")
+    # The connector's class path as the image builds it (bin/pinhole connector-classpath); the probe adds the tests'.
+    home = str(pathlib.Path(a.home).resolve())
+    connector_cp = connector_start.class_path(None, home)
+    probe_cp = f"{home}/test-classes:{connector_cp}"
 
     results = pathlib.Path(a.results)
     results.mkdir(parents=True, exist_ok=True)
@@ -532,7 +538,7 @@ def main():
         projection = Projection(api, conn_ns, config_dir, file_of)
         projection.start()
         netns.up()
-        connector = Connector(a.connector_java, a.connector_cp, netns.name, config_dir / "connector.json",
+        connector = Connector(a.connector_java, connector_cp, netns.name, config_dir / "connector.json",
                               key_dir / "privateKey", results / "connector.log", a.ns_ip)
         first = connector.wait_status()
         time.sleep(3)
@@ -610,7 +616,7 @@ def main():
 
         # ------------------------------------------------------------------------------------- 2. the probes
         listen_port = json.loads((config_dir / "connector.json").read_text())["tunnel"]["listenPort"]
-        probe = Probe(a.connector_java, a.probe_cp, a.ns_ip, listen_port, connector_pub, 100,
+        probe = Probe(a.connector_java, probe_cp, a.ns_ip, listen_port, connector_pub, 100,
                       results / "probe.log")
         conn = Conn(api)
         per = []

@@ -57,12 +57,11 @@ trap cleanup EXIT
 
 operator_env=()
 for e in ${BENCH_OPERATOR_ENV-MALLOC_ARENA_MAX=2}; do operator_env+=(--operator-env "$e"); done
-app_cp="$ROOT/target/quarkus-app/app/*:$ROOT/target/quarkus-app/lib/main/*"
 mkdir -p "$OUT"
 log "results in $OUT"
 python3 bench/clients.py --clients "$CLIENTS" --probes "$PROBES" --namespaces "${BENCH_NAMESPACES:-4}" \
   --concurrency "${BENCH_CONCURRENCY:-8}" --jar "${BENCH_JAR:-target/quarkus-app/quarkus-run.jar}" \
   --state "$STATE" --results "$OUT" --timeout "${BENCH_TIMEOUT:-900}" \
   --java-opts "${BENCH_JAVA_OPTS:--XX:MaxRAM=512m $(sed -n 's/^javaOpts: "\(.*\)"$/\1/p' helm/pinhole/values.yaml)}" \
-  --connector-java "$JAVA" --connector-cp "$app_cp" --probe-cp "$ROOT/target/test-classes:$app_cp" \
+  --connector-java "$JAVA" --home "$ROOT/target" \
   --netns-prefix "${BENCH_NETNS_PREFIX:-phcb}" ${BENCH_KEEP:+--keep} "${operator_env[@]}"
