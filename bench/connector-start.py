@@ -9,9 +9,9 @@ then, its VmRSS (anonymous and file-backed) after --idle seconds and its peak (V
 connector's own start line ("ready N ms after the process started: JVM, config, metrics, data plane, egress client,
 http, until ready"). Every column is the median over --runs.
 
---variant NAME|HOME|OPTS (repeatable) compares builds or options in one run, interleaved (A B A B ...) so the
+--variant NAME|HOME|OPTS|CP (repeatable) compares builds or options in one run, interleaved (A B A B ...) so the
 machine's load falls on all alike: HOME is a directory holding quarkus-app/ (a build copied aside; empty: this
-repository's target/), OPTS the JVM options (empty: --java-opts). --aot-train FILE trains an AOT cache per variant
+repository's target/), OPTS the JVM options (empty: --java-opts), CP as --cp (empty: the image's class path). --aot-train FILE trains an AOT cache per variant
 first as the image does (`dev.pinhole.connector.AotTrainingRun` with -XX:AOTCacheOutput, JDK 25) and runs with it.
 --idle-long S keeps one more run per variant up S seconds and samples its RSS then. --nmt and --class-load add one
 uncounted run per variant with -XX:NativeMemoryTracking=summary (`jcmd VM.native_memory summary`, committed KiB per
@@ -27,7 +27,7 @@ DesiredDeploymentTest checks). MALLOC_ARENA_MAX=2 as the image sets it, unless t
 one (without it, wall times there measure the load; the CPU time is the steadier figure).
 
 usage: bench/connector-start.py [--runs 10] [--idle 5] [--idle-long 60] [--java JAVA] [--java-opts "..."]
-                                [--mem-limit 384m] [--cp CP|all] [--variant "NAME|HOME|OPTS"]... [--aot-train FILE]
+                                [--mem-limit 384m] [--cp CP|all] [--variant "NAME|HOME|OPTS|CP"]... [--aot-train FILE]
                                 [--config FILE --key FILE] [--nmt] [--class-load] [--histo] [--priority]
   --java-opts defaults to the options the operator renders into the connector Deployment
   (DesiredDeployment.CONNECTOR_JAVA_OPTS; keep the two equal).
@@ -243,12 +243,12 @@ def variants(args):
     specs = args.variant or ["this build||"]
     out = []
     for spec in specs:
-        name, home, opts = (spec.split("|", 2) + ["", ""])[:3]
+        name, home, opts, cp = (spec.split("|", 3) + ["", "", ""])[:4]
         home = home or f"{ROOT}/target"
         opts = (opts or args.java_opts).split()
         if args.mem_limit != "none":
             opts.insert(0, f"-XX:MaxRAM={args.mem_limit}")
-        out.append({"name": name, "cp": class_path(args.cp, home), "opts": opts})
+        out.append({"name": name, "cp": class_path(cp or args.cp, home), "opts": opts})
     return out
 
 
