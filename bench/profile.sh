@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/profile.sh LABEL CLASSPATH [extra JVM opts] (root): the connector on Temurin 25 in the netns topology
-# (test/netns/topology.sh, PH_PREFIX default phprof, client upstream wireguard-go), a warm-up of 4 s each way, then
-# upload and download (SECS, default 10 s each) with a JFR recording per direction (jcmd JFR.start/stop, into
-# BENCH_OUT/LABEL, default /tmp/pinhole-profile) and CPU seconds per GB for the process and per thread (utime+stime
-# from /proc, also split into user and system time). bench/jfr-hot.py FILE.jfr prints each thread's hottest methods. Used for docs/dataplane.md.
+# (test/netns/topology.sh, PH_PREFIX default phprof, client upstream wireguard-go), a warm-up of WARM s (default 4)
+# each way, then upload and download (SECS, default 10 s each) with a JFR recording per direction (jcmd
+# JFR.start/stop, into BENCH_OUT/LABEL, default /tmp/pinhole-profile) and CPU seconds per GB for the process and per
+# thread (utime+stime from /proc, also split into user and system time). bench/jfr-hot.py FILE.jfr prints each
+# thread's hottest methods. Used for docs/dataplane.md.
 set -euo pipefail
 label="$1" cp="$2" extra="${3:-}"
 export PH_PREFIX="${PH_PREFIX:-phprof}"
@@ -21,8 +22,8 @@ ip netns exec "$NS_SAAS" iperf3 -s -D -B "$SAAS_IP" -I /tmp/pinhole-netns-$PH_PR
 sleep 0.5
 pid=$(cat /tmp/pinhole-netns-$PH_PREFIX/connector.pid)
 ip netns exec "$NS_GW" curl -s "http://127.0.0.1:$HTTP_PORT/status" | tr ',' '\n' | grep -E 'udpIo|listenAddress' >"$out/status.txt" || true
-# Per thread name: utime+stime, utime, stime (clock ticks).
-threads() { for t in /proc/$pid/task/*; do awk '{ n=$0; sub(/^[^(]*\(/, "", n); sub(/\).*/, "", n); r=$0; sub(/^.*\) /, "", r); split(r, f, " "); gsub(/ /, "_", n); print n, f[12]+f[13], f[12], f[13] }' "$t/stat"; done | awk '{a[$1]+=$2; u[$1]+=$3; s[$1]+=$4} END {for (k in a) print k, a[k], u[k], s[k]}' | sort; }
+# Per thread name: utime+stime, utime, stime (clock ticks); a thread that exits meanwhile is skipped, not fatal.
+threads() { for t in /proc/$pid/task/*; do awk '{ n=$0; sub(/^[^(]*\(/, "", n); sub(/\).*/, "", n); r=$0; sub(/^.*\) /, "", r); split(r, f, " "); gsub(/ /, "_", n); print n, f[12]+f[13], f[12], f[13] }' "$t/stat" 2>/dev/null || true; done | awk '{a[$1]+=$2; u[$1]+=$3; s[$1]+=$4} END {for (k in a) print k, a[k], u[k], s[k]}' | sort; }
 proc() { awk '{ sub(/^.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' /proc/$pid/stat; }
 # Warm-up (JIT) in both directions, not counted (WARM seconds each, default 4; on a loaded machine C2 needs more).
 ip netns exec "$NS_LAPTOP" iperf3 -c app.saas.test -t "${WARM:-4}" >/dev/null 2>&1 || true
