@@ -366,7 +366,7 @@ def main():
     operator = Operator(a.jar, op_kubeconfig, a.java_opts, results / "operator.log", env_extra)
     timeline = []
     try:
-        operator.wait_ready()
+        operator.wait_ready(timeout=600)
         time.sleep(3)   # informers synced on an empty run; idle baseline
         docs = manifests(run, a.connectors, a.ipsets, a.namespaces)
         selector = f"pinhole.dev/bench={run}"
