@@ -194,6 +194,64 @@ class BatchedDatagramPortTest {
     }
 
     @Test
+    void aRunSentWithSegmentationOffloadArrivesAsItsOwnDatagramsInOrderWithTheirSizesAndSource() throws Exception {
+        // The kernel hands a run the sender segmented to a socket with UDP_GRO as one message: the port must cut it
+        // at the segment size it reports (the last datagram of a run may be shorter) and say who sent each.
+        DatagramPort receiver = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramPort sender = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int[] sizes = new int[200];
+        java.util.Arrays.fill(sizes, 1200);
+        sizes[70] = 700;
+        sizes[71] = 1300;
+        sizes[199] = 1;
+        LongAdder drops = new LongAdder();
+        DatagramBatch batch = sender.newBatch(drops);
+        for (int i = 0; i < sizes.length; i++) {
+            batch.add(numbered(i, Math.max(sizes[i], 4)).limit(sizes[i]), receiver.localAddress());
+        }
+        batch.flush();
+
+        List<Integer> reads = new ArrayList<>();
+        List<Got> got = receive(receiver, sizes.length, reads);
+
+        assertThat(drops.sum()).isZero();
+        assertThat(got).hasSize(sizes.length);
+        for (int i = 0; i < sizes.length; i++) {
+            assertThat(got.get(i).length()).as("size of datagram %d", i).isEqualTo(sizes[i]);
+            if (sizes[i] >= 4) {
+                assertThat(got.get(i).seq()).as("datagram %d in order", i).isEqualTo(i);
+            }
+            assertThat(got.get(i).from()).isEqualTo(sender.localAddress());
+        }
+        assertThat(receiver.truncated()).isZero();
+        // A call holds at most 64 messages: more datagrams than that in one call means runs arrived coalesced.
+        assertThat(reads.stream().mapToInt(Integer::intValue).max().orElse(0))
+                .as("datagrams per receive call %s", reads).isGreaterThan(64);
+    }
+
+    @Test
+    void aCoalescedRunOfDatagramsLargerThanASlotIsDroppedWholeCountedPerDatagramAndTheNextOneArrives()
+            throws Exception {
+        DatagramPort receiver = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramPort sender = DatagramPortOpener.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4096,
+                UdpIo.RECVMMSG_SENDMMSG).port();
+        open.add(sender);
+        LongAdder drops = new LongAdder();
+        DatagramBatch batch = sender.newBatch(drops);
+        for (int i = 0; i < 3; i++) {
+            batch.add(numbered(i, SLOT + 500), receiver.localAddress());
+        }
+        batch.flush();
+        batch.add(numbered(9, 100), receiver.localAddress());
+        batch.flush();
+
+        List<Got> got = receive(receiver, 1, null);
+
+        assertThat(got).extracting(Got::seq).containsExactly(9);
+        assertThat(receiver.truncated()).isEqualTo(3);
+    }
+
+    @Test
     void aDatagramLargerThanABatchSlotIsSentAloneAndWhole() throws Exception {
         DatagramPort p = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         DatagramChannel c = client(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
