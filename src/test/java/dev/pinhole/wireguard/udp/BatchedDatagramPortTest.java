@@ -306,6 +306,51 @@ class BatchedDatagramPortTest {
                 .isLessThan(64 * 1024);
     }
 
+    @Test
+    void receivingTenThousandDatagramsInCoalescedRunsAllocatesNothingPerDatagram() throws Exception {
+        DatagramPort receiver = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramPort sender = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramBatch batch = sender.newBatch(new LongAdder());
+        ByteBuffer out = ByteBuffer.allocate(1400);
+        long[] bytes = new long[1];
+        DatagramPort.Receiver count = (d, from) -> bytes[0] += d.remaining();
+        long[] warm = coalescedRounds(receiver, batch, out, count, 20_000);
+        long[] measured = coalescedRounds(receiver, batch, out, count, 10_000);
+
+        assertThat(warm[2]).as("the most datagrams one receive call returned").isGreaterThan(64);
+        assertThat(measured[0]).as("datagrams received").isGreaterThan(9_000);
+        assertThat(measured[1]).as("bytes receive calls allocated for %d datagrams", measured[0])
+                .isLessThan(64 * 1024);
+    }
+
+    /**
+     * Sends {@code total} datagrams through {@code batch} in flushes of 128 (coalesced runs) and receives them; returns
+     * how many arrived, what the receive calls allocated on this thread and the most datagrams one call returned.
+     */
+    private static long[] coalescedRounds(DatagramPort receiver, DatagramBatch batch, ByteBuffer out,
+            DatagramPort.Receiver count, int total) throws Exception {
+        InetSocketAddress to = receiver.localAddress();
+        long got = 0;
+        long allocated = 0;
+        long most = 0;
+        for (int sent = 0; sent < total; sent += 128) {
+            for (int i = 0; i < 128; i++) {
+                out.clear();
+                batch.add(out, to);
+            }
+            batch.flush();
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            int n;
+            do {
+                n = receiver.receive(count, 64);
+                got += n;
+                most = Math.max(most, n);
+            } while (n > 0);
+            allocated += THREADS.getCurrentThreadAllocatedBytes() - before;
+        }
+        return new long[] {got, allocated, most};
+    }
+
     /**
      * Sends {@code total} datagrams each way in rounds of 50; returns how many the port received and how many bytes
      * its own calls (batch add and flush, receive) allocated on this thread.
