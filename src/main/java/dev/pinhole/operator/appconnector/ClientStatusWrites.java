@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,6 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ~10 writes/s on the busy machine, so 4,990 new Clients took minutes to be admitted while the operator's CPU stood
  * at a few percent, and every later Client waited behind the reconcile writing them. The pool is shared by every
  * connector, so however many reconcile at once, at most {@code concurrency} writes are in flight.
+ *
+ * <p>One reconcile has at most {@code concurrency} of its writes queued or running at a time: handing the pool all
+ * of them at once would put every other connector's writes (and its parked reconcile thread) behind a namespace that
+ * registered thousands of Clients, or behind a Service change that re-renders every Client's endpoint. Windowed, the
+ * pool's queue holds a few writes of each reconcile, so each waits for about one round of the others.
  */
 final class ClientStatusWrites {
     /** What one write came to. */
@@ -33,8 +39,10 @@ final class ClientStatusWrites {
     }
 
     private final ExecutorService pool;
+    private final int concurrency;
 
     ClientStatusWrites(int concurrency) {
+        this.concurrency = concurrency;
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(concurrency, r -> {
             Thread t = new Thread(r, "client-status-write-" + n.incrementAndGet());
@@ -53,8 +61,22 @@ final class ClientStatusWrites {
             return false;
         }
         List<Future<Outcome>> futures = new ArrayList<>(writes.size());
+        Semaphore window = new Semaphore(concurrency);
         for (Write w : writes) {
-            futures.add(pool.submit(w::run));
+            try {
+                window.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                futures.forEach(x -> x.cancel(true));
+                throw new IllegalStateException("interrupted while writing Client statuses", e);
+            }
+            futures.add(pool.submit(() -> {
+                try {
+                    return w.run();
+                } finally {
+                    window.release();
+                }
+            }));
         }
         boolean conflict = false;
         RuntimeException failure = null;

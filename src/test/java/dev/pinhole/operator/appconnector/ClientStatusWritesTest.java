@@ -93,4 +93,46 @@ class ClientStatusWritesTest {
         assertSame(refused, assertThrows(IllegalStateException.class, () -> writes.runAll(batch)));
         assertEquals(20, ran.get());
     }
+
+    @Test
+    void aConnectorWithThousandsOfWritesDoesNotQueueAnotherConnectorsOneWriteBehindThem() throws Exception {
+        // A self-registering namespace creates 1,000 Clients: its reconcile has 1,000 writes. Another connector's
+        // reconcile has one. Shared FIFO, the one waits behind all 1,000 (its reconcile thread parked meanwhile).
+        ClientStatusWrites writes = new ClientStatusWrites(2);
+        java.util.concurrent.Semaphore allowed = new java.util.concurrent.Semaphore(0);
+        AtomicInteger bigDone = new AtomicInteger();
+        List<ClientStatusWrites.Write> big = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            big.add(() -> {
+                allowed.acquireUninterruptibly();
+                bigDone.incrementAndGet();
+                return ClientStatusWrites.Outcome.WRITTEN;
+            });
+        }
+        Thread flood = new Thread(() -> writes.runAll(big));
+        flood.start();
+        CountDownLatch smallDone = new CountDownLatch(1);
+        Thread other = new Thread(() -> {
+            writes.runAll(List.of(() -> ClientStatusWrites.Outcome.WRITTEN));
+            smallDone.countDown();
+        });
+        Thread.sleep(200); // the flood's writes are queued first
+        other.start();
+
+        try {
+            // Let the flood's writes end one at a time; the other's write must get its turn within a few of them.
+            int released = 0;
+            while (!smallDone.await(100, TimeUnit.MILLISECONDS) && released < 20) {
+                allowed.release();
+                released++;
+            }
+            assertEquals(0, smallDone.getCount(), "the other connector's write waited behind " + bigDone.get()
+                    + " of the flood's writes");
+            assertTrue(bigDone.get() < 20, "it ran after " + bigDone.get() + " of the flood's writes");
+        } finally {
+            allowed.release(1_000);
+            flood.join(30_000);
+            other.join(30_000);
+        }
+    }
 }
