@@ -86,7 +86,9 @@ public class IPSetReconciler implements Reconciler<IPSet> {
             return t;
         });
         this.refresher = new FeedRefresher(new SharedFetches(access.fetcher()::fetch, clock,
-                SharedFetches.REUSE_FOR, SharedFetches.MAX_KEPT_BYTES), FeedLimits.DEFAULT, pool, clock, feedMetrics);
+                SharedFetches.REUSE_FOR, SharedFetches.MAX_KEPT_BYTES), FeedLimits.DEFAULT,
+                new FeedBudget(settings.feeds().maxSourcesPerNamespace(), settings.feeds().maxPrefixesPerNamespace()),
+                pool, clock, feedMetrics);
         this.fetchEvents = new FeedFetchEvents(refresher, pool);
     }
 
@@ -156,6 +158,10 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         IpSetResolver resolver = new IpSetResolver(namespace,
                 name -> context.getPrimaryCache().get(new ResourceID(name, namespace)), connectors, sourceLists);
         IpSetResolution resolution = resolver.resolve(set);
+        if (resolution instanceof IpSetResolution.Failed f && Reason.TOO_MANY_CIDRS.equals(f.reason())
+                && !Reason.TOO_MANY_CIDRS.equals(readyReason(set))) {
+            feedMetrics.overBudget(FeedMetrics.BUDGET_SET_CIDRS);
+        }
         if (SourceLists.hasSources(set) && sourceLists.rootViews().isEmpty()) {
             // The set failed before its sources were reached (a bad entry, an unknown include): still follow
             // them, so their lists are there once the spec is fixed.
@@ -237,6 +243,12 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         Optional<Instant> next = SourceReport.nextLook(views, now);
         return next.isEmpty() ? control
                 : control.rescheduleAfter(Duration.between(now, next.get()).plusMillis(1));
+    }
+
+    private static String readyReason(IPSet set) {
+        return set.getStatus() == null || set.getStatus().getConditions() == null ? null
+                : set.getStatus().getConditions().stream().filter(c -> READY.equals(c.getType()))
+                        .map(io.fabric8.kubernetes.api.model.Condition::getReason).findFirst().orElse(null);
     }
 
     private static <T> T unchecked(Object o) {

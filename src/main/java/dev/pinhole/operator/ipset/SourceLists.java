@@ -90,6 +90,13 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
                 }
                 return Optional.ofNullable(restored[0].lists().get(FeedCache.key(request)));
             });
+            for (FeedRefresher.SourceView view : rootViews) {
+                if (view.overBudget().isPresent() && view.state().lastGood().isEmpty()) {
+                    return new IpSetResolution.Failed(Reason.SOURCES_OVER_BUDGET, "spec.sources["
+                            + view.plan().index() + "] (" + view.plan().request().name() + "): "
+                            + view.overBudget().get());
+                }
+            }
             return prefixes(planned, rootViews.stream().map(FeedRefresher.SourceView::state).toList());
         }
         Optional<List<FeedSourceState>> known = refresher.peek(key, planned);
