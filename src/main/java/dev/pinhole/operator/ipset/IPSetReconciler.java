@@ -56,6 +56,8 @@ public class IPSetReconciler implements Reconciler<IPSet> {
     static final String CACHES_SOURCE = "ipset-feed-caches";
     /** Deleted sets' feed state is dropped at most this often (a sweep over the cache of sets). */
     private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+    /** How soon a set with sources looks again while the feed cache key cannot be read. */
+    static final Duration KEY_RETRY = Duration.ofSeconds(10);
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(IPSetReconciler.class);
 
     private final EventRecorder events;
@@ -158,6 +160,11 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         IpSetResolver resolver = new IpSetResolver(namespace,
                 name -> context.getPrimaryCache().get(new ResourceID(name, namespace)), connectors, sourceLists);
         IpSetResolution resolution = resolver.resolve(set);
+        if (sourceLists.waitingForKey()) {
+            // The key Secret could not be read (RBAC, the API server): neither fetch afresh nor give up restoring,
+            // which would lose every persisted list for good. The status in force stays; look again soon.
+            return UpdateControl.<IPSet>noUpdate().rescheduleAfter(KEY_RETRY);
+        }
         if (resolution instanceof IpSetResolution.Failed f && Reason.TOO_MANY_CIDRS.equals(f.reason())
                 && !Reason.TOO_MANY_CIDRS.equals(readyReason(set))) {
             feedMetrics.overBudget(FeedMetrics.BUDGET_SET_CIDRS);
