@@ -50,6 +50,8 @@ class ClientsE2ETest {
     private static final String ALICE = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
     private static final String BOB = "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08=";
     private static final String CAROL = TestObjects.KEY_2;
+    /** A key nobody registered, for the swap the API server must refuse. */
+    private static final String SWAPPED = "5OFRXnnCHjQBGGBdj4GxNbGYe+m900QIc9zrhRlSK1s=";
     private static KubernetesClient admin;
     private static KubernetesClient team;
     private static OperatorUnderTest operator;
@@ -222,5 +224,33 @@ class ClientsE2ETest {
         assertThat(greedy.getMessage()).contains("admins");
         assertThat(entry(awaitClient("bob", ClientsE2ETest::isAdmitted)).getAddress()).isEqualTo("100.96.0.4/32");
         assertThat(connectorConfig()).doesNotContain("tUrchOXyQxlH4oPOGdN545eMLqAdI6re/uB6NZ1tdRc=");
+    }
+
+    /**
+     * A registered key cannot be swapped for another: the new key would become another device while keeping the first
+     * one's address, groups and status (and its flow records' name). The API server refuses it; groups may change.
+     */
+    @Test
+    @Order(6)
+    void aClientsPublicKeyCannotBeChangedButItsGroupsCan() {
+        String before = entry(awaitClient("bob", ClientsE2ETest::isAdmitted)).getAddress();
+
+        assertThatThrownBy(() -> team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
+            c.getSpec().setPublicKey(SWAPPED);
+            return c;
+        })).isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+            assertThat(e.getCode()).isEqualTo(422);
+            assertThat(e.getMessage()).contains("publicKey is immutable", "delete the Client and create it again");
+        });
+        Client groupsChanged = team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
+            c.getSpec().setGroups(List.of("sales"));
+            return c;
+        });
+
+        assertThat(groupsChanged.getSpec().getPublicKey()).isEqualTo(BOB);
+        ClientConnectorStatus bob = entry(awaitClient("bob", c -> isAdmitted(c)
+                && entry(c).getGroups().contains("sales")));
+        assertThat(bob.getAddress()).isEqualTo(before);
+        assertThat(connectorConfig()).contains(BOB).doesNotContain(SWAPPED);
     }
 }
