@@ -350,7 +350,7 @@ up() {
   if [[ -n "${PH_JAVA:-}" ]]; then java="$PH_JAVA"
   elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then java="$JAVA_HOME/bin/java"
   else java="$(command -v java)"; fi
-  cp="${PH_CONNECTOR_CP:-$REPO/target/quarkus-app/app/*:$REPO/target/quarkus-app/lib/main/*}"
+  cp="${PH_CONNECTOR_CP:-$(PINHOLE_HOME="$REPO/target" "$REPO/bin/pinhole" connector-classpath)}"
   printf 'java=%q\ncp=%q\nPH_JAVA_OPTS=%q\n' "$java" "$cp" "${PH_JAVA_OPTS:-}" >"$STATE/connector.env"
   build_links
   start_saas

@@ -14,7 +14,8 @@
 #        PH_STATE_DIR   pid files, logs, configs (default /tmp/pinhole-netns-PREFIX)
 #        PH_JAVA        java executable for the connector (default $JAVA_HOME/bin/java, else java)
 #        PH_JAVA_OPTS   extra JVM options for the connector
-#        PH_CONNECTOR_CP classpath of the connector (default target/quarkus-app/{app,lib/main}/* of this repo)
+#        PH_CONNECTOR_CP classpath of the connector (default: the image's, bin/pinhole connector-classpath over
+#                        this repo's target/quarkus-app)
 #        PH_BIG_MB      size of the big download in MiB (default 100)
 #        PH_WG_GO       wireguard-go executable of the laptop (the client), a name on PATH or a path
 #                       (default wireguard-go, i.e. Debian's); bench/iperf.sh passes upstream wireguard-go here
@@ -351,11 +352,12 @@ start_connector() {
     source "$STATE/connector.env"
   else
     java="$(connector_java)"
-    cp="${PH_CONNECTOR_CP:-$REPO/target/quarkus-app/app/*:$REPO/target/quarkus-app/lib/main/*}"
     if [[ -z "${PH_CONNECTOR_CP:-}" && ! -d "$REPO/target/quarkus-app/lib/main" ]]; then
       log "no connector build: run ./mvnw -B -q package -DskipTests (or set PH_CONNECTOR_CP)"
       return 1
     fi
+    # The image's class path: the app and the connector's libraries only (bin/pinhole connector-classpath).
+    cp="${PH_CONNECTOR_CP:-$(PINHOLE_HOME="$REPO/target" "$REPO/bin/pinhole" connector-classpath)}"
     printf 'java=%q\ncp=%q\nPH_JAVA_OPTS=%q\n' "$java" "$cp" "${PH_JAVA_OPTS:-}" >"$STATE/connector.env"
   fi
   [[ -f "$STATE/connector.log" ]] && mv "$STATE/connector.log" "$STATE/connector.log.$(date +%s%N)"

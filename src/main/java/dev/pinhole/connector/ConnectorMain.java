@@ -32,6 +32,7 @@ public final class ConnectorMain {
     private ConnectorMain() {}
 
     public static void main(String[] argv) throws Exception {
+        StartTimeline timeline = StartTimeline.begin();
         // Quarkus's slf4j binding needs its log manager, which this plain process does not start; the connector
         // logs through System.Logger, so libraries' slf4j output is dropped instead of warning at every start.
         System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
@@ -51,11 +52,12 @@ public final class ConnectorMain {
             System.exit(3);
             return;
         }
+        timeline.ended("config");
         // A SIGTERM while starting (the HTTP port may already answer) is kept and honoured once started: the
         // replica never served, so it closes at once instead of draining.
         AtomicBoolean termWhileStarting = new AtomicBoolean();
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> termWhileStarting.set(true));
-        ConnectorProcess process = ConnectorProcess.start(args, initial);
+        ConnectorProcess process = ConnectorProcess.start(args, initial, timeline);
         // SIGINT and System.exit still run the hook: close at once. SIGTERM (a rollout, a drain, kubectl delete)
         // is handled below instead, so the pod leaves the load balancer before its flows are closed.
         Runtime.getRuntime().addShutdownHook(new Thread(process::close, "connector-shutdown"));
@@ -123,6 +125,11 @@ public final class ConnectorMain {
         }
 
         public static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial) throws java.io.IOException {
+            return start(args, initial, StartTimeline.begin());
+        }
+
+        static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial, StartTimeline timeline)
+                throws java.io.IOException {
             DataPlane.Options options = DataPlane.Options.defaults();
             String clusterCidrs = System.getenv("PINHOLE_CLUSTER_CIDRS");
             if (clusterCidrs != null) {
@@ -138,13 +145,19 @@ public final class ConnectorMain {
                 LOG.log(System.Logger.Level.INFO, "session recovery off: sessions of failed-over clients wait for"
                         + " the client's own handshake");
             }
-            return start(args, initial, options);
+            return start(args, initial, options, timeline);
         }
 
         /** Starts with explicit data-plane options (tests: loopback bind, upstream DNS, fake limits). */
         public static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial, DataPlane.Options options)
                 throws java.io.IOException {
+            return start(args, initial, options, StartTimeline.begin());
+        }
+
+        private static ConnectorProcess start(ConnectorArgs args, LoadedConfig initial, DataPlane.Options options,
+                                              StartTimeline timeline) throws java.io.IOException {
             ConnectorMetrics metrics = new ConnectorMetrics();
+            timeline.ended("metrics");
             Readiness readiness = new Readiness();
             readiness.open("config", "config " + initial.digest() + " loaded");
             readiness.declare("tunnel", "WireGuard socket not bound yet");
@@ -153,9 +166,11 @@ public final class ConnectorMain {
             }
             GuardedTimers timers = new GuardedTimers();
             DataPlane dataPlane = DataPlane.start(initial, options, new DataPlaneMetrics(metrics.registry()));
+            timeline.ended("data plane");
             readiness.open("tunnel", "WireGuard bound on " + dataPlane.localAddress());
             // A worker that died forwards nothing: the pod must not stay ready (see docs/troubleshooting.md).
             EgressChecks egressChecks = new EgressChecks(initial.config().egress(), readiness, dataPlane);
+            timeline.ended("egress client");
             readiness.watch("workers", () -> dataPlane.workerFailure().or(timers::failure)
                     .or(egressChecks::failure));
             ConfigWatcher watcher = new ConfigWatcher(args.config(), args.key(), initial, loaded -> {
@@ -173,6 +188,14 @@ public final class ConnectorMain {
                 dataPlane.close();
                 throw e;
             }
+            timeline.ended("http");
+            // Registered once HTTP answers: only then can a probe see the connector ready.
+            readiness.whenFirstReady(() -> {
+                String line = timeline.readyOnce();
+                if (line != null) {
+                    LOG.log(System.Logger.Level.INFO, line);
+                }
+            });
             timers.scheduleWithFixedDelay(watcher::poll, RELOAD_PERIOD_MS, RELOAD_PERIOD_MS, TimeUnit.MILLISECONDS);
             ConnectorProcess process = new ConnectorProcess(http, timers, watcher, readiness, dataPlane,
                     egressChecks);

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -18,6 +19,7 @@ public final class Readiness {
 
     private final Map<String, Gate> gates = new ConcurrentHashMap<>();
     private final Map<String, Supplier<Optional<String>>> watched = new ConcurrentHashMap<>();
+    private final AtomicReference<Runnable> onFirstReady = new AtomicReference<>();
 
     public void declare(String name, String detail) {
         gates.putIfAbsent(name, new Gate(false, detail));
@@ -25,6 +27,25 @@ public final class Readiness {
 
     public void open(String name, String detail) {
         gates.put(name, new Gate(true, detail));
+        runIfReady();
+    }
+
+    /**
+     * Runs {@code action} once, the first time every gate is open: now if they are, else on the thread that opens
+     * the last closed one (the start's end: {@link StartTimeline}). Not run again after a later close and open.
+     */
+    public void whenFirstReady(Runnable action) {
+        onFirstReady.set(action);
+        runIfReady();
+    }
+
+    private void runIfReady() {
+        if (onFirstReady.get() != null && ready()) {
+            Runnable first = onFirstReady.getAndSet(null);
+            if (first != null) {
+                first.run();
+            }
+        }
     }
 
     public void close(String name, String detail) {

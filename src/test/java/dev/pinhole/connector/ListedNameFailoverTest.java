@@ -146,6 +146,8 @@ class ListedNameFailoverTest {
         }
 
         assertThat(arrived).as("a datagram of the stream reached git's app through B").isTrue();
-        assertThat(got.getData()[0]).as("the first datagram was dropped while B resolved git").isEqualTo((byte) 1);
+        // Usually the second datagram (300 ms later) gets through; on a loaded machine B's lookup may take longer
+        // and a few more are dropped: what holds is that the first was, and that the stream then goes on.
+        assertThat(got.getData()[0]).as("the first datagram was dropped while B resolved git").isGreaterThan((byte) 0);
     }
 }

@@ -32,6 +32,25 @@ class EntrypointTest {
         // Prints one argument per line, so the test sees exactly what the JVM would receive.
         Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(libDir());
+        for (String lib : ConnectorLibraries.names()) {
+            Files.writeString(libDir().resolve(lib + "-1.2.3.jar"), "jar");
+        }
+        // An operator library: in lib/main, never on the connector's class path.
+        Files.writeString(libDir().resolve("io.fabric8.kubernetes-client-7.5.2.jar"), "jar");
+    }
+
+    private Path libDir() {
+        return home.resolve("quarkus-app/lib/main");
+    }
+
+    /** The app's jars, then one jar per connector library in the script's order. */
+    private String connectorClassPath() {
+        StringBuilder cp = new StringBuilder(home.resolve("quarkus-app") + "/app/*");
+        for (String lib : ConnectorLibraries.names()) {
+            cp.append(':').append(libDir().resolve(lib + "-1.2.3.jar"));
+        }
+        return cp.toString();
     }
 
     private CommandResult run(String javaOpts, String... args) {
@@ -65,9 +84,8 @@ class EntrypointTest {
     void connectorRunsItsMainClassWithTheMountedConfigByDefault() {
         List<String> args = jvmArgs(run("", "connector"));
 
-        String app = home.resolve("quarkus-app").toString();
         assertThat(args).containsExactly("--enable-native-access=ALL-UNNAMED", "-cp",
-                app + "/app/*:" + app + "/lib/main/*", "dev.pinhole.connector.ConnectorMain",
+                connectorClassPath(), "dev.pinhole.connector.ConnectorMain",
                 "--config", "/etc/pinhole/config/connector.json", "--key", "/etc/pinhole/key/privateKey");
     }
 
@@ -108,15 +126,54 @@ class EntrypointTest {
 
     @Test
     void aotTrainingUsesTheConnectorsClassPathAndOptionsAndWritesTheCacheTheConnectorReads() {
-        String app = home.resolve("quarkus-app").toString();
         List<String> training = jvmArgs(run("-XX:+UseSerialGC", "aot-train"));
 
         // Native access as the connector has it: the cache is made for the options it is used with.
         assertThat(training).containsExactly("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-XX:AOTCacheOutput=" + home.resolve("connector.aot"), "-cp", app + "/app/*:" + app + "/lib/main/*",
+                "-XX:AOTCacheOutput=" + home.resolve("connector.aot"), "-cp", connectorClassPath(),
                 "dev.pinhole.connector.AotTrainingRun");
         List<String> connector = jvmArgs(run("-XX:+UseSerialGC", "connector"));
-        assertThat(connector).containsSubsequence("-cp", app + "/app/*:" + app + "/lib/main/*");
+        assertThat(connector).containsSubsequence("-cp", connectorClassPath());
+    }
+
+    @Test
+    void connectorClassPathHoldsOnlyTheConnectorsLibraries() {
+        CommandResult result = run("", "connector-classpath");
+
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+        assertThat(result.stdout().strip()).isEqualTo(connectorClassPath()).doesNotContain("fabric8");
+    }
+
+    @Test
+    void connectorRefusesToStartWhenALibraryIsMissing() throws IOException {
+        Files.delete(libDir().resolve("com.fasterxml.jackson.core.jackson-databind-1.2.3.jar"));
+
+        CommandResult result = run("", "connector");
+
+        assertThat(result.exitCode()).isEqualTo(70);
+        assertThat(result.stderr()).contains("expected one com.fasterxml.jackson.core.jackson-databind-VERSION.jar");
+        assertThat(result.stdout()).as("java must not be started").isEmpty();
+    }
+
+    @Test
+    void connectorRefusesTwoVersionsOfOneLibrary() throws IOException {
+        Files.writeString(libDir().resolve("io.micrometer.micrometer-core-9.9.9.jar"), "jar");
+
+        CommandResult result = run("", "aot-train");
+
+        assertThat(result.exitCode()).isEqualTo(70);
+        assertThat(result.stderr()).contains("io.micrometer.micrometer-core-1.2.3.jar",
+                "io.micrometer.micrometer-core-9.9.9.jar");
+        assertThat(result.stdout()).isEmpty();
+    }
+
+    @Test
+    void aLibraryNameIsNotAPrefixOfAnother() {
+        // io.prometheus.simpleclient must not also pick io.prometheus.simpleclient_common-*.jar
+        CommandResult result = run("", "connector-classpath");
+
+        assertThat(result.stdout().split(":")).filteredOn(e -> e.contains("io.prometheus.simpleclient-"))
+                .hasSize(1);
     }
 
     @Test

@@ -280,7 +280,9 @@ class SessionRecoveryTest {
         List<byte[]> captured = new ArrayList<>();
         List<InetSocketAddress> sources = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            TestNet.Node other = net.node("198.51.101." + (i + 1));
+            // Seeded like every key here: 200 clients share 10-bit tags, and whether one's check also matches a
+            // tag-sharer's at its endpoint (1 in 8,192 a pair) must not vary from run to run.
+            TestNet.Node other = net.node("198.51.101." + (i + 1), privateKey(1000 + i), c -> c);
             String tunnelIp = "100.66." + (i / 250) + "." + (i % 250 + 1);
             for (TestNet.Node r : List.of(replicaA, replicaB)) {
                 r.device.upsertPeer(PeerConfig.of(other.publicKey(), List.of(Cidr.parse(tunnelIp + "/32"))));
@@ -310,7 +312,7 @@ class SessionRecoveryTest {
         replicas(c -> c.withUnderLoadThreshold(2));
         clientTalksToA();
         failOverToB();
-        TestNet.Node stranger = net.node("198.51.100.200");
+        TestNet.Node stranger = net.node("198.51.100.200", privateKey(999), c -> c);
         stranger.device.upsertPeer(PeerConfig.of(replicaB.publicKey(), List.of(Cidr.parse("10.0.0.0/8")))
                 .withEndpoint(replicaB.address));
         stranger.device.initiateHandshake(replicaB.publicKey(), net.ticker.nanoTime(), stranger);
