@@ -31,12 +31,24 @@ final class ConfigInForce {
         }
     }
 
+    /** Shard files named per pod; the rest are counted (a message stays a few KiB whatever the pods say). */
+    static final int NAMED_SHARDS = 4;
+
     private ConfigInForce() {}
+
+    private static String shards(List<String> files) {
+        if (files.isEmpty()) {
+            return "files";
+        }
+        return String.join(", ", files.subList(0, Math.min(NAMED_SHARDS, files.size())))
+                + (files.size() > NAMED_SHARDS ? " and " + (files.size() - NAMED_SHARDS) + " more" : "");
+    }
 
     static Verdict of(String expected, List<ConnectorReports.Report> reports) {
         if (reports.isEmpty()) {
             return new Verdict(Status.Unknown, Reason.AWAITING_DATA_PLANE,
-                    "no connector pod has reported the config it runs yet");
+                    "no connector pod has reported the config it runs yet (the operator reads each Ready pod's"
+                            + " /status, unless pinhole.operator.probe-connectors is off)");
         }
         List<String> refused = new ArrayList<>();
         List<String> stale = new ArrayList<>();
@@ -50,8 +62,8 @@ final class ConfigInForce {
             } else if (config.digest().equals(expected)) {
                 applied++;
             } else if (expected.equals(config.waitingDigest())) {
-                waiting.add(report.pod() + " waits for peer shard " + (config.waitingShards().isEmpty() ? "files"
-                        : String.join(", ", config.waitingShards())) + " (runs " + config.digest() + ")");
+                waiting.add(report.pod() + " waits for peer shard " + shards(config.waitingShards()) + " (runs "
+                        + config.digest() + ")");
             } else if (config.waitingDigest() != null) {
                 stale.add(report.pod() + " runs " + config.digest() + " and waits for the shards of "
                         + config.waitingDigest());

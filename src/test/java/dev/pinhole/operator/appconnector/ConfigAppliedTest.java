@@ -192,4 +192,19 @@ class ConfigAppliedTest {
         assertThat(condition(refused, CONFIG_APPLIED).getStatus()).isEqualTo("True");
         assertThat(condition(refused, CONFIG_APPLIED).getMessage()).contains(RENDERED);
     }
+
+    @Test
+    void aPodWaitingForEveryShardNamesAFewAndCountsTheRest() {
+        StringBuilder shards = new StringBuilder();
+        for (int i = 0; i < 16; i++) {
+            shards.append(i == 0 ? "" : ",").append("{\"shard\":\"peers-").append(i).append(".json\"}");
+        }
+        body = status("\"configDigest\":\"" + OLD + "\",\"configError\":\"waiting\",\"configWaiting\":{\"digest\":\""
+                + RENDERED + "\",\"shards\":[" + shards + "]}");
+
+        String message = condition(decide(connector(null), read("saas-1")), CONFIG_APPLIED).getMessage();
+
+        assertThat(message).contains("peers-0.json, peers-1.json, peers-2.json, peers-3.json and 12 more")
+                .doesNotContain("peers-4.json");
+    }
 }
