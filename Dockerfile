@@ -24,10 +24,10 @@ LABEL org.opencontainers.image.title="pinhole" \
 COPY --from=build /src/target/quarkus-app/ /opt/pinhole/quarkus-app/
 COPY --chmod=0755 bin/pinhole /opt/pinhole/bin/pinhole
 # The connector's AOT cache (JDK 25, JEP 483/514/515; docs/dataplane.md#start-time-and-memory): a training run
-# (dev.pinhole.connector.AotTrainingRun: start, ready, each HTTP endpoint once) with the JVM options the operator
+# (dev.pinhole.connector.AotTrainingRun: start, ready through an egress check over TLS, each HTTP endpoint once) with the JVM options the operator
 # renders for connector pods (DesiredDeployment.CONNECTOR_JAVA_OPTS; DockerfileTest keeps the two equal) writes
 # /opt/pinhole/connector.aot, which `pinhole connector` uses: classes come loaded and linked, the start is shorter.
-RUN JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr" /opt/pinhole/bin/pinhole aot-train
+RUN JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr -Djdk.reflect.useNativeAccessorOnly=true" /opt/pinhole/bin/pinhole aot-train
 # MALLOC_ARENA_MAX: glibc gives each busy thread a malloc arena of its own; two arenas kept the operator's RSS
 # 70 MiB lower at 1,000 AppConnectors (docs/scale.md) at no measurable cost. JAVA_OPTS are the operator's (the
 # chart's javaOpts; docs/scale.md, "Peak RSS"): connector pods get their own, rendered by the operator.

@@ -9,9 +9,9 @@ then, its VmRSS (anonymous and file-backed) after --idle seconds and its peak (V
 connector's own start line ("ready N ms after the process started: JVM, config, metrics, data plane, egress client,
 http, until ready"). Every column is the median over --runs.
 
---variant NAME|HOME|OPTS (repeatable) compares builds or options in one run, interleaved (A B A B ...) so the
+--variant NAME|HOME|OPTS|CP (repeatable) compares builds or options in one run, interleaved (A B A B ...) so the
 machine's load falls on all alike: HOME is a directory holding quarkus-app/ (a build copied aside; empty: this
-repository's target/), OPTS the JVM options (empty: --java-opts). --aot-train FILE trains an AOT cache per variant
+repository's target/), OPTS the JVM options (empty: --java-opts), CP as --cp (empty: the image's class path). --aot-train FILE trains an AOT cache per variant
 first as the image does (`dev.pinhole.connector.AotTrainingRun` with -XX:AOTCacheOutput, JDK 25) and runs with it.
 --idle-long S keeps one more run per variant up S seconds and samples its RSS then. --nmt and --class-load add one
 uncounted run per variant with -XX:NativeMemoryTracking=summary (`jcmd VM.native_memory summary`, committed KiB per
@@ -20,15 +20,16 @@ category) or -Xlog:class+load/-Xlog:aot (classes loaded, how many from the AOT c
 
 No root, no namespaces: the connector binds its WireGuard port (--wg-port) and HTTP port (--http-port) on the host,
 with one client and, as the CRD's default, egress enforcement on: ready waits for the first egress check, answered
-by a verify URL this script serves on 127.0.0.1 (--no-enforce leaves the check out). --mem-limit stands in for the
+by a verify URL this script serves on 127.0.0.1 (--no-enforce leaves the check out; --https serves it over TLS, as
+checkip services are, under a throwaway certificate added to a copy of the JDK's trust store). --mem-limit stands in for the
 pod's memory limit: -XX:MaxRAM=LIMIT makes the JVM size its heap as it would inside that cgroup (as
 DesiredDeploymentTest checks). MALLOC_ARENA_MAX=2 as the image sets it, unless the environment sets it.
 --priority (root) runs everything at autogroup nice -20: on a machine busy with other work it stands in for a quiet
 one (without it, wall times there measure the load; the CPU time is the steadier figure).
 
 usage: bench/connector-start.py [--runs 10] [--idle 5] [--idle-long 60] [--java JAVA] [--java-opts "..."]
-                                [--mem-limit 384m] [--cp CP|all] [--variant "NAME|HOME|OPTS"]... [--aot-train FILE]
-                                [--config FILE --key FILE] [--nmt] [--class-load] [--histo] [--priority]
+                                [--mem-limit 384m] [--cp CP|all] [--variant "NAME|HOME|OPTS|CP"]... [--aot-train FILE]
+                                [--config FILE --key FILE] [--nmt] [--class-load] [--histo] [--priority] [--https]
   --java-opts defaults to the options the operator renders into the connector Deployment
   (DesiredDeployment.CONNECTOR_JAVA_OPTS; keep the two equal).
 Needs a build: ./mvnw -B -q package -DskipTests (on Temurin 25, as the image builds, for its batched UDP port).
@@ -50,7 +51,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The operator's rendered JAVA_OPTS for the connector (DesiredDeployment.CONNECTOR_JAVA_OPTS).
-RENDERED_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr"
+RENDERED_OPTS = ("-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr"
+                 " -Djdk.reflect.useNativeAccessorOnly=true")
 # A client key from the README's example (any valid X25519 public key will do: nobody connects).
 CLIENT_KEY = "tUrchOXyQxlH4oPOGdN545eMLqAdI6re/uB6NZ1tdRc="
 
@@ -73,6 +75,7 @@ def parse_args():
     p.add_argument("--http-port", type=int, default=19390)
     p.add_argument("--wg-port", type=int, default=51990)
     p.add_argument("--no-enforce", action="store_true", help="egress enforcement off: no check before ready")
+    p.add_argument("--https", action="store_true", help="the verify URL over TLS, as a public checkip service is")
     p.add_argument("--nmt", action="store_true")
     p.add_argument("--histo", action="store_true")
     p.add_argument("--log", action="store_true", help="print the last run's whole log, not only its tail")
@@ -99,10 +102,31 @@ class VerifyUrl(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve_verify_url():
+def serve_verify_url(tls_dir=None, java=None):
+    """The verify URL on loopback; with tls_dir an https one, under a throwaway certificate that a copy of the JDK's
+    own trust store (its cacerts plus that certificate) trusts. Returns the URL and the JVM options the connector
+    needs for it (none for http)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), VerifyUrl)
+    options = []
+    if tls_dir:
+        import shutil
+        import ssl
+        cert, key, store = (os.path.join(tls_dir, n) for n in ("verify.pem", "verify.key", "trust.p12"))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        home = os.path.dirname(os.path.dirname(os.path.realpath(java)))
+        shutil.copy(os.path.join(home, "lib", "security", "cacerts"), store)
+        subprocess.run([os.path.join(home, "bin", "keytool"), "-importcert", "-noprompt", "-keystore", store,
+                        "-storepass", "changeit", "-alias", "bench-verify", "-file", cert], check=True,
+                       capture_output=True)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        options = [f"-Djavax.net.ssl.trustStore={store}", "-Djavax.net.ssl.trustStorePassword=changeit"]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/ip"
+    scheme = "https" if tls_dir else "http"
+    return f"{scheme}://127.0.0.1:{server.server_address[1]}/ip", options
 
 
 def write_config(tmp, args, verify_url):
@@ -242,12 +266,12 @@ def variants(args):
     specs = args.variant or ["this build||"]
     out = []
     for spec in specs:
-        name, home, opts = (spec.split("|", 2) + ["", ""])[:3]
+        name, home, opts, cp = (spec.split("|", 3) + ["", "", ""])[:4]
         home = home or f"{ROOT}/target"
         opts = (opts or args.java_opts).split()
         if args.mem_limit != "none":
             opts.insert(0, f"-XX:MaxRAM={args.mem_limit}")
-        out.append({"name": name, "cp": class_path(args.cp, home), "opts": opts})
+        out.append({"name": name, "cp": class_path(cp or args.cp, home), "opts": opts})
     return out
 
 
@@ -275,7 +299,10 @@ def main():
             f.write("-20")
     runs = variants(args)
     with tempfile.TemporaryDirectory(prefix="connector-start-") as tmp:
-        config, key = (args.config, args.key) if args.config else write_config(tmp, args, serve_verify_url())
+        url, tls_opts = serve_verify_url(tmp if args.https else None, args.java)
+        config, key = (args.config, args.key) if args.config else write_config(tmp, args, url)
+        for v in runs:
+            v["opts"] = v["opts"] + tls_opts
         log_path = os.path.join(tmp, "connector.log")
         for v in runs:
             if args.aot_train:

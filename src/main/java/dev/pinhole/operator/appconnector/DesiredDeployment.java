@@ -126,10 +126,13 @@ public final class DesiredDeployment {
      * and G1's own structures cost a small pod 40 MiB or more (docs/dataplane.md#start-time-and-memory). The image
      * trains the connector's AOT cache with exactly these options (Dockerfile, checked by DockerfileTest).
      * HotSpot's own messages (warnings, a failed AOT cache) go to standard error with the log: every line on standard
-     * output is a record (docs/flow-records.md).
+     * output is a record (docs/flow-records.md). Reflection through native accessors (JEP 416's own switch): the
+     * JDK otherwise generates a class per constructor and method the first time Jackson calls it, about a tenth of
+     * the connector's start, reading its config; reflection runs only at config loads and for /status, never per
+     * packet (docs/dataplane.md#start-time-and-memory).
      */
     public static final String CONNECTOR_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=33"
-            + " -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr";
+            + " -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr -Djdk.reflect.useNativeAccessorOnly=true";
 
     private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface wgInterface,
                                        String image) {

@@ -363,6 +363,22 @@ class DesiredDeploymentTest {
     }
 
     @Test
+    void connectorPodsReflectThroughNativeAccessors() throws Exception {
+        String javaOpts = container().getEnv().stream().filter(e -> e.getName().equals("JAVA_OPTS")).findFirst()
+                .orElseThrow().getValue();
+        // Asked of a JVM started with exactly these options: the system property reaches the JDK's reflection.
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(javaOpts.split(" ")));
+        command.addAll(List.of("-XshowSettings:properties", "-version"));
+        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String settings = new String(jvm.getInputStream().readAllBytes());
+        jvm.waitFor();
+
+        assertThat(settings.lines().map(String::strip)).contains("jdk.reflect.useNativeAccessorOnly = true");
+    }
+
+    @Test
     void emptyResourcesGetTheDefaults() {
         c.getSpec().setResources(new ResourceRequirements());
 
