@@ -17,12 +17,12 @@ import java.util.logging.Logger;
  * Puts a {@link WireGuardDevice} on a UDP socket.
  *
  * <p>Threads: one receive thread owns the socket's read side: it waits for the socket (at most one tick period),
- * reads every ready datagram (through the {@link DatagramPort}: one system call each, or up to 64 per call), hands
- * each to the device (decrypt, handshakes), tells the sink when a burst ends (the socket ran dry, or every
- * {@value #BURST_DATAGRAMS} datagrams) and runs the device's timers every tick, also when a flood never lets the
- * socket run dry (the drain stops when a tick is due). Outbound IP packets are encrypted on the caller's thread in
- * {@link #sendIp} (sent at once) or through a {@link Sender} (kept until its thread flushes, then sent in one
- * system call where the port batches); so the connector's packet thread and the receive thread use two cores.
+ * reads every ready datagram (through the {@link DatagramPort}: one system call each, or up to 64 messages per call,
+ * a message holding a run of datagrams with receive offload), hands each to the device (decrypt, handshakes), tells
+ * the sink when a burst ends (the socket ran dry, or every {@value #BURST_DATAGRAMS} datagrams) and runs the device's
+ * timers every tick, also when a flood never lets the socket run dry (the drain stops when a tick is due).
+ * Outbound IP packets are encrypted on the caller's thread in {@link #sendIp} (sent at once) or through a
+ * {@link Sender} (kept until its thread flushes, then sent in one system call where the port batches); so the connector's packet thread and the receive thread use two cores.
  * A datagram the kernel cannot take at once is dropped and counted, as a full NIC queue would drop it.
  *
  * <p>The port is chosen once at start ({@link DatagramPortOpener}): batched {@code recvmmsg}/{@code sendmmsg} on
@@ -74,6 +74,8 @@ public final class UdpDeviceDriver implements AutoCloseable {
     private final Sender replies;
     /** Receive thread: what the port hands over goes to the device with the time of its arrival. */
     private final DatagramPort.Receiver toDevice;
+    /** Receive thread: datagrams handed to the device since the sink last heard of a burst's end. */
+    private int sinceBurst;
 
     private UdpDeviceDriver(WireGuardDevice device, Ticker ticker, PacketSink sink, DatagramPortOpener.Opened opened)
             throws IOException {
@@ -86,7 +88,13 @@ public final class UdpDeviceDriver implements AutoCloseable {
             ioFallbacks.increment();
         }
         this.replies = new Sender();
-        this.toDevice = (datagram, from) -> device.onDatagram(datagram, from, ticker.nanoTime(), replies.output);
+        this.toDevice = (datagram, from) -> {
+            device.onDatagram(datagram, from, ticker.nanoTime(), replies.output);
+            // Counted per datagram, not per system call: with receive offload one message may hold dozens.
+            if (++sinceBurst >= BURST_DATAGRAMS) {
+                endBurst();
+            }
+        };
         this.receiver = new Thread(this::receiveLoop, "wireguard-rx-" + port.localAddress());
         this.receiver.setDaemon(true);
     }
@@ -226,21 +234,14 @@ public final class UdpDeviceDriver implements AutoCloseable {
             try {
                 long wait = Math.max(1, (nextTick - ticker.nanoTime()) / 1_000_000L);
                 port.awaitReadable(wait);
-                int burst = 0;
                 try {
                     while (running) {
-                        int n = port.receive(toDevice, BURST_DATAGRAMS - burst);
+                        int n = port.receive(toDevice, BURST_DATAGRAMS);
                         failures = 0;
                         if (n == 0) {
                             break;
                         }
                         datagramsIn.add(n);
-                        burst += n;
-                        if (burst >= BURST_DATAGRAMS) {
-                            burst = 0;
-                            replies.flush();
-                            sink.endOfBurst();
-                        }
                         if (ticker.nanoTime() - nextTick >= 0) {
                             // A flood keeps the socket from running dry: timers (retransmits, keepalives, key
                             // expiry) go first; the wait below returns at once for the rest.
@@ -248,8 +249,7 @@ public final class UdpDeviceDriver implements AutoCloseable {
                         }
                     }
                 } finally {
-                    replies.flush();
-                    sink.endOfBurst();
+                    endBurst();
                 }
                 long now = ticker.nanoTime();
                 if (now - nextTick >= 0) {
@@ -271,6 +271,13 @@ public final class UdpDeviceDriver implements AutoCloseable {
                 LOG.log(Level.SEVERE, "tunnel failed on a datagram", e);
             }
         }
+    }
+
+    /** Receive thread: sends the replies made so far and tells the sink a burst ended (the relay drains it). */
+    private void endBurst() {
+        sinceBurst = 0;
+        replies.flush();
+        sink.endOfBurst();
     }
 
     /**

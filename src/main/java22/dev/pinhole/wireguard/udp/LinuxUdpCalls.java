@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -24,6 +25,8 @@ final class LinuxUdpCalls {
     static final int SOL_SOCKET = 1;
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
+    static final int SOL_UDP = GroControl.SOL_UDP;
+    static final int UDP_GRO = GroControl.UDP_GRO;
     static final int IPPROTO_IPV6 = 41;
     static final int IPV6_V6ONLY = 26;
     static final int MSG_TRUNC = 0x20;
@@ -65,6 +68,11 @@ final class LinuxUdpCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    static final MethodHandle MMAP = bind("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final int PROT_READ_WRITE = 3;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
 
     private LinuxUdpCalls() {
     }
@@ -74,6 +82,37 @@ final class LinuxUdpCalls {
         MemorySegment symbol = linker.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("no " + name + " in the C library"));
         return linker.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * {@code bytes} of private anonymous memory, mapped on their own: unlike an arena's allocation (which zeroes, so
+     * touches, every page) a page becomes resident only when first written. Released by {@link #unmap} only.
+     */
+    static MemorySegment map(long bytes) {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment capture = scratch.allocate(CAPTURE);
+            MemorySegment at = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, bytes, PROT_READ_WRITE,
+                    MAP_PRIVATE_ANONYMOUS, -1, 0L);
+            if (at.address() == -1L || at.address() == 0L) {
+                throw new OutOfMemoryError("mmap of " + bytes + " bytes failed, errno " + errno(capture));
+            }
+            return at.reinterpret(bytes);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Releases a mapping made by {@link #map}; nothing may touch it afterwards. */
+    static void unmap(MemorySegment mapped) {
+        try (Arena scratch = Arena.ofConfined()) {
+            int ignored = (int) MUNMAP.invokeExact(scratch.allocate(CAPTURE), mapped, mapped.byteSize());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     /** The {@code errno} the last call with {@code capture} left there. */

@@ -20,9 +20,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
- * An array of {@code struct mmsghdr} for {@code recvmmsg} (and the one-datagram {@code sendmmsg} of
- * {@link MmsgDatagramPort#send}), one datagram per message, wired once to its own iovecs, socket
- * address slots and data slots, all in native memory of the port's arena: a call only updates lengths, nothing is
+ * An array of {@code struct mmsghdr} for the one-datagram {@code sendmmsg} of {@link MmsgDatagramPort#send}
+ * ({@link ReceiveVector} is the receive side, {@link SendVector} a batch's), one datagram per message, wired once
+ * to its own iovecs, socket address slots and data slots, all in native memory of the port's arena: a call only updates lengths, nothing is
  * allocated per datagram. Each slot's data is also lent as a direct {@link ByteBuffer} made once. One thread only.
  */
 final class MessageVector {
@@ -59,36 +59,9 @@ final class MessageVector {
         }
     }
 
-    /** Before a receive: every slot takes a full datagram and a full socket address again. */
-    void readyToReceive(int n) {
-        for (int i = 0; i < n; i++) {
-            headers.set(JAVA_INT, MMSGHDR_SIZE * i + MSG_NAMELEN, Sockaddr.IN6_LEN);
-            iovecs.set(JAVA_LONG, IOVEC_SIZE * i + IOV_LEN, slotBytes);
-        }
-    }
-
     /** The length of the datagram received into slot {@code i} (or sent from it). */
     int length(int i) {
         return headers.get(JAVA_INT, MMSGHDR_SIZE * i + MMSG_LEN);
-    }
-
-    int flags(int i) {
-        return headers.get(JAVA_INT, MMSGHDR_SIZE * i + MSG_FLAGS);
-    }
-
-    /** Copies slot {@code i}'s socket address into {@code out}; returns its length as the kernel set it. */
-    int copyName(int i, byte[] out) {
-        int len = Math.min(headers.get(JAVA_INT, MMSGHDR_SIZE * i + MSG_NAMELEN), Sockaddr.IN6_LEN);
-        MemorySegment.copy(names, JAVA_BYTE, (long) Sockaddr.IN6_LEN * i, out, 0, Math.max(len, 0));
-        return len;
-    }
-
-    /** Slot {@code i}'s data {@code [0, len)} as a buffer lent for one callback. */
-    ByteBuffer received(int i, int len) {
-        ByteBuffer v = views[i];
-        v.clear();
-        v.limit(len);
-        return v;
     }
 
     /** Fills slot {@code i} for sending: {@code datagram}'s remaining bytes (it is not moved) to {@code name}. */

@@ -15,7 +15,9 @@ import java.util.concurrent.locks.StampedLock;
 
 /**
  * A UDP socket of its own (not the JDK's: it has no {@code recvmmsg}) driven through {@code java.lang.foreign}:
- * {@code recvmmsg} reads up to {@value #BATCH} datagrams per system call into slots of native memory, each
+ * {@code recvmmsg} reads up to {@value #BATCH} messages per system call into slots of native memory (with UDP
+ * receive offload, {@code UDP_GRO}, where the kernel has it, a message may be a run of one sender's datagrams that
+ * crossed the stack as one; they are cut apart here, unless {@code -Dpinhole.udp.gro=false}), each
  * {@link MmsgBatch} sends up to {@value #BATCH} per {@code sendmmsg} (runs of equal-sized datagrams to one
  * destination as one message with UDP segmentation offload, {@code UDP_SEGMENT}, unless the kernel refuses it or
  * {@code -Dpinhole.udp.gso=false}), {@code poll} waits. One shared arena per
@@ -33,6 +35,10 @@ final class MmsgDatagramPort implements DatagramPort {
     static final int BATCH = 64;
     /** System property: {@code false} turns UDP segmentation offload on send off (for comparison). */
     static final String SEGMENTATION_PROPERTY = "pinhole.udp.gso";
+    /** System property: {@code false} turns UDP receive offload ({@code UDP_GRO}) off (for comparison). */
+    static final String RECEIVE_OFFLOAD_PROPERTY = "pinhole.udp.gro";
+    /** A receive slot with receive offload: the largest UDP payload, a coalesced run of datagrams included. */
+    static final int OFFLOAD_SLOT_BYTES = 65536;
     /** Largest UDP payload, for {@link #send} (any datagram, from any thread). */
     private static final int MAX_DATAGRAM = 65536;
 
@@ -45,10 +51,14 @@ final class MmsgDatagramPort implements DatagramPort {
     private final StampedLock open = new StampedLock();
     private boolean closed;
     /** Receive thread only. */
-    private final MessageVector rx;
+    private final ReceiveVector rx;
+    /** Whether the kernel may hand over a run of one sender's datagrams as one message ({@code UDP_GRO}). */
+    private final boolean receiveOffload;
     private final MemorySegment pollFd;
     private final MemorySegment pollCapture;
     private final byte[] sourceName = new byte[Sockaddr.IN6_LEN];
+    /** Receive thread: a message's control data, copied out to be parsed. */
+    private final byte[] control = new byte[(int) ReceiveVector.CONTROL_BYTES];
     private final SourceAddressCache sources = new SourceAddressCache();
     private final LongAdder truncated = new LongAdder();
     /** {@link #send} from any thread, under its own monitor. */
@@ -56,13 +66,16 @@ final class MmsgDatagramPort implements DatagramPort {
     private final byte[] singleName = new byte[Sockaddr.IN6_LEN];
     private volatile boolean segmentation = !"false".equals(System.getProperty(SEGMENTATION_PROPERTY));
 
-    private MmsgDatagramPort(Arena arena, int fd, int family, int slotBytes, InetSocketAddress local) {
+    private MmsgDatagramPort(Arena arena, int fd, int family, int slotBytes, InetSocketAddress local,
+            boolean receiveOffload) {
         this.arena = arena;
         this.fd = fd;
         this.family = family;
         this.slotBytes = slotBytes;
         this.local = local;
-        this.rx = new MessageVector(arena, BATCH, slotBytes);
+        this.receiveOffload = receiveOffload;
+        this.rx = receiveOffload ? new ReceiveVector(arena, BATCH, OFFLOAD_SLOT_BYTES, true)
+                : new ReceiveVector(arena, BATCH, slotBytes, false);
         this.pollFd = arena.allocate(8, 8);
         this.pollCapture = arena.allocate(CAPTURE);
         this.single = new MessageVector(arena, 1, MAX_DATAGRAM);
@@ -109,7 +122,13 @@ final class MmsgDatagramPort implements DatagramPort {
             check(capture, "getsockname", (int) GETSOCKNAME.invokeExact(capture, fd, nameSeg, intArg));
             MemorySegment.copy(nameSeg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, name, 0, Sockaddr.IN6_LEN);
             InetSocketAddress local = Sockaddr.decode(name, intArg.get(JAVA_INT, 0));
-            MmsgDatagramPort port = new MmsgDatagramPort(arena, fd, family, slotBytes, local);
+            boolean offload = false;
+            if (!"false".equals(System.getProperty(RECEIVE_OFFLOAD_PROPERTY))) {
+                // Linux 5.0+; refused elsewhere, and then every message is one datagram as before.
+                intArg.set(JAVA_INT, 0, 1);
+                offload = (int) SETSOCKOPT.invokeExact(capture, fd, SOL_UDP, UDP_GRO, intArg, 4) == 0;
+            }
+            MmsgDatagramPort port = new MmsgDatagramPort(arena, fd, family, slotBytes, local, offload);
             port.selfTest();
             return port;
         } catch (IOException | RuntimeException | Error e) {
@@ -225,18 +244,46 @@ final class MmsgDatagramPort implements DatagramPort {
             open.unlockRead(stamp);
         }
         // The slots stay ours until the next receive on this thread: hand them over outside the lock.
+        int datagrams = 0;
         for (int i = 0; i < n; i++) {
-            if ((rx.flags(i) & MSG_TRUNC) != 0) {
-                truncated.increment();
-                continue;
-            }
-            InetSocketAddress from = sources.lookup(sourceName, rx.copyName(i, sourceName));
-            if (from == null) {
-                continue;
-            }
-            into.onDatagram(rx.received(i, rx.length(i)), from);
+            datagrams += handOver(i, into);
         }
-        return n;
+        return datagrams;
+    }
+
+    /**
+     * Hands message {@code i} to {@code into}: one datagram, or with receive offload each datagram of the run the
+     * kernel coalesced into it, cut at its segment size, in order. A datagram larger than {@link #slotBytes} (the
+     * limit without offload) is dropped and counted as truncated either way. Returns the datagrams it held.
+     */
+    private int handOver(int i, Receiver into) {
+        int len = rx.length(i);
+        int segment = receiveOffload ? rx.segmentSize(i, control) : 0;
+        if (segment <= 0 || segment >= len) {
+            segment = len;
+        }
+        int datagrams = len == 0 ? 1 : (len + segment - 1) / segment;
+        if ((rx.flags(i) & MSG_TRUNC) != 0 || segment > slotBytes) {
+            truncated.add(datagrams);
+            return datagrams;
+        }
+        InetSocketAddress from = sources.lookup(sourceName, rx.copyName(i, sourceName));
+        if (from == null) {
+            return datagrams;
+        }
+        if (len == 0) {
+            into.onDatagram(rx.received(i, 0, 0), from);
+            return 1;
+        }
+        for (int off = 0; off < len; off += segment) {
+            into.onDatagram(rx.received(i, off, Math.min(segment, len - off)), from);
+        }
+        return datagrams;
+    }
+
+    /** Whether the kernel may coalesce a run of one sender's datagrams into one received message. */
+    boolean receiveOffload() {
+        return receiveOffload;
     }
 
     @Override
@@ -333,6 +380,7 @@ final class MmsgDatagramPort implements DatagramPort {
             }
             closed = true;
             int r = (int) CLOSE.invokeExact(pollCapture, fd);
+            rx.close();
             arena.close();
         } catch (Throwable t) {
             throw rethrown(t);

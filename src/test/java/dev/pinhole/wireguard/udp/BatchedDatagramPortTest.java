@@ -194,6 +194,64 @@ class BatchedDatagramPortTest {
     }
 
     @Test
+    void aRunSentWithSegmentationOffloadArrivesAsItsOwnDatagramsInOrderWithTheirSizesAndSource() throws Exception {
+        // The kernel hands a run the sender segmented to a socket with UDP_GRO as one message: the port must cut it
+        // at the segment size it reports (the last datagram of a run may be shorter) and say who sent each.
+        DatagramPort receiver = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramPort sender = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int[] sizes = new int[200];
+        java.util.Arrays.fill(sizes, 1200);
+        sizes[70] = 700;
+        sizes[71] = 1300;
+        sizes[199] = 1;
+        LongAdder drops = new LongAdder();
+        DatagramBatch batch = sender.newBatch(drops);
+        for (int i = 0; i < sizes.length; i++) {
+            batch.add(numbered(i, Math.max(sizes[i], 4)).limit(sizes[i]), receiver.localAddress());
+        }
+        batch.flush();
+
+        List<Integer> reads = new ArrayList<>();
+        List<Got> got = receive(receiver, sizes.length, reads);
+
+        assertThat(drops.sum()).isZero();
+        assertThat(got).hasSize(sizes.length);
+        for (int i = 0; i < sizes.length; i++) {
+            assertThat(got.get(i).length()).as("size of datagram %d", i).isEqualTo(sizes[i]);
+            if (sizes[i] >= 4) {
+                assertThat(got.get(i).seq()).as("datagram %d in order", i).isEqualTo(i);
+            }
+            assertThat(got.get(i).from()).isEqualTo(sender.localAddress());
+        }
+        assertThat(receiver.truncated()).isZero();
+        // A call holds at most 64 messages: more datagrams than that in one call means runs arrived coalesced.
+        assertThat(reads.stream().mapToInt(Integer::intValue).max().orElse(0))
+                .as("datagrams per receive call %s", reads).isGreaterThan(64);
+    }
+
+    @Test
+    void aCoalescedRunOfDatagramsLargerThanASlotIsDroppedWholeCountedPerDatagramAndTheNextOneArrives()
+            throws Exception {
+        DatagramPort receiver = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramPort sender = DatagramPortOpener.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4096,
+                UdpIo.RECVMMSG_SENDMMSG).port();
+        open.add(sender);
+        LongAdder drops = new LongAdder();
+        DatagramBatch batch = sender.newBatch(drops);
+        for (int i = 0; i < 3; i++) {
+            batch.add(numbered(i, SLOT + 500), receiver.localAddress());
+        }
+        batch.flush();
+        batch.add(numbered(9, 100), receiver.localAddress());
+        batch.flush();
+
+        List<Got> got = receive(receiver, 1, null);
+
+        assertThat(got).extracting(Got::seq).containsExactly(9);
+        assertThat(receiver.truncated()).isEqualTo(3);
+    }
+
+    @Test
     void aDatagramLargerThanABatchSlotIsSentAloneAndWhole() throws Exception {
         DatagramPort p = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         DatagramChannel c = client(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -246,6 +304,51 @@ class BatchedDatagramPortTest {
         // datagrams each way); one object per datagram (a source address, a buffer view) would be 0.6-1.6 MB.
         assertThat(moved[1]).as("bytes the port's calls allocated for %d datagrams each way", moved[0])
                 .isLessThan(64 * 1024);
+    }
+
+    @Test
+    void receivingTenThousandDatagramsInCoalescedRunsAllocatesNothingPerDatagram() throws Exception {
+        DatagramPort receiver = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramPort sender = port(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramBatch batch = sender.newBatch(new LongAdder());
+        ByteBuffer out = ByteBuffer.allocate(1400);
+        long[] bytes = new long[1];
+        DatagramPort.Receiver count = (d, from) -> bytes[0] += d.remaining();
+        long[] warm = coalescedRounds(receiver, batch, out, count, 20_000);
+        long[] measured = coalescedRounds(receiver, batch, out, count, 10_000);
+
+        assertThat(warm[2]).as("the most datagrams one receive call returned").isGreaterThan(64);
+        assertThat(measured[0]).as("datagrams received").isGreaterThan(9_000);
+        assertThat(measured[1]).as("bytes receive calls allocated for %d datagrams", measured[0])
+                .isLessThan(64 * 1024);
+    }
+
+    /**
+     * Sends {@code total} datagrams through {@code batch} in flushes of 128 (coalesced runs) and receives them; returns
+     * how many arrived, what the receive calls allocated on this thread and the most datagrams one call returned.
+     */
+    private static long[] coalescedRounds(DatagramPort receiver, DatagramBatch batch, ByteBuffer out,
+            DatagramPort.Receiver count, int total) throws Exception {
+        InetSocketAddress to = receiver.localAddress();
+        long got = 0;
+        long allocated = 0;
+        long most = 0;
+        for (int sent = 0; sent < total; sent += 128) {
+            for (int i = 0; i < 128; i++) {
+                out.clear();
+                batch.add(out, to);
+            }
+            batch.flush();
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            int n;
+            do {
+                n = receiver.receive(count, 64);
+                got += n;
+                most = Math.max(most, n);
+            } while (n > 0);
+            allocated += THREADS.getCurrentThreadAllocatedBytes() - before;
+        }
+        return new long[] {got, allocated, most};
     }
 
     /**
