@@ -50,6 +50,8 @@ class ClientsE2ETest {
     private static final String ALICE = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
     private static final String BOB = "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08=";
     private static final String CAROL = TestObjects.KEY_2;
+    /** A key nobody registered, for the swap the API server must refuse. */
+    private static final String SWAPPED = "5OFRXnnCHjQBGGBdj4GxNbGYe+m900QIc9zrhRlSK1s=";
     private static KubernetesClient admin;
     private static KubernetesClient team;
     private static OperatorUnderTest operator;
@@ -224,6 +226,34 @@ class ClientsE2ETest {
         assertThat(connectorConfig()).doesNotContain("tUrchOXyQxlH4oPOGdN545eMLqAdI6re/uB6NZ1tdRc=");
     }
 
+    /**
+     * A registered key cannot be swapped for another: the new key would become another device while keeping the first
+     * one's address, groups and status (and its flow records' name). The API server refuses it; groups may change.
+     */
+    @Test
+    @Order(6)
+    void aClientsPublicKeyCannotBeChangedButItsGroupsCan() {
+        String before = entry(awaitClient("bob", ClientsE2ETest::isAdmitted)).getAddress();
+
+        assertThatThrownBy(() -> team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
+            c.getSpec().setPublicKey(SWAPPED);
+            return c;
+        })).isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+            assertThat(e.getCode()).isEqualTo(422);
+            assertThat(e.getMessage()).contains("publicKey is immutable", "delete the Client and create it again");
+        });
+        Client groupsChanged = team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
+            c.getSpec().setGroups(List.of("sales"));
+            return c;
+        });
+
+        assertThat(groupsChanged.getSpec().getPublicKey()).isEqualTo(BOB);
+        ClientConnectorStatus bob = entry(awaitClient("bob", c -> isAdmitted(c)
+                && entry(c).getGroups().contains("sales")));
+        assertThat(bob.getAddress()).isEqualTo(before);
+        assertThat(connectorConfig()).contains(BOB).doesNotContain(SWAPPED);
+    }
+
     /** Hostile (careless): a Client in a namespace no source selects once had no status at all. */
     @Test
     @Order(20)
@@ -255,6 +285,7 @@ class ClientsE2ETest {
         namespaces.setSelector(new LabelSelectorBuilder().addToMatchLabels("pinhole.dev/onboarding", "true").build());
         source.setNamespaces(namespaces);
         source.setClientSelector(new LabelSelectorBuilder().addToMatchLabels("side", "yes").build());
+        source.setAllowedGroups(List.of("sales"));  // bob asks for sales since test 6
         side.getSpec().setClientSources(List.of(source));
         admin.resource(side).create();
         team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
