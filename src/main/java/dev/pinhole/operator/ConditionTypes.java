@@ -28,6 +28,10 @@ public final class ConditionTypes {
         public static final String INVALID_SOURCE = "InvalidSource";
         public static final String SOURCE_UNAVAILABLE = "SourceUnavailable";
         public static final String SOURCE_STALE = "SourceStale";
+        /** A source refused for a namespace budget (pinhole.feeds.max-sources/prefixes-per-namespace). */
+        public static final String SOURCES_OVER_BUDGET = "SourcesOverBudget";
+        /** A set resolving to more CIDRs than a connector's route table holds (ConfigCheck.MAX_ROUTES). */
+        public static final String TOO_MANY_CIDRS = "TooManyCidrs";
         public static final String SOURCES_FRESH = "SourcesFresh";
         public static final String ALL_REPLICAS_READY = "AllReplicasReady";
         public static final String SOME_REPLICAS_READY = "SomeReplicasReady";
