@@ -8,6 +8,8 @@ public final class ConditionTypes {
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
     public static final String EGRESS_VERIFIED = "EgressVerified";
+    /** AppConnectors: whether the connector pods run the config the operator rendered last. */
+    public static final String CONFIG_APPLIED = "ConfigApplied";
     public static final String INVALID = "Invalid";
     /** IPSets with sources: whether a source's list in force is older than allowed (or there is none). */
     public static final String STALE = "Stale";
@@ -47,5 +49,9 @@ public final class ConditionTypes {
         public static final String VERIFIED = "Verified";
         public static final String MISMATCH = "Mismatch";
         public static final String NOT_REQUESTED = "NotRequested";
+        public static final String CONFIG_IN_FORCE = "InForce";
+        public static final String CONFIG_WAITING = "ConfigWaiting";
+        public static final String CONFIG_STALE = "ConfigStale";
+        public static final String CONFIG_REFUSED = "ConfigRefused";
     }
 }
