@@ -31,7 +31,7 @@ RUN JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:MinHeapFreeRatio=10 
 # MALLOC_ARENA_MAX: glibc gives each busy thread a malloc arena of its own; two arenas kept the operator's RSS
 # 70 MiB lower at 1,000 AppConnectors (docs/scale.md) at no measurable cost. JAVA_OPTS are the operator's (the
 # chart's javaOpts; docs/scale.md, "Peak RSS"): connector pods get their own, rendered by the operator.
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=40.0 -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:+UseCompactObjectHeaders -XX:+UseStringDeduplication -XX:+ExitOnOutOfMemoryError -Dkubernetes.request.timeout=60000" \
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=40.0 -XX:MinRAMPercentage=40.0 -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:+UseCompactObjectHeaders -XX:+UseStringDeduplication -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -Dkubernetes.request.timeout=60000" \
     MALLOC_ARENA_MAX=2 \
     LANG=C.UTF-8
 # Numeric user and group so Kubernetes can verify runAsNonRoot without a passwd entry.

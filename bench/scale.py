@@ -366,7 +366,7 @@ def main():
     operator = Operator(a.jar, op_kubeconfig, a.java_opts, results / "operator.log", env_extra)
     timeline = []
     try:
-        operator.wait_ready()
+        operator.wait_ready(timeout=600)
         time.sleep(3)   # informers synced on an empty run; idle baseline
         docs = manifests(run, a.connectors, a.ipsets, a.namespaces)
         selector = f"pinhole.dev/bench={run}"
@@ -422,6 +422,7 @@ def main():
         quiet_audit = audit.requests(quiet_audit_start, audit.offset())
         timeline.extend([converged, q0, q1])
         peak_rss = status_kib(operator.pid, "VmHWM") / 1024
+        threads = status_kib(operator.pid, "Threads")
         live_heap_mib = live_set(operator.pid, results)
 
         # Restart, as an upgrade does: a new process re-reads everything (every object is an informer "add" and is
@@ -431,9 +432,12 @@ def main():
         log("restart: a new operator process; waiting until its reconciles stand still for 10 s")
         r0 = time.time()
         operator = Operator(a.jar, op_kubeconfig, a.java_opts, results / "operator-restarted.log", env_extra)
-        operator.wait_ready()
+        # It syncs every informer before it reports ready: on a loaded machine that took over 120 s.
+        operator.wait_ready(timeout=600)
         restart_settled_s = wait_still(operator.counters, limit=300) - r0
         restart_writes, restart_reconciles = operator.counters()
+        # The restarted process re-lists every object at once: its peak can exceed the first process's.
+        restart_peak_rss = status_kib(operator.pid, "VmHWM") / 1024
         restart_audit = audit.requests(restart_audit_start, audit.offset())
     finally:
         operator.stop()
@@ -474,7 +478,7 @@ def main():
          else f"NOT within {a.timeout} s"),
         ("load average at start / converged", f"{base['load1']} / {converged['load1']}"),
         ("operator CPU until converged", f"{cpu['operator']} s"),
-        ("operator peak RSS (VmHWM)", f"{peak_rss:.0f} MiB"),
+        ("operator peak RSS (VmHWM)", f"{peak_rss:.0f} MiB ({threads:.0f} threads after the quiet minute)"),
         ("operator live heap after convergence", f"{live_heap_mib} MiB (histogram.txt)"),
         ("control-plane CPU until converged", ", ".join(f"{k} {v} s" for k, v in cpu.items() if k != "operator")),
         ("reconciles", f"{reconciles:.0f} ({', '.join(f'{k} {v:.0f}' for k, v in reconciles_by_kind.items())})"),
@@ -485,6 +489,7 @@ def main():
         ("quiet minute: operator writes (audit)", f"{q_writes} (of {q_total} requests)"),
         ("quiet minute: reconciles", f"{delta(quiet_end_reconciles, quiet_start_reconciles):.0f}"),
         ("after an operator restart: settled in", f"{restart_settled_s:.1f} s"),
+        ("after an operator restart: peak RSS (VmHWM)", f"{restart_peak_rss:.0f} MiB"),
         ("after an operator restart: reconciles", f"{sum(restart_reconciles.values()):.0f}"),
         ("after an operator restart: writes (counters / audit)",
          f"{restart_write_counters:.0f} / {r_writes} (of {r_total} requests)"),
@@ -520,7 +525,8 @@ def main():
     (results / "summary.json").write_text(json.dumps({
         "connectors": a.connectors, "ipsets": a.ipsets, "namespaces": a.namespaces,
         "apply_s": applied_at, "ipsets_ready_s": ready_ipsets_at, "connectors_ready_s": ready_connectors_at,
-        "cpu_s": cpu, "operator_peak_rss_mib": peak_rss, "operator_live_heap_mib": live_heap_mib, "reconciles": reconciles,
+        "cpu_s": cpu, "operator_peak_rss_mib": peak_rss, "operator_live_heap_mib": live_heap_mib,
+        "operator_threads": threads, "restart_peak_rss_mib": restart_peak_rss, "reconciles": reconciles,
         "reconciles_by_kind": reconciles_by_kind, "operator_requests": total, "operator_writes": writes,
         "operator_conflicts": conflicts, "quiet_operator_write_counters": quiet_writes_operator,
         "quiet_operator_audit_writes": q_writes, "restart_settled_s": restart_settled_s,

@@ -42,8 +42,9 @@ Keep in sync with deploy/rbac.yaml and the table in docs/packaging.md (HelmChart
 */}}
 {{- define "pinhole.namespacedRules" -}}
 # JOSDK informers: both primaries, and each controller's informer on the other kind (IPSets an AppConnector routes
-# to, AppConnectors an IPSet selects). No get: reconciles read the caches; with no finalizer (no Cleaner) JOSDK
-# never reads or writes a primary outside its status.
+# to, AppConnectors an IPSet selects, AppConnectors whose entries a Client carries). No get: reconciles read the
+# caches; with no finalizer (no Cleaner) JOSDK never reads or writes a primary outside its status. ClientReconciler
+# lists one AppConnector by name before it removes that connector's entry from a Client (a consistent read).
 - apiGroups: ["pinhole.dev"]
   resources: ["appconnectors", "ipsets"]
   verbs: ["list", "watch"]
@@ -51,12 +52,13 @@ Keep in sync with deploy/rbac.yaml and the table in docs/packaging.md (HelmChart
 - apiGroups: ["pinhole.dev"]
   resources: ["appconnectors/status", "ipsets/status"]
   verbs: ["patch"]
-# The Client informer AppConnectors admit from (ConnectorClients); no get: reconciles read its cache.
+# The Client informers: the one AppConnectors admit from (ConnectorClients) and ClientReconciler's primary; no get:
+# reconciles read their caches.
 - apiGroups: ["pinhole.dev"]
   resources: ["clients"]
   verbs: ["list", "watch"]
-# Each connector's entry in a Client's status: a PUT with the cached resourceVersion, so two connectors writing one
-# Client at once retry instead of losing an entry.
+# Each connector's entry in a Client's status (and ClientReconciler's removal of a deleted connector's entry,
+# NoConnector): a PUT with the cached resourceVersion, so two writers of one Client retry instead of losing one.
 - apiGroups: ["pinhole.dev"]
   resources: ["clients/status"]
   verbs: ["update"]

@@ -15,7 +15,8 @@ public class AppConnectorStatus implements HasConditions {
     @JsonPropertyDescription("The generation of the spec this status describes.")
     private Long observedGeneration;
 
-    @JsonPropertyDescription("Ready, Progressing, Degraded and EgressVerified conditions.")
+    @JsonPropertyDescription("Ready, Progressing, Degraded, EgressVerified and ConfigApplied (whether the pods run"
+            + " the config last rendered: InForce, ConfigWaiting, ConfigStale, ConfigRefused) conditions.")
     @SchemaFrom(type = ConditionSchema[].class)
     private List<Condition> conditions = new ArrayList<>();
 

@@ -20,8 +20,8 @@ public class ClientConnectorStatus {
     @JsonPropertyDescription("Whether this connector admitted the client.")
     private Boolean admitted;
 
-    @JsonPropertyDescription("Why not (when not admitted): NoConnector, GroupNotAllowed, AddressConflict,"
-            + " ConnectorFull, KeyInUse, NameInUse.")
+    @JsonPropertyDescription("Why not (when not admitted): GroupNotAllowed, AddressConflict, ConnectorFull,"
+            + " SourceFull, KeyInUse, NameInUse, InvalidKey, TooManyConnectors.")
     @Size(max = 64)
     private String reason;
 

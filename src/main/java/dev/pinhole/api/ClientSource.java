@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pinhole.api.schema.LabelSelectorSchema;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -36,6 +38,16 @@ public class ClientSource {
 
     public Namespaces getNamespaces() { return namespaces; }
     public void setNamespaces(Namespaces namespaces) { this.namespaces = namespaces; }
+    @JsonPropertyDescription("At most this many Clients are admitted through this source (oldest first); a newer one"
+            + " is refused with reason SourceFull naming the source, so one namespace of self-registering users cannot"
+            + " take every address of the connector. Absent: no bound but the connector's (5,000). Pair it with a"
+            + " ResourceQuota on count/clients.pinhole.dev in those namespaces.")
+    @Min(1)
+    @Max(5000)
+    private Integer maxClients;
+
+    public Integer getMaxClients() { return maxClients; }
+    public void setMaxClients(Integer maxClients) { this.maxClients = maxClients; }
     public LabelSelector getClientSelector() { return clientSelector; }
     public void setClientSelector(LabelSelector clientSelector) { this.clientSelector = clientSelector; }
     public List<String> getAllowedGroups() { return allowedGroups; }

@@ -15,9 +15,13 @@ public class ClientSpec {
     @Size(max = 44)
     @ValidationRule(value = "self.matches('" + Patterns.WG_KEY + "')", messageExpression = "'not a WireGuard"
             + " public key (44 characters of base64 ending in =, as wg pubkey prints it): ' + self")
+    // A transition rule: a swapped key would be another device holding the first one's address, groups and status.
+    @ValidationRule(value = "self == oldSelf", message = "publicKey is immutable: a new key is a new device; delete"
+            + " the Client and create it again with the new key")
     @JsonPropertyDescription("The device's WireGuard public key (base64, 32 bytes, as wg pubkey prints it). Its"
             + " private key never leaves the device. One key is one client: a key another client of the same"
-            + " connector already uses is refused (the older client keeps it).")
+            + " connector already uses is refused (the older client keeps it). Immutable: a new key means deleting"
+            + " the Client and creating it again.")
     private String publicKey;
 
     @JsonPropertyDescription("Groups asked for (DNS labels). Each must be in the allowedGroups of the clientSource"

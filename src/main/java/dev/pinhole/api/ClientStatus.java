@@ -20,8 +20,8 @@ public class ClientStatus implements HasConditions {
     public static final int MAX_CONNECTORS = 16;
 
     @JsonPropertyDescription("Admitted: True when every AppConnector that selects this client admitted it; False"
-            + " names the reason (NoConnector, GroupNotAllowed, AddressConflict, ConnectorFull, KeyInUse, NameInUse,"
-            + " TooManyConnectors).")
+            + " names the reason (NoConnector, GroupNotAllowed, AddressConflict, ConnectorFull, SourceFull, KeyInUse,"
+            + " NameInUse, TooManyConnectors).")
     @SchemaFrom(type = ConditionSchema[].class)
     private List<Condition> conditions = new ArrayList<>();
 

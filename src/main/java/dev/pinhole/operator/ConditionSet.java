@@ -62,6 +62,11 @@ public final class ConditionSet {
         return now != null && (before == null || !Objects.equals(before.getStatus(), now.getStatus()));
     }
 
+    /** The condition set now for {@code type}, null when not set. */
+    public Condition current(String type) {
+        return next.get(type);
+    }
+
     public String statusOf(String type) {
         Condition c = next.get(type);
         return c == null ? null : c.getStatus();

@@ -8,6 +8,8 @@ public final class ConditionTypes {
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
     public static final String EGRESS_VERIFIED = "EgressVerified";
+    /** AppConnectors: whether the connector pods run the config the operator rendered last. */
+    public static final String CONFIG_APPLIED = "ConfigApplied";
     public static final String INVALID = "Invalid";
     /** IPSets with sources: whether a source's list in force is older than allowed (or there is none). */
     public static final String STALE = "Stale";
@@ -26,6 +28,10 @@ public final class ConditionTypes {
         public static final String INVALID_SOURCE = "InvalidSource";
         public static final String SOURCE_UNAVAILABLE = "SourceUnavailable";
         public static final String SOURCE_STALE = "SourceStale";
+        /** A source refused for a namespace budget (pinhole.feeds.max-sources/prefixes-per-namespace). */
+        public static final String SOURCES_OVER_BUDGET = "SourcesOverBudget";
+        /** A set resolving to more CIDRs than a connector's route table holds (ConfigCheck.MAX_ROUTES). */
+        public static final String TOO_MANY_CIDRS = "TooManyCidrs";
         public static final String SOURCES_FRESH = "SourcesFresh";
         public static final String ALL_REPLICAS_READY = "AllReplicasReady";
         public static final String SOME_REPLICAS_READY = "SomeReplicasReady";
@@ -43,5 +49,9 @@ public final class ConditionTypes {
         public static final String VERIFIED = "Verified";
         public static final String MISMATCH = "Mismatch";
         public static final String NOT_REQUESTED = "NotRequested";
+        public static final String CONFIG_IN_FORCE = "InForce";
+        public static final String CONFIG_WAITING = "ConfigWaiting";
+        public static final String CONFIG_STALE = "ConfigStale";
+        public static final String CONFIG_REFUSED = "ConfigRefused";
     }
 }

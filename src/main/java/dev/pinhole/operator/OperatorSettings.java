@@ -58,6 +58,21 @@ public interface OperatorSettings {
         /** The fraction of its prefixes a feed may lose in one step before the new list is held back. */
         @WithDefault("0.5")
         double maxShrink();
+
+        /**
+         * PINHOLE_FEEDS_MAX_SOURCES_PER_NAMESPACE: the feeds (a preset may fetch two) one namespace's IPSets may
+         * follow at once; a source past it is refused (SourcesOverBudget), the others keep theirs.
+         */
+        @WithDefault("128")
+        int maxSourcesPerNamespace();
+
+        /**
+         * PINHOLE_FEEDS_MAX_PREFIXES_PER_NAMESPACE: the prefixes one namespace's sources may hold in the operator's
+         * memory, each distinct list counted once (ten sets following one AWS feed hold one list); a list that
+         * would go over is refused and the list in force stays.
+         */
+        @WithDefault("100000")
+        int maxPrefixesPerNamespace();
     }
 
     /** Leader election among operator replicas (a Lease in the operator's namespace). */

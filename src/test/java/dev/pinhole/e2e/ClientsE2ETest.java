@@ -50,6 +50,8 @@ class ClientsE2ETest {
     private static final String ALICE = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
     private static final String BOB = "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08=";
     private static final String CAROL = TestObjects.KEY_2;
+    /** A key nobody registered, for the swap the API server must refuse. */
+    private static final String SWAPPED = "5OFRXnnCHjQBGGBdj4GxNbGYe+m900QIc9zrhRlSK1s=";
     private static KubernetesClient admin;
     private static KubernetesClient team;
     private static OperatorUnderTest operator;
@@ -222,5 +224,100 @@ class ClientsE2ETest {
         assertThat(greedy.getMessage()).contains("admins");
         assertThat(entry(awaitClient("bob", ClientsE2ETest::isAdmitted)).getAddress()).isEqualTo("100.96.0.4/32");
         assertThat(connectorConfig()).doesNotContain("tUrchOXyQxlH4oPOGdN545eMLqAdI6re/uB6NZ1tdRc=");
+    }
+
+    /**
+     * A registered key cannot be swapped for another: the new key would become another device while keeping the first
+     * one's address, groups and status (and its flow records' name). The API server refuses it; groups may change.
+     */
+    @Test
+    @Order(6)
+    void aClientsPublicKeyCannotBeChangedButItsGroupsCan() {
+        String before = entry(awaitClient("bob", ClientsE2ETest::isAdmitted)).getAddress();
+
+        assertThatThrownBy(() -> team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
+            c.getSpec().setPublicKey(SWAPPED);
+            return c;
+        })).isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+            assertThat(e.getCode()).isEqualTo(422);
+            assertThat(e.getMessage()).contains("publicKey is immutable", "delete the Client and create it again");
+        });
+        Client groupsChanged = team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
+            c.getSpec().setGroups(List.of("sales"));
+            return c;
+        });
+
+        assertThat(groupsChanged.getSpec().getPublicKey()).isEqualTo(BOB);
+        ClientConnectorStatus bob = entry(awaitClient("bob", c -> isAdmitted(c)
+                && entry(c).getGroups().contains("sales")));
+        assertThat(bob.getAddress()).isEqualTo(before);
+        assertThat(connectorConfig()).contains(BOB).doesNotContain(SWAPPED);
+    }
+
+    /** Hostile (careless): a Client in a namespace no source selects once had no status at all. */
+    @Test
+    @Order(20)
+    void aClientNoConnectorSelectsSaysNoConnectorAndWhatSelectsClients() {
+        Client stray = client("stray", "GZ7tXPpr2tdOgNqN5hTlbPBRRsRvvl0R5hu1xVzvTmM=", null);
+        stray.getMetadata().setNamespace(apps);  // the apps namespace carries no onboarding label
+        admin.resource(stray).create();
+
+        Client seen = await().atMost(E2ECluster.WAIT).alias("Client stray's status").until(
+                () -> admin.resources(Client.class).inNamespace(apps).withName("stray").get(),
+                c -> c != null && c.getStatus() != null && admitted(c).isPresent());
+
+        assertThat(admitted(seen).orElseThrow().getStatus()).isEqualTo("False");
+        assertThat(admitted(seen).orElseThrow().getReason()).isEqualTo("NoConnector");
+        assertThat(admitted(seen).orElseThrow().getMessage()).contains("clientSources", "clientSelector");
+        assertThat(seen.getStatus().getConnectors()).isEmpty();
+    }
+
+    /**
+     * Hostile: a second AppConnector admits bob, then is deleted while the operator is down. Nobody's reconcile is
+     * left to remove its entry; the Client side must, after the restart, and Admitted must name only what is left.
+     */
+    @Test
+    @Order(21)
+    void aConnectorDeletedWhileTheOperatorWasDownLeavesNoEntryBehind() throws Exception {
+        AppConnector side = TestObjects.connector(apps, "side");
+        ClientSource source = new ClientSource();
+        ClientSource.Namespaces namespaces = new ClientSource.Namespaces(ClientSource.Namespaces.From.Selector);
+        namespaces.setSelector(new LabelSelectorBuilder().addToMatchLabels("pinhole.dev/onboarding", "true").build());
+        source.setNamespaces(namespaces);
+        source.setClientSelector(new LabelSelectorBuilder().addToMatchLabels("side", "yes").build());
+        source.setAllowedGroups(List.of("sales"));  // bob asks for sales since test 6
+        side.getSpec().setClientSources(List.of(source));
+        admin.resource(side).create();
+        team.resources(Client.class).inNamespace(teamNs).withName("bob").edit(c -> {
+            c.getMetadata().setLabels(Map.of("side", "yes"));
+            return c;
+        });
+        awaitClient("bob", c -> isAdmitted(c) && c.getStatus().getConnectors().size() == 2);
+
+        operator.close();
+        admin.resources(AppConnector.class).inNamespace(apps).withName("side").delete();
+        await().atMost(E2ECluster.WAIT).until(() ->
+                admin.resources(AppConnector.class).inNamespace(apps).withName("side").get() == null);
+        operator = OperatorUnderTest.start(admin, Map.of());
+
+        Client bob = awaitClient("bob", c -> c.getStatus().getConnectors().size() == 1);
+        assertThat(bob.getStatus().getConnectors()).extracting(ClientConnectorStatus::getName)
+                .containsExactly(CONNECTOR);
+        assertThat(admitted(bob).orElseThrow().getStatus()).isEqualTo("True");
+        assertThat(admitted(bob).orElseThrow().getMessage()).isEqualTo("admitted by " + apps + "/" + CONNECTOR);
+    }
+
+    /** The connector stops selecting a Client: its entry goes, and a Client it was the only one of says so. */
+    @Test
+    @Order(22)
+    void aClientNoLongerSelectedLosesTheEntryAndSaysNoConnector() {
+        admin.resources(AppConnector.class).inNamespace(apps).withName(CONNECTOR).edit(c -> {
+            c.getSpec().getClientSources().get(0).setClientSelector(new LabelSelectorBuilder()
+                    .addToMatchLabels("nobody", "has-this").build());
+            return c;
+        });
+
+        Client carol = awaitClient("carol", c -> c.getStatus().getConnectors().isEmpty());
+        assertThat(admitted(carol).orElseThrow().getReason()).isEqualTo("NoConnector");
     }
 }

@@ -184,6 +184,18 @@ class OperatorProbeE2ETest {
         assertThat(connectorStatus().path("observedEgressIP").asText()).isEqualTo(ELASTIC_IP);
     }
 
+    /** The connector runs the files the operator rendered: the digest it reports is the one the operator computes. */
+    @Test
+    @Order(3)
+    void theConfigTheConnectorRunsIsTheOneRendered() throws IOException {
+        String running = connectorStatus().path("configDigest").asText();
+        AppConnector c = awaitConnector(x -> condition(x, "ConfigApplied")
+                .filter(e -> "True".equals(e.getStatus())).isPresent());
+
+        assertThat(condition(c, "ConfigApplied").orElseThrow().getMessage())
+                .isEqualTo("config " + running + " in force on 1 pod");
+    }
+
     @Test
     @Order(4)
     void flowsAndNamesAreWhatTheConnectorReports() {
@@ -224,6 +236,24 @@ class OperatorProbeE2ETest {
         assertThat(egress.getReason()).isEqualTo("Mismatch");
         assertThat(egress.getMessage()).isEqualTo("pods observe egress " + ELASTIC_IP + ", expected 203.0.113.99");
         assertThat(c.getStatus().getEgressIPs()).containsExactly(ELASTIC_IP);
+    }
+
+    /**
+     * The spec changed, the connector still runs the files it was started with (this test copied them once, as a
+     * volume that never refreshes would): Ready must not claim the new config, and ConfigApplied names both digests.
+     */
+    @Test
+    @Order(6)
+    void aPodStillOnTheOldConfigIsNamedAndReadyDoesNotClaimTheNewOne() throws IOException {
+        String running = connectorStatus().path("configDigest").asText();
+
+        AppConnector c = awaitConnector(x -> condition(x, "ConfigApplied")
+                .filter(e -> "ConfigStale".equals(e.getReason())).isPresent());
+
+        assertThat(condition(c, "ConfigApplied").orElseThrow().getMessage()).contains("runs " + running)
+                .doesNotContain("rendered config " + running);
+        assertThat(condition(c, "Ready").orElseThrow().getMessage()).contains("not in force");
+        assertThat(condition(c, "Progressing").orElseThrow().getStatus()).isEqualTo("True");
     }
 
     @org.junit.jupiter.api.AfterEach

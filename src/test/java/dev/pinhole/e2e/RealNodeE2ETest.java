@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.AppConnectorSpec;
+import dev.pinhole.api.Client;
+import dev.pinhole.api.ClientConnectorStatus;
+import dev.pinhole.api.ClientSource;
+import dev.pinhole.api.ClientSpec;
 import dev.pinhole.operator.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -45,7 +49,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * 65532 on a read-only root filesystem without a token; the operator pod probes the connector pod's {@code /status};
  * a changed AppConnector reaches the running pod through the kubelet's update of the mounted ConfigMap; a deleted pod
  * is replaced; the Eviction API honours the operator's PodDisruptionBudget; a deleted operator pod's replacement takes
- * the Lease and reconciles without touching the connector pods; the kubelet reports both pods' memory. The "SaaS"
+ * the Lease and reconciles without touching the connector pods; the kubelet reports both pods' memory; a device
+ * registered as a Client object gets its file from the Client's status and, in wireguard-go, reaches only its group's
+ * app, loses it on a group change and its handshake on deletion (docs/access.md). The "SaaS"
  * answering the egress check is socat at 198.18.199.1 in cluster-net.sh's namespace, answering the caller's address:
  * the node masquerades its pods' traffic towards that namespace to its own address, so that is the egress IP the pod
  * observes and the AppConnector declares.
@@ -60,9 +66,24 @@ class RealNodeE2ETest {
     private static final Duration CMD = Duration.ofMinutes(3);
     private static final String NAME = "saas";
     private static final String CLIENT = "laptop";
+    /** The Client object registered in the connector's namespace (tests 10 to 12). */
+    private static final String REGISTERED = "phone";
+    /** A second app host on node.sh's internet, beside INET_IP (added and removed by {@link InternetApps}). */
+    private static final String CODE_IP = "203.0.113.21";
+    /**
+     * A revocation's way to a running pod: the operator's reconcile, then the kubelet's update of the mounted
+     * ConfigMap (its one-minute sync period plus the cache: 63-88 s measured), generous on a busy machine.
+     */
+    private static final Duration REVOKED = Duration.ofMinutes(3);
     private static final Path NODE_SH = Path.of("test", "cluster", "node.sh");
     private static final Pattern APPLIED = Pattern.compile(
             "^pinhole_connector_config_reloads_total\\{outcome=\"applied\"[^}]*} ([0-9.Ee+]+)$", Pattern.MULTILINE);
+
+    private static final Pattern WIREGUARD_DROPS = Pattern.compile(
+            "^pinhole_connector_drops_total\\{reason=\"wireguard\"[^}]*} ([0-9.Ee+]+)$", Pattern.MULTILINE);
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static final Map<String, String> node = new HashMap<>();
     private static KubernetesClient client;
@@ -72,6 +93,9 @@ class RealNodeE2ETest {
     private static RealNode realNode;
     private static int saasPort;
     private static Path laptopKey;
+    private static Path phoneKey;
+    private static InternetApps apps;
+    private static int tickPort;
     private static InClusterOperator operator;
     private static volatile String lastSeen;
 
@@ -81,7 +105,7 @@ class RealNodeE2ETest {
         node.put("NODE_NAME", realNode.nodeName());
         node.put("NODE_IP", realNode.nodeIp());
         node.put("OPERATOR_NETNS", realNode.operatorNetns());
-        for (String key : List.of("ELASTIC_IP", "INET_NETNS", "INET_IP", "LAPTOP_NETNS", "LAPTOP_IP")) {
+        for (String key : List.of("ELASTIC_IP", "INET_NETNS", "INET_IP", "LAPTOP_NETNS", "LAPTOP_IP", "LAPTOP_WG")) {
             node.put(key, realNode.env(key));
         }
         image = realNode.image();
@@ -90,6 +114,8 @@ class RealNodeE2ETest {
 
         saasPort = ThreadLocalRandom.current().nextInt(20000, 30000);
         saas = startSaas(saasPort);
+        tickPort = saasPort + 1;
+        apps = InternetApps.start(node.get("INET_NETNS"), node.get("INET_IP"), CODE_IP, saasPort, tickPort);
         laptopKey = Files.createTempFile("pinhole-laptop", ".key");
         String laptopPublicKey = run("bash", "-c", "umask 077; wg genkey > " + laptopKey + "; wg pubkey < "
                 + laptopKey).stdout().strip();
@@ -123,7 +149,41 @@ class RealNodeE2ETest {
         verify.setUrl("http://" + node.get("INET_IP") + ":" + saasPort + "/ip");
         verify.setEnforce(true);
         connector.getSpec().getEgress().setVerify(verify);
+        withTwoGroupsAndClientObjects(connector.getSpec());
         client.resource(connector).create();
+    }
+
+    /**
+     * Two apps for two groups (crm for sales, code for eng, each by name and by route), names resolved by the DNS
+     * server of {@link InternetApps}, and Client objects of the connector's own namespace admitted into either group.
+     * The inline laptop keeps crm by name in its rule, so the tests before the registration see what they always did.
+     */
+    private static void withTwoGroupsAndClientObjects(AppConnectorSpec spec) {
+        spec.getDomains().addAll(List.of(InternetApps.CRM, InternetApps.CODE));
+        spec.getRoutes().getCidrs().add(CODE_IP + "/32");
+        AppConnectorSpec.Dns dns = new AppConnectorSpec.Dns();
+        dns.setUpstream(List.of(node.get("INET_IP")));
+        spec.setDns(dns);
+        ClientSource same = new ClientSource();
+        same.setNamespaces(new ClientSource.Namespaces(ClientSource.Namespaces.From.Same));
+        same.setAllowedGroups(List.of("sales", "eng"));
+        spec.setClientSources(List.of(same));
+        spec.setAccess(List.of(
+                rule("crm", List.of("sales"), List.of(CLIENT), InternetApps.CRM, node.get("INET_IP") + "/32"),
+                rule("code", List.of("eng"), null, InternetApps.CODE, CODE_IP + "/32")));
+    }
+
+    private static AppConnectorSpec.AccessRule rule(String name, List<String> groups, List<String> clients,
+                                                    String domain, String cidr) {
+        AppConnectorSpec.AccessRule rule = new AppConnectorSpec.AccessRule();
+        rule.setName(name);
+        rule.setGroups(groups);
+        rule.setClients(clients);
+        rule.setDomains(List.of(domain));
+        AppConnectorSpec.AccessRoutes routes = new AppConnectorSpec.AccessRoutes();
+        routes.setCidrs(List.of(cidr));
+        rule.setRoutes(routes);
+        return rule;
     }
 
     private static WhatIsMyIpServer startSaas(int port) throws IOException {
@@ -151,8 +211,17 @@ class RealNodeE2ETest {
                 Files.deleteIfExists(Path.of(laptopKey + ".conf"));
             });
         }
+        if (phoneKey != null) {
+            cleanup.run("remove the phone's key and config", () -> {
+                Files.deleteIfExists(phoneKey);
+                Files.deleteIfExists(Path.of(phoneKey + ".conf"));
+            });
+        }
         if (saas != null) {
             cleanup.run("stop the SaaS stand-in", saas::close);
+        }
+        if (apps != null) {
+            cleanup.run("stop the apps, their DNS and the second address", apps::close);
         }
         if (client != null) {
             if (ns != null) {
@@ -376,6 +445,182 @@ class RealNodeE2ETest {
                 .containsExactlyInAnyOrderElementsOf(before.stream().map(p -> p.getMetadata().getUid()).toList());
         assertThat(after).allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount())
                 .isZero());
+    }
+
+    /**
+     * The registration path (docs/access.md): a user registers a device as a Client object and nothing else; the
+     * operator admits it into sales, writes its wg-quick file into the Client's status and its key into the config
+     * the running pods get through the kubelet; a wireguard-go laptop brought up from exactly that file (its private
+     * key filled in) reaches crm by name through the connector's DNS and by route, and is refused code both ways.
+     * The AppConnector's spec is never written (its status is, so its resourceVersion moves: the generation is what
+     * says nobody touched the spec).
+     */
+    @Test
+    @Order(10)
+    void aRegisteredClientObjectGetsItsConfigAndReachesOnlyItsGroupsAppWithoutTouchingTheAppConnector()
+            throws IOException {
+        AppConnector before = client.resources(AppConnector.class).inNamespace(ns).withName(NAME).get();
+        phoneKey = Files.createTempFile("pinhole-phone", ".key");
+        String publicKey = run("bash", "-c", "umask 077; wg genkey > " + phoneKey + "; wg pubkey < " + phoneKey)
+                .stdout().strip();
+        Client phone = new Client();
+        phone.getMetadata().setName(REGISTERED);
+        phone.getMetadata().setNamespace(ns);
+        ClientSpec spec = new ClientSpec();
+        spec.setPublicKey(publicKey);
+        spec.setGroups(List.of("sales"));
+        phone.setSpec(spec);
+        long started = System.nanoTime();
+        client.resource(phone).create();
+
+        String endpoint = "Endpoint = " + node.get("ELASTIC_IP") + ":51820";
+        ClientConnectorStatus entry = awaitRegistered(e -> e.getConfig() != null && e.getConfig().contains(endpoint));
+        System.out.printf("Client created -> admitted with its file in its status after %.1f s%n",
+                (System.nanoTime() - started) / 1e9);
+        assertThat(entry.getGroups()).containsExactly("sales");
+        assertThat(entry.getConfig()).contains("Address = " + entry.getAddress(), "DNS = 100.96.0.1")
+                .doesNotContain("PrivateKey = " + Files.readString(phoneKey).strip());
+        Path conf = Path.of(phoneKey + ".conf");
+        Files.writeString(conf, entry.getConfig().replaceFirst("(?m)^PrivateKey = .*$",
+                "PrivateKey = " + Files.readString(phoneKey).strip()));
+        realNode.nodeSh("laptop", conf.toString());  // replaces the inline laptop's wireguard-go
+
+        String crm = "http://" + InternetApps.CRM + ":" + saasPort + "/ip";
+        String seen = await().atMost(REVOKED).pollInterval(Duration.ofSeconds(1))
+                .alias("crm by name through the tunnel").ignoreExceptions().until(() -> curlFromLaptop(crm),
+                        ip -> ip.equals(node.get("ELASTIC_IP")));
+        System.out.printf("Client created -> its first answer from crm through the tunnel after %.1f s%n",
+                (System.nanoTime() - started) / 1e9);
+        assertThat(seen).isEqualTo(node.get("ELASTIC_IP"));
+        assertThat(curlFromLaptop("http://" + node.get("INET_IP") + ":" + saasPort + "/ip")).as("crm by route")
+                .isEqualTo(node.get("ELASTIC_IP"));
+        assertThat(curlExitFromLaptop("http://" + InternetApps.CODE + ":" + saasPort + "/ip"))
+                .as("code by name: REFUSED by the connector's DNS").isEqualTo(6);
+        assertThat(curlExitFromLaptop("http://" + CODE_IP + ":" + saasPort + "/ip"))
+                .as("code by route: refused (reset or dropped), never answered").isIn(7, 28);
+
+        AppConnector after = client.resources(AppConnector.class).inNamespace(ns).withName(NAME).get();
+        assertThat(after.getMetadata().getGeneration()).isEqualTo(before.getMetadata().getGeneration());
+        assertThat(after.getSpec().getClients()).extracting(AppConnectorSpec.Client::getName).containsExactly(CLIENT);
+    }
+
+    /**
+     * The Client moved from sales to eng: its open stream from crm (a tick a second) is cut and crm's name is refused,
+     * within the bound of a config's way to the running pods, while code now answers; no pod restarts for it.
+     */
+    @Test
+    @Order(11)
+    void aGroupChangeOnTheClientObjectEndsItsOpenFlowAndRefusesTheNextRequest() throws Exception {
+        List<Pod> pods = awaitReadyPods(2);
+        Path ticks = Files.createTempFile("pinhole-ticks", ".log");
+        Process stream = new ProcessBuilder("ip", "netns", "exec", node.get("LAPTOP_NETNS"), "timeout",
+                String.valueOf(WAIT.toSeconds()), "socat", "-u", "TCP4:" + InternetApps.CRM + ":" + tickPort, "-")
+                .redirectErrorStream(true).redirectOutput(ticks.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).alias("ticks from crm through the tunnel")
+                    .until(() -> Files.readString(ticks).contains("tick\ntick\n"));
+            long changed = System.nanoTime();
+            client.resources(Client.class).inNamespace(ns).withName(REGISTERED).edit(c -> {
+                c.getSpec().setGroups(List.of("eng"));
+                return c;
+            });
+
+            assertThat(stream.waitFor(REVOKED.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the open flow ended within %s", REVOKED).isTrue();
+            double endedSeconds = (System.nanoTime() - changed) / 1e9;
+            System.out.printf("group change on the Client -> its open flow from crm cut after %.1f s%n",
+                    endedSeconds);
+            assertThat(stream.exitValue()).as("socat's exit (124: its own timeout)").isNotEqualTo(124);
+        } finally {
+            stream.descendants().forEach(ProcessHandle::destroyForcibly);
+            stream.destroyForcibly();
+            Files.deleteIfExists(ticks);
+        }
+        assertThat(curlExitFromLaptop("http://" + InternetApps.CRM + ":" + saasPort + "/ip"))
+                .as("crm by name after the change").isEqualTo(6);
+        assertThat(curlExitFromLaptop("http://" + node.get("INET_IP") + ":" + saasPort + "/ip"))
+                .as("crm by route after the change").isIn(7, 28);
+        String code = "http://" + InternetApps.CODE + ":" + saasPort + "/ip";
+        assertThat(await().atMost(REVOKED).pollInterval(Duration.ofSeconds(1)).alias("code by name, now granted")
+                .ignoreExceptions().until(() -> curlFromLaptop(code), ip -> ip.equals(node.get("ELASTIC_IP"))))
+                .isEqualTo(node.get("ELASTIC_IP"));
+        assertThat(entry(client.resources(Client.class).inNamespace(ns).withName(REGISTERED).get()).getGroups())
+                .containsExactly("eng");
+        List<Pod> after = awaitReadyPods(2);
+        assertThat(after).extracting(p -> p.getMetadata().getUid())
+                .containsExactlyInAnyOrderElementsOf(pods.stream().map(p -> p.getMetadata().getUid()).toList());
+        assertThat(after).allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount())
+                .isZero());
+    }
+
+    /**
+     * The Client deleted: once both pods run the config without it, a fresh wireguard-go with the very same file
+     * gets no handshake (the pods count its initiations as WireGuard drops) and no answer.
+     */
+    @Test
+    @Order(12)
+    void aDeletedClientObjectsHandshakeIsNoLongerAccepted() throws IOException {
+        List<Pod> pods = awaitReadyPods(2);
+        String publicKey = client.resources(Client.class).inNamespace(ns).withName(REGISTERED).get().getSpec()
+                .getPublicKey();
+        assertThat(pods).as("clients each pod has in force: the inline laptop and the Client")
+                .allSatisfy(p -> assertThat(configuredClients(p)).isEqualTo(2));
+        long deleted = System.nanoTime();
+        client.resources(Client.class).inNamespace(ns).withName(REGISTERED).delete();
+
+        await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).alias("config maps without the deleted key")
+                .until(() -> client.configMaps().inNamespace(ns).withLabel("pinhole.dev/connector", NAME).list()
+                        .getItems().stream().noneMatch(cm -> cm.getData() != null && cm.getData().values().stream()
+                                .anyMatch(v -> v.contains(publicKey))));
+        await().atMost(REVOKED).pollInterval(Duration.ofSeconds(1)).alias("both pods run the config without it")
+                .until(() -> pods.stream().allMatch(p -> configuredClients(p) == 1));
+        System.out.printf("Client deleted -> both pods run the config without it after %.1f s%n",
+                (System.nanoTime() - deleted) / 1e9);
+        double drops = pods.stream().mapToDouble(RealNodeE2ETest::wireGuardDrops).sum();
+
+        realNode.nodeSh("laptop", Path.of(phoneKey + ".conf").toString());  // fresh: its first packet initiates
+        assertThat(curlExitFromLaptop("http://" + node.get("INET_IP") + ":" + saasPort + "/ip")).isNotZero();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .alias("the pods drop the deleted client's initiation")
+                .until(() -> pods.stream().mapToDouble(RealNodeE2ETest::wireGuardDrops).sum() > drops);
+        assertThat(run("ip", "netns", "exec", node.get("LAPTOP_NETNS"), "wg", "show", node.get("LAPTOP_WG"),
+                "latest-handshakes").stdout().strip()).as("the laptop's handshake time").endsWith("\t0");
+    }
+
+    private static ClientConnectorStatus entry(Client c) {
+        return c.getStatus().getConnectors().stream().filter(e -> e.isFor(ns, NAME)).findFirst().orElseThrow();
+    }
+
+    private static ClientConnectorStatus awaitRegistered(Predicate<ClientConnectorStatus> until) {
+        return entry(await().atMost(WAIT).pollInterval(Duration.ofSeconds(1))
+                .alias("Client " + REGISTERED + " admitted")
+                .until(() -> client.resources(Client.class).inNamespace(ns).withName(REGISTERED).get(),
+                        c -> c != null && c.getStatus() != null && c.getStatus().getConnectors().stream()
+                                .anyMatch(e -> e.isFor(ns, NAME) && Boolean.TRUE.equals(e.getAdmitted())
+                                        && until.test(e))));
+    }
+
+    /** curl's exit code from the laptop (0 answered, 6 name not resolved, 7 refused, 28 timed out). */
+    private static int curlExitFromLaptop(String url) {
+        return NetnsTopology.run(Map.of(), CMD, "ip", "netns", "exec", node.get("LAPTOP_NETNS"), "curl", "-fsS",
+                "--max-time", "5", url).exitCode();
+    }
+
+    /** How many clients the pod's config in force has ({@code /status} {@code clients}). */
+    private static int configuredClients(Pod pod) {
+        try {
+            return JSON.readTree(realNode.podHttp(pod.getStatus().getPodIP(), 9090, "/status")).path("clients")
+                    .asInt(-1);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The pod's {@code pinhole_connector_drops_total{reason="wireguard"}}. */
+    private static double wireGuardDrops(Pod pod) {
+        String metrics = realNode.podHttp(pod.getStatus().getPodIP(), 9090, "/metrics");
+        Matcher m = WIREGUARD_DROPS.matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     /**

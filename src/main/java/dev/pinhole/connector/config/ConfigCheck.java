@@ -37,6 +37,13 @@ public final class ConfigCheck {
      * is shared, not multiplied: more clients do not mean more flows.
      */
     public static final int MAX_CLIENTS = 8_192;
+    /**
+     * Static routes one connector holds (spec.routes.cidrs with its IPSets merged): AWS's whole ip-ranges.json
+     * (about 10,000 prefixes) fits. What it bounds: the route table the policy builds, the main config (routes are
+     * not sharded: about 20 bytes each, 330 KB at the bound, under a ConfigMap's 1 MiB) and every client file's
+     * AllowedIPs. The operator refuses an IPSet whose merged list is longer with this same number.
+     */
+    public static final int MAX_ROUTES = 16_384;
 
     private ConfigCheck() {}
 
@@ -143,6 +150,12 @@ public final class ConfigCheck {
                                                    UnaryOperator<String> field, ForbiddenAddresses forbidden) {
         List<ConfigProblem> problems = new ArrayList<>();
         List<String> all = routes == null ? List.of() : routes;
+        if (all.size() > MAX_ROUTES) {
+            // Before anything is parsed: a longer list is refused whole, and its length costs nothing more.
+            problems.add(new ConfigProblem(field.apply("routes"), all.size() + " routes",
+                    "at most " + MAX_ROUTES + " routes per connector (spec.routes.cidrs and its IPSets merged)"));
+            return problems;
+        }
         List<Cidr> accepted = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             String name = field.apply("routes[" + i + "]");

@@ -81,7 +81,12 @@ public final class LoadedConfig {
                 Files.readString(keyFile, StandardCharsets.UTF_8).trim());
     }
 
-    private static String digestOf(String configText, String keyText) {
+    /**
+     * The digest of a main config's text and the key's (base64, trimmed): what {@link #digest()} and the connector's
+     * {@code /status} {@code configDigest} report. The operator computes it over what it rendered to tell whether a
+     * pod runs that config (it holds both texts; the shards are covered through the digests the main text names).
+     */
+    public static String digestOf(String configText, String keyText) {
         return sha256(configText + "\n" + keyText);
     }
 

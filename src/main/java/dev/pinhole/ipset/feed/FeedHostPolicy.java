@@ -30,9 +30,33 @@ public final class FeedHostPolicy {
      * @param forbidden the blocks no resolved address may fall in
      */
     public FeedHostPolicy(Set<String> allowedHosts, Set<String> plainHttpHosts, ForbiddenAddresses forbidden) {
-        this.allowedHosts = lower(allowedHosts);
-        this.plainHttpHosts = lower(plainHttpHosts);
+        this.allowedHosts = lower(allowedHosts.stream().map(FeedHostPolicy::hostOf).collect(Collectors.toSet()));
+        this.plainHttpHosts = lower(plainHttpHosts.stream().map(FeedHostPolicy::hostOf)
+                .collect(Collectors.toSet()));
         this.forbidden = forbidden;
+    }
+
+    /**
+     * The host an admin's entry names: {@code api.github.com} as written, and also {@code https://api.github.com},
+     * {@code https://api.github.com/} or {@code api.github.com:443} (a careless entry that would otherwise match
+     * no URL and refuse every source). An entry with a path, query or user info is refused, naming it: it looks
+     * like a URL allowlist, which this is not.
+     */
+    static String hostOf(String entry) {
+        String text = entry.trim();
+        String rest = text.contains("://") ? text.substring(text.indexOf("://") + 3) : text;
+        if (rest.endsWith("/")) {
+            rest = rest.substring(0, rest.length() - 1);
+        }
+        if (rest.contains("/") || rest.contains("?") || rest.contains("#") || rest.contains("@") || rest.isEmpty()) {
+            throw new IllegalArgumentException("feed host " + FeedParseException.quote(entry)
+                    + ": expected a host name such as api.github.com (any port; no path, query or user info)");
+        }
+        int colon = rest.lastIndexOf(':');
+        if (colon > 0 && rest.indexOf(':') == colon && rest.substring(colon + 1).matches("[0-9]{1,5}")) {
+            rest = rest.substring(0, colon);
+        }
+        return rest;
     }
 
     /**

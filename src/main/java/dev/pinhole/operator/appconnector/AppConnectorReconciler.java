@@ -316,8 +316,12 @@ public class AppConnectorReconciler implements Reconciler<AppConnector> {
             apply(context, connector, new ConfigMapChild(shard),
                     named(context, ConfigMap.class, shard.getMetadata().getName()));
         }
-        apply(context, connector, new ConfigMapChild(DesiredConfigObjects.connectorConfig(connector, split.main())),
-                currentConfig);
+        ConfigMap mainConfig = DesiredConfigObjects.connectorConfig(connector, split.main());
+        apply(context, connector, new ConfigMapChild(mainConfig), currentConfig);
+        // What a pod reports as configDigest once it runs exactly this: the main text (naming every shard's digest)
+        // and the key as its files hold them (ConfigInForce compares the two).
+        status.renderedConfig(dev.pinhole.connector.config.LoadedConfig.digestOf(
+                mainConfig.getData().get(ConnectorNames.CONFIG_FILE), readKey(keySecret)));
         String restartHash = DesiredConfigObjects.restartHash(config, keySecret.getMetadata().getUid());
         Optional<Deployment> currentDeployment = named(context, Deployment.class, ConnectorNames.workload(connector));
         apply(context, connector, DeploymentChild.of(connector, settings.connector().image(), restartHash),

@@ -1,5 +1,6 @@
 package dev.pinhole.operator.appconnector;
 
+import static dev.pinhole.operator.ConditionTypes.CONFIG_APPLIED;
 import static dev.pinhole.operator.ConditionTypes.DEGRADED;
 import static dev.pinhole.operator.ConditionTypes.EGRESS_VERIFIED;
 import static dev.pinhole.operator.ConditionTypes.PROGRESSING;
@@ -43,6 +44,16 @@ import java.util.stream.Collectors;
  * </ol>
  * EgressVerified follows the pods' reports in 4, is decided as if no pod had reported in 2 and 3, and stays as it
  * was in 1.
+ *
+ * <p>ConfigApplied ({@link ConfigInForce}) is decided in 4 from the digest of the config just rendered
+ * ({@link #renderedConfig}) and the pods' reports, and stays as it was in 1 to 3 (the last good config is still the
+ * one rendered). While it is False in 4 the pods serve the previous config: Ready keeps what the rollout says (they
+ * carry traffic) but its message says the newest config is not in force, Progressing is True with its reason (unless
+ * the rollout's own is), and Degraded is True for ConfigRefused (the connector refused what the operator rendered:
+ * a person must look). ConfigStale and ConfigWaiting are not Degraded by themselves: the kubelet takes its sync
+ * period plus its cache's TTL to refresh a ConfigMap volume (63 to 88 s measured on the real node), and a burst of
+ * changes keeps the pods a step behind for as long as it lasts; no time bound tells those apart from a volume that
+ * never refreshes without remembering when each digest was rendered, so the message names both digests instead.
  */
 final class AppConnectorStatusAggregator {
     /** How far the reconcile got; a later constant outranks every earlier one. */
@@ -66,6 +77,7 @@ final class AppConnectorStatusAggregator {
     private RolloutState rollout;
     private ServiceCreations.Outcome serviceCreation;
     private List<String> pendingIpSets = List.of();
+    private String renderedConfig;
     private String reason;
     private String message;
     private boolean built;
@@ -99,6 +111,15 @@ final class AppConnectorStatusAggregator {
     /** What the connector pods answered on /status (none without probing). */
     AppConnectorStatusAggregator reports(ConnectorReports.Round round) {
         this.reports = round;
+        return this;
+    }
+
+    /**
+     * The digest of the connector config just rendered and written (main config and key, as the connector computes
+     * it: {@link dev.pinhole.connector.config.LoadedConfig#digestOf}); the pods' reports are compared with it.
+     */
+    AppConnectorStatusAggregator renderedConfig(String digest) {
+        this.renderedConfig = digest;
         return this;
     }
 
@@ -164,6 +185,7 @@ final class AppConnectorStatusAggregator {
                         message + ". The last valid connector config stays in force.");
                 conditions.set(PROGRESSING, Status.False, reason, "blocked until the spec is fixed");
                 egress(ConnectorReports.Round.EMPTY, new AppConnectorStatus());
+                keepPrevious(CONFIG_APPLIED);
                 yield lookedAt();
             }
             case IPSETS_PENDING -> {
@@ -176,6 +198,7 @@ final class AppConnectorStatusAggregator {
                 conditions.set(PROGRESSING, Status.True, reason, message);
                 conditions.set(DEGRADED, Status.False, reason, message);
                 egress(ConnectorReports.Round.EMPTY, new AppConnectorStatus());
+                keepPrevious(CONFIG_APPLIED);
                 yield lookedAt();
             }
             case CHILDREN_APPLIED -> childrenApplied();
@@ -194,6 +217,9 @@ final class AppConnectorStatusAggregator {
         egress(reports, status);
         status.setReadyReplicas(rollout.ready());
         rolloutConditions(rollout);
+        if (renderedConfig != null) {
+            configConditions(ConfigInForce.of(renderedConfig, reports.reports()));
+        }
         if (serviceCreation != null) {
             serviceConditions(serviceCreation);
         }
@@ -227,6 +253,32 @@ final class AppConnectorStatusAggregator {
         boolean degraded = ready < desired && !state.rollingOut();
         conditions.set(DEGRADED, degraded ? Status.True : Status.False,
                 degraded ? Reason.REPLICAS_UNAVAILABLE : Reason.AS_EXPECTED, degraded ? counts : "");
+    }
+
+    /** ConfigApplied, and what a config not in force means for Ready, Progressing and Degraded (class comment). */
+    private void configConditions(ConfigInForce.Verdict verdict) {
+        conditions.set(CONFIG_APPLIED, verdict.status(), verdict.reason(), verdict.message());
+        if (!verdict.notApplied()) {
+            return;
+        }
+        Condition ready = conditions.current(READY);
+        if (TRUE.equals(ready.getStatus())) {
+            conditions.set(READY, Status.True, ready.getReason(), ready.getMessage()
+                    + "; serving the previous config: the newest is not in force yet (ConfigApplied " + verdict.reason()
+                    + ")");
+        }
+        if (!TRUE.equals(conditions.statusOf(PROGRESSING))) {
+            conditions.set(PROGRESSING, Status.True, verdict.reason(), verdict.message());
+        }
+        if (Reason.CONFIG_REFUSED.equals(verdict.reason()) && !TRUE.equals(conditions.statusOf(DEGRADED))) {
+            conditions.set(DEGRADED, Status.True, verdict.reason(), verdict.message());
+        }
+    }
+
+    /** {@code type} as last written, when it was. */
+    private void keepPrevious(String type) {
+        previousCondition(type).ifPresent(c -> conditions.set(type, Status.valueOf(c.getStatus()), c.getReason(),
+                c.getMessage()));
     }
 
     /** Without its Service no client can connect, whatever the pods say. */

@@ -65,19 +65,24 @@ public final class ClientAdmission {
         // 1. Everything but the address, oldest first: who passes, with which groups.
         Map<ClientCandidate, ClientDecision> decided = new LinkedHashMap<>();
         Map<ClientCandidate, List<String>> granted = new LinkedHashMap<>();
+        // Clients granted through each source (by its index in spec.clientSources), for maxClients.
+        Map<Integer, Integer> perSource = new HashMap<>();
         for (ClientCandidate c : ordered) {
             Optional<ClientSource> source = ClientSourceSelection.sourceFor(connector.sources(),
                     connector.namespace(), c.namespace(), c.labels(), namespaceLabels);
             if (source.isEmpty()) {
                 continue;
             }
+            int index = indexOf(connector.sources(), source.get());
             String clientName = c.clientName(connector.namespace());
-            Optional<ClientDecision> refusal = refusal(c, source.get(), clientName, names, keys, granted.size());
+            Optional<ClientDecision> refusal = refusal(c, source.get(), clientName, names, keys, granted.size())
+                    .or(() -> sourceFull(c, source.get(), index, perSource.getOrDefault(index, 0)));
             decided.put(c, refusal.orElse(null));
             if (refusal.isEmpty()) {
                 names.add(clientName);
                 keys.put(canonicalKey(c.publicKey()), "Client " + c.ref());
                 granted.put(c, groups(c, source.get()));
+                perSource.merge(index, 1, Integer::sum);
             }
         }
 
@@ -158,6 +163,30 @@ public final class ClientAdmission {
                     + MAX_CLIENTS + " Clients, the most one connector takes");
         }
         return Optional.empty();
+    }
+
+    /**
+     * SourceFull when the source already admits its {@code maxClients}: older Clients keep their place, so one
+     * namespace of self-registering users fills its own share and never another source's.
+     */
+    private static Optional<ClientDecision> sourceFull(ClientCandidate c, ClientSource source, int index,
+                                                       int admitted) {
+        Integer max = source.getMaxClients();
+        if (max == null || admitted < max) {
+            return Optional.empty();
+        }
+        return refused(c, ClientDecision.Refused.SOURCE_FULL, "spec.clientSources[" + index + "] of the AppConnector"
+                + " admits at most " + max + " Clients (maxClients), and " + admitted + " older ones hold them");
+    }
+
+    /** The position of {@code source} in {@code sources}, by identity (a source has no equality of its own). */
+    private static int indexOf(List<ClientSource> sources, ClientSource source) {
+        for (int i = 0; i < sources.size(); i++) {
+            if (sources.get(i) == source) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Optional<ClientDecision> refused(ClientCandidate c, String reason, String message) {

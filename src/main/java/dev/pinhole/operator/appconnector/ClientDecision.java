@@ -23,5 +23,6 @@ public sealed interface ClientDecision {
         public static final String ADDRESS_CONFLICT = "AddressConflict";
         public static final String CONNECTOR_FULL = "ConnectorFull";
         public static final String TOO_MANY_CONNECTORS = "TooManyConnectors";
+        public static final String SOURCE_FULL = "SourceFull";
     }
 }

@@ -19,6 +19,10 @@ public final class ClientStatusUpdate {
     public static final String ADMITTED = "Admitted";
     static final String REASON_ADMITTED = "Admitted";
     static final String REASON_NO_CONNECTOR = "NoConnector";
+    /** What the user of a Client nobody admits needs: what selects Clients, and whom to ask. */
+    static final String NO_CONNECTOR_MESSAGE = "no AppConnector selects this client: an AppConnector's"
+            + " spec.clientSources selects Clients by their namespace (from: Same, All, or Selector on the namespace's"
+            + " labels) and by their labels (clientSelector); ask the connector's owner which labels to set";
 
     private ClientStatusUpdate() {}
 
@@ -61,6 +65,24 @@ public final class ClientStatusUpdate {
                 overflow = entry;
             }
         }
+        return decided(entries, overflow, previous, generation, clock);
+    }
+
+    /**
+     * {@code previous} without the entries {@code gone} says belong to connectors that no longer exist, with Admitted
+     * recomputed (NoConnector once none is left); what a Client says when nobody else will write it: a deleted
+     * AppConnector's reconciler is gone, and a Client no connector selects is never any connector's business.
+     */
+    public static ClientStatus without(ClientStatus previous, long generation,
+                                       java.util.function.Predicate<ClientConnectorStatus> gone, Clock clock) {
+        List<ClientConnectorStatus> entries = new ArrayList<>(previous == null || previous.getConnectors() == null
+                ? List.of() : previous.getConnectors());
+        entries.removeIf(gone);
+        return decided(entries, Optional.empty(), previous, generation, clock);
+    }
+
+    private static ClientStatus decided(List<ClientConnectorStatus> entries, Optional<ClientConnectorStatus> overflow,
+                                        ClientStatus previous, long generation, Clock clock) {
         entries.sort(Comparator.comparing(ClientConnectorStatus::getNamespace, Comparator.nullsFirst(
                 Comparator.naturalOrder())).thenComparing(ClientConnectorStatus::getName, Comparator.nullsFirst(
                 Comparator.naturalOrder())));
@@ -70,8 +92,7 @@ public final class ClientStatusUpdate {
                 .filter(e -> !Boolean.TRUE.equals(e.getAdmitted())).toList());
         overflow.ifPresent(refused::add);
         if (entries.isEmpty() && overflow.isEmpty()) {
-            conditions.set(ADMITTED, ConditionSet.Status.False, REASON_NO_CONNECTOR,
-                    "no AppConnector's clientSources select this client (its namespace and labels)");
+            conditions.set(ADMITTED, ConditionSet.Status.False, REASON_NO_CONNECTOR, NO_CONNECTOR_MESSAGE);
         } else if (refused.isEmpty()) {
             conditions.set(ADMITTED, ConditionSet.Status.True, REASON_ADMITTED, "admitted by " + String.join(", ",
                     entries.stream().map(e -> e.getNamespace() + "/" + e.getName()).toList()));

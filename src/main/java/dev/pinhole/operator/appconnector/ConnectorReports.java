@@ -35,7 +35,29 @@ public final class ConnectorReports {
 
     /** One pod's report. */
     public record Report(String pod, String observedEgressIP, boolean egressVerified, long activeFlows,
-                         long mappedNames) {}
+                         long mappedNames, ConfigState config) {
+        /** A report that says nothing about its config (a connector from before configDigest). */
+        public Report(String pod, String observedEgressIP, boolean egressVerified, long activeFlows,
+                      long mappedNames) {
+            this(pod, observedEgressIP, egressVerified, activeFlows, mappedNames, ConfigState.UNKNOWN);
+        }
+    }
+
+    /**
+     * What a pod says of its config: the digest in force ({@code configDigest}), the digest of a newer main config
+     * waiting for peer shards with the shard files it waits for ({@code configWaiting}), and whether the newest
+     * config file was refused ({@code configError} set). Only digests (hex) and shard file names are kept: they go
+     * into a condition message anyone who can read the AppConnector sees, so no other text of the pod's does.
+     */
+    public record ConfigState(String digest, String waitingDigest, List<String> waitingShards, boolean refused) {
+        static final ConfigState UNKNOWN = new ConfigState(null, null, List.of(), false);
+        /** Shard names kept per report: a config names at most 16 shards. */
+        static final int MAX_SHARDS = 16;
+
+        public ConfigState {
+            waitingShards = waitingShards == null ? List.of() : List.copyOf(waitingShards);
+        }
+    }
 
     /** A pod whose answer was not used, and why (for the EgressVerified message and the log). */
     public record Refusal(String pod, String reason) {
@@ -134,6 +156,28 @@ public final class ConnectorReports {
         }
     }
 
+    private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{8,64}");
+    private static final java.util.regex.Pattern SHARD_FILE = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private static ConfigState config(JsonNode n) {
+        JsonNode waiting = n.path("configWaiting");
+        List<String> shards = new ArrayList<>();
+        for (JsonNode shard : waiting.path("shards")) {
+            String file = shard.path("shard").asText("");
+            if (shards.size() < ConfigState.MAX_SHARDS && SHARD_FILE.matcher(file).matches()) {
+                shards.add(file);
+            }
+        }
+        JsonNode error = n.path("configError");
+        return new ConfigState(matching(n.path("configDigest"), DIGEST), matching(waiting.path("digest"), DIGEST),
+                shards, error.isTextual() && !error.asText().isEmpty());
+    }
+
+    /** {@code value} when it is text of that shape, else null. */
+    private static String matching(JsonNode value, java.util.regex.Pattern shape) {
+        return value.isTextual() && shape.matcher(value.asText()).matches() ? value.asText() : null;
+    }
+
     private static Outcome parse(String pod, String body) {
         try {
             JsonNode n = JSON.readTree(body);
@@ -144,7 +188,8 @@ public final class ConnectorReports {
                     address(n.path("observedEgressIP")),
                     n.path("egressVerified").asBoolean(false),
                     n.path("activeFlows").asLong(0),
-                    n.path("mappedNames").asLong(0)));
+                    n.path("mappedNames").asLong(0),
+                    config(n)));
         } catch (java.io.IOException e) {
             return refused(pod, "/status is not JSON");
         }

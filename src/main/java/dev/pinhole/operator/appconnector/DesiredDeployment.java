@@ -143,7 +143,7 @@ public final class DesiredDeployment {
     private static Container container(AppConnectorSpec spec, AppConnectorSpec.WireGuardInterface wgInterface,
                                        String image) {
         return new ContainerBuilder()
-                .withName("connector")
+                .withName(ConnectorMounts.CONTAINER)
                 .withImage(image)
                 .withArgs("connector",
                         "--config", ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE,

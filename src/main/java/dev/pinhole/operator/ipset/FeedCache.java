@@ -45,6 +45,11 @@ import java.util.zip.GZIPOutputStream;
  * or says a list was fetched in the future is ignored whole, and the sources are fetched afresh. The seal is
  * checked before anything is decompressed or parsed.
  *
+ * <p>A seal proves the operator wrote a cache, not that it is the latest one: someone who can write the ConfigMap
+ * could put back an older sealed cache of the same set, restoring a list the vendor has since withdrawn. So a
+ * sealed list is restored only when the set's status (which only the operator writes) names the same digest as
+ * that source's last good list; any other is refused ({@code replayed}) and that source fetched afresh.
+ *
  * <p>Not in the IPSet's status: status is meant to be rebuilt from observation (backups and GitOps tools drop it,
  * `kubectl apply` never restores it), it is read by everyone who reads the set, and a second copy of up to tens of
  * thousands of prefixes there would make every status write and every watch event of the set that much larger.
@@ -80,7 +85,9 @@ public final class FeedCache {
     public static final String OTHER_SET = "other_set";
     public static final String FUTURE = "future";
     public static final String DAMAGED = "damaged";
-    public static final List<String> REJECTIONS = List.of(UNSEALED, OTHER_SET, FUTURE, DAMAGED);
+    /** Sealed, but not the list the set's status names as last good for that source: an older cache put back. */
+    public static final String REPLAYED = "replayed";
+    public static final List<String> REJECTIONS = List.of(UNSEALED, OTHER_SET, FUTURE, DAMAGED, REPLAYED);
 
     /** What a cache gave: lists by {@link #key}, or the reason it was ignored whole. */
     public record Restored(Map<String, Entry> lists, Optional<Rejection> rejected) {
@@ -199,7 +206,9 @@ public final class FeedCache {
     /**
      * The lists a cache holds for {@code set}, keyed by {@link #key}, or why it was ignored whole: not sealed by
      * {@code seal} for this set, sealed for another set, or a list fetched after {@code now} (beyond the clock
-     * skew). An entry whose prefixes do not match its digest is left out: that source is fetched as if new.
+     * skew). An entry whose prefixes do not match its digest is left out: that source is fetched as if new. An
+     * entry whose digest is not the one the set's status names for that source (by name) is left out too, and the
+     * rejection ({@link #REPLAYED}) says which: the status is what the operator last published.
      */
     public static Restored read(Optional<ConfigMap> cache, IPSet set, FeedCacheSeal seal, Instant now) {
         if (cache.isEmpty()) {
@@ -233,6 +242,7 @@ public final class FeedCache {
                     + " is sealed but not for this set's lists");
         }
         Map<String, Entry> lists = new HashMap<>();
+        List<String> unbound = new ArrayList<>();
         for (JsonNode source : root.path("sources")) {
             Instant fetchedAt;
             try {
@@ -257,13 +267,40 @@ public final class FeedCache {
                 if (prefixes.isEmpty() || !content.digest().equals(source.path("digest").asText())) {
                     continue;
                 }
+                String name = source.path("name").asText();
+                if (!lastGoodInStatus(set, name, content.digest())) {
+                    unbound.add(printable(name) + " (sealed " + content.digest().substring(0, Math.min(19,
+                            content.digest().length())) + ", status " + statusDigest(set, name) + ")");
+                    continue;
+                }
                 lists.put(source.path("key").asText(), new Entry(new FeedSourceState.Accepted(content, fetchedAt),
                         new FeedFetcher.Validators(optional(source, "etag"), optional(source, "lastModified"))));
             } catch (RuntimeException e) {
                 // A damaged entry: fetch that source afresh.
             }
         }
+        if (!unbound.isEmpty()) {
+            return new Restored(lists, Optional.of(new Rejection(REPLAYED, "the feed cache "
+                    + cache.get().getMetadata().getName() + " is sealed but holds lists the set's status does not name"
+                    + " as last good: " + String.join(", ", unbound) + ": an older cache put back (or a status"
+                    + " lost); those sources are fetched afresh")));
+        }
         return new Restored(lists, Optional.empty());
+    }
+
+    /** Whether the set's status says {@code digest} is the last good list of the source named {@code name}. */
+    private static boolean lastGoodInStatus(IPSet set, String name, String digest) {
+        return set.getStatus() != null && set.getStatus().getSources() != null && set.getStatus().getSources()
+                .stream().anyMatch(s -> name.equals(s.getName()) && digest.equals(s.getDigest()));
+    }
+
+    private static String statusDigest(IPSet set, String name) {
+        if (set.getStatus() == null || set.getStatus().getSources() == null) {
+            return "none";
+        }
+        return set.getStatus().getSources().stream().filter(s -> name.equals(s.getName()) && s.getDigest() != null)
+                .map(s -> s.getDigest().substring(0, Math.min(19, s.getDigest().length()))).findFirst()
+                .orElse("none");
     }
 
     /**
@@ -274,9 +311,9 @@ public final class FeedCache {
         return request.name() + " " + request.url() + " " + shortHash(request.format().toString());
     }
 
-    /** A UID from an annotation anyone may write: only UID characters, cut short, for a message. */
+    /** A UID or source name from a ConfigMap anyone may write: only the characters those use, cut short. */
     private static String printable(String uid) {
-        String kept = uid.replaceAll("[^A-Za-z0-9-]", "?");
+        String kept = uid.replaceAll("[^A-Za-z0-9./,@_-]", "?");
         return kept.length() > 40 ? kept.substring(0, 40) + "..." : kept;
     }
 

@@ -16,6 +16,10 @@ import java.util.Optional;
  * <p>Read with a list by name, not a get: watching all namespaces, the operator's secrets rights (list, watch,
  * create; never get) already cover its own namespace, so the key needs no right of its own; the chart adds a Role
  * with those two verbs in the operator's namespace only when that namespace is not watched.
+ *
+ * <p>A read that fails is not "no key": nothing is created or generated then (a new key would make every cache
+ * unsealed), and the sets with sources wait ({@link SourceLists#waitingForKey()}) until a read succeeds. A key is
+ * created only when a list that succeeded found no Secret.
  */
 public final class FeedCacheKeySecret {
     /** The Secret's name. */

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 /**
  * The feed series: fetches by outcome ({@code pinhole_ipset_feed_fetches_total}), the age of each source's last
  * good list ({@code pinhole_ipset_feed_age_seconds}, NaN while there is none) and persisted caches ignored by
- * reason ({@code pinhole_ipset_feed_cache_rejected_total}). Every outcome is registered up
+ * reason ({@code pinhole_ipset_feed_cache_rejected_total}) and refusals by budget
+ * ({@code pinhole_ipset_feed_budget_refused_total}). Every outcome is registered up
  * front, so a scrape shows all of them (at 0) and a dashboard never misses one.
  */
 @jakarta.enterprise.context.ApplicationScoped
@@ -39,8 +40,20 @@ public class FeedMetrics {
     public static final String FAILED = "failed";
     /** The host policy refused the URL, a redirect or a resolved address. */
     public static final String REFUSED = "refused";
+    /** The list parsed but would put its namespace over its prefix budget: the list in force stays. */
+    public static final String OVER_BUDGET = "over_budget";
     public static final List<String> OUTCOMES = List.of(UPDATED, UNCHANGED, NOT_MODIFIED, HELD_BACK, INVALID,
-            FAILED, REFUSED);
+            FAILED, REFUSED, OVER_BUDGET);
+
+    /** Refusals for a budget ({@code pinhole_ipset_feed_budget_refused_total{budget}}). */
+    static final String BUDGET_REFUSED = "pinhole.ipset.feed.budget.refused";
+    /** A source past {@code pinhole.feeds.max-sources-per-namespace} (counted on each reconcile that refuses it). */
+    public static final String BUDGET_SOURCES = "sources";
+    /** A list past {@code pinhole.feeds.max-prefixes-per-namespace} (counted per refused fetch). */
+    public static final String BUDGET_PREFIXES = "prefixes";
+    /** A set whose merged list is longer than a connector's route table ({@code ConfigCheck.MAX_ROUTES}). */
+    public static final String BUDGET_SET_CIDRS = "set_cidrs";
+    public static final List<String> BUDGETS = List.of(BUDGET_SOURCES, BUDGET_PREFIXES, BUDGET_SET_CIDRS);
 
     private record GaugeKey(SetKey set, String source) {}
 
@@ -58,6 +71,13 @@ public class FeedMetrics {
         for (String reason : FeedCache.REJECTIONS) {
             registry.counter(CACHE_REJECTED, "reason", reason);
         }
+        for (String budget : BUDGETS) {
+            registry.counter(BUDGET_REFUSED, "budget", budget);
+        }
+    }
+
+    void overBudget(String budget) {
+        registry.counter(BUDGET_REFUSED, "budget", budget).increment();
     }
 
     void cacheRejected(String reason) {

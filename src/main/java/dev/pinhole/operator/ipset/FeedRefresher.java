@@ -31,8 +31,15 @@ import java.util.function.Predicate;
  * told ({@code onChange}) and its next reconcile reads the new state. No thread or timer per source: when the
  * next fetch is due is the reconcile's {@code rescheduleAfter}.
  *
+ * <p>Bounded per namespace ({@link FeedBudget}): a namespace follows at most so many sources (a source past it is
+ * refused, with a view saying why, and asked again on later reconciles), and its sources hold at most so many
+ * prefixes, each distinct list counted once (a list that would go over is refused like a failed fetch: the list in
+ * force stays). Parsed lists are shared ({@link SharedLists}): sources reading one URL the same way hold one copy.
+ *
  * <p>Threading: an entry's state changes only under the entry's lock, by the one fetch in flight for it or by a
- * reconcile creating or dropping it; reconciles of one set never overlap (the SDK's guarantee).
+ * reconcile creating or dropping it; reconciles of one set never overlap (the SDK's guarantee). A namespace's lock
+ * is held while one of its entries is created or a fetch's list is judged against its budget and taken (entry
+ * locks are taken inside it, never the other way round), so two sets of one namespace cannot both slip under it.
  */
 public final class FeedRefresher {
     /** Steps kept per source between two reconciles (for events); older ones are dropped, not piled up. */
@@ -44,8 +51,19 @@ public final class FeedRefresher {
         FeedFetcher.Outcome fetch(URI url, FeedFetcher.Validators previous);
     }
 
-    /** A source as a reconcile sees it: the state now, and what happened to it since the last look. */
-    public record SourceView(SourcePlan plan, FeedSourceState state, List<FeedSourceState.Step> steps) {}
+    /** How soon a source refused for the sources budget is asked about again (a set elsewhere may have gone). */
+    static final java.time.Duration OVER_BUDGET_RETRY = java.time.Duration.ofMinutes(1);
+
+    /**
+     * A source as a reconcile sees it: the state now, what happened to it since the last look, and, when its list
+     * was refused for a namespace budget (the last attempt), why.
+     */
+    public record SourceView(SourcePlan plan, FeedSourceState state, List<FeedSourceState.Step> steps,
+            Optional<String> overBudget) {
+        public SourceView(SourcePlan plan, FeedSourceState state, List<FeedSourceState.Step> steps) {
+            this(plan, state, steps, Optional.empty());
+        }
+    }
 
     private record Key(SetKey set, FeedRequest request) {}
 
@@ -53,6 +71,8 @@ public final class FeedRefresher {
         FeedSourceState state;
         SourcePlan plan;
         boolean inFlight;
+        /** Why the last list fetched was refused for the namespace's prefix budget; empty once one is taken. */
+        Optional<String> overBudget = Optional.empty();
         final Deque<FeedSourceState.Step> steps = new ArrayDeque<>();
 
         Entry(FeedSourceState state, SourcePlan plan) {
@@ -67,14 +87,28 @@ public final class FeedRefresher {
     private final Executor executor;
     private final Clock clock;
     private final FeedMetrics metrics;
+    private final FeedBudget budget;
+    private final SharedLists lists = new SharedLists();
+    private final Map<String, Object> namespaceLocks = new ConcurrentHashMap<>();
     private volatile Consumer<SetKey> onChange = set -> { };
 
     public FeedRefresher(Fetch fetch, FeedLimits limits, Executor executor, Clock clock, FeedMetrics metrics) {
+        this(fetch, limits, FeedBudget.DEFAULT, executor, clock, metrics);
+    }
+
+    public FeedRefresher(Fetch fetch, FeedLimits limits, FeedBudget budget, Executor executor, Clock clock,
+            FeedMetrics metrics) {
         this.fetch = fetch;
         this.limits = limits;
+        this.budget = budget;
         this.executor = executor;
         this.clock = clock;
         this.metrics = metrics;
+    }
+
+    /** How many distinct parsed lists sources hold (shared lists counted once). */
+    int distinctLists() {
+        return lists.size();
     }
 
     /** Who is told when a fetch of a set's source has ended (the event source that triggers its reconcile). */
@@ -96,15 +130,17 @@ public final class FeedRefresher {
         List<SourceView> views = new ArrayList<>(plans.size());
         for (SourcePlan plan : plans) {
             Key key = new Key(set, plan.request());
-            Entry entry = entries.computeIfAbsent(key, k -> {
-                FeedSourceState start = restored.apply(plan.request())
-                        .map(r -> FeedSourceState.restored(r.list(), r.validators(), now, plan.policy(),
-                                ThreadLocalRandom.current()::nextDouble))
-                        .orElse(FeedSourceState.initial(Optional.empty(), now));
-                Entry created = new Entry(start, plan);
-                metrics.track(set, plan.request().name(), () -> lastGood(created));
-                return created;
-            });
+            Entry known = entries.get(key);
+            Entry entry = known != null ? known : create(key, plan, restored, now);
+            if (entry == null) {
+                String why = "refused: namespace " + set.namespace() + " already follows " + budget.maxSources()
+                        + " sources, the most " + FeedBudget.SOURCES_SETTING + " allows";
+                metrics.overBudget(FeedMetrics.BUDGET_SOURCES);
+                views.add(new SourceView(plan, new FeedSourceState(Optional.empty(), FeedFetcher.Validators.NONE, 0,
+                        Optional.of(why), Optional.of(now), Optional.empty(), now.plus(OVER_BUDGET_RETRY)),
+                        List.of(), Optional.of(why)));
+                continue;
+            }
             synchronized (entry) {
                 entry.plan = plan;
                 if (!entry.inFlight && !now.isBefore(entry.state.nextFetch())) {
@@ -115,11 +151,43 @@ public final class FeedRefresher {
                         entry.inFlight = false;  // shutting down: the next reconcile, if any, tries again
                     }
                 }
-                views.add(new SourceView(plan, entry.state, List.copyOf(entry.steps)));
+                views.add(new SourceView(plan, entry.state, List.copyOf(entry.steps), entry.overBudget));
                 entry.steps.clear();
             }
         }
         return views;
+    }
+
+    /**
+     * A new entry for {@code key}, unless its namespace already follows {@link FeedBudget#maxSources()} sources
+     * (then null: nothing is held for it). Restored lists are shared like fetched ones.
+     */
+    private Entry create(Key key, SourcePlan plan, Function<FeedRequest, Optional<FeedCache.Entry>> restored,
+            Instant now) {
+        String namespace = key.set().namespace();
+        synchronized (namespaceLock(namespace)) {
+            Entry known = entries.get(key);
+            if (known != null) {
+                return known;
+            }
+            long following = entries.keySet().stream().filter(k -> k.set().namespace().equals(namespace)).count();
+            if (following >= budget.maxSources()) {
+                return null;
+            }
+            FeedSourceState start = restored.apply(plan.request())
+                    .map(r -> FeedSourceState.restored(new FeedSourceState.Accepted(
+                                    lists.intern(plan.request(), r.list().content()), r.list().fetchedAt()),
+                            r.validators(), now, plan.policy(), ThreadLocalRandom.current()::nextDouble))
+                    .orElse(FeedSourceState.initial(Optional.empty(), now));
+            Entry created = new Entry(start, plan);
+            entries.put(key, created);
+            metrics.track(key.set(), plan.request().name(), () -> lastGood(created));
+            return created;
+        }
+    }
+
+    private Object namespaceLock(String namespace) {
+        return namespaceLocks.computeIfAbsent(namespace, n -> new Object());
     }
 
     /** The sources of {@code set} as they stand, without starting anything (for sets that include it). */
@@ -179,19 +247,73 @@ public final class FeedRefresher {
                     plan.policy(), ThreadLocalRandom.current()::nextDouble);
             label = FeedMetrics.FAILED;
         }
-        metrics.fetched(label);
-        synchronized (entry) {
-            entry.inFlight = false;
-            if (entries.get(key) != entry) {
-                return;  // the source was dropped while it was fetched
+        synchronized (namespaceLock(key.set().namespace())) {
+            Optional<String> over = overPrefixBudget(key, entry, transition.state());
+            if (over.isPresent()) {
+                transition = before.failed(over.get(), clock.instant(), plan.policy(),
+                        ThreadLocalRandom.current()::nextDouble);
+                label = FeedMetrics.OVER_BUDGET;
+                metrics.overBudget(FeedMetrics.BUDGET_PREFIXES);
             }
-            entry.state = transition.state();
-            if (entry.steps.size() == MAX_PENDING_STEPS) {
-                entry.steps.removeFirst();
+            metrics.fetched(label);
+            synchronized (entry) {
+                entry.inFlight = false;
+                if (entries.get(key) != entry) {
+                    return;  // the source was dropped while it was fetched
+                }
+                entry.state = transition.state();
+                entry.overBudget = over;
+                if (entry.steps.size() == MAX_PENDING_STEPS) {
+                    entry.steps.removeFirst();
+                }
+                entry.steps.addLast(transition.step());
             }
-            entry.steps.addLast(transition.step());
         }
         onChange.accept(key.set());
+    }
+
+    /**
+     * Why {@code next} may not replace {@code entry}'s state: the namespace's sources would then hold more than
+     * {@link FeedBudget#maxPrefixes()} prefixes, counting each distinct list (shared copy) once, and more than they
+     * hold now (a list that shrinks the total is always taken). Called under the namespace's lock.
+     */
+    private Optional<String> overPrefixBudget(Key key, Entry entry, FeedSourceState next) {
+        String namespace = key.set().namespace();
+        java.util.Set<FeedContent> others = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        FeedSourceState current;
+        synchronized (entry) {
+            current = entry.state;
+        }
+        for (Map.Entry<Key, Entry> e : entries.entrySet()) {
+            if (e.getValue() != entry && e.getKey().set().namespace().equals(namespace)) {
+                synchronized (e.getValue()) {
+                    held(e.getValue().state, others);
+                }
+            }
+        }
+        long now = total(others, current);
+        long after = total(others, next);
+        if (after <= budget.maxPrefixes() || after <= now) {
+            return Optional.empty();
+        }
+        return Optional.of("refused: namespace " + namespace + "'s sources would hold " + after
+                + " prefixes, over " + FeedBudget.PREFIXES_SETTING + " (" + budget.maxPrefixes() + ")");
+    }
+
+    private static void held(FeedSourceState state, java.util.Set<FeedContent> into) {
+        state.lastGood().ifPresent(g -> into.add(g.content()));
+        state.heldBack().ifPresent(h -> into.add(h.content()));
+    }
+
+    private static long total(java.util.Set<FeedContent> others, FeedSourceState state) {
+        java.util.Set<FeedContent> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        all.addAll(others);
+        held(state, all);
+        long sum = 0;
+        for (FeedContent content : all) {
+            sum += content.prefixes().size();
+        }
+        return sum;
     }
 
     private record Attempt(FeedSourceState.Transition transition, String label) {}
@@ -203,7 +325,8 @@ public final class FeedRefresher {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         if (outcome instanceof FeedFetcher.Fetched fetched) {
             try {
-                FeedContent content = request.format().parse(request.name(), fetched.body(), limits);
+                FeedContent content = lists.intern(request,
+                        request.format().parse(request.name(), fetched.body(), limits));
                 FeedSourceState.Transition transition = before.fetched(content, fetched.validators(), now,
                         plan.policy(), random::nextDouble);
                 return new Attempt(transition, transition.step() instanceof FeedSourceState.Took ? FeedMetrics.UPDATED

@@ -56,6 +56,8 @@ public class IPSetReconciler implements Reconciler<IPSet> {
     static final String CACHES_SOURCE = "ipset-feed-caches";
     /** Deleted sets' feed state is dropped at most this often (a sweep over the cache of sets). */
     private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+    /** How soon a set with sources looks again while the feed cache key cannot be read. */
+    static final Duration KEY_RETRY = Duration.ofSeconds(10);
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(IPSetReconciler.class);
 
     private final EventRecorder events;
@@ -86,7 +88,9 @@ public class IPSetReconciler implements Reconciler<IPSet> {
             return t;
         });
         this.refresher = new FeedRefresher(new SharedFetches(access.fetcher()::fetch, clock,
-                SharedFetches.REUSE_FOR, SharedFetches.MAX_KEPT_BYTES), FeedLimits.DEFAULT, pool, clock, feedMetrics);
+                SharedFetches.REUSE_FOR, SharedFetches.MAX_KEPT_BYTES), FeedLimits.DEFAULT,
+                new FeedBudget(settings.feeds().maxSourcesPerNamespace(), settings.feeds().maxPrefixesPerNamespace()),
+                pool, clock, feedMetrics);
         this.fetchEvents = new FeedFetchEvents(refresher, pool);
     }
 
@@ -156,6 +160,15 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         IpSetResolver resolver = new IpSetResolver(namespace,
                 name -> context.getPrimaryCache().get(new ResourceID(name, namespace)), connectors, sourceLists);
         IpSetResolution resolution = resolver.resolve(set);
+        if (sourceLists.waitingForKey()) {
+            // The key Secret could not be read (RBAC, the API server): neither fetch afresh nor give up restoring,
+            // which would lose every persisted list for good. The status in force stays; look again soon.
+            return UpdateControl.<IPSet>noUpdate().rescheduleAfter(KEY_RETRY);
+        }
+        if (resolution instanceof IpSetResolution.Failed f && Reason.TOO_MANY_CIDRS.equals(f.reason())
+                && !Reason.TOO_MANY_CIDRS.equals(readyReason(set))) {
+            feedMetrics.overBudget(FeedMetrics.BUDGET_SET_CIDRS);
+        }
         if (SourceLists.hasSources(set) && sourceLists.rootViews().isEmpty()) {
             // The set failed before its sources were reached (a bad entry, an unknown include): still follow
             // them, so their lists are there once the spec is fixed.
@@ -237,6 +250,12 @@ public class IPSetReconciler implements Reconciler<IPSet> {
         Optional<Instant> next = SourceReport.nextLook(views, now);
         return next.isEmpty() ? control
                 : control.rescheduleAfter(Duration.between(now, next.get()).plusMillis(1));
+    }
+
+    private static String readyReason(IPSet set) {
+        return set.getStatus() == null || set.getStatus().getConditions() == null ? null
+                : set.getStatus().getConditions().stream().filter(c -> READY.equals(c.getType()))
+                        .map(io.fabric8.kubernetes.api.model.Condition::getReason).findFirst().orElse(null);
     }
 
     private static <T> T unchecked(Object o) {

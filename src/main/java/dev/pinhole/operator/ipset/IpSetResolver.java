@@ -4,6 +4,7 @@ import dev.pinhole.api.AppConnector;
 import dev.pinhole.api.IPSet;
 import dev.pinhole.api.IPSetSpec;
 import dev.pinhole.api.ObjectReference;
+import dev.pinhole.connector.config.ConfigCheck;
 import dev.pinhole.ipset.IpEntryFormatException;
 import dev.pinhole.ipset.IpSet;
 import dev.pinhole.ipset.IpSetBuilder;
@@ -47,8 +48,22 @@ public final class IpSetResolver {
         this.sources = sources;
     }
 
+    /**
+     * The set's addresses, or why there are none. A set whose merged list is longer than a connector's route table
+     * ({@link ConfigCheck#MAX_ROUTES}, the one number both sides use) fails {@code TooManyCidrs}: no connector could
+     * route it, and its status would carry the whole list.
+     */
     public IpSetResolution resolve(IPSet root) {
-        return resolve(root, new ArrayList<>());
+        IpSetResolution result = resolve(root, new ArrayList<>());
+        if (result instanceof IpSetResolution.Resolved resolved) {
+            int cidrs = resolved.addresses().toCidrs().size();
+            if (cidrs > ConfigCheck.MAX_ROUTES) {
+                return new IpSetResolution.Failed(Reason.TOO_MANY_CIDRS, "resolves to " + cidrs
+                        + " CIDRs, over the " + ConfigCheck.MAX_ROUTES + " routes a connector holds (the connector's"
+                        + " route table bound): split it into several sets or narrow its sources");
+            }
+        }
+        return result;
     }
 
     private IpSetResolution resolve(IPSet set, List<String> path) {

@@ -27,10 +27,12 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
     private final Instant now;
     private List<FeedRefresher.SourceView> rootViews = List.of();
     private Optional<FeedCache.Rejection> rootCacheRejected = Optional.empty();
+    private boolean waitingForKey;
 
     /**
-     * {@code seal}: the operator's cache key, empty while it cannot be had (then no cache is restored: the sources
-     * are fetched afresh, as after a first start).
+     * {@code seal}: the operator's cache key, empty while it cannot be read (then nothing is restored, fetched or
+     * started: a set with sources waits, see {@link #waitingForKey()}, so a failed read of the key never costs the
+     * persisted lists).
      */
     SourceLists(IPSet root, SourcePlans plans, FeedRefresher refresher,
             Function<IPSet, Optional<ConfigMap>> caches, Optional<FeedCacheSeal> seal, Instant now) {
@@ -40,6 +42,15 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
         this.caches = caches;
         this.seal = seal;
         this.now = now;
+    }
+
+    /**
+     * Whether a set with sources was reached while the cache key could not be read: nothing was started for it, and
+     * the reconcile should write nothing and look again soon (a source started now would never restore its cache:
+     * a restore happens only when a source is new to the refresher).
+     */
+    boolean waitingForKey() {
+        return waitingForKey;
     }
 
     /** Why the reconciled set's cache was ignored, when it was read this reconcile and did not check out. */
@@ -74,6 +85,11 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
         if (!hasSources(set)) {
             return new IpSetResolution.Resolved(IpSet.builder().build());
         }
+        if (seal.isEmpty()) {
+            waitingForKey = true;
+            return new IpSetResolution.Failed(Reason.SOURCE_UNAVAILABLE, "waiting for the feed cache key Secret"
+                    + " (it could not be read) before restoring or fetching spec.sources");
+        }
         SourcePlans.Result result = plans.plan(set.getSpec().getSources());
         if (result instanceof SourcePlans.Invalid invalid) {
             return new IpSetResolution.Failed(Reason.INVALID_SOURCE, invalid.problem().toString());
@@ -90,6 +106,13 @@ final class SourceLists implements Function<IPSet, IpSetResolution> {
                 }
                 return Optional.ofNullable(restored[0].lists().get(FeedCache.key(request)));
             });
+            for (FeedRefresher.SourceView view : rootViews) {
+                if (view.overBudget().isPresent() && view.state().lastGood().isEmpty()) {
+                    return new IpSetResolution.Failed(Reason.SOURCES_OVER_BUDGET, "spec.sources["
+                            + view.plan().index() + "] (" + view.plan().request().name() + "): "
+                            + view.overBudget().get());
+                }
+            }
             return prefixes(planned, rootViews.stream().map(FeedRefresher.SourceView::state).toList());
         }
         Optional<List<FeedSourceState>> known = refresher.peek(key, planned);

@@ -80,4 +80,29 @@ class ConfigCheckRoutesTest {
     void aLargeButBoundedRouteListPasses() {
         assertThat(ConfigCheck.check(withRoutes("3.0.0.0/9", "52.0.0.0/10", "2600:1f00::/24"))).isEmpty();
     }
+
+    /** {@code count} distinct /32 routes in 198.18.0.0/15, none of which merge. */
+    private static String[] scattered(int count) {
+        String[] routes = new String[count];
+        for (int i = 0; i < count; i++) {
+            routes[i] = "198." + (18 + (i >> 14)) + "." + ((i >> 6) & 0xff) + "." + ((i & 0x3f) * 4) + "/32";
+        }
+        return routes;
+    }
+
+    @Test
+    void aRouteListLongerThanTheRouteTableIsRefusedWhole() {
+        List<ConfigProblem> problems = ConfigCheck.check(withRoutes(scattered(ConfigCheck.MAX_ROUTES + 1)));
+
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.field()).isEqualTo("routes");
+            assertThat(p.value()).isEqualTo((ConfigCheck.MAX_ROUTES + 1) + " routes");
+            assertThat(p.reason()).startsWith("at most 16384 routes per connector");
+        });
+    }
+
+    @Test
+    void aRouteListAtTheRouteTableBoundPasses() {
+        assertThat(ConfigCheck.check(withRoutes(scattered(ConfigCheck.MAX_ROUTES)))).isEmpty();
+    }
 }

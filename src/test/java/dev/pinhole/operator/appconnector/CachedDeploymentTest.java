@@ -63,7 +63,19 @@ class CachedDeploymentTest {
                 Arguments.of("replicas scaled", edit(d -> d.getSpec().setReplicas(5))),
                 Arguments.of("sidecar added", edit(d -> pod(d).getContainers().add(new ContainerBuilder()
                         .withName("sidecar").withImage("example.invalid/sidecar:1").build()))),
-                Arguments.of("environment added", edit(d -> first(d).getEnv().add(new EnvVar("X", "1", null)))));
+                Arguments.of("environment added", edit(d -> first(d).getEnv().add(new EnvVar("X", "1", null)))),
+                Arguments.of("config volume swapped", edit(d -> pod(d).getVolumes().get(0).getProjected().getSources()
+                        .get(0).getConfigMap().setName("planted-config"))),
+                Arguments.of("config volume mode defaulted", edit(d -> pod(d).getVolumes().get(0).getProjected()
+                        .setDefaultMode(420))),
+                Arguments.of("mount added", edit(d -> first(d).getVolumeMounts().add(
+                        new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("key")
+                                .withMountPath("/etc/pinhole/connector.json").withSubPath("private-key").build()))),
+                Arguments.of("template annotation named like the cached fingerprint", edit(d -> {
+                    d.getSpec().getTemplate().getMetadata().getAnnotations().put(CachedDeployment.ANNOTATION_MOUNTS,
+                            ConnectorMounts.fingerprint(pod(d)).orElseThrow());
+                    pod(d).getVolumes().get(0).getProjected().getSources().get(0).getConfigMap().setName("planted");
+                })));
     }
 
     private static Consumer<Deployment> edit(Consumer<Deployment> e) {
@@ -86,6 +98,15 @@ class CachedDeploymentTest {
         boolean whole = child.matches(live(edit));
 
         assertThat(child.matches(CachedDeployment.keepRead(live(edit)))).as(what).isEqualTo(whole);
+    }
+
+    @Test
+    void aSwappedConfigVolumeChangesTheCachedCopySoTheEditReachesTheReconciler() {
+        Deployment before = CachedDeployment.keepRead(live(d -> { }));
+        Deployment swapped = CachedDeployment.keepRead(live(d -> pod(d).getVolumes().get(0).getProjected()
+                .getSources().get(0).getConfigMap().setName("planted-config")));
+
+        assertThat(ChildUpdates.deploymentMatters(swapped, before)).isTrue();
     }
 
     @Test
@@ -116,7 +137,8 @@ class CachedDeploymentTest {
     void thePodTemplateLosesWhatNoReconcileReads() {
         Deployment cached = CachedDeployment.keepRead(live(d -> { }));
 
-        assertThat(cached.getSpec().getTemplate().getMetadata()).isNull();
+        assertThat(cached.getSpec().getTemplate().getMetadata().getAnnotations())
+                .containsOnlyKeys(CachedDeployment.ANNOTATION_MOUNTS);
         assertThat(cached.getSpec().getSelector()).isNull();
         assertThat(pod(cached).getVolumes()).isEmpty();
         assertThat(first(cached).getEnv()).isEmpty();

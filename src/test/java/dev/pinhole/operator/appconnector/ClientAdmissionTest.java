@@ -337,4 +337,32 @@ class ClientAdmissionTest {
                 List.of("example.com"), List.of(), new ConnectorConfig.Egress("203.0.113.10", null, false),
                 new ConnectorConfig.Dns(List.of()), new ConnectorConfig.Http(8080), null, null, null, null);
     }
+
+    /**
+     * Hostile: one namespace of self-registering users registers more devices than its source's share; the newest
+     * over it are refused by name, the older keep their admission, and another source's Clients are untouched.
+     */
+    @Test
+    void aSourceAdmitsAtMostItsMaxClientsOldestFirstAndNamesItselfWhenFull() {
+        ClientSource selfService = source(ClientSource.Namespaces.From.Selector, List.of(), List.of());
+        selfService.getNamespaces().setSelector(new LabelSelectorBuilder().addToMatchLabels("self", "yes").build());
+        selfService.setMaxClients(2);
+        ClientSource staff = source(ClientSource.Namespaces.From.Same, List.of(), List.of());
+        Function<String, Map<String, String>> labels = ns -> ns.equals("self") ? Map.of("self", "yes") : Map.of();
+        List<ClientCandidate> candidates = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            candidates.add(client("self", "u" + i, i, 10 + i, List.of(), null, null));
+        }
+        candidates.add(client(NS, "admin", 99, 99, List.of(), null, null));
+
+        Map<String, ClientDecision> d = byName(ClientAdmission.decide(
+                connector("100.96.0.1/24", List.of(), selfService, staff), candidates, labels));
+
+        assertThat(d.get("u0")).isInstanceOf(ClientDecision.Admitted.class);
+        assertThat(d.get("u1")).isInstanceOf(ClientDecision.Admitted.class);
+        assertThat(refused(d.get("u2")).reason()).isEqualTo(ClientDecision.Refused.SOURCE_FULL);
+        assertThat(refused(d.get("u2")).message()).contains("spec.clientSources[0]", "at most 2");
+        assertThat(refused(d.get("u4")).reason()).isEqualTo(ClientDecision.Refused.SOURCE_FULL);
+        assertThat(d.get("admin")).isInstanceOf(ClientDecision.Admitted.class);
+    }
 }

@@ -91,4 +91,38 @@ class ClientStatusUpdateTest {
         assertThat(next.getConditions().get(0).getReason()).isEqualTo(ClientDecision.Refused.TOO_MANY_CONNECTORS);
         assertThat(new ArrayList<>(next.getConnectors())).noneMatch(e -> e.isFor("ns", "c999"));
     }
+
+    /** A deleted connector's entry goes; the other connector's stays, and Admitted names only it. */
+    @Test
+    void withoutADeletedConnectorsEntryAdmittedNamesOnlyWhatIsLeft() {
+        ClientStatus s = ClientStatusUpdate.next(null, 1, "a", "one", Optional.of(admitted("a", "one", "100.96.0.3/32")),
+                T1);
+        s = ClientStatusUpdate.next(s, 1, "b", "two", Optional.of(refused("b", "two")), T1);
+
+        ClientStatus after = ClientStatusUpdate.without(s, 1, e -> e.isFor("b", "two"), T2);
+
+        assertThat(after.getConnectors()).extracting(ClientConnectorStatus::getName).containsExactly("one");
+        assertThat(after.getConditions().get(0).getStatus()).isEqualTo("True");
+        assertThat(after.getConditions().get(0).getMessage()).isEqualTo("admitted by a/one");
+    }
+
+    @Test
+    void aClientWithoutAnyStatusGetsNoConnectorSayingWhatSelectsClients() {
+        ClientStatus s = ClientStatusUpdate.without(null, 3, e -> true, T1);
+
+        assertThat(s.getConnectors()).isEmpty();
+        assertThat(s.getConditions().get(0).getStatus()).isEqualTo("False");
+        assertThat(s.getConditions().get(0).getReason()).isEqualTo("NoConnector");
+        assertThat(s.getConditions().get(0).getMessage()).contains("spec.clientSources", "clientSelector",
+                "namespace");
+        assertThat(s.getConditions().get(0).getObservedGeneration()).isEqualTo(3);
+    }
+
+    @Test
+    void removingNothingChangesNothing() {
+        ClientStatus s = ClientStatusUpdate.next(null, 1, "a", "one", Optional.of(admitted("a", "one", "100.96.0.3/32")),
+                T1);
+
+        assertThat(ClientStatusUpdate.without(s, 1, e -> false, T2)).isEqualTo(s);
+    }
 }

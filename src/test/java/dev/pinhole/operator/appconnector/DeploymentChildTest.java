@@ -86,6 +86,51 @@ class DeploymentChildTest {
         assertThat(new DeploymentChild(desired).matches(scaled)).isFalse();
     }
 
+    /** Hostile: the config volume pointed at a ConfigMap the operator did not render keeps that config running. */
+    @Test
+    void aConfigVolumeSwappedForAnotherConfigMapIsDrift() {
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getVolumes().stream()
+                .filter(v -> v.getName().equals("config")).findFirst().orElseThrow().getProjected().getSources()
+                .get(0).getConfigMap().setName("planted-config")))).isFalse();
+    }
+
+    @Test
+    void aConfigVolumeReplacedByAPlainConfigMapVolumeIsDrift() {
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getVolumes().replaceAll(v -> !v.getName()
+                .equals("config") ? v : new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("config")
+                .withNewConfigMap().withName(TestConnectors.NAME + "-config").endConfigMap().build())))).isFalse();
+    }
+
+    /** Hostile: a file mounted over the config file (subPath) from a volume of one's own. */
+    @Test
+    void aMountAddedToTheConnectorContainerIsDrift() {
+        assertThat(new DeploymentChild(desired).matches(live(p -> {
+            p.getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("mine")
+                    .withNewConfigMap().withName("planted-config").endConfigMap().build());
+            p.getContainers().get(0).getVolumeMounts().add(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                    .withName("mine").withMountPath(ConnectorNames.CONFIG_DIR + "/" + ConnectorNames.CONFIG_FILE)
+                    .withSubPath(ConnectorNames.CONFIG_FILE).build());
+        }))).isFalse();
+    }
+
+    @Test
+    void theKeyVolumeMadeWorldReadableIsDrift() {
+        assertThat(new DeploymentChild(desired).matches(live(p -> p.getVolumes().stream()
+                .filter(v -> v.getName().equals("key")).findFirst().orElseThrow().getSecret().setDefaultMode(0444))))
+                .isFalse();
+    }
+
+    /** A sidecar's own volume is the sidecar owner's business, as the sidecar is. */
+    @Test
+    void aVolumeOnlyAnAddedContainerMountsIsNotDrift() {
+        assertThat(new DeploymentChild(desired).matches(live(p -> {
+            p.getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("sidecar-data")
+                    .withNewEmptyDir().endEmptyDir().build());
+            p.getContainers().add(new ContainerBuilder().withName("sidecar").withImage("example.invalid/sidecar:1")
+                    .addNewVolumeMount().withName("sidecar-data").withMountPath("/data").endVolumeMount().build());
+        }))).isTrue();
+    }
+
     /** Server-side apply never removes what another manager added, so re-applying for it would change nothing. */
     @Test
     void aContainerAddedByAnotherManagerIsNotDrift() {

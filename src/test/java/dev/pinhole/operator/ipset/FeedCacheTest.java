@@ -61,6 +61,15 @@ class FeedCacheTest {
                 state, List.of());
     }
 
+    /** The set as the reconciler leaves it: its status naming these views' lists as last good. */
+    private static IPSet published(List<FeedRefresher.SourceView> views) {
+        IPSet set = set();
+        dev.pinhole.api.IPSetStatus status = new dev.pinhole.api.IPSetStatus();
+        status.setSources(SourceReport.statuses(views, T0));
+        set.setStatus(status);
+        return set;
+    }
+
     @Test
     void aListOverTheOldUncompressedBudgetPersistsAndComesBackExactly() {
         // Two sources at most of the per-source prefix cap (50,000), as a set following two big vendors has.
@@ -75,7 +84,8 @@ class FeedCacheTest {
                 seal).orElseThrow();
 
         assertThat(desired.fits()).as(desired.bytes() + " bytes").isTrue();
-        FeedCache.Restored restored = FeedCache.read(Optional.of(desired.configMap()), set(), seal, T0);
+        FeedCache.Restored restored = FeedCache.read(Optional.of(desired.configMap()), published(
+                List.of(view("aws/a", first), view("aws/b", second))), seal, T0);
         assertThat(restored.rejected()).isEmpty();
         assertThat(restored.lists().values()).extracting(e -> e.list().content().digest())
                 .containsExactlyInAnyOrder(first.digest(), second.digest());
@@ -95,7 +105,7 @@ class FeedCacheTest {
         FeedCache.Desired desired = FeedCache.desired(set(), views, seal).orElseThrow();
 
         assertThat(desired.bytes()).isLessThan(FeedCache.MAX_BYTES);
-        assertThat(FeedCache.read(Optional.of(desired.configMap()), set(), seal, T0).lists()).hasSize(4);
+        assertThat(FeedCache.read(Optional.of(desired.configMap()), published(views), seal, T0).lists()).hasSize(4);
     }
 
     @Test

@@ -67,6 +67,8 @@ class SetSourcesTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** The operator installation's cache key: survives restarts (it lives in a Secret). */
     private final FeedCacheSeal seal = FeedCacheSeal.ephemeral();
+    /** How a reconcile gets the key: the installation's, unless a test reads it from an API server. */
+    private java.util.function.Supplier<Optional<FeedCacheSeal>> key = () -> Optional.of(seal);
     /** The validators each fetch was made with, in order. */
     private final List<FeedFetcher.Validators> sentValidators = new CopyOnWriteArrayList<>();
     private FeedRefresher refresher;
@@ -191,17 +193,29 @@ class SetSourcesTest {
         return set;
     }
 
-    /** One reconcile of {@code set}: what it resolves to; the cache is written as the reconciler writes it. */
+    /**
+     * One reconcile of {@code set}: what it resolves to; the cache is written as the reconciler writes it, and the
+     * set's status.sources as the reconciler writes them (not while a first fetch is under way).
+     */
     private IpSetResolution reconcile(IPSet set) {
+        Optional<FeedCacheSeal> sealNow = key.get();
         SourceLists lists = new SourceLists(set, plans, refresher, s -> Optional.ofNullable(caches.get(
-                FeedCache.name(s))), Optional.of(seal), clock.instant());
+                FeedCache.name(s))), sealNow, clock.instant());
         IpSetResolution resolution = new IpSetResolver(NS, n -> Optional.empty(), List.of(), lists).resolve(set);
         lastViews = lists.rootViews();
         lastRejection = lists.cacheRejected();
         lastRejection.ifPresent(r -> feedMetrics.cacheRejected(r.reason()));
-        FeedCache.desired(set, lastViews, seal).filter(d -> d.fits() && !d.sameAs(Optional.ofNullable(
-                caches.get(FeedCache.name(set))), set, seal))
+        if (lists.waitingForKey()) {
+            return resolution;  // the reconciler writes nothing and looks again
+        }
+        FeedCache.desired(set, lastViews, sealNow.orElseThrow()).filter(d -> d.fits() && !d.sameAs(
+                Optional.ofNullable(caches.get(FeedCache.name(set))), set, sealNow.orElseThrow()))
                 .ifPresent(d -> caches.put(FeedCache.name(set), d.configMap()));
+        if (!(resolution instanceof IpSetResolution.Failed && lists.awaitingFirstFetch())) {
+            dev.pinhole.api.IPSetStatus status = new dev.pinhole.api.IPSetStatus();
+            status.setSources(SourceReport.statuses(lastViews, clock.instant()));
+            set.setStatus(status);
+        }
         return resolution;
     }
 
@@ -552,6 +566,99 @@ class SetSourcesTest {
 
         assertThat(reconcile(victim)).isInstanceOf(IpSetResolution.Failed.class);
         assertThat(lastRejection).get().extracting(FeedCache.Rejection::reason).isEqualTo(FeedCache.OTHER_SET);
+    }
+
+    @Test
+    void anOlderSealedCachePutBackIsNotRestoredAfterARestart() {
+        // The vendor withdraws a range; someone who can write ConfigMaps in the namespace (none on IPSets) kept the
+        // operator's own sealed cache from before and puts it back, then waits for an operator restart.
+        serve("/ranges", lines(1, 5));
+        IPSet set = set("replayed", List.of(text(url("/ranges"))));
+        reconcile(set);
+        ConfigMap before = caches.get(FeedCache.name(set));
+        serve("/ranges", lines(1, 4));
+        clock.advance(Duration.ofMinutes(67));
+        assertThat(cidrs(reconcile(set))).hasSize(4);
+        caches.put(FeedCache.name(set), before);
+
+        restartOperator();
+        answers.put("/ranges", new Answer(503, new byte[0], null));
+        IpSetResolution resolution = reconcile(set);
+
+        assertThat(resolution).as("the withdrawn list is not put back in force").isInstanceOf(
+                IpSetResolution.Failed.class);
+        assertThat(lastRejection).get().satisfies(r -> {
+            assertThat(r.reason()).isEqualTo(FeedCache.REPLAYED);
+            assertThat(r.message()).contains("feeds.test/ranges (sealed sha256:").contains("an older cache put back");
+        });
+        assertThat(registry.counter(FeedMetrics.CACHE_REJECTED, "reason", FeedCache.REPLAYED).count()).isEqualTo(1);
+    }
+
+    @Test
+    void theLatestSealedCacheIsRestoredSourceBySourceBesideAReplayedOne() {
+        serve("/a", lines(1, 5));
+        serve("/b", lines(101, 3));
+        IPSet set = set("mixed", List.of(text(url("/a")), text(url("/b"))));
+        reconcile(set);
+        ConfigMap before = caches.get(FeedCache.name(set));
+        serve("/a", lines(1, 4));
+        clock.advance(Duration.ofMinutes(67));
+        reconcile(set);
+        dev.pinhole.api.IPSetStatus latest = set.getStatus();
+        caches.put(FeedCache.name(set), before);
+
+        restartOperator();
+        answers.put("/a", new Answer(503, new byte[0], null));
+        answers.put("/b", new Answer(503, new byte[0], null));
+        set.setStatus(latest);
+        reconcile(set);
+
+        assertThat(lastViews.get(0).state().lastGood()).as("/a: replayed, fetched afresh").isEmpty();
+        assertThat(lastViews.get(1).state().lastGood().orElseThrow().content().prefixes()).as("/b: still current")
+                .hasSize(3);
+    }
+
+    @Test
+    void aKeySecretThatCannotBeReadAtTheFirstReconcileKeepsTheSetWaitingNotItsCacheLost() throws Exception {
+        byte[] installationKey = FeedCacheSeal.newKey();
+        FeedCacheSeal sealed = new FeedCacheSeal(installationKey);
+        key = () -> Optional.of(sealed);
+        serve("/ranges", lines(1, 5));
+        IPSet set = set("keyed", List.of(text(url("/ranges"))));
+        assertThat(cidrs(reconcile(set))).hasSize(5);
+
+        // A restarted operator whose first read of the key Secret is refused (its RBAC rolled out a moment late).
+        io.fabric8.kubernetes.client.server.mock.KubernetesMockServer api =
+                new io.fabric8.kubernetes.client.server.mock.KubernetesMockServer(false);
+        api.init();
+        try (io.fabric8.kubernetes.client.KubernetesClient client = api.createClient()) {
+            String list = "/api/v1/namespaces/pinhole-system/secrets?fieldSelector=metadata.name%3D"
+                    + FeedCacheKeySecret.NAME;
+            api.expect().get().withPath(list).andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder()
+                    .withCode(403).withReason("Forbidden").withMessage("secrets is forbidden: User"
+                            + " \"system:serviceaccount:pinhole-system:pinhole-operator\" cannot list resource")
+                    .build()).once();
+            api.expect().get().withPath(list).andReturn(200, new io.fabric8.kubernetes.api.model.SecretListBuilder()
+                    .addNewItem().withNewMetadata().withName(FeedCacheKeySecret.NAME).withNamespace("pinhole-system")
+                    .endMetadata().withData(Map.of(FeedCacheKeySecret.DATA_KEY,
+                            java.util.Base64.getEncoder().encodeToString(installationKey))).endItem().build())
+                    .always();
+            FeedCacheKeySecret secret = new FeedCacheKeySecret(Optional.of("pinhole-system"));
+            key = () -> secret.seal(client);
+            restartOperator();
+            requests.clear();
+            answers.put("/ranges", new Answer(503, new byte[0], null));
+
+            IpSetResolution waiting = reconcile(set);
+            assertThat(((IpSetResolution.Failed) waiting).message()).startsWith("waiting for the feed cache key");
+            assertThat(requests).as("nothing fetched while the key is unknown").isEmpty();
+
+            assertThat(cidrs(reconcile(set))).as("the next reconcile restores the persisted list").hasSize(5);
+            assertThat(lastRejection).isEmpty();
+            assertThat(api.getRequestCount()).as("two reads, no Secret created").isEqualTo(2);
+        } finally {
+            api.destroy();
+        }
     }
 
     @Test
