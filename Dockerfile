@@ -27,7 +27,7 @@ COPY --chmod=0755 bin/pinhole /opt/pinhole/bin/pinhole
 # (dev.pinhole.connector.AotTrainingRun: start, ready through an egress check over TLS, each HTTP endpoint once) with the JVM options the operator
 # renders for connector pods (DesiredDeployment.CONNECTOR_JAVA_OPTS; DockerfileTest keeps the two equal) writes
 # /opt/pinhole/connector.aot, which `pinhole connector` uses: classes come loaded and linked, the start is shorter.
-RUN JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps -XX:MaxNewSize=24m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr -Djdk.reflect.useNativeAccessorOnly=true" /opt/pinhole/bin/pinhole aot-train
+RUN JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr -Djdk.reflect.useNativeAccessorOnly=true" /opt/pinhole/bin/pinhole aot-train
 # MALLOC_ARENA_MAX: glibc gives each busy thread a malloc arena of its own; two arenas kept the operator's RSS
 # 70 MiB lower at 1,000 AppConnectors (docs/scale.md) at no measurable cost. JAVA_OPTS are the operator's (the
 # chart's javaOpts; docs/scale.md, "Peak RSS"): connector pods get their own, rendered by the operator.

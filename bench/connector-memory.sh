@@ -7,7 +7,8 @@
 #   idle-flows with BENCH_FLOWS (default 1000) open, idle TCP connections laptop -> saas through the tunnel
 #   bulk       right after iperf3 (4 streams up, then 1 stream down, BENCH_SECONDS each) with those flows still open
 #   busy-peak  the peak while wrk holds BENCH_FLOWS busy connections (what bench/iperf.sh reports as "1,000 flows")
-#   later      BENCH_SETTLE seconds (default 60) after the last traffic
+#   later      BENCH_SETTLE seconds (default 60) after the last traffic (the idle flows' client is gone before wrk;
+#              the listener holds its ends, so those flows stay in the table, half-closed)
 # plus, at idle-flows and at later: the heap's committed and used size (jcmd GC.heap_info), and at the end the
 # live set (jcmd GC.class_histogram, which collects first), the direct buffers (BufferPoolMXBean through
 # jcmd VM.native_memory when the variant enables -XX:NativeMemoryTracking=summary), and the NMT summary. CPU seconds

@@ -52,7 +52,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The operator's rendered JAVA_OPTS for the connector (DesiredDeployment.CONNECTOR_JAVA_OPTS).
 RENDERED_OPTS = ("-XX:+UseSerialGC -XX:MaxRAMPercentage=33 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
-                 " -XX:-ShrinkHeapInSteps -XX:MaxNewSize=24m -XX:TrimNativeHeapInterval=5000"
+                 " -XX:-ShrinkHeapInSteps -XX:TrimNativeHeapInterval=5000"
                  " -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr -Djdk.reflect.useNativeAccessorOnly=true")
 # A client key from the README's example (any valid X25519 public key will do: nobody connects).
 CLIENT_KEY = "tUrchOXyQxlH4oPOGdN545eMLqAdI6re/uB6NZ1tdRc="

@@ -130,13 +130,13 @@ public final class DesiredDeployment {
      * JDK otherwise generates a class per constructor and method the first time Jackson calls it, about a tenth of
      * the connector's start, reading its config; reflection runs only at config loads and for /status, never per
      * packet (docs/dataplane.md#start-time-and-memory). After a burst the heap and the C heap are given back
-     * (bench/connector-memory.sh, 1,000 flows: 244 -> 182 MiB a minute after, idle 114 -> 102 MiB): the serial
-     * collector keeps at most 30 % of the heap free after a full collection, all at once rather than in steps; the
-     * young generation is capped at 24 MiB, since the data plane's live set is ~22 MiB and a young generation of a
-     * third of the heap (42 MiB) was committed in full by any burst; glibc's free memory is trimmed every 5 s.
+     * (bench/connector-memory.sh, 1,000 flows: 244 -> 154 MiB a minute after, idle 114 -> 96 MiB): the serial
+     * collector keeps at most 30 % of the heap free after a full collection, all at once rather than in steps, and
+     * glibc's free memory is trimmed every 5 s. A young generation capped at 24 MiB saved little more and cost CPU
+     * per GB (docs/dataplane.md#1000-flows-where-the-memory-goes).
      */
     public static final String CONNECTOR_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=33"
-            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps -XX:MaxNewSize=24m"
+            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps"
             + " -XX:TrimNativeHeapInterval=5000"
             + " -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr -Djdk.reflect.useNativeAccessorOnly=true";
 
