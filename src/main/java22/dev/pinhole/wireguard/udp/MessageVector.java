@@ -44,7 +44,17 @@ final class MessageVector {
         this.names = arena.allocate((long) Sockaddr.IN6_LEN * count, 8);
         this.data = arena.allocate((long) slotBytes * count, 64);
         this.capture = arena.allocate(LinuxUdpCalls.CAPTURE);
-        this.views = new ByteBuffer[count];
+        this.views = wire(headers, iovecs, names, data, count, slotBytes);
+    }
+
+    /**
+     * Wires message {@code i} of {@code headers} to data slot {@code i} (one iovec of {@code slotBytes}) and socket
+     * address slot {@code i}, for every message; returns each slot lent as a direct buffer. Shared by the one-datagram
+     * vector and {@link ReceiveVector}, which adds its control buffers.
+     */
+    static ByteBuffer[] wire(MemorySegment headers, MemorySegment iovecs, MemorySegment names, MemorySegment data,
+            int count, int slotBytes) {
+        ByteBuffer[] views = new ByteBuffer[count];
         for (int i = 0; i < count; i++) {
             MemorySegment slot = data.asSlice((long) slotBytes * i, slotBytes);
             long iov = IOVEC_SIZE * i;
@@ -57,6 +67,7 @@ final class MessageVector {
             headers.set(JAVA_LONG, h + MSG_IOVLEN, 1L);
             views[i] = slot.asByteBuffer();
         }
+        return views;
     }
 
     /** The length of the datagram received into slot {@code i} (or sent from it). */

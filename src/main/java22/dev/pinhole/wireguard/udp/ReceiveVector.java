@@ -1,16 +1,12 @@
 package dev.pinhole.wireguard.udp;
 
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.IOVEC_SIZE;
-import static dev.pinhole.wireguard.udp.LinuxUdpCalls.IOV_BASE;
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.IOV_LEN;
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MMSGHDR_SIZE;
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MMSG_LEN;
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MSG_CONTROL;
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MSG_CONTROLLEN;
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MSG_FLAGS;
-import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MSG_IOV;
-import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MSG_IOVLEN;
-import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MSG_NAME;
 import static dev.pinhole.wireguard.udp.LinuxUdpCalls.MSG_NAMELEN;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -61,19 +57,9 @@ final class ReceiveVector {
         long dataBytes = (long) slotBytes * count;
         this.mapped = mapped;
         this.data = mapped ? LinuxUdpCalls.map(dataBytes) : arena.allocate(dataBytes, 64);
-        this.views = new ByteBuffer[count];
+        this.views = MessageVector.wire(headers, iovecs, names, data, count, slotBytes);
         for (int i = 0; i < count; i++) {
-            MemorySegment slot = data.asSlice((long) slotBytes * i, slotBytes);
-            long iov = IOVEC_SIZE * i;
-            iovecs.set(ADDRESS, iov + IOV_BASE, slot);
-            iovecs.set(JAVA_LONG, iov + IOV_LEN, slotBytes);
-            long h = MMSGHDR_SIZE * i;
-            headers.set(ADDRESS, h + MSG_NAME, names.asSlice((long) Sockaddr.IN6_LEN * i, Sockaddr.IN6_LEN));
-            headers.set(JAVA_INT, h + MSG_NAMELEN, Sockaddr.IN6_LEN);
-            headers.set(ADDRESS, h + MSG_IOV, iovecs.asSlice(iov, IOVEC_SIZE));
-            headers.set(JAVA_LONG, h + MSG_IOVLEN, 1L);
-            headers.set(ADDRESS, h + MSG_CONTROL, control.asSlice(CONTROL_BYTES * i, CONTROL_BYTES));
-            views[i] = slot.asByteBuffer();
+            headers.set(ADDRESS, MMSGHDR_SIZE * i + MSG_CONTROL, control.asSlice(CONTROL_BYTES * i, CONTROL_BYTES));
         }
     }
 

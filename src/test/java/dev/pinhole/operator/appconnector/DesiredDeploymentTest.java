@@ -327,19 +327,9 @@ class DesiredDeploymentTest {
         c.getSpec().setResources(null);
         Container container = container();
         long limit = container.getResources().getLimits().get("memory").getNumericalAmount().longValue();
-        String javaOpts = container.getEnv().stream().filter(e -> e.getName().equals("JAVA_OPTS")).findFirst()
-                .orElseThrow().getValue();
 
         // The real JVM's ergonomics decide the heap; MaxRAM stands in for the cgroup limit of the container.
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:MaxRAM=" + limit));
-        command.addAll(List.of(javaOpts.split(" ")));
-        command.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
-        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String flags = new String(jvm.getInputStream().readAllBytes());
-        jvm.waitFor();
-        long maxHeap = flags.lines().filter(l -> l.matches("\\s*size_t MaxHeapSize\\s.*")).findFirst().map(
-                l -> Long.parseLong(l.trim().split("\\s+")[3])).orElseThrow();
+        long maxHeap = flag(flagsInForce(container, "-XX:MaxRAM=" + limit), "size_t", "MaxHeapSize");
 
         // 128 MiB of heap kept RSS at 243 MiB at the peak of 1,000 busy flows (bench/iperf.sh), under the 256 MiB target.
         assertThat(maxHeap).isBetween(96L << 20, 128L << 20);
@@ -347,16 +337,8 @@ class DesiredDeploymentTest {
 
     @Test
     void connectorPodsRunTheSerialCollectorWhateverTheirMemoryLimit() throws Exception {
-        String javaOpts = container().getEnv().stream().filter(e -> e.getName().equals("JAVA_OPTS")).findFirst()
-                .orElseThrow().getValue();
         // 4 GiB on this 2-CPU machine: left to its ergonomics, the JVM would choose G1.
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:MaxRAM=4g"));
-        command.addAll(List.of(javaOpts.split(" ")));
-        command.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
-        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String flags = new String(jvm.getInputStream().readAllBytes());
-        jvm.waitFor();
+        String flags = flagsInForce(container(), "-XX:MaxRAM=4g");
 
         assertThat(flags.lines().filter(l -> l.matches("\\s*bool Use(Serial|G1|Parallel|Z|Shenandoah)GC\\s.*"))
                 .filter(l -> l.contains("= true"))).singleElement().asString().contains("UseSerialGC");
@@ -367,21 +349,27 @@ class DesiredDeploymentTest {
         c.getSpec().setResources(null);
         Container container = container();
         long limit = container.getResources().getLimits().get("memory").getNumericalAmount().longValue();
-        String javaOpts = container.getEnv().stream().filter(e -> e.getName().equals("JAVA_OPTS")).findFirst()
-                .orElseThrow().getValue();
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:MaxRAM=" + limit));
-        command.addAll(List.of(javaOpts.split(" ")));
-        command.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
-        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String flags = new String(jvm.getInputStream().readAllBytes());
-        jvm.waitFor();
+        String flags = flagsInForce(container, "-XX:MaxRAM=" + limit);
 
         // What the JVM has in force, not what the string says: the defaults (70 % free kept, shrinking in steps,
         // no trimming) held 244 MiB a minute after 1,000 busy connections, 154 with these.
         assertThat(flag(flags, "uintx", "MaxHeapFreeRatio")).isLessThanOrEqualTo(30);
         assertThat(flags).containsPattern("bool ShrinkHeapInSteps\\s+= false");
         assertThat(flag(flags, "uint", "TrimNativeHeapInterval")).isBetween(1L, 10_000L);
+    }
+
+    /** What a real JVM started with {@code container}'s JAVA_OPTS (after {@code maxRam}) has in force. */
+    private static String flagsInForce(Container container, String maxRam) throws Exception {
+        String javaOpts = container.getEnv().stream().filter(e -> e.getName().equals("JAVA_OPTS")).findFirst()
+                .orElseThrow().getValue();
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), maxRam));
+        command.addAll(List.of(javaOpts.split(" ")));
+        command.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
+        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String flags = new String(jvm.getInputStream().readAllBytes());
+        jvm.waitFor();
+        return flags;
     }
 
     private static long flag(String flags, String type, String name) {
